@@ -1,0 +1,61 @@
+"""Build the offline base layers of the live map from the shared Belize data.
+
+Copies the GeoJSON layers as they are, keeps the raw ``osm-roads.json`` (the demo
+simulator reads it) and converts it to ``roads.geojson`` so the page loads every
+layer the same way. Re-runnable: outputs are overwritten.
+
+    python scripts/build_base_layers.py [--src DIR] [--dst DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = Path("/work/shared/data/belize")
+DST = ROOT / "psn" / "web" / "static" / "data" / "belize"
+COPIED = ("districts.geojson", "places.geojson", "geonames-places.geojson", "osm-roads.json")
+
+
+def roads_to_geojson(raw: dict | list) -> dict:
+    """``[{n, c, km, g: [[lon, lat], ...]}]`` (bare or under ``"roads"``) -> FeatureCollection."""
+    roads = raw["roads"] if isinstance(raw, dict) else raw
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": r.get("n"), "class": r["c"], "km": r.get("km")},
+            "geometry": {"type": "LineString", "coordinates": r["g"]},
+        }
+        for r in roads
+        if len(r["g"]) >= 2
+    ]
+    return {
+        "type": "FeatureCollection",
+        "meta": {"source": "OpenStreetMap via Overpass (osm-roads.json)", "licence": "ODbL 1.0"},
+        "features": features,
+    }
+
+
+def build(src: Path, dst: Path) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        shutil.copyfile(src / name, dst / name)
+    roads = roads_to_geojson(json.loads((src / "osm-roads.json").read_text()))
+    # Compact separators: this file goes over weak mobile links.
+    (dst / "roads.geojson").write_text(json.dumps(roads, separators=(",", ":")) + "\n")
+    print(f"{len(roads['features'])} roads, {len(COPIED)} files copied -> {dst}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--src", type=Path, default=SRC)
+    parser.add_argument("--dst", type=Path, default=DST)
+    args = parser.parse_args()
+    build(args.src, args.dst)
+
+
+if __name__ == "__main__":
+    main()
