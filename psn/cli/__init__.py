@@ -11,9 +11,8 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 
 def _registrars() -> list[Register]:
     # Imported here so `psn --help` stays fast and one area's import error cannot break the others' help.
-    from simulator.cli import register as sim
-
     from psn.cli import serve
+    from simulator.cli import register as sim
 
     return [serve.register, sim]
 

@@ -1,0 +1,43 @@
+"""The FastAPI application: REST, the live WebSocket, metrics and the map page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from psn.api import live, system, units
+from psn.server import Server
+from psn.web import LEAFLET_DIR, STATIC_DIR
+
+
+def create_app(server: Server) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await server.start()
+        try:
+            yield
+        finally:
+            await server.stop()
+
+    app = FastAPI(
+        title="psn",
+        version="0.1.0",
+        summary="Mobile Broadband Public Safety Network server",
+        lifespan=lifespan,
+    )
+    app.state.server = server
+    app.include_router(system.router)
+    app.include_router(units.router)
+    app.include_router(live.router)
+    app.mount("/static/vendor/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    return app

@@ -1,0 +1,46 @@
+"""Health, counters and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+from prometheus_client import generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from psn.api.deps import get_server
+from psn.server import Server
+
+router = APIRouter()
+ServerDep = Annotated[Server, Depends(get_server)]
+
+
+@router.get("/healthz", tags=["system"])
+def healthz(server: ServerDep) -> dict[str, Any]:
+    connected = server.mqtt is not None and server.mqtt.connected.is_set()
+    return {
+        "status": "ok",
+        "mqtt": "connected" if connected else "reconnecting",
+        "broker": str(server.broker_url) if server.broker_url else None,
+        "database": server.db.dialect,
+    }
+
+
+@router.get("/api/v1/stats", tags=["system"])
+def stats(server: ServerDep) -> dict[str, Any]:
+    return {
+        **server.stats.as_json(),
+        "units": len(server.state),
+        "store_backlog": server.writer.backlog,
+        "stored": server.writer.written,
+        "store_failed_batches": server.writer.failed_batches,
+        "live_clients": len(server.hub.clients),
+    }
+
+
+@router.get("/metrics", tags=["system"], include_in_schema=False)
+def metrics(server: ServerDep) -> Response:
+    server.stats.units.set(len(server.state))
+    server.stats.store_backlog.set(server.writer.backlog)
+    server.stats.live_clients.set(len(server.hub.clients))
+    return Response(generate_latest(server.stats.registry), media_type=CONTENT_TYPE_LATEST)

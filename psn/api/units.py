@@ -1,0 +1,73 @@
+"""Units: the live list, one unit, its stored track, and binding OwnTracks devices to units."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from psn.api.deps import get_server
+from psn.server import Server
+from telemetry import UnitRef, device_key
+
+router = APIRouter(prefix="/api/v1", tags=["units"])
+ServerDep = Annotated[Server, Depends(get_server)]
+NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
+
+
+@router.get("/units")
+def list_units(server: ServerDep, agency: str | None = None) -> dict[str, Any]:
+    units = server.state.snapshot()
+    return {"units": [u.to_json() for u in units if agency is None or u.agency == agency]}
+
+
+@router.get("/units/{agency}/{unit}")
+def get_unit(agency: str, unit: str, server: ServerDep) -> dict[str, Any]:
+    state = server.state.get(f"{agency}/{unit}")
+    if state is None:
+        raise HTTPException(404, f"no unit {agency}/{unit}")
+    return state.to_json()
+
+
+@router.get("/units/{agency}/{unit}/track")
+async def track(
+    agency: str,
+    unit: str,
+    server: ServerDep,
+    since: Annotated[float | None, Query(description="epoch seconds; default: 2 hours ago")] = None,
+    until: Annotated[float | None, Query(description="epoch seconds; default: now")] = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
+) -> dict[str, Any]:
+    """The unit's stored fixes as a GeoJSON Feature (LineString), times in `properties.times`."""
+    unit_id = f"{agency}/{unit}"
+    if since is None:
+        since = server.clock.time() - 2 * 3600
+    if until is not None and until < since:
+        raise HTTPException(422, "'until' is before 'since'")
+    points = await run_in_threadpool(server.db.track, unit_id, since, until, limit)
+    if not points and server.state.get(unit_id) is None:
+        raise HTTPException(404, f"no unit {unit_id}")
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[lon, lat] for _, lat, lon in points]},
+        "properties": {"id": unit_id, "times": [ts for ts, _, _ in points], "count": len(points)},
+    }
+
+
+class Binding(BaseModel):
+    agency: str = Field(pattern=NAME_PATTERN)
+    unit: str = Field(pattern=NAME_PATTERN)
+
+
+@router.put("/devices/owntracks/{user}/{device}")
+async def bind_device(user: str, device: str, binding: Binding, server: ServerDep) -> dict[str, Any]:
+    """Binds an OwnTracks device to a unit: its next fixes appear as that unit, no longer provisional."""
+    if binding.agency not in server.settings.agencies:
+        raise HTTPException(422, f"agency {binding.agency!r} is not registered")
+    key = device_key(user, device)
+    who = UnitRef(binding.agency, binding.unit)
+    await run_in_threadpool(server.db.bind_device, key, who, server.clock.time())
+    server.ingest.bind_device(key, who)
+    return {"device": key, "unit": who.id}

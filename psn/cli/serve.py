@@ -1,0 +1,87 @@
+"""`psn serve` and `psn demo`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from psn import config
+from psn.api import create_app
+from psn.server import Server
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="HTTP port (default 8000)")
+    parser.add_argument("--mqtt", dest="mqtt_url", metavar="URL",
+                        help="broker, e.g. mqtt://127.0.0.1:1883 (default: an embedded broker)")
+    parser.add_argument("--db", dest="db_url", metavar="URL",
+                        help="postgresql://user@host/db (default: SQLite under --data-dir)")
+    parser.add_argument("--data-dir", type=Path, help="where psn keeps its files (default ./var)")
+    parser.add_argument("--config", type=Path, help="a TOML file of settings (or PSN_CONFIG)")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="run the server")
+    _common(serve)
+    serve.set_defaults(func=run_serve)
+    demo = sub.add_parser("demo", help="run the server with an embedded broker and a live Belize scenario")
+    _common(demo)
+    demo.add_argument("--units", type=int, default=36, help="simulated police and NEMO units (default 36)")
+    demo.set_defaults(func=run_demo)
+
+
+def _settings(args: argparse.Namespace, **defaults: object) -> config.Settings:
+    overrides = {k: getattr(args, k, None) for k in ("host", "port", "mqtt_url", "db_url", "data_dir")}
+    for key, value in defaults.items():
+        if overrides.get(key) is None and f"PSN_{key.upper()}" not in os.environ:
+            overrides[key] = value
+    try:
+        return config.load(overrides, config_file=args.config)
+    except config.ConfigError as exc:
+        raise SystemExit(f"psn: {exc}") from None
+
+
+def _uvicorn(server: Server) -> uvicorn.Server:
+    settings = server.settings
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return uvicorn.Server(
+        uvicorn.Config(create_app(server), host=settings.host, port=settings.port, log_level=settings.log_level,
+                       ws_ping_interval=20)
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    _uvicorn(Server(_settings(args))).run()
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    server = Server(_settings(args, data_dir=Path("var/demo")))
+    web = _uvicorn(server)
+    threading.Thread(target=_start_fleet, args=(server, web, args.units), daemon=True).start()
+    web.run()
+    return 0
+
+
+def _start_fleet(server: Server, web: uvicorn.Server, units: int) -> None:
+    """Once the server listens, drives the scenario from a separate process, as real units would."""
+    while not web.started:
+        time.sleep(0.1)
+    url = f"http://{server.settings.host}:{server.settings.port}/"
+    fleet = subprocess.Popen(
+        [sys.executable, "-m", "simulator.fleet", "--mqtt", str(server.broker_url), "--units", str(units)]
+    )
+    print(f"\n  psn demo is live: open {url}\n  MQTT broker (embedded): {server.broker_url}"
+          f"  ·  {units} simulated units  ·  Ctrl-C to stop\n", flush=True)
+    while not web.should_exit:
+        time.sleep(0.5)
+    fleet.terminate()

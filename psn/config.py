@@ -1,0 +1,97 @@
+"""One typed settings object. Sources, weakest first: defaults, a TOML file, `PSN_*` environment, flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from telemetry import DEFAULT_AGENCIES
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # None: start an embedded broker in-process (the demo default); production gives Mosquitto.
+    mqtt_url: str | None = None
+    embedded_mqtt_port: int = 0  # 0: any free port (1883 is usually taken by a system broker)
+    mqtt_client_id: str = "psn-server"
+    # None: SQLite under data_dir; otherwise an SQLAlchemy URL, e.g. postgresql://user@host/db.
+    db_url: str | None = None
+    data_dir: Path = Path("var")
+    agencies: tuple[str, ...] = tuple(sorted(DEFAULT_AGENCIES))
+    default_agency: str = "police"  # provisional home of devices not yet bound to a unit
+    live_interval_s: float = 0.25  # how often the live WebSocket sends coalesced changes
+    max_payload: int = 4096
+    max_future_s: float = 30.0
+    store_batch: int = 2000
+    store_flush_s: float = 0.25
+    log_level: str = "info"
+
+    @property
+    def database_url(self) -> str:
+        if self.db_url:
+            return _sqlalchemy_url(self.db_url)
+        return f"sqlite:///{(self.data_dir / 'psn.db').resolve()}"
+
+
+def _sqlalchemy_url(url: str) -> str:
+    # Users write postgresql://…; SQLAlchemy needs to be told which driver (psycopg 3).
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _coerce(name: str, kind: Any, value: Any) -> Any:
+    try:
+        if kind in (int, "int"):
+            return int(value)
+        if kind in (float, "float"):
+            return float(value)
+        if kind in (Path, "Path"):
+            return Path(value)
+        if "tuple" in str(kind):
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(item.strip() for item in items if item.strip())
+        return None if value in ("", None) else str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r}: cannot use {value!r} ({exc})") from None
+
+
+def load(
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Merge the sources; unknown keys in the file are an error so typos do not pass silently."""
+    env = os.environ if env is None else env
+    known = {f.name: f.type for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    path = config_file or (Path(env["PSN_CONFIG"]) if env.get("PSN_CONFIG") else None)
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ConfigError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
+        values.update(data)
+    for name in known:
+        key = f"PSN_{name.upper()}"
+        if key in env:
+            values[name] = env[key]
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return dataclasses.replace(Settings(), **{k: _coerce(k, known[k], v) for k, v in values.items()})
+
+
+__all__ = ["ConfigError", "Settings", "load"]

@@ -1,0 +1,98 @@
+"""The ingest pipeline: bytes from any adapter → decoder → live state + durable store, or a counted rejection.
+
+It never raises to its caller: whatever a client sends, the adapter's thread keeps running.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from psn.clock import Clock
+from psn.config import Settings
+from psn.state import LiveState
+from psn.stats import IngestStats
+from psn.store import BatchWriter
+from telemetry import (
+    BELIZE_SERVICE_AREA,
+    DecodeContext,
+    Fix,
+    Ignored,
+    Reason,
+    Rejection,
+    StatusReport,
+    UnitRef,
+    decode,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """What operators see on `psn/v1/_rejected/{reason}/{original topic}`."""
+
+    topic: str
+    payload: bytes
+    rejection: Rejection
+
+
+class Ingest:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        state: LiveState,
+        writer: BatchWriter,
+        stats: IngestStats,
+        devices: dict[str, UnitRef] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.state = state
+        self.writer = writer
+        self.stats = stats
+        self._devices = dict(devices or {})
+        self._devices_lock = threading.Lock()
+        self.on_rejected: Callable[[Rejected], None] | None = None
+
+    def _context(self) -> DecodeContext:
+        return DecodeContext(
+            now=self.clock.time(),
+            agencies=frozenset(self.settings.agencies),
+            service_area=BELIZE_SERVICE_AREA,
+            max_payload=self.settings.max_payload,
+            max_future_s=self.settings.max_future_s,
+            devices=self._devices,
+            default_agency=self.settings.default_agency,
+        )
+
+    def bind_device(self, device: str, who: UnitRef) -> None:
+        with self._devices_lock:
+            # Copy-on-write: decoders on the MQTT thread read the old dict without a lock.
+            self._devices = {**self._devices, device: who}
+
+    def handle(self, topic: str, payload: bytes) -> Fix | StatusReport | Rejection | Ignored:
+        try:
+            result = decode(topic, payload, self._context())
+        except Exception as exc:  # a decoder bug must cost one message, not the server
+            log.exception("decoder crashed on topic %r", topic)
+            result = Rejection(Reason.BAD_FIELD, f"internal decoder error: {type(exc).__name__}")
+        received = self.clock.time()
+        if isinstance(result, Fix):
+            moved = self.state.apply_fix(result)
+            self.writer.put(result, received)
+            self.stats.accept(result.source, late=not moved)
+        elif isinstance(result, StatusReport):
+            moved = self.state.apply_status(result)
+            self.writer.put(result, received)
+            self.stats.accept(result.source, late=not moved)
+        elif isinstance(result, Ignored):
+            self.stats.ignore()
+        else:
+            self.stats.reject(result.reason.value)
+            if self.on_rejected is not None:
+                self.on_rejected(Rejected(topic, payload, result))
+        return result

@@ -1,0 +1,114 @@
+"""The live picture: the latest state per unit, and which units changed since the last look.
+
+Thread-safe because MQTT callbacks arrive on the client's network thread while the web layer reads
+from the event loop. Changes are coalesced: a unit that moved ten times between two looks is one change.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from telemetry import Fix, StatusReport, UnitRef
+
+
+@dataclass(frozen=True, slots=True)
+class UnitState:
+    agency: str
+    unit: str
+    bound: bool
+    ts: float
+    lat: float | None = None
+    lon: float | None = None
+    speed: float | None = None
+    heading: float | None = None
+    accuracy: float | None = None
+    battery: float | None = None
+    status: str | None = None
+    status_ts: float | None = None
+    source: str = "psn/v1"
+
+    @property
+    def id(self) -> str:
+        return f"{self.agency}/{self.unit}"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["id"] = self.id
+        return data
+
+
+class LiveState:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._units: dict[str, UnitState] = {}
+        self._changed: dict[str, None] = {}  # insertion-ordered set
+        self._removed: dict[str, None] = {}
+
+    def apply_fix(self, fix: Fix) -> bool:
+        """Moves the unit unless the fix is older than what we have: late fixes are stored, never shown."""
+        who = fix.who
+        key = who.id
+        with self._lock:
+            current = self._units.get(key)
+            if current is not None and current.lat is not None and fix.ts <= current.ts:
+                return False
+            base = current or UnitState(who.agency, who.unit, who.bound, fix.ts, source=fix.source)
+            self._units[key] = replace(
+                base,
+                bound=who.bound,
+                ts=fix.ts,
+                lat=fix.lat,
+                lon=fix.lon,
+                speed=fix.speed,
+                heading=fix.heading,
+                accuracy=fix.accuracy,
+                battery=fix.battery if fix.battery is not None else base.battery,
+                source=fix.source,
+            )
+            self._changed[key] = None
+            return True
+
+    def apply_status(self, report: StatusReport) -> bool:
+        key = report.who.id
+        with self._lock:
+            current = self._units.get(key)
+            if current is not None and current.status_ts is not None and report.ts <= current.status_ts:
+                return False
+            base = current or UnitState(report.who.agency, report.who.unit, report.who.bound, report.ts)
+            self._units[key] = replace(base, status=report.status, status_ts=report.ts)
+            self._changed[key] = None
+            return True
+
+    def restore(self, unit: UnitState) -> None:
+        """Puts back a unit as stored (after a restart); it counts as changed like any update."""
+        with self._lock:
+            self._units[unit.id] = unit
+            self._changed[unit.id] = None
+
+    def remove(self, who: UnitRef) -> None:
+        with self._lock:
+            if self._units.pop(who.id, None) is not None:
+                self._changed.pop(who.id, None)
+                self._removed[who.id] = None
+
+    def get(self, unit_id: str) -> UnitState | None:
+        with self._lock:
+            return self._units.get(unit_id)
+
+    def snapshot(self) -> list[UnitState]:
+        with self._lock:
+            return list(self._units.values())
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    def drain(self) -> tuple[list[UnitState], list[str]]:
+        """Units changed and ids removed since the last drain."""
+        with self._lock:
+            changed = [self._units[key] for key in self._changed]
+            removed = list(self._removed)
+            self._changed.clear()
+            self._removed.clear()
+        return changed, removed

@@ -1,0 +1,148 @@
+"""Storage behind one interface with two engines: SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from psn.state import UnitState
+from psn.store.schema import device_bindings, fixes, statuses
+from telemetry import Fix, StatusReport, UnitRef
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets the API read while the batch writer writes; NORMAL sync is durable across app crashes.
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def insert_fixes(self, batch: Sequence[tuple[Fix, float]]) -> None:
+        rows = [
+            {
+                "unit_id": f.who.id,
+                "agency": f.who.agency,
+                "ts": f.ts,
+                "lat": f.lat,
+                "lon": f.lon,
+                "alt": f.alt,
+                "speed": f.speed,
+                "heading": f.heading,
+                "accuracy": f.accuracy,
+                "battery": f.battery,
+                "bound": f.who.bound,
+                "source": f.source,
+                "received": received,
+            }
+            for f, received in batch
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(fixes.insert(), rows)
+
+    def insert_statuses(self, batch: Sequence[tuple[StatusReport, float]]) -> None:
+        rows = [
+            {"unit_id": s.who.id, "agency": s.who.agency, "ts": s.ts, "status": s.status, "received": r}
+            for s, r in batch
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(statuses.insert(), rows)
+
+    def track(
+        self, unit_id: str, since: float | None, until: float | None, limit: int = 10_000
+    ) -> list[tuple[float, float, float]]:
+        """(ts, lat, lon) in time order; the most recent `limit` points of the window."""
+        query = sa.select(fixes.c.ts, fixes.c.lat, fixes.c.lon).where(fixes.c.unit_id == unit_id)
+        if since is not None:
+            query = query.where(fixes.c.ts >= since)
+        if until is not None:
+            query = query.where(fixes.c.ts <= until)
+        query = query.order_by(fixes.c.ts.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [(r.ts, r.lat, r.lon) for r in reversed(rows)]
+
+    def count_fixes(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(fixes)).scalar_one())
+
+    def latest_units(self) -> list[UnitState]:
+        """The newest fix and status of every unit: restores the live picture after a restart."""
+        newest = (
+            sa.select(fixes.c.unit_id, sa.func.max(fixes.c.ts).label("ts")).group_by(fixes.c.unit_id).subquery()
+        )
+        query = sa.select(fixes).join(
+            newest, sa.and_(fixes.c.unit_id == newest.c.unit_id, fixes.c.ts == newest.c.ts)
+        )
+        last_status = (
+            sa.select(statuses.c.unit_id, sa.func.max(statuses.c.ts).label("ts"))
+            .group_by(statuses.c.unit_id)
+            .subquery()
+        )
+        status_query = sa.select(statuses).join(
+            last_status, sa.and_(statuses.c.unit_id == last_status.c.unit_id, statuses.c.ts == last_status.c.ts)
+        )
+        with self.engine.connect() as conn:
+            status_rows = {r.unit_id: r for r in conn.execute(status_query)}
+            units: dict[str, UnitState] = {}
+            for r in conn.execute(query):
+                status = status_rows.get(r.unit_id)
+                units[r.unit_id] = UnitState(
+                    agency=r.agency,
+                    unit=r.unit_id.split("/", 1)[1],
+                    bound=r.bound,
+                    ts=r.ts,
+                    lat=r.lat,
+                    lon=r.lon,
+                    speed=r.speed,
+                    heading=r.heading,
+                    accuracy=r.accuracy,
+                    battery=r.battery,
+                    status=status.status if status else None,
+                    status_ts=status.ts if status else None,
+                    source=r.source,
+                )
+        return list(units.values())
+
+    def device_bindings(self) -> dict[str, UnitRef]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(device_bindings)).all()
+        return {r.device: UnitRef(r.agency, r.unit) for r in rows}
+
+    def bind_device(self, device: str, who: UnitRef, now: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(device_bindings.delete().where(device_bindings.c.device == device))
+            conn.execute(
+                device_bindings.insert().values(device=device, agency=who.agency, unit=who.unit, bound_at=now)
+            )

@@ -1,0 +1,48 @@
+"""Table definitions shared by the queries and (as the reference) the migrations."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+fixes = sa.Table(
+    "fixes",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("unit_id", sa.String(130), nullable=False),
+    sa.Column("agency", sa.String(64), nullable=False),
+    sa.Column("ts", sa.Float(53), nullable=False),
+    sa.Column("lat", sa.Float(53), nullable=False),
+    sa.Column("lon", sa.Float(53), nullable=False),
+    sa.Column("alt", sa.Float(53)),
+    sa.Column("speed", sa.Float(53)),
+    sa.Column("heading", sa.Float(53)),
+    sa.Column("accuracy", sa.Float(53)),
+    sa.Column("battery", sa.Float(53)),
+    sa.Column("bound", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("received", sa.Float(53), nullable=False),
+    sa.Index("ix_fixes_unit_ts", "unit_id", "ts"),
+)
+
+statuses = sa.Table(
+    "statuses",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("unit_id", sa.String(130), nullable=False),
+    sa.Column("agency", sa.String(64), nullable=False),
+    sa.Column("ts", sa.Float(53), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("received", sa.Float(53), nullable=False),
+    sa.Index("ix_statuses_unit_ts", "unit_id", "ts"),
+)
+
+device_bindings = sa.Table(
+    "device_bindings",
+    metadata,
+    sa.Column("device", sa.String(130), primary_key=True),
+    sa.Column("agency", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("bound_at", sa.Float(53), nullable=False),
+)

@@ -1,0 +1,78 @@
+"""The typed results every decoder returns: an accepted position fix, a status report, or a rejection."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    """Who a message speaks for. `bound` is False for a device not yet bound to a unit by an operator."""
+
+    agency: str
+    unit: str
+    bound: bool = True
+
+    @property
+    def id(self) -> str:
+        return f"{self.agency}/{self.unit}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One position report, normalised to SI units (m, m/s, degrees clockwise from north, epoch seconds)."""
+
+    who: UnitRef
+    ts: float
+    lat: float
+    lon: float
+    alt: float | None = None
+    speed: float | None = None
+    heading: float | None = None
+    accuracy: float | None = None
+    battery: float | None = None
+    source: str = "psn/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    who: UnitRef
+    ts: float
+    status: str
+    source: str = "psn/v1"
+
+
+class Reason(enum.StrEnum):
+    """Why a message was refused; each is counted separately (stats, /metrics)."""
+
+    MALFORMED_JSON = "malformed_json"
+    NOT_AN_OBJECT = "not_an_object"
+    MISSING_FIELD = "missing_field"
+    BAD_FIELD = "bad_field"
+    OUT_OF_RANGE = "out_of_range"
+    OUTSIDE_SERVICE_AREA = "outside_service_area"
+    FUTURE_TIMESTAMP = "future_timestamp"
+    STALE_TIMESTAMP = "stale_timestamp"
+    OVERSIZED = "oversized"
+    UNKNOWN_AGENCY = "unknown_agency"
+    BAD_TOPIC = "bad_topic"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    OUT_OF_ORDER = "out_of_order"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    reason: Reason
+    detail: str
+    who: UnitRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A well-formed message that carries nothing for us (e.g. OwnTracks `_type: "waypoint"`), not an error."""
+
+    detail: str
+
+
+Decoded = Fix | StatusReport | Rejection | Ignored

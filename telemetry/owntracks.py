@@ -1,0 +1,56 @@
+"""Decoder for the OwnTracks app's MQTT format, accepted unchanged: `owntracks/{user}/{device}`.
+
+Only `_type: "location"` carries a fix; other types are ignored. Units: `vel` km/h, `cog` degrees,
+`acc` metres, `batt` percent, `tst` epoch seconds. A device not bound by an operator becomes a provisional
+unit of the default agency, flagged unbound (`UnitRef.bound == False`).
+"""
+
+from __future__ import annotations
+
+from telemetry.fix import Decoded, Fix, Ignored, Reason, Rejection, UnitRef
+from telemetry.psn_v1 import NAME
+from telemetry.rules import DecodeContext, Refused, in_range, load_object, number, position, timestamp
+
+PREFIX = "owntracks/"
+
+
+def device_key(user: str, device: str) -> str:
+    return f"{user}/{device}"
+
+
+def decode(topic: str, payload: bytes, ctx: DecodeContext) -> Decoded:
+    parts = topic.split("/")
+    if len(parts) != 3 or parts[0] != "owntracks":
+        # owntracks/{user}/{device}/event, /cmd, /info … are not positions.
+        if len(parts) > 3 and parts[0] == "owntracks":
+            return Ignored(f"owntracks sub-topic {parts[3]!r}")
+        return Rejection(Reason.BAD_TOPIC, f"expected owntracks/{{user}}/{{device}}, got {topic[:80]!r}")
+    user, device = parts[1], parts[2]
+    if not NAME.match(user) or not NAME.match(device):
+        return Rejection(Reason.BAD_TOPIC, f"user and device must match {NAME.pattern}")
+    key = device_key(user, device)
+    who = ctx.devices.get(key) or UnitRef(ctx.default_agency, f"ot-{user}-{device}", bound=False)
+    try:
+        obj = load_object(payload, ctx)
+        kind = obj.get("_type")
+        if kind != "location":
+            if isinstance(kind, str):
+                return Ignored(f"owntracks _type {kind!r}")
+            raise Refused(Reason.MISSING_FIELD, "field '_type' is required")
+        lat, lon = position(obj, ctx)
+        vel = in_range("vel", number(obj, "vel"), 0.0, 1260.0)
+        cog = in_range("cog", number(obj, "cog"), 0.0, 360.0)
+        return Fix(
+            who=who,
+            ts=timestamp(obj, "tst", ctx),
+            lat=lat,
+            lon=lon,
+            alt=in_range("alt", number(obj, "alt"), -500.0, 20_000.0),
+            speed=None if vel is None else vel / 3.6,
+            heading=None if cog is None else cog % 360.0,
+            accuracy=in_range("acc", number(obj, "acc"), 0.0, 100_000.0),
+            battery=in_range("batt", number(obj, "batt"), 0.0, 100.0),
+            source="owntracks",
+        )
+    except Refused as refused:
+        return refused.rejection(who)
