@@ -1,0 +1,56 @@
+"""Hexagonal 19-site / 57-cell layout with wrap-around, as used by 3GPP calibrations."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+SECTOR_AZIMUTHS_DEG = np.array([30.0, 150.0, 270.0])  # boresights between neighbouring sites
+
+
+def hex_sites(isd: float, rings: int = 2) -> FloatArray:
+    """Site positions (n, 2) of a hexagonal grid: 1 + 6 + 12 sites for two rings, centre first."""
+    a1 = np.array([isd, 0.0])
+    a2 = np.array([isd / 2.0, isd * np.sqrt(3.0) / 2.0])
+    pts = [i * a1 + j * a2 for i in range(-rings, rings + 1) for j in range(-rings, rings + 1)
+           if max(abs(i), abs(j), abs(i + j)) <= rings]
+    xy = np.array(pts)
+    return xy[np.argsort(np.hypot(xy[:, 0], xy[:, 1]), kind="stable")]
+
+
+def wrap_offsets(isd: float) -> FloatArray:
+    """Translation of the 7 copies (the original and 6 around it) of a 19-site cluster."""
+    a1 = np.array([isd, 0.0])
+    a2 = np.array([isd / 2.0, isd * np.sqrt(3.0) / 2.0])
+    shift = 3 * a1 + 2 * a2  # cluster size i^2 + ij + j^2 = 19 with (i, j) = (3, 2)
+    rot = [np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]]) for t in np.arange(6) * np.pi / 3]
+    return np.vstack([np.zeros(2)] + [r @ shift for r in rot])
+
+
+def wrapped_vectors(ue_xy: FloatArray, site_xy: FloatArray, isd: float) -> FloatArray:
+    """UE-to-site vectors (n_ue, n_site, 2) to the nearest wrapped copy of each site."""
+    copies = site_xy[None, :, :] + wrap_offsets(isd)[:, None, :]  # (7, S, 2)
+    v = copies[None, :, :, :] - ue_xy[:, None, None, :]  # (U, 7, S, 2)
+    best = np.argmin(np.einsum("uksd,uksd->uks", v, v), axis=1)  # (U, S)
+    return np.take_along_axis(v, best[:, None, :, None], axis=1)[:, 0]
+
+
+def drop_in_hexagons(
+    rng: np.random.Generator, site_xy: FloatArray, isd: float, n: int, min_distance: float
+) -> FloatArray:
+    """Uniform UE positions over the union of the sites' hexagons, at least min_distance from the site."""
+    r = isd / np.sqrt(3.0)  # hexagon circumradius
+    out = np.empty((0, 2))
+    while len(out) < n:
+        m = 2 * (n - len(out)) + 16
+        p = rng.uniform(-r, r, (m, 2))
+        # the site's Voronoi hexagon: edges face the neighbours at 0°, ±60°, ±120°, 180°
+        inside = (np.abs(p[:, 0]) <= isd / 2.0) & (
+            np.abs(p[:, 0]) / 2.0 + np.abs(p[:, 1]) * np.sqrt(3.0) / 2.0 <= isd / 2.0
+        )
+        inside &= np.hypot(p[:, 0], p[:, 1]) >= min_distance
+        p = p[inside] + site_xy[rng.integers(0, len(site_xy), inside.sum())]
+        out = np.vstack([out, p])
+    return out[:n]
