@@ -1,0 +1,159 @@
+"""Real components for tests: Mosquitto brokers on free ports, PostgreSQL databases, a running psn server."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import psycopg
+import uvicorn
+from paho.mqtt.enums import CallbackAPIVersion
+
+from psn.api import create_app
+from psn.config import Settings
+from psn.server import Server
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+@dataclass
+class Mosquitto:
+    """A private Mosquitto on a free loopback port: never the system broker, never shared between tests."""
+
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    extra: str = ""
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self) -> Mosquitto:
+        conf = self.workdir / f"mosquitto-{self.port}.conf"
+        conf.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            "max_queued_messages 100000\nmax_inflight_messages 1000\n" + self.extra
+        )
+        self.process = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stderr=subprocess.PIPE)
+        wait_for(self._listening, timeout=10)
+        return self
+
+    def _listening(self) -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    name = f"psn_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class RunningServer:
+    """psn really started (uvicorn on a free port, in a thread), with handles for tests."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.server = Server(settings)
+        self.web = uvicorn.Server(
+            uvicorn.Config(create_app(self.server), host="127.0.0.1", port=settings.port, log_level="warning")
+        )
+        self._thread = threading.Thread(target=self.web.run, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.settings.port}"
+
+    @property
+    def mqtt_url(self) -> str:
+        return str(self.server.broker_url)
+
+    def start(self) -> RunningServer:
+        self._thread.start()
+        wait_for(lambda: self.web.started, timeout=20)
+        assert self.server.mqtt is not None
+        wait_for(self.server.mqtt.connected.is_set, timeout=10)
+        return self
+
+    def stop(self) -> None:
+        self.web.should_exit = True
+        self._thread.join(timeout=20)
+
+
+def make_settings(tmp: Path, mqtt_url: str | None, db_url: str | None = None, **extra: Any) -> Settings:
+    return Settings(port=free_port(), mqtt_url=mqtt_url, db_url=db_url, data_dir=tmp,
+                    mqtt_client_id=f"psn-test-{uuid.uuid4().hex[:8]}", **extra)
+
+
+def publisher(mqtt_url: str, mqtt5: bool = True) -> mqtt.Client:
+    host, port = mqtt_url.split("://", 1)[1].rsplit(":", 1)
+    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
+                         protocol=mqtt.MQTTv5 if mqtt5 else mqtt.MQTTv311)
+    client.connect(host, int(port))
+    client.loop_start()
+    return client
+
+
+def publish(mqtt_url: str, topic: str, payload: bytes | str | dict[str, Any], mqtt5: bool = True) -> None:
+    body = json.dumps(payload) if isinstance(payload, dict) else payload
+    client = publisher(mqtt_url, mqtt5)
+    client.publish(topic, body, qos=1).wait_for_publish(timeout=10)
+    client.loop_stop()
+    client.disconnect()
+
+
+def publish_fix(mqtt_url: str, agency: str, unit: str, lat: float, lon: float,
+                heading: float | None = None, speed: float | None = None, ts: float | None = None) -> None:
+    payload: dict[str, Any] = {"ts": time.time() if ts is None else ts, "lat": lat, "lon": lon}
+    if heading is not None:
+        payload["heading"] = heading
+    if speed is not None:
+        payload["speed"] = speed
+    # 3.1.1 works with both Mosquitto and the embedded amqtt broker.
+    publish(mqtt_url, f"psn/v1/{agency}/{unit}/telemetry", payload, mqtt5=False)
