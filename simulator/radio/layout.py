@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from simulator.radio.cells import Cells
+
 FloatArray = NDArray[np.float64]
 
 SECTOR_AZIMUTHS_DEG = np.array([30.0, 150.0, 270.0])  # boresights between neighbouring sites
@@ -54,3 +56,19 @@ def drop_in_hexagons(
         p = p[inside] + site_xy[rng.integers(0, len(site_xy), inside.sum())]
         out = np.vstack([out, p])
     return out[:n]
+
+
+def hex_cells(isd: float = 500.0, height_m: float = 25.0, power_dbm: float = 46.0, tilt_deg: float = 0.0) -> Cells:
+    """The 57 cells of the 19-site layout, urban (UMa) propagation."""
+    sites = hex_sites(isd)
+    n = len(sites) * 3
+    return Cells(
+        ids=tuple(f"S{s:02d}-{k + 1}" for s in range(len(sites)) for k in range(3)),
+        site_index=np.repeat(np.arange(len(sites)), 3),
+        xy=np.repeat(sites, 3, axis=0),
+        height_m=np.full(n, height_m),
+        azimuth_deg=np.tile(SECTOR_AZIMUTHS_DEG, len(sites)),
+        tilt_deg=np.full(n, tilt_deg),
+        power_dbm=np.full(n, power_dbm),
+        urban=np.ones(n, dtype=bool),
+    )

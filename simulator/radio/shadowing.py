@@ -30,8 +30,10 @@ class ShadowField:
         return acc * np.sqrt(2.0 / k)
 
 
-def shadow_field(rng: np.random.Generator, n_fields: int, d_corr_m: float, components: int = 32) -> ShadowField:
+def shadow_field(rng: np.random.Generator, d_corr_m: FloatArray, components: int = 32) -> ShadowField:
+    """One independent field per entry of d_corr_m (e.g. one per site, with that site's distance)."""
+    n_fields = len(d_corr_m)
     u = rng.uniform(0.0, 1.0, (n_fields, components))
-    k = np.sqrt((1.0 / (1.0 - u)) ** 2 - 1.0) / d_corr_m  # inverse CDF of the radial spectrum
+    k = np.sqrt((1.0 / (1.0 - u)) ** 2 - 1.0) / np.asarray(d_corr_m, dtype=float)[:, None]  # inverse radial CDF
     theta = rng.uniform(0.0, 2.0 * np.pi, (n_fields, components))
     return ShadowField(k * np.cos(theta), k * np.sin(theta), rng.uniform(0.0, 2.0 * np.pi, (n_fields, components)))

@@ -1,0 +1,137 @@
+"""One radio snapshot of a network: path gains, serving cells, downlink/uplink SINR and CQI.
+
+Everything is a (UEs x cells) or (UEs x sites) numpy pass; the LOS state and shadowing belong to the
+UE-site link, so the three sectors of a site share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulator.radio import antenna, link
+from simulator.radio import pathloss_38901 as p38
+from simulator.radio.cells import Cells
+from simulator.radio.penetration import o2i_low_loss_38901, vehicle_loss
+from simulator.radio.shadowing import shadow_field
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class RadioConfig:
+    dl_ghz: float = 0.763
+    ul_ghz: float = 0.793
+    prbs: int = 50
+    ue_power_dbm: float = 23.0
+    ue_noise_figure_db: float = 9.0
+    enb_noise_figure_db: float = 5.0
+    p0_dbm_per_prb: float = -90.0  # uplink fractional power control P0 / alpha
+    alpha: float = 0.8
+    overhead_dl: float = 0.25  # PDCCH, CRS, PBCH/SS share of a PRB pair
+    overhead_ul: float = 0.15  # DMRS, SRS
+    sf_sigma_db: tuple[float, float, float, float] = (4.0, 8.0, 4.0, 6.0)  # RMa LOS/NLOS, UMa LOS/NLOS
+    sf_sigma_o2i_db: float = 4.4
+    decorrelation_m: tuple[float, float] = (120.0, 50.0)  # RMa NLOS, UMa NLOS
+
+
+@dataclass(frozen=True)
+class Ues:
+    xy: FloatArray
+    height_m: FloatArray
+    indoor: BoolArray
+    vehicle: BoolArray
+
+    def __len__(self) -> int:
+        return len(self.xy)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    gain_db: FloatArray  # (U, C) antenna gains - path loss - shadowing - penetration, at the DL frequency
+    serving: IntArray
+    rsrp_dbm: FloatArray
+    dl_sinr_db: FloatArray
+    ul_sinr_db: FloatArray
+    ul_max_prbs: FloatArray  # PRBs the UE can fill at its power-controlled PSD before running out of power
+    dl_bits_per_prb: FloatArray
+    ul_bits_per_prb: FloatArray
+
+
+def path_gain(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna, ues: Ues,
+              cfg: RadioConfig) -> FloatArray:
+    sxy = cells.site_xy()
+    h_bs = cells.site_height()
+    urban_site = cells.urban[np.unique(cells.site_index, return_index=True)[1]]
+    dxy = ues.xy[:, None, :] - sxy[None, :, :]  # site -> UE
+    d2d = np.maximum(np.hypot(dxy[..., 0], dxy[..., 1]), 10.0)
+    h = ues.height_m[:, None]
+    p_los = np.where(urban_site, p38.uma_los_probability(d2d, h), p38.rma_los_probability(d2d))
+    los = rng.random(d2d.shape) < p_los
+    pl = np.empty_like(d2d)
+    for urban, los_f, nlos_f in ((True, p38.uma_los, p38.uma_nlos), (False, p38.rma_los, p38.rma_nlos)):
+        cols = urban_site == urban
+        if cols.any():
+            d, hb = d2d[:, cols], h_bs[cols]
+            pl[:, cols] = np.where(los[:, cols], los_f(d, cfg.dl_ghz, hb, h), nlos_f(d, cfg.dl_ghz, hb, h))
+    s = cfg.sf_sigma_db
+    sigma = np.where(urban_site, np.where(los, s[2], s[3]), np.where(los, s[0], s[1]))
+    dcorr = np.where(urban_site, cfg.decorrelation_m[1], cfg.decorrelation_m[0])
+    pl += sigma * shadow_field(rng, dcorr).sample(ues.xy)
+    pl += np.where(ues.indoor, o2i_low_loss_38901(cfg.dl_ghz, rng.uniform(0, 10, len(ues)))
+                   + cfg.sf_sigma_o2i_db * rng.standard_normal(len(ues)), 0.0)[:, None]
+    pl += np.where(ues.vehicle, vehicle_loss(rng, len(ues)), 0.0)[:, None]
+    bearing = np.degrees(np.arctan2(dxy[..., 1], dxy[..., 0]))  # maths angle, east = 0
+    az = 90.0 - bearing  # compass bearing from the site
+    elev = np.degrees(np.arctan2(h_bs - h, d2d))
+    si = cells.site_index
+    g = antenna.gain_db(ant, az[:, si] - cells.azimuth_deg, elev[:, si], cells.tilt_deg)
+    return g - pl[:, si]
+
+
+def snapshot(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna, ues: Ues,
+             cfg: RadioConfig = RadioConfig(), dl_load: FloatArray | float = 1.0,
+             ul_load: FloatArray | float = 0.5) -> Snapshot:
+    gain = path_gain(rng, cells, ant, ues, cfg)
+    n = len(ues)
+    rx = cells.power_dbm - 10.0 * np.log10(12 * cfg.prbs) + gain  # per resource element
+    serving = np.argmax(rx, axis=1)
+    rows = np.arange(n)
+    rsrp = rx[rows, serving]
+    bw = cfg.prbs * link.PRB_HZ
+    dl_sinr = link.sinr_db(cells.power_dbm + gain, serving, link.noise_dbm(bw, cfg.ue_noise_figure_db),
+                           np.broadcast_to(np.asarray(dl_load, dtype=float), (len(cells),)))
+
+    # Uplink: same gains shifted to the UL frequency (the models scale as 20 log10 f).
+    ul_gain = gain - 20.0 * np.log10(cfg.ul_ghz / cfg.dl_ghz)
+    pl_serv = -ul_gain[rows, serving]
+    psd = np.minimum(cfg.p0_dbm_per_prb + cfg.alpha * pl_serv, cfg.ue_power_dbm)  # dBm per PRB
+    max_prbs = np.clip(10.0 ** ((cfg.ue_power_dbm - psd) / 10.0), 1.0, cfg.prbs)
+    p_rx = link.db2lin(psd[:, None] + ul_gain)  # (U, C) mW per PRB at each cell
+    # Mean interference a cell's UEs cause at every other cell, times that cell's PRB load.
+    onehot_count = np.bincount(serving, minlength=len(cells)).astype(float)
+    order = np.argsort(serving, kind="stable")
+    present = np.flatnonzero(onehot_count)
+    by_src = np.zeros((len(cells), len(cells)))
+    by_src[present] = np.add.reduceat(p_rx[order], np.searchsorted(serving[order], present), axis=0)
+    mean_src = by_src / np.maximum(onehot_count, 1.0)[:, None]
+    load = np.broadcast_to(np.asarray(ul_load, dtype=float), (len(cells),)) * (onehot_count > 0)
+    interference = (mean_src * load[:, None]).sum(axis=0) - np.diag(mean_src) * load
+    noise = link.db2lin(link.noise_dbm(link.PRB_HZ, cfg.enb_noise_figure_db))
+    ul_sinr = link.lin2db(p_rx[rows, serving] / (interference[serving] + noise))
+    return Snapshot(
+        gain_db=gain,
+        serving=serving,
+        rsrp_dbm=rsrp,
+        dl_sinr_db=dl_sinr,
+        ul_sinr_db=ul_sinr,
+        ul_max_prbs=max_prbs,
+        dl_bits_per_prb=link.bits_per_prb_tti(link.efficiency_from_cqi(link.cqi_from_sinr(dl_sinr)),
+                                              cfg.overhead_dl),
+        ul_bits_per_prb=link.bits_per_prb_tti(link.efficiency_from_cqi(link.cqi_from_sinr(ul_sinr)),
+                                              cfg.overhead_ul),
+    )
