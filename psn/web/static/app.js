@@ -131,7 +131,8 @@
   // rank: 0 city, 1 main town, 2 other town, 3 village, 4 hamlet/suburb.
   const RANK_MIN_ZOOM = [0, 7.5, 9.5, 11, 12.5];
   const MAIN_TOWNS = /^(Corozal|Orange Walk|San Ignacio|Dangriga|Punta Gorda|San Pedro|Benque Viejo)/;
-  const SAME_PLACE_DEG = 0.015; // ~1.5 km: the two sources name and place a town slightly differently
+  const SAME_PLACE_DEG = 0.02; // ~2 km: the two sources put a town's point slightly differently
+  const baseName = (name) => name.toLowerCase().replace(/ town$/, "");
   function addPlaces(geonames, osmPlaces) {
     const places = geonames.features.map((f) => ({
       name: f.properties.name,
@@ -139,13 +140,20 @@
       rank: f.properties.kind !== "town" ? 3 : MAIN_TOWNS.test(f.properties.name) ? 1 : 2,
     }));
     for (const f of osmPlaces.features) {
-      const rank = { city: 0, town: 1, village: 3 }[f.properties.kind] ?? 4;
+      const { name, kind } = f.properties;
+      const rank = { city: 0, town: 1, village: 3 }[kind] ?? 4;
       const [lon, lat] = f.geometry.coordinates;
       const same = places.find(
-        (p) => Math.abs(p.coords[0] - lon) < SAME_PLACE_DEG && Math.abs(p.coords[1] - lat) < SAME_PLACE_DEG,
+        (p) =>
+          baseName(p.name) === baseName(name) ||
+          (Math.abs(p.coords[0] - lon) < SAME_PLACE_DEG && Math.abs(p.coords[1] - lat) < SAME_PLACE_DEG),
       );
-      if (same) same.rank = Math.min(same.rank, rank);
-      else places.push({ name: f.properties.name, coords: [lon, lat], rank });
+      if (!same) places.push({ name, coords: [lon, lat], rank });
+      else if (rank <= same.rank) {
+        // Keep the GeoNames point (a town centre, not an outline's centroid) but the OSM name,
+        // which is the locally used one ("Benque Viejo del Carmen", "Dangriga Town").
+        Object.assign(same, { name, rank });
+      }
     }
     for (const p of places) {
       const latlng = [p.coords[1], p.coords[0]];
@@ -465,7 +473,7 @@
       ["Speed", u.speed == null ? "—" : `${Math.round(u.speed * 3.6)} km/h`],
       ["Heading", u.heading == null ? "—" : `${Math.round(u.heading)}° ${compass(u.heading)}`],
       ["Last fix", `${ago(u.ts)} (${fixTime})`],
-      ["Battery", u.battery == null ? "—" : `${u.battery} %`],
+      ["Battery", u.battery == null ? "—" : `${Math.round(u.battery)} %`],
     ];
     const dl = $("panel-fields");
     dl.replaceChildren(

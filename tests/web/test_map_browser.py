@@ -1,0 +1,174 @@
+"""The live map in a real browser against a real psn server fed over MQTT.
+
+Debian's chromium driven by Playwright (never `playwright install`). Units are drawn on a canvas,
+so the page exposes `window.psnMap.unitPoint(id)` (page pixels of a unit's marker, null when hidden)
+and the test clicks at those pixels like a user would.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.support import publish
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# (agency, unit, lat, lon): Belize City, Belmopan, Dangriga, Orange Walk.
+FLEET = [
+    ("police", "P-101", 17.50, -88.20),
+    ("fire", "F-7", 17.25, -88.77),
+    ("ems", "E-3", 16.97, -88.23),
+    ("police", "P-102", 18.08, -88.56),
+]
+MOVER = "police/P-101"
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def fleet(psn_server: Any, publish_fix: Callable[..., None]) -> Any:
+    for agency, unit, lat, lon in FLEET:
+        publish_fix(psn_server.mqtt_url, agency, unit, lat, lon, heading=90, speed=12.0)
+    # An OwnTracks phone nobody has bound to a unit yet: shown as provisional.
+    publish(psn_server.mqtt_url, "owntracks/alice/phone",
+            {"_type": "location", "tst": int(time.time()), "lat": 17.20, "lon": -88.50, "batt": 64},
+            mqtt5=False)
+    return psn_server
+
+
+def open_map(browser: Browser, base_url: str, **context: Any) -> tuple[Page, list[str]]:
+    page = browser.new_context(**context).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(base_url + "/")
+    expect(page.locator("#status")).to_contain_text("5 units", timeout=15_000)
+    expect(page.locator("#status")).to_contain_text("live ✓")
+    return page, errors
+
+
+def unit_point(page: Page, unit_id: str) -> dict[str, float] | None:
+    return page.evaluate("id => window.psnMap.unitPoint(id)", unit_id)
+
+
+def drive(mqtt_url: str, publish_fix: Callable[..., None], stop: threading.Event) -> None:
+    """Moves the mover east along the coast road, one fix every 0.3 s, until told to stop."""
+    lon = -88.20
+    while not stop.is_set():
+        lon += 0.02
+        publish_fix(mqtt_url, "police", "P-101", 17.50, lon, heading=90, speed=15.0)
+        stop.wait(0.3)
+
+
+def test_live_map_desktop(
+    fleet: Any, browser: Browser, publish_fix: Callable[..., None], artifacts: Path
+) -> None:
+    page, errors = open_map(browser, fleet.base_url, viewport={"width": 1280, "height": 800})
+
+    # Base layers from the package: six district outlines, the road network, town labels.
+    expect(page.locator("path.district")).to_have_count(6)
+    assert page.locator("path.road").count() > 100
+    expect(page.locator(".lbl-place", has_text="Belize City")).to_be_visible()
+    expect(page.locator(".leaflet-control-attribution")).to_contain_text("© OpenStreetMap contributors")
+    # Two police units plus the unbound phone, which lands in the default agency (police).
+    expect(page.locator("#filters [data-agency=police] b")).to_have_text("3")
+
+    # Units move while fixes arrive over MQTT.
+    stop = threading.Event()
+    driver = threading.Thread(target=drive, args=(fleet.mqtt_url, publish_fix, stop), daemon=True)
+    driver.start()
+    try:
+        before = unit_point(page, MOVER)
+        assert before is not None
+        page.wait_for_function(
+            "([id, x]) => { const p = window.psnMap.unitPoint(id); return p && p.x > x + 5; }",
+            arg=[MOVER, before["x"]],
+            timeout=10_000,
+        )
+    finally:
+        stop.set()
+        driver.join()
+
+    # Clicking the unit opens its details and draws its stored track.
+    time.sleep(0.6)  # let the last coalesced update land so the marker is where we click
+    at = unit_point(page, MOVER)
+    assert at is not None
+    page.mouse.click(at["x"], at["y"])
+    panel = page.locator("#panel")
+    expect(panel).to_be_visible()
+    expect(page.locator("#panel-title")).to_have_text(MOVER)
+    expect(panel.locator("[data-field=speed]")).to_have_text("54 km/h")
+    expect(panel.locator("[data-field=heading]")).to_have_text("90° E")
+    expect(panel.locator("[data-field=last-fix]")).to_contain_text("s ago")
+    expect(page.locator("#panel-track")).to_contain_text("Track:")
+    expect(page.locator("path.track")).to_have_count(1)
+    page.screenshot(path=artifacts / "map-desktop.png")
+
+    # The agency filter hides that agency's units and leaves the others.
+    page.locator("#filters [data-agency=police]").click()
+    page.wait_for_function("id => window.psnMap.unitPoint(id) === null", arg=MOVER)
+    assert unit_point(page, "police/P-102") is None
+    assert unit_point(page, "fire/F-7") is not None
+    expect(panel).to_be_hidden()
+    page.locator("#filters [data-agency=police]").click()
+    page.wait_for_function("id => window.psnMap.unitPoint(id) !== null", arg=MOVER)
+
+    # Search by id finds the unbound OwnTracks phone, shown as provisional.
+    page.locator("#search-input").fill("ot-alice")
+    page.locator("#search-input").press("Enter")
+    expect(page.locator("#panel-title")).to_contain_text("ot-alice-phone")
+    expect(page.locator("#panel-flags")).to_contain_text("provisional")
+    expect(panel.locator("[data-field=battery]")).to_have_text("64 %")
+    assert errors == []
+
+    # When the server goes away the page says so instead of showing a frozen picture as live.
+    fleet.stop()
+    expect(page.locator("#status")).to_have_text("reconnecting…", timeout=15_000)
+
+
+def test_live_map_phone(fleet: Any, browser: Browser, artifacts: Path) -> None:
+    page, errors = open_map(
+        browser,
+        fleet.base_url,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    expect(page.locator("path.district")).to_have_count(6)
+    at = unit_point(page, "fire/F-7")
+    assert at is not None
+    page.touchscreen.tap(at["x"], at["y"])
+    sheet = page.locator("#panel")
+    expect(page.locator("#panel-title")).to_have_text("fire/F-7")
+    # A bottom sheet: full width, anchored to the bottom of the screen.
+    box = sheet.bounding_box()
+    assert box is not None
+    assert box["width"] == 390
+    assert abs(box["y"] + box["height"] - 844) < 1
+    # The selected unit is kept clear of the sheet.
+    at = unit_point(page, "fire/F-7")
+    assert at is not None and at["y"] < box["y"]
+    page.screenshot(path=artifacts / "map-phone.png")
+    assert errors == []
