@@ -30,7 +30,7 @@ class RadioConfig:
     ue_power_dbm: float = 23.0
     ue_noise_figure_db: float = 9.0
     enb_noise_figure_db: float = 5.0
-    p0_dbm_per_prb: float = -90.0  # uplink fractional power control P0 / alpha
+    p0_dbm_per_prb: float = -85.0  # uplink fractional power control P0 / alpha (typical, configurable)
     alpha: float = 0.8
     overhead_dl: float = 0.25  # PDCCH, CRS, PBCH/SS share of a PRB pair
     overhead_ul: float = 0.15  # DMRS, SRS

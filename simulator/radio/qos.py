@@ -46,6 +46,7 @@ class Admission(IntEnum):
     ADMITTED = 0
     REJECTED = 1
     PREEMPTED = 2
+    NO_COVERAGE = 3  # the UE cannot reach the bearer's rate even with the whole cell
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,9 @@ def admit(
     Non-GBR bearers are always admitted (they only get what is left).
     """
     gbr = b.is_gbr()
+    servable = np.isfinite(prb_share)  # inf: the UE cannot reach the rate even with the whole cell
     order = np.lexsort((b.seq, b.arp, b.preemptable, cell))
-    share = np.where(gbr, prb_share, 0.0)[order]
+    share = np.where(gbr & servable, prb_share, 0.0)[order]
     c = cell[order]
     csum = np.cumsum(share)
     first = np.searchsorted(c, c, side="left")
@@ -106,7 +108,7 @@ def admit(
     ok_sorted = (csum - before) <= threshold + 1e-12
     ok = np.empty_like(ok_sorted)
     ok[order] = ok_sorted
-    ok |= ~gbr
+    ok = (ok & servable) | ~gbr
     status = np.where(ok, Admission.ADMITTED, Admission.REJECTED).astype(np.int64)
     # latest establishment among admitted pre-empting bearers, per cell and ARP level
     latest = np.full((n_cells, 17), -1, dtype=np.int64)
@@ -115,6 +117,7 @@ def admit(
     better = np.maximum.accumulate(latest, axis=1)  # [:, a] = latest among ARP <= a
     preempted = ~ok & b.preemptable & (better[cell, np.clip(b.arp - 1, 0, 16)] > b.seq)
     status[preempted] = Admission.PREEMPTED
+    status[gbr & ~servable] = Admission.NO_COVERAGE
     return status
 
 

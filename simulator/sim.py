@@ -1,0 +1,69 @@
+"""Run a scenario on a plan: radio snapshot, GBR admission with pre-emption, one interval of scheduling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulator.plan import NetworkPlan
+from simulator.radio.cells import Cells
+from simulator.radio.network import RadioConfig, Snapshot, snapshot
+from simulator.radio.qos import Admission, Bearers, admit, uplift
+from simulator.radio.scheduler import ScheduleInput, SchedulerConfig, ScheduleResult, schedule
+from simulator.scenario import Population, Scenario, populate
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    cells: Cells
+    population: Population
+    snapshot: Snapshot
+    bearers: Bearers  # after uplift
+    cell_of_bearer: IntArray
+    prb_share: FloatArray  # fraction of the serving cell's PRBs (in the bearer's direction) its rate needs
+    admission: IntArray
+    result: ScheduleResult  # cell_prb_load has 2 x cells entries: downlink first, then uplink
+
+
+def radio_config(plan: NetworkPlan) -> RadioConfig:
+    return RadioConfig(dl_ghz=plan.band.dl_mhz / 1e3, ul_ghz=plan.band.ul_mhz / 1e3, prbs=plan.band.prbs)
+
+
+def bearer_links(snap: Snapshot, b: Bearers, n_cells: int, cfg: RadioConfig) -> tuple[IntArray, FloatArray,
+                                                                                          FloatArray]:
+    """(direction-cell index, bits per PRB per TTI, max PRBs per TTI) of each bearer."""
+    cell = snap.serving[b.ue] + n_cells * b.uplink
+    bits = np.where(b.uplink, snap.ul_bits_per_prb[b.ue], snap.dl_bits_per_prb[b.ue])
+    max_prbs = np.where(b.uplink, snap.ul_max_prbs[b.ue], float(cfg.prbs))
+    return cell, bits, max_prbs
+
+
+def prb_share(rate_bps: FloatArray, bits: FloatArray, max_prbs: FloatArray, prbs: int) -> FloatArray:
+    """Share of a cell's PRBs a constant-rate bearer needs; inf when the UE cannot reach the rate at all."""
+    per_tti = rate_bps / 1e3
+    share = np.divide(per_tti, bits * prbs, out=np.full(len(bits), np.inf), where=bits > 0)
+    return np.where(per_tti <= bits * max_prbs, share, np.inf)
+
+
+def run(rng: np.random.Generator, plan: NetworkPlan, sc: Scenario,
+        sched: SchedulerConfig | None = None, admission_threshold: float = 0.9) -> ScenarioRun:
+    cells = plan.cells()
+    cfg = radio_config(plan)
+    sched = sched or SchedulerConfig(prbs=plan.band.prbs)
+    pop = populate(rng, sc)
+    snap = snapshot(rng, cells, plan.antenna, pop.ues, cfg)
+    bearers, priority = uplift(pop.bearers, pop.uplifted)
+    cell, bits, max_prbs = bearer_links(snap, bearers, len(cells), cfg)
+    share = prb_share(bearers.rate_bps, bits, max_prbs, cfg.prbs)
+    status = admit(bearers, cell, share, 2 * len(cells), admission_threshold)
+    result = schedule(
+        ScheduleInput(cell, bits, max_prbs, priority, bearers.rate_bps, bearers.delay_budget_s(),
+                      status == Admission.ADMITTED),
+        2 * len(cells), sched,
+    )
+    return ScenarioRun(cells, pop, snap, bearers, cell, share, status, result)
