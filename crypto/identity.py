@@ -1,0 +1,56 @@
+"""Who a certificate speaks for: an agency's unit, written `{agency}/{unit}` in the certificate CN.
+
+Mosquitto's `use_identity_as_username` makes the CN the MQTT username, so ACL `pattern` lines
+with `%u` expand to `psn/v1/{agency}/{unit}/…`: one pattern covers every unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crypto.errors import CryptoError
+
+# Same alphabet as the psn/v1 topic decoder; no '/', '+', '#' so a name can never widen an ACL pattern.
+NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+URN_PREFIX = "urn:psn:unit:"
+
+
+class InvalidIdentity(CryptoError):
+    """An agency or unit name is not usable in certificates and topics."""
+
+
+@dataclass(frozen=True, order=True)
+class UnitIdentity:
+    agency: str
+    unit: str
+
+    def __post_init__(self) -> None:
+        for label, value in (("agency", self.agency), ("unit", self.unit)):
+            if not NAME.match(value):
+                raise InvalidIdentity(f"{label} {value!r} must match {NAME.pattern}")
+            # `_broadcast` and friends are agency-wide topics: a unit with such a name could write to them.
+            if value.startswith("_") or value in (".", ".."):
+                raise InvalidIdentity(f"{label} {value!r} is reserved (names starting with '_' are agency topics)")
+
+    @property
+    def cn(self) -> str:
+        return f"{self.agency}/{self.unit}"
+
+    @property
+    def uri(self) -> str:
+        return f"{URN_PREFIX}{self.agency}:{self.unit}"
+
+    @property
+    def topic_prefix(self) -> str:
+        return f"psn/v1/{self.agency}/{self.unit}"
+
+    @classmethod
+    def from_cn(cls, cn: str) -> UnitIdentity:
+        agency, sep, unit = cn.partition("/")
+        if not sep:
+            raise InvalidIdentity(f"CN {cn!r} is not of the form agency/unit")
+        return cls(agency, unit)
+
+    def __str__(self) -> str:
+        return self.cn
