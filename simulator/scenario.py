@@ -156,7 +156,8 @@ def _positions(rng: np.random.Generator, g: Group) -> FloatArray:
 
 
 def populate(rng: np.random.Generator, sc: Scenario, extra_height_m: float = 0.0) -> Population:
-    xy, indoor, vehicle, gid, ids = [], [], [], [], []
+    xy, indoor, vehicle, gid = [], [], [], []
+    ids: list[str] = []
     for i, g in enumerate(sc.groups):
         xy.append(_positions(rng, g))
         u = rng.random(g.count)
@@ -167,7 +168,7 @@ def populate(rng: np.random.Generator, sc: Scenario, extra_height_m: float = 0.0
     group_of_ue = np.concatenate(gid)
     ues = Ues(np.vstack(xy), np.full(len(group_of_ue), 1.5 + extra_height_m), np.concatenate(indoor),
               np.concatenate(vehicle))
-    cols: dict[str, list[FloatArray]] = {k: [] for k in ("ue", "qci", "uplink", "rate", "arp", "mp", "pe")}
+    cols: dict[str, list[NDArray[Any]]] = {k: [] for k in ("ue", "qci", "uplink", "rate", "arp", "mp", "pe")}
     for i, g in enumerate(sc.groups):
         members = np.flatnonzero(group_of_ue == i)
         for b in g.bearers:

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from simulator.radio import antenna, link
 from simulator.radio import pathloss_38901 as p38
 from simulator.radio.cells import Cells
-from simulator.radio.penetration import o2i_low_loss_38901, vehicle_loss
+from simulator.radio.penetration import VEHICLE_MU_DB, o2i_low_loss_38901, vehicle_loss
 from simulator.radio.shadowing import shadow_field
 
 FloatArray = NDArray[np.float64]
@@ -63,7 +63,9 @@ class Snapshot:
 
 
 def path_gain(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna, ues: Ues,
-              cfg: RadioConfig) -> FloatArray:
+              cfg: RadioConfig, median: bool = False) -> FloatArray:
+    """(U, C) gains in dB. median=True gives the planning map: LOS-probability-weighted path loss,
+    no shadowing and mean penetration, so adjacent raster tiles agree."""
     sxy = cells.site_xy()
     h_bs = cells.site_height()
     urban_site = cells.urban[np.unique(cells.site_index, return_index=True)[1]]
@@ -71,13 +73,18 @@ def path_gain(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna
     d2d = np.maximum(np.hypot(dxy[..., 0], dxy[..., 1]), 10.0)
     h = ues.height_m[:, None]
     p_los = np.where(urban_site, p38.uma_los_probability(d2d, h), p38.rma_los_probability(d2d))
-    los = rng.random(d2d.shape) < p_los
+    los = p_los if median else (rng.random(d2d.shape) < p_los).astype(float)
     pl = np.empty_like(d2d)
     for urban, los_f, nlos_f in ((True, p38.uma_los, p38.uma_nlos), (False, p38.rma_los, p38.rma_nlos)):
         cols = urban_site == urban
         if cols.any():
-            d, hb = d2d[:, cols], h_bs[cols]
-            pl[:, cols] = np.where(los[:, cols], los_f(d, cfg.dl_ghz, hb, h), nlos_f(d, cfg.dl_ghz, hb, h))
+            d, hb, w = d2d[:, cols], h_bs[cols], los[:, cols]
+            pl[:, cols] = w * los_f(d, cfg.dl_ghz, hb, h) + (1.0 - w) * nlos_f(d, cfg.dl_ghz, hb, h)
+    if median:
+        pl += np.where(ues.indoor, o2i_low_loss_38901(cfg.dl_ghz, 5.0), 0.0)[:, None]
+        pl += np.where(ues.vehicle, VEHICLE_MU_DB, 0.0)[:, None]
+        return _antenna_gain(cells, ant, dxy, d2d, h, h_bs) - pl[:, cells.site_index]
+    los = los > 0.5
     s = cfg.sf_sigma_db
     sigma = np.where(urban_site, np.where(los, s[2], s[3]), np.where(los, s[0], s[1]))
     dcorr = np.where(urban_site, cfg.decorrelation_m[1], cfg.decorrelation_m[0])
@@ -85,18 +92,21 @@ def path_gain(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna
     pl += np.where(ues.indoor, o2i_low_loss_38901(cfg.dl_ghz, rng.uniform(0, 10, len(ues)))
                    + cfg.sf_sigma_o2i_db * rng.standard_normal(len(ues)), 0.0)[:, None]
     pl += np.where(ues.vehicle, vehicle_loss(rng, len(ues)), 0.0)[:, None]
-    bearing = np.degrees(np.arctan2(dxy[..., 1], dxy[..., 0]))  # maths angle, east = 0
-    az = 90.0 - bearing  # compass bearing from the site
+    return _antenna_gain(cells, ant, dxy, d2d, h, h_bs) - pl[:, cells.site_index]
+
+
+def _antenna_gain(cells: Cells, ant: antenna.SectorAntenna, dxy: FloatArray, d2d: FloatArray, h: FloatArray,
+                  h_bs: FloatArray) -> FloatArray:
+    az = 90.0 - np.degrees(np.arctan2(dxy[..., 1], dxy[..., 0]))  # compass bearing from the site
     elev = np.degrees(np.arctan2(h_bs - h, d2d))
     si = cells.site_index
-    g = antenna.gain_db(ant, az[:, si] - cells.azimuth_deg, elev[:, si], cells.tilt_deg)
-    return g - pl[:, si]
+    return antenna.gain_db(ant, az[:, si] - cells.azimuth_deg, elev[:, si], cells.tilt_deg)
 
 
 def snapshot(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna, ues: Ues,
              cfg: RadioConfig = RadioConfig(), dl_load: FloatArray | float = 1.0,
-             ul_load: FloatArray | float = 0.5) -> Snapshot:
-    gain = path_gain(rng, cells, ant, ues, cfg)
+             ul_load: FloatArray | float = 0.5, median: bool = False) -> Snapshot:
+    gain = path_gain(rng, cells, ant, ues, cfg, median)
     n = len(ues)
     rx = cells.power_dbm - 10.0 * np.log10(12 * cfg.prbs) + gain  # per resource element
     serving = np.argmax(rx, axis=1)
