@@ -51,6 +51,8 @@ def browser() -> Iterator[Browser]:
 def fleet(psn_server: Any, publish_fix: Callable[..., None]) -> Any:
     for agency, unit, lat, lon in FLEET:
         publish_fix(psn_server.mqtt_url, agency, unit, lat, lon, heading=90, speed=12.0)
+    # A unit silent for five minutes: shown faded and flagged stale.
+    publish_fix(psn_server.mqtt_url, "nemo", "N-4", 16.10, -88.81, ts=time.time() - 300)
     # An OwnTracks phone nobody has bound to a unit yet: shown as provisional.
     publish(psn_server.mqtt_url, "owntracks/alice/phone",
             {"_type": "location", "tst": int(time.time()), "lat": 17.20, "lon": -88.50, "batt": 64},
@@ -63,7 +65,7 @@ def open_map(browser: Browser, base_url: str, **context: Any) -> tuple[Page, lis
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(base_url + "/")
-    expect(page.locator("#status")).to_contain_text("5 units", timeout=15_000)
+    expect(page.locator("#status")).to_contain_text("6 units", timeout=15_000)
     expect(page.locator("#status")).to_contain_text("live ✓")
     return page, errors
 
@@ -140,6 +142,11 @@ def test_live_map_desktop(
     expect(page.locator("#panel-title")).to_contain_text("ot-alice-phone")
     expect(page.locator("#panel-flags")).to_contain_text("provisional")
     expect(panel.locator("[data-field=battery]")).to_have_text("64 %")
+    page.locator("#search-input").fill("N-4")
+    page.locator("#search-input").press("Enter")
+    expect(page.locator("#panel-title")).to_have_text("nemo/N-4")
+    expect(page.locator("#panel-flags")).to_contain_text("stale")
+    expect(panel.locator("[data-field=last-fix]")).to_contain_text("5 min ago")
     assert errors == []
 
     # When the server goes away the page says so instead of showing a frozen picture as live.

@@ -14,7 +14,7 @@
   const UNKNOWN_COLOR = "#757575";
   const STALE_S = 120;
   const TRACK_WINDOW_S = 3600;
-  const CALLSIGN_ZOOM = 13; // below this, callsign labels would only be clutter
+  const CALLSIGN_ZOOM = 13;
   const BELIZE = [[15.8, -89.3], [18.6, -87.4]];
   const DATA = "/static/data/belize/";
   const ATTRIBUTION =
@@ -176,16 +176,19 @@
   });
 
   // ---------------------------------------------------------------- unit markers
-  const renderer = L.canvas({ pane: "units", padding: 0.3, tolerance: L.Browser.mobile ? 10 : 3 });
+  const renderer = L.canvas({ pane: "units", tolerance: L.Browser.mobile ? 10 : 3 });
+  const MAX_CALLSIGNS = 150; // more callsigns than this in view is a wall of text, not information
+  let showCallsigns = false;
+  // Smaller dots at national scale, so a busy country still reads as a map, not a carpet.
+  const baseRadius = () => (map.getZoom() < 9 ? 5 : 7);
 
-  // A circle plus heading arrow, "?" badge for provisional units, camera badge, and callsign at
-  // high zoom. Drawn by hand because Leaflet's canvas CircleMarker has no decorations; relies on
+  // A circle plus heading arrow, "?" for provisional units, camera badge, and the callsign when
+  // zoomed in. Drawn by hand because Leaflet's canvas CircleMarker has no decorations; relies on
   // Leaflet 1.9's renderer internals (_updateCircle, _ctx), pinned by xstatic-leaflet.
-  const ARROW = 8;
   const UnitMarker = L.CircleMarker.extend({
     _updateBounds() {
-      const r = this._radius + ARROW + this._clickTolerance();
-      const labelW = this._map && this._map.getZoom() >= CALLSIGN_ZOOM ? 90 : 0;
+      const r = 2 * this._radius + 2 + this._clickTolerance(); // circle + arrow
+      const labelW = showCallsigns ? 90 : 0;
       this._pxBounds = L.bounds(this._point.subtract([r, r]), this._point.add([r + labelW, r]));
     },
     _updatePath() {
@@ -204,14 +207,14 @@
       const a = (u.heading * Math.PI) / 180;
       const dx = Math.sin(a);
       const dy = -Math.cos(a);
-      const tip = [p.x + dx * (r + ARROW), p.y + dy * (r + ARROW)];
+      const half = r * 0.65;
       const base = [p.x + dx * (r + 1), p.y + dy * (r + 1)];
       ctx.beginPath();
-      ctx.moveTo(...tip);
-      ctx.lineTo(base[0] - dy * 4.5, base[1] + dx * 4.5);
-      ctx.lineTo(base[0] + dy * 4.5, base[1] - dx * 4.5);
+      ctx.moveTo(p.x + dx * (2 * r + 1), p.y + dy * (2 * r + 1));
+      ctx.lineTo(base[0] - dy * half, base[1] + dx * half);
+      ctx.lineTo(base[0] + dy * half, base[1] - dx * half);
       ctx.closePath();
-      ctx.fillStyle = opts.color;
+      ctx.fillStyle = opts.fillColor;
       ctx.strokeStyle = "#ffffff";
       ctx.lineWidth = 1.5;
       ctx.stroke();
@@ -239,7 +242,7 @@
       ctx.closePath();
       ctx.fill();
     }
-    if (map.getZoom() >= CALLSIGN_ZOOM) {
+    if (showCallsigns) {
       ctx.font = "bold 13px system-ui, sans-serif";
       ctx.textAlign = "left";
       ctx.lineWidth = 3;
@@ -256,7 +259,7 @@
     return {
       renderer,
       bubblingMouseEvents: false, // a click on a unit must not also reach the map (which closes the panel)
-      radius: selected ? 10 : 7,
+      radius: baseRadius() + (selected ? 3 : 0),
       color: selected ? "#000000" : u.bound ? "#ffffff" : color,
       weight: selected ? 3 : 2,
       dashArray: u.bound ? null : "3 3",
@@ -291,11 +294,12 @@
   function restyle(e) {
     const stale = isStale(e.u);
     const selected = e.u.id === selectedId;
-    const key = `${e.u.agency}|${e.u.bound}|${stale}|${selected}`;
+    const key = `${e.u.agency}|${e.u.bound}|${stale}|${selected}|${baseRadius()}`;
     if (key !== e.styleKey) {
       e.styleKey = key;
-      e.marker.setStyle(unitStyle(e.u, stale, selected));
-      e.marker.setRadius(selected ? 10 : 7);
+      const style = unitStyle(e.u, stale, selected);
+      e.marker.setStyle(style);
+      e.marker.setRadius(style.radius);
     }
   }
 
@@ -339,6 +343,20 @@
     for (const id of msg.removed || []) remove(id);
     scheduleRender();
   }
+
+  // Callsigns and marker size depend on zoom and on how many units are in view.
+  function onViewChange() {
+    const view = map.getBounds();
+    let inView = 0;
+    for (const e of units.values()) if (map.hasLayer(e.marker) && view.contains(e.marker.getLatLng())) inView++;
+    const callsigns = map.getZoom() >= CALLSIGN_ZOOM && inView <= MAX_CALLSIGNS;
+    if (callsigns !== showCallsigns) {
+      showCallsigns = callsigns;
+      units.forEach((e) => e.marker.redraw());
+    }
+    units.forEach(restyle);
+  }
+  map.on("moveend", onViewChange);
 
   // Staleness changes with time, not with messages.
   setInterval(() => units.forEach(restyle), 5000);
@@ -460,6 +478,7 @@
     const info = agencyInfo(u.agency);
     $("panel").style.setProperty("--agency", info.color);
     $("panel-title").textContent = u.id;
+    $("panel-agency").textContent = info.label;
     const flags = [];
     if (!u.bound) flags.push('<span class="flag provisional">provisional: device not yet bound</span>');
     if (isStale(u)) flags.push('<span class="flag stale">stale: no recent fix</span>');
@@ -467,8 +486,6 @@
     $("panel-flags").innerHTML = flags.join(" ");
     const fixTime = new Date(u.ts * 1000).toLocaleTimeString([], { hour12: false });
     const rows = [
-      ["Agency", info.label],
-      ["Unit", u.unit ?? "—"],
       ["Status", u.status ?? "—"],
       ["Speed", u.speed == null ? "—" : `${Math.round(u.speed * 3.6)} km/h`],
       ["Heading", u.heading == null ? "—" : `${Math.round(u.heading)}° ${compass(u.heading)}`],
@@ -515,8 +532,9 @@
       const line = L.polyline(coords, { pane: "track", color, weight: 4, opacity: 0.9, interactive: false, className: "track" });
       track = { id: u.id, casing: casing.addTo(map), line: line.addTo(map), lastTs: times.at(-1) ?? 0 };
       extendTrack(units.get(u.id)?.u || u);
-      $("panel-track").textContent = coords.length
-        ? `Track: ${coords.length} fixes since ${ago(times[0] ?? now() - TRACK_WINDOW_S).replace(" ago", "")} ago`
+      const n = coords.length;
+      $("panel-track").textContent = n
+        ? `Track: ${n} fix${n === 1 ? "" : "es"}, first ${ago(times[0] ?? u.ts)}`
         : "No track in the last hour";
     } catch (err) {
       if (token === trackToken) $("panel-track").textContent = "Track unavailable";
