@@ -67,3 +67,54 @@ def run(rng: np.random.Generator, plan: NetworkPlan, sc: Scenario,
         2 * len(cells), sched,
     )
     return ScenarioRun(cells, pop, snap, bearers, cell, share, status, result)
+
+
+def cell_kpis(run: ScenarioRun, timestamp: float) -> list[dict[str, object]]:
+    """Per-cell KPI documents (the payload of psn/v1/net/cell/{id}/kpi) for cells serving any unit."""
+    n = len(run.cells)
+    res = run.result
+    ues = np.bincount(run.snapshot.serving, minlength=n)
+    thr = np.bincount(run.cell_of_bearer, res.throughput_bps, minlength=2 * n)
+    rejected = np.bincount(run.cell_of_bearer[run.admission != Admission.ADMITTED], minlength=2 * n)
+    preempted = np.bincount(run.cell_of_bearer[run.admission == Admission.PREEMPTED], minlength=2 * n)
+    sinr = np.bincount(run.snapshot.serving, run.snapshot.dl_sinr_db, minlength=n) / np.maximum(ues, 1)
+    return [
+        {
+            "cell": run.cells.ids[c],
+            "ts": timestamp,
+            "connected_ues": int(ues[c]),
+            "prb_util_dl": round(float(res.cell_prb_load[c]), 3),
+            "prb_util_ul": round(float(res.cell_prb_load[n + c]), 3),
+            "thr_dl_mbps": round(float(thr[c]) / 1e6, 3),
+            "thr_ul_mbps": round(float(thr[n + c]) / 1e6, 3),
+            "mean_dl_sinr_db": round(float(sinr[c]), 1),
+            "bearers_rejected": int(rejected[c] + rejected[n + c]),
+            "bearers_preempted": int(preempted[c] + preempted[n + c]),
+        }
+        for c in np.flatnonzero(ues)
+    ]
+
+
+def link_conditions(run: ScenarioRun) -> dict[str, dict[str, float]]:
+    """Per simulated unit: the throughput, latency and loss the scenario engine should apply to it."""
+    n_ue = len(run.population.ues)
+    b, res = run.bearers, run.result
+    dl = np.bincount(b.ue[~b.uplink], res.throughput_bps[~b.uplink], minlength=n_ue)
+    ul = np.bincount(b.ue[b.uplink], res.throughput_bps[b.uplink], minlength=n_ue)
+    admitted = run.admission == Admission.ADMITTED
+    latency = np.full(n_ue, -1e-3)  # -1 ms: no admitted bearer
+    np.maximum.at(latency, b.ue[admitted], res.p95_delay_s[admitted])
+    loss = np.zeros(n_ue)
+    np.maximum.at(loss, b.ue, np.where(admitted, res.drop_ratio, 1.0))  # a refused bearer loses everything
+    cell = run.snapshot.serving
+    return {
+        uid: {
+            "cell": run.cells.ids[cell[u]],
+            "dl_mbps": round(float(dl[u]) / 1e6, 3),
+            "ul_mbps": round(float(ul[u]) / 1e6, 3),
+            "latency_ms": round(float(latency[u]) * 1e3, 1),
+            "loss": round(float(loss[u]), 4),
+            "dl_sinr_db": round(float(run.snapshot.dl_sinr_db[u]), 1),
+        }
+        for u, uid in enumerate(run.population.unit_ids)
+    }
