@@ -30,10 +30,10 @@ class Settings:
     data_dir: Path = Path("var")
     agencies: tuple[str, ...] = tuple(sorted(DEFAULT_AGENCIES))
     default_agency: str = "police"  # provisional home of devices not yet bound to a unit
-    live_interval_s: float = 0.25  # how often the live WebSocket sends coalesced changes
+    live_interval_s: float = 0.1  # how often the live WebSocket sends coalesced changes
     max_payload: int = 4096
     max_future_s: float = 30.0
-    store_batch: int = 2000
+    store_batch: int = 5000
     store_flush_s: float = 0.25
     log_level: str = "info"
 

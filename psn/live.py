@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import orjson
 
 from psn.state import LiveState, UnitState
 
@@ -47,7 +48,7 @@ class LiveClient:
             batch, self.pending = self.pending, {}
             units = [d for d in batch.values() if d is not None]
             removed = [k for k, d in batch.items() if d is None]
-            await self.send(json.dumps({"type": "update", "units": units, "removed": removed}))
+            await self.send(orjson.dumps({"type": "update", "units": units, "removed": removed}).decode())
 
 
 class LiveHub:
@@ -94,7 +95,7 @@ class LiveHub:
         self.clients.add(client)
         try:
             units = [u.to_json() for u in self.state.snapshot() if visible(u)]
-            await send(json.dumps({"type": "snapshot", "units": units}))
+            await send(orjson.dumps({"type": "snapshot", "units": units}).decode())
             await client.run()
         finally:
             self.clients.discard(client)

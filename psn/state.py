@@ -7,7 +7,7 @@ from the event loop. Changes are coalesced: a unit that moved ten times between 
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telemetry import Fix, StatusReport, UnitRef
@@ -34,9 +34,13 @@ class UnitState:
         return f"{self.agency}/{self.unit}"
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["id"] = self.id
-        return data
+        # Spelled out: asdict() deep-copies recursively and this runs for every change sent live.
+        return {
+            "id": self.id, "agency": self.agency, "unit": self.unit, "bound": self.bound, "ts": self.ts,
+            "lat": self.lat, "lon": self.lon, "speed": self.speed, "heading": self.heading,
+            "accuracy": self.accuracy, "battery": self.battery, "status": self.status,
+            "status_ts": self.status_ts, "source": self.source,
+        }
 
 
 class LiveState:
@@ -54,18 +58,21 @@ class LiveState:
             current = self._units.get(key)
             if current is not None and current.lat is not None and fix.ts <= current.ts:
                 return False
-            base = current or UnitState(who.agency, who.unit, who.bound, fix.ts, source=fix.source)
-            self._units[key] = replace(
-                base,
-                bound=who.bound,
-                ts=fix.ts,
-                lat=fix.lat,
-                lon=fix.lon,
-                speed=fix.speed,
-                heading=fix.heading,
-                accuracy=fix.accuracy,
-                battery=fix.battery if fix.battery is not None else base.battery,
-                source=fix.source,
+            # Built directly rather than with dataclasses.replace: this runs once per message.
+            self._units[key] = UnitState(
+                who.agency,
+                who.unit,
+                who.bound,
+                fix.ts,
+                fix.lat,
+                fix.lon,
+                fix.speed,
+                fix.heading,
+                fix.accuracy,
+                fix.battery if fix.battery is not None or current is None else current.battery,
+                current.status if current else None,
+                current.status_ts if current else None,
+                fix.source,
             )
             self._changed[key] = None
             return True

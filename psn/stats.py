@@ -6,7 +6,6 @@ import threading
 from collections import Counter
 
 from prometheus_client import CollectorRegistry, Gauge
-from prometheus_client import Counter as PromCounter
 
 
 class IngestStats:
@@ -17,9 +16,10 @@ class IngestStats:
         self.rejected: Counter[str] = Counter()  # by reason
         self.late = 0  # stored but older than the unit's current fix
         self.ignored = 0
-        self._accepted = PromCounter("psn_ingest_accepted", "Accepted messages", ["source"], registry=self.registry)
-        self._rejected = PromCounter("psn_ingest_rejected", "Rejected messages", ["reason"], registry=self.registry)
-        self._late = PromCounter("psn_ingest_late", "Fixes older than the unit's latest", registry=self.registry)
+        # Gauges set from the counters at scrape time; named *_total as the counters they mirror.
+        self._accepted = Gauge("psn_ingest_accepted_total", "Accepted messages", ["source"], registry=self.registry)
+        self._rejected = Gauge("psn_ingest_rejected_total", "Rejected messages", ["reason"], registry=self.registry)
+        self._late = Gauge("psn_ingest_late_total", "Fixes older than the unit's latest", registry=self.registry)
         self.units = Gauge("psn_units", "Units in the live picture", registry=self.registry)
         self.store_backlog = Gauge("psn_store_backlog", "Records waiting for the database", registry=self.registry)
         self.live_clients = Gauge("psn_live_clients", "Open live WebSockets", registry=self.registry)
@@ -29,14 +29,20 @@ class IngestStats:
             self.accepted[source] += 1
             if late:
                 self.late += 1
-        self._accepted.labels(source).inc()
-        if late:
-            self._late.inc()
 
     def reject(self, reason: str) -> None:
         with self._lock:
             self.rejected[reason] += 1
-        self._rejected.labels(reason).inc()
+
+    def export(self) -> None:
+        """Copies the plain counters into Prometheus when scraped, keeping the per-message path cheap."""
+        with self._lock:
+            accepted, rejected, late = dict(self.accepted), dict(self.rejected), self.late
+        for source, count in accepted.items():
+            self._accepted.labels(source).set(count)
+        for reason, count in rejected.items():
+            self._rejected.labels(reason).set(count)
+        self._late.set(late)
 
     def ignore(self) -> None:
         with self._lock:

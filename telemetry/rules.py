@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from telemetry.fix import Reason, Rejection, UnitRef
 
 
@@ -57,8 +59,8 @@ def load_object(payload: bytes, ctx: DecodeContext) -> dict[str, Any]:
     if len(payload) > ctx.max_payload:
         raise Refused(Reason.OVERSIZED, f"payload of {len(payload)} bytes exceeds {ctx.max_payload}")
     try:
-        obj = json.loads(payload)
-    except (UnicodeDecodeError, ValueError) as exc:
+        obj = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
         raise Refused(Reason.MALFORMED_JSON, f"not valid JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise Refused(Reason.NOT_AN_OBJECT, f"expected a JSON object, got {type(obj).__name__}")

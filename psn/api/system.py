@@ -40,6 +40,7 @@ def stats(server: ServerDep) -> dict[str, Any]:
 
 @router.get("/metrics", tags=["system"], include_in_schema=False)
 def metrics(server: ServerDep) -> Response:
+    server.stats.export()
     server.stats.units.set(len(server.state))
     server.stats.store_backlog.set(server.writer.backlog)
     server.stats.live_clients.set(len(server.hub.clients))

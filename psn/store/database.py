@@ -15,6 +15,9 @@ from psn.store.schema import device_bindings, fixes, statuses
 from telemetry import Fix, StatusReport, UnitRef
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+FIX_COLUMNS = ("unit_id", "agency", "ts", "lat", "lon", "alt", "speed", "heading", "accuracy", "battery", "bound",
+               "source", "received")
+STATUS_COLUMNS = ("unit_id", "agency", "ts", "status", "received")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -49,35 +52,23 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
 
-    def insert_fixes(self, batch: Sequence[tuple[Fix, float]]) -> None:
-        rows = [
-            {
-                "unit_id": f.who.id,
-                "agency": f.who.agency,
-                "ts": f.ts,
-                "lat": f.lat,
-                "lon": f.lon,
-                "alt": f.alt,
-                "speed": f.speed,
-                "heading": f.heading,
-                "accuracy": f.accuracy,
-                "battery": f.battery,
-                "bound": f.who.bound,
-                "source": f.source,
-                "received": received,
-            }
-            for f, received in batch
-        ]
+    def _insert_many(self, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        # Driver-level executemany with tuples: several times cheaper per row than Core with dicts.
+        marker = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
         with self.engine.begin() as conn:
-            conn.execute(fixes.insert(), rows)
+            conn.exec_driver_sql(sql, rows)
+
+    def insert_fixes(self, batch: Sequence[tuple[Fix, float]]) -> None:
+        self._insert_many(fixes, FIX_COLUMNS, [
+            (f.who.id, f.who.agency, f.ts, f.lat, f.lon, f.alt, f.speed, f.heading, f.accuracy, f.battery,
+             f.who.bound, f.source, received)
+            for f, received in batch
+        ])
 
     def insert_statuses(self, batch: Sequence[tuple[StatusReport, float]]) -> None:
-        rows = [
-            {"unit_id": s.who.id, "agency": s.who.agency, "ts": s.ts, "status": s.status, "received": r}
-            for s, r in batch
-        ]
-        with self.engine.begin() as conn:
-            conn.execute(statuses.insert(), rows)
+        self._insert_many(statuses, STATUS_COLUMNS,
+                          [(s.who.id, s.who.agency, s.ts, s.status, r) for s, r in batch])
 
     def track(
         self, unit_id: str, since: float | None, until: float | None, limit: int = 10_000

@@ -1,13 +1,15 @@
 """Batched writes on their own thread, so storage never limits ingest.
 
-The queue is bounded: when the database falls far behind, `put` blocks the MQTT thread, which stops
-acknowledging QoS 1 messages and lets the broker hold them — back-pressure instead of silent loss.
+Ingest appends to a deque (one atomic append, no lock or wake-up per message); the writer takes what has
+accumulated every `flush_s`. The backlog is bounded: when the database falls far behind, `put` waits, which
+blocks the MQTT thread, which stops acknowledging QoS 1 messages and lets the broker hold them —
+back-pressure instead of silent loss.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
-import queue
 import threading
 import time
 
@@ -19,72 +21,65 @@ Item = tuple[Fix | StatusReport, float]
 
 
 class BatchWriter:
-    def __init__(self, db: Database, batch: int = 2000, flush_s: float = 0.25, capacity: int = 200_000) -> None:
+    def __init__(self, db: Database, batch: int = 5000, flush_s: float = 0.25, capacity: int = 200_000) -> None:
         self.db = db
         self.batch = batch
         self.flush_s = flush_s
-        self._queue: queue.Queue[Item | None] = queue.Queue(maxsize=capacity)
+        self.capacity = capacity
+        self._pending: collections.deque[Item] = collections.deque()
+        self._drained = threading.Condition()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="psn-store-writer", daemon=True)
+        self._busy = False
         self.written = 0
-        self.failed_batches = 0
-        self._idle = threading.Event()
-        self._idle.set()
+        self.failed_batches = 0  # failed attempts, each retried
+        self.waits = 0  # times ingest had to wait for the database
 
     def start(self) -> None:
         self._thread.start()
 
     def put(self, item: Fix | StatusReport, received: float) -> None:
-        self._idle.clear()
-        self._queue.put((item, received))
+        if len(self._pending) >= self.capacity:
+            self.waits += 1
+            with self._drained:
+                self._drained.wait_for(lambda: len(self._pending) < self.capacity or self._stopping.is_set())
+        self._pending.append((item, received))
 
     @property
     def backlog(self) -> int:
-        return self._queue.qsize()
+        return len(self._pending)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Waits until everything queued so far is written (used by tests and shutdown)."""
+        """Waits until everything queued so far is written (tests, shutdown)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._queue.empty() and self._idle.is_set():
+            if not self._pending and not self._busy:
                 return True
             time.sleep(0.01)
         return False
 
     def stop(self) -> None:
-        self._queue.put(None)
+        self._stopping.set()
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            items: list[Item] = []
-            try:
-                first = self._queue.get(timeout=self.flush_s)
-            except queue.Empty:
-                self._idle.set()
-                continue
-            deadline = time.monotonic() + self.flush_s
-            if first is None:
-                stopping = True
-            else:
-                items.append(first)
-            while not stopping and len(items) < self.batch:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                else:
-                    items.append(item)
-            self._write(items)
-            if self._queue.empty():
-                self._idle.set()
+        while True:
+            stopping = self._stopping.wait(self.flush_s)
+            while self._pending:
+                self._busy = True
+                items = [self._pending.popleft() for _ in range(min(self.batch, len(self._pending)))]
+                self._write(items)
+                with self._drained:
+                    self._drained.notify_all()
+            self._busy = False
+            if stopping:
+                return
 
     def _write(self, items: list[Item]) -> None:
         fixes = [(i, r) for i, r in items if isinstance(i, Fix)]
         reports = [(i, r) for i, r in items if isinstance(i, StatusReport)]
-        for attempt in range(5):
+        attempt = 0
+        while True:
             try:
                 if fixes:
                     self.db.insert_fixes(fixes)
@@ -92,7 +87,13 @@ class BatchWriter:
                     self.db.insert_statuses(reports)
                 self.written += len(items)
                 return
-            except Exception:  # a database outage must not kill the writer; retry, then count
-                log.exception("store write failed (attempt %d of 5)", attempt + 1)
-                time.sleep(min(2.0**attempt * 0.2, 3.0))
-        self.failed_batches += 1
+            except Exception:
+                # A database outage must neither kill the writer nor drop accepted data: retry while the
+                # backlog fills up and back-pressure reaches the broker. Only shutdown gives up.
+                self.failed_batches += 1
+                attempt += 1
+                log.exception("store write of %d records failed (attempt %d)", len(items), attempt)
+                if self._stopping.is_set() and attempt >= 3:
+                    log.error("shutting down with %d records unwritten", len(items) + len(self._pending))
+                    return
+                time.sleep(min(0.2 * 2**attempt, 5.0))

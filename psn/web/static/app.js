@@ -178,9 +178,10 @@
   // ---------------------------------------------------------------- unit markers
   const renderer = L.canvas({ pane: "units", tolerance: L.Browser.mobile ? 10 : 3 });
   const MAX_CALLSIGNS = 150; // more callsigns than this in view is a wall of text, not information
+  const DENSE_UNITS = 400; // beyond this many in view, smaller dots keep the map readable
   let showCallsigns = false;
-  // Smaller dots at national scale, so a busy country still reads as a map, not a carpet.
-  const baseRadius = () => (map.getZoom() < 9 ? 5 : 7);
+  let dense = false;
+  const baseRadius = () => (dense ? 5 : 7);
 
   // A circle plus heading arrow, "?" for provisional units, camera badge, and the callsign when
   // zoomed in. Drawn by hand because Leaflet's canvas CircleMarker has no decorations; relies on
@@ -344,17 +345,20 @@
     scheduleRender();
   }
 
-  // Callsigns and marker size depend on zoom and on how many units are in view.
+  // Callsigns and marker size depend on how many units are in view.
   function onViewChange() {
     const view = map.getBounds();
     let inView = 0;
     for (const e of units.values()) if (map.hasLayer(e.marker) && view.contains(e.marker.getLatLng())) inView++;
     const callsigns = map.getZoom() >= CALLSIGN_ZOOM && inView <= MAX_CALLSIGNS;
-    if (callsigns !== showCallsigns) {
+    if (callsigns !== showCallsigns || inView > DENSE_UNITS !== dense) {
       showCallsigns = callsigns;
-      units.forEach((e) => e.marker.redraw());
+      dense = inView > DENSE_UNITS;
+      for (const e of units.values()) {
+        e.styleKey = null; // forces setRadius, which also re-measures the label's redraw bounds
+        restyle(e);
+      }
     }
-    units.forEach(restyle);
   }
   map.on("moveend", onViewChange);
 
@@ -368,6 +372,7 @@
     renderQueued = true;
     requestAnimationFrame(() => {
       renderQueued = false;
+      onViewChange();
       renderCounts();
       renderPanel();
     });
@@ -418,6 +423,7 @@
       const g = groupFor(agency);
       if (box.checked) g.addTo(map);
       else g.remove();
+      scheduleRender();
       if (!box.checked && selectedId && units.get(selectedId)?.u.agency === agency) closePanel();
     });
     return chip;

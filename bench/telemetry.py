@@ -1,0 +1,247 @@
+"""Telemetry ingest benchmark: N units publishing at R Hz through a real Mosquitto into a real psn.
+
+Three measurements in one run, each process separate so the load generator never shares psn's GIL:
+  1. ceiling  — a bare paho subscriber (QoS 1) drains a burst of B messages: msgs/s;
+  2. pipeline — psn drains the same burst (decode, validate, live state, batched SQLite/PostgreSQL): msgs/s;
+  3. sustained — N units at R Hz for D s: accepted msgs/s and publish → WebSocket delivery latency p50/p99.
+Prints the figures and the ratio pipeline/ceiling. Targets: 5,000 units at 1 Hz, p99 <= 250 ms, ratio >= 0.7.
+
+    .venv/bin/python bench/telemetry.py --units 5000 --rate 1 --duration 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+TOPIC = "psn/v1/{agency}/B-{i}/telemetry"
+AGENCIES = ("police", "nemo", "fire", "ems")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def client(port: int, name: str) -> mqtt.Client:
+    c = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=name, protocol=mqtt.MQTTv5)
+    c.max_inflight_messages_set(1000)
+    c.max_queued_messages_set(0)
+    c.connect("127.0.0.1", port)
+    return c
+
+
+def payload(i: int, now: float) -> bytes:
+    lat = 17.2 + (i % 100) * 0.003
+    lon = -88.8 + (i // 100 % 100) * 0.006
+    return json.dumps({"ts": now, "lat": lat, "lon": lon, "speed": 12.5, "heading": i % 360}).encode()
+
+
+def publish_burst(port: int, count: int, units: int) -> None:
+    c = client(port, f"bench-burst-{os.getpid()}")
+    c.loop_start()
+    infos = [c.publish(TOPIC.format(agency=AGENCIES[i % 4], i=i % units), payload(i % units, time.time()), qos=1)
+             for i in range(count)]
+    for info in infos[-1000:]:
+        info.wait_for_publish(60)
+    c.loop_stop()
+    c.disconnect()
+
+
+def publish_paced(port: int, units: int, rate: float, duration: float, result: Any) -> None:
+    """Each unit once per 1/rate s, spread evenly over the period in 20 ms slices."""
+    c = client(port, f"bench-paced-{os.getpid()}")
+    c.loop_start()
+    slice_s = 0.02
+    per_slice = units * rate * slice_s
+    start = time.time()
+    sent = 0.0
+    i = 0
+    while (now := time.time()) - start < duration:
+        sent += per_slice
+        while i < int(sent):
+            unit = i % units
+            c.publish(TOPIC.format(agency=AGENCIES[unit % 4], i=unit), payload(unit, time.time()), qos=1)
+            i += 1
+        time.sleep(max(0.0, slice_s - (time.time() - now)))
+    result.put((i, start, time.time()))
+    c.loop_stop()
+    c.disconnect()
+
+
+def bare_subscriber(port: int, expected: int, ready: Any, result: Any) -> None:
+    received = 0
+    first = last = 0.0
+
+    def on_message(_c: mqtt.Client, _u: Any, _m: mqtt.MQTTMessage) -> None:
+        nonlocal received, first, last
+        received += 1
+        last = time.time()
+        if received == 1:
+            first = last
+
+    c = client(port, "bench-bare")
+    c.on_message = on_message
+    c.subscribe([("psn/v1/+/+/telemetry", 1)])
+    c.loop_start()
+    ready.set()
+    deadline = time.time() + 120
+    while received < expected and time.time() < deadline:
+        time.sleep(0.05)
+    c.loop_stop()
+    result.put((received, first, last))
+
+
+def ws_latency(base_ws: str, duration: float, result: Any, ready: Any) -> None:
+    from websockets.sync.client import connect
+
+    latencies: list[float] = []
+    with connect(f"{base_ws}/api/v1/live", max_size=None) as ws:
+        ws.recv(timeout=10)
+        ready.set()
+        end = time.time() + duration
+        while time.time() < end:
+            try:
+                message = json.loads(ws.recv(timeout=1))
+            except TimeoutError:
+                continue
+            now = time.time()
+            latencies.extend(now - unit["ts"] for unit in message["units"])
+    result.put(latencies)
+
+
+def stats(base: str) -> dict[str, Any]:
+    body: dict[str, Any] = httpx.get(f"{base}/api/v1/stats", timeout=10).json()
+    return body
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    work = Path(tempfile.mkdtemp(prefix="psn-bench-"))
+    mqtt_port, http_port = free_port(), free_port()
+    conf = work / "mosquitto.conf"
+    conf.write_text(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                    "max_queued_messages 200000\nmax_inflight_messages 1000\nmax_queued_bytes 0\n")
+    broker = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)],
+                              stderr=subprocess.DEVNULL)
+    wait_port(mqtt_port)
+    figures: dict[str, Any] = {"units": args.units, "rate_hz": args.rate, "duration_s": args.duration,
+                               "burst": args.burst, "db": args.db}
+    try:
+        # 1. ceiling: a bare paho subscriber
+        ready, result = ctx.Event(), ctx.Queue()
+        sub = ctx.Process(target=bare_subscriber, args=(mqtt_port, args.burst, ready, result))
+        sub.start()
+        ready.wait(10)
+        time.sleep(0.5)
+        pub = ctx.Process(target=publish_burst, args=(mqtt_port, args.burst, args.units))
+        pub.start()
+        received, first, last = result.get(timeout=180)
+        pub.join()
+        sub.join()
+        figures["ceiling_msgs_per_s"] = round((received - 1) / max(last - first, 1e-9))
+        figures["ceiling_received"] = received
+
+        # 2. pipeline: psn drains the same burst
+        db = [] if args.db == "sqlite" else ["--db", args.db]
+        env = {**os.environ, "PSN_LOG_LEVEL": "warning", "PSN_MQTT_CLIENT_ID": "psn-bench"}
+        server = subprocess.Popen([sys.executable, "-m", "psn", "serve", "--port", str(http_port),
+                                   "--mqtt", f"mqtt://127.0.0.1:{mqtt_port}", "--data-dir", str(work / "data"), *db],
+                                  env=env)
+        base = f"http://127.0.0.1:{http_port}"
+        try:
+            wait_port(http_port, 60)
+            deadline = time.time() + 30
+            while httpx.get(f"{base}/healthz").json()["mqtt"] != "connected" and time.time() < deadline:
+                time.sleep(0.1)
+            pub = ctx.Process(target=publish_burst, args=(mqtt_port, args.burst, args.units))
+            pub.start()
+            samples: list[tuple[float, int]] = []
+            deadline = time.time() + 180
+            while time.time() < deadline:
+                accepted = stats(base)["accepted"]
+                samples.append((time.time(), accepted))
+                if accepted >= args.burst:
+                    break
+                time.sleep(0.1)
+            pub.join()
+            moving = [(t, n) for t, n in samples if 0 < n < args.burst] or samples
+            (t0, n0), (t1, n1) = moving[0], samples[-1]
+            figures["pipeline_msgs_per_s"] = round((n1 - n0) / max(t1 - t0, 1e-9))
+            figures["pipeline_accepted"] = samples[-1][1]
+            figures["ratio_pipeline_to_ceiling"] = round(figures["pipeline_msgs_per_s"] / figures["ceiling_msgs_per_s"],
+                                                         3)
+
+            # 3. sustained load with WebSocket latency
+            ready, result = ctx.Event(), ctx.Queue()
+            watcher = ctx.Process(target=ws_latency,
+                                  args=(f"ws://127.0.0.1:{http_port}", args.duration + 3, result, ready))
+            watcher.start()
+            ready.wait(20)
+            before = stats(base)["accepted"]
+            sent_q = ctx.Queue()
+            pub = ctx.Process(target=publish_paced, args=(mqtt_port, args.units, args.rate, args.duration, sent_q))
+            pub.start()
+            sent, t_start, t_end = sent_q.get(timeout=args.duration + 60)
+            pub.join()
+            time.sleep(1.0)
+            after = stats(base)
+            latencies = np.array(result.get(timeout=60))
+            watcher.join()
+            figures["sustained_offered_msgs_per_s"] = round(sent / (t_end - t_start))
+            figures["sustained_accepted_msgs_per_s"] = round((after["accepted"] - before) / (t_end - t_start))
+            figures["sustained_accepted_of_sent"] = round((after["accepted"] - before) / sent, 4)
+            figures["latency_ms_p50"] = round(float(np.percentile(latencies, 50)) * 1000, 1)
+            figures["latency_ms_p99"] = round(float(np.percentile(latencies, 99)) * 1000, 1)
+            figures["latency_samples"] = len(latencies)
+            figures["rejected"] = after["rejected_total"]
+            figures["store_backlog_end"] = after["store_backlog"]
+        finally:
+            server.terminate()
+            server.wait(30)
+    finally:
+        broker.terminate()
+        broker.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--units", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=1.0, help="fixes per unit per second")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of sustained load")
+    parser.add_argument("--burst", type=int, default=40000, help="messages in the ceiling/pipeline bursts")
+    parser.add_argument("--db", default="sqlite", help="sqlite or a postgresql:// URL")
+    figures = run(parser.parse_args())
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
