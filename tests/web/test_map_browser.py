@@ -75,11 +75,11 @@ def unit_point(page: Page, unit_id: str) -> dict[str, float] | None:
 
 
 def drive(mqtt_url: str, publish_fix: Callable[..., None], stop: threading.Event) -> None:
-    """Moves the mover east along the coast road, one fix every 0.3 s, until told to stop."""
-    lon = -88.20
+    """Drives the mover west out of Belize City, one fix every 0.3 s, until told to stop."""
+    lat, lon = 17.50, -88.20
     while not stop.is_set():
-        lon += 0.02
-        publish_fix(mqtt_url, "police", "P-101", 17.50, lon, heading=90, speed=15.0)
+        lat, lon = lat - 0.004, lon - 0.02
+        publish_fix(mqtt_url, "police", "P-101", lat, lon, heading=260, speed=15.0)
         stop.wait(0.3)
 
 
@@ -104,7 +104,7 @@ def test_live_map_desktop(
         before = unit_point(page, MOVER)
         assert before is not None
         page.wait_for_function(
-            "([id, x]) => { const p = window.psnMap.unitPoint(id); return p && p.x > x + 5; }",
+            "([id, x]) => { const p = window.psnMap.unitPoint(id); return p && p.x < x - 5; }",
             arg=[MOVER, before["x"]],
             timeout=10_000,
         )
@@ -121,11 +121,15 @@ def test_live_map_desktop(
     expect(panel).to_be_visible()
     expect(page.locator("#panel-title")).to_have_text(MOVER)
     expect(panel.locator("[data-field=speed]")).to_have_text("54 km/h")
-    expect(panel.locator("[data-field=heading]")).to_have_text("90° E")
+    expect(panel.locator("[data-field=heading]")).to_have_text("260° W")
     expect(panel.locator("[data-field=last-fix]")).to_contain_text("s ago")
     expect(page.locator("#panel-track")).to_contain_text("Track:")
     expect(page.locator("path.track")).to_have_count(1)
     page.screenshot(path=artifacts / "map-desktop.png")
+    page.get_by_role("button", name="Centre on map").click()
+    page.wait_for_function("window.psnMap.map.getZoom() >= 13")
+    page.wait_for_timeout(500)  # let the zoom animation settle before the picture
+    page.screenshot(path=artifacts / "map-desktop-unit.png")
 
     # The agency filter hides that agency's units and leaves the others.
     page.locator("#filters [data-agency=police]").click()
