@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-
 from tests.support import Mosquitto, RunningServer, make_settings, postgres_database, publish_fix
 
 # Two shared cores and parallel work make timings noisy: judge properties, not speed.

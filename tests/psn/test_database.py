@@ -1,0 +1,86 @@
+"""The storage interface, on both engines: migrations, batched inserts, tracks, restore, bindings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from psn.config import Settings
+from psn.store import BatchWriter, Database
+from telemetry import Fix, StatusReport, UnitRef
+from tests.support import postgres_database
+
+P1 = UnitRef("police", "P-1")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'psn.db'}")
+        database.migrate()
+        yield database
+        database.close()
+    else:
+        with postgres_database() as url:
+            database = Database(Settings(db_url=url).database_url)
+            database.migrate()
+            yield database
+            database.close()
+
+
+def test_migrations_are_idempotent(db: Database) -> None:
+    db.migrate()
+    assert db.count_fixes() == 0
+
+
+def test_track_window_and_order(db: Database) -> None:
+    db.insert_fixes([(Fix(P1, float(t), 17.0 + t / 1000, -88.0), 0.0) for t in (5, 1, 3, 2, 4)])
+    assert [p[0] for p in db.track("police/P-1", None, None)] == [1, 2, 3, 4, 5]
+    assert [p[0] for p in db.track("police/P-1", 2, 4)] == [2, 3, 4]
+    assert [p[0] for p in db.track("police/P-1", None, None, limit=2)] == [4, 5]
+    assert db.track("police/P-2", None, None) == []
+
+
+def test_latest_units_restore_the_live_picture(db: Database) -> None:
+    p2 = UnitRef("nemo", "N-2", bound=False)
+    db.insert_fixes([(Fix(P1, 1.0, 17.0, -88.0), 0.0), (Fix(P1, 2.0, 17.5, -88.5, speed=3.0), 0.0),
+                     (Fix(p2, 1.0, 16.0, -88.0, source="owntracks"), 0.0)])
+    db.insert_statuses([(StatusReport(P1, 1.5, "patrol"), 0.0), (StatusReport(P1, 1.7, "on_scene"), 0.0)])
+    units = {u.id: u for u in db.latest_units()}
+    assert units["police/P-1"].lat == 17.5 and units["police/P-1"].status == "on_scene"
+    assert units["nemo/N-2"].bound is False and units["nemo/N-2"].source == "owntracks"
+
+
+def test_device_bindings(db: Database) -> None:
+    db.bind_device("jdoe/pixel", P1, 1.0)
+    db.bind_device("jdoe/pixel", UnitRef("fire", "F-1"), 2.0)
+    assert db.device_bindings() == {"jdoe/pixel": UnitRef("fire", "F-1")}
+
+
+def test_batch_writer_writes_everything(db: Database) -> None:
+    writer = BatchWriter(db, batch=100, flush_s=0.02)
+    writer.start()
+    for t in range(1000):
+        writer.put(Fix(P1, float(t), 17.0, -88.0), 0.0)
+    assert writer.flush()
+    writer.stop()
+    assert db.count_fixes() == 1000 and writer.written == 1000
+
+
+def test_batch_writer_retries_through_an_outage(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'psn.db'}")  # not migrated yet: inserts fail
+    writer = BatchWriter(db, flush_s=0.02)
+    writer.start()
+    writer.put(Fix(P1, 1.0, 17.0, -88.0), 0.0)
+    import time
+
+    deadline = time.monotonic() + 10
+    while writer.failed_batches == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert writer.failed_batches >= 1
+    db.migrate()  # the database comes back
+    assert writer.flush(timeout=15)
+    writer.stop()
+    assert db.count_fixes() == 1
