@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from shapely import box, union_all
 from shapely.geometry import mapping, shape
-from shapely.ops import transform
 
 from simulator.geo import UTM16N, to_lonlat, to_utm
 from simulator.plan import NetworkPlan
@@ -114,7 +114,7 @@ def class_polygons(raster: Raster) -> dict[str, Any]:
         boxes = box(raster.x0 + c_start * res, raster.y0 - (r_start + 1) * res,
                     raster.x0 + c_end * res, raster.y0 - r_start * res)
         geom = union_all(boxes).simplify(res / 2)
-        lonlat = transform(lambda x, y, z=None: tuple(to_lonlat(np.column_stack([x, y])).T), geom)
+        lonlat = shapely.transform(geom, to_lonlat)
         feats.append({"type": "Feature", "properties": {"class": name, "rsrp_min_dbm": lower},
                       "geometry": mapping(lonlat)})
     return {"type": "FeatureCollection", "features": feats}
