@@ -102,18 +102,21 @@
         addLabel(layer.getBounds().getCenter(), f.properties.name, "lbl-district", 0, 2.5),
     }).addTo(map);
     // Roads are drawn twice (dark casing, light fill) so they read on the pale land without
-    // competing with the agency colours of the units.
+    // competing with the agency colours of the units; they widen as the map zooms in.
     const isTrunk = (f) => f.properties.class === "trunk";
+    const roadStyle = (casing) => (f) => {
+      const z = map.getZoom();
+      const scale = z >= 12 ? 1.8 : z >= 10 ? 1.3 : 1;
+      return {
+        className: casing ? "road-casing" : `road road-${f.properties.class}`,
+        color: casing ? "#8c7a5b" : isTrunk(f) ? "#ffd37a" : "#ffffff",
+        weight: ((isTrunk(f) ? 3.5 : 2) + (casing ? 2 : 0)) * scale,
+        opacity: 1,
+      };
+    };
     for (const casing of [true, false]) {
-      L.geoJSON(roads, {
-        interactive: false,
-        style: (f) => ({
-          className: casing ? "road-casing" : `road road-${f.properties.class}`,
-          color: casing ? "#8c7a5b" : isTrunk(f) ? "#ffd37a" : "#ffffff",
-          weight: (isTrunk(f) ? 3.5 : 2) + (casing ? 2 : 0),
-          opacity: 1,
-        }),
-      }).addTo(map);
+      const layer = L.geoJSON(roads, { interactive: false, style: roadStyle(casing) }).addTo(map);
+      map.on("zoomend", () => layer.setStyle(roadStyle(casing)));
     }
     for (const [latlng, text] of [
       [[18.75, -88.6], "MEXICO"],
@@ -181,7 +184,8 @@
   const DENSE_UNITS = 400; // beyond this many in view, smaller dots keep the map readable
   let showCallsigns = false;
   let dense = false;
-  const baseRadius = () => (dense ? 5 : 7);
+  const wallScreen = matchMedia("(min-width: 1600px)"); // read from across a control room
+  const baseRadius = () => (dense ? 5 : 7) + (wallScreen.matches ? 2 : 0);
 
   // A circle plus heading arrow, "?" for provisional units, camera badge, and the callsign when
   // zoomed in. Drawn by hand because Leaflet's canvas CircleMarker has no decorations; relies on
@@ -273,7 +277,23 @@
   // ---------------------------------------------------------------- unit state
   const units = new Map(); // id -> {u, marker, styleKey}
   const groups = new Map(); // agency -> L.FeatureGroup (one per agency, so filtering is one call)
-  const hidden = new Set(JSON.parse(localStorage.getItem("psn.hiddenAgencies") || "[]"));
+  // The agency filter survives a reload of the wall screen; storage may be unavailable (private mode).
+  const HIDDEN_KEY = "psn.hiddenAgencies";
+  const hidden = new Set(loadHidden());
+  function loadHidden() {
+    try {
+      return JSON.parse(localStorage.getItem(HIDDEN_KEY) || "[]");
+    } catch {
+      return [];
+    }
+  }
+  function saveHidden() {
+    try {
+      localStorage.setItem(HIDDEN_KEY, JSON.stringify([...hidden]));
+    } catch {
+      // not persisted; the filter still applies to this page
+    }
+  }
   let selectedId = null;
 
   const hoverTip = L.tooltip({ direction: "top", offset: [0, -10], className: "hover-tip" });
@@ -334,14 +354,20 @@
     if (id === selectedId) closePanel();
   }
 
+  function applySnapshot(list) {
+    const ids = new Set(list.map((u) => u.id));
+    for (const id of [...units.keys()]) if (!ids.has(id)) remove(id);
+    for (const u of list) upsert(u);
+  }
+
   function applyMessage(msg) {
     if (msg.type === "snapshot") {
-      const ids = new Set(msg.units.map((u) => u.id));
-      for (const id of [...units.keys()]) if (!ids.has(id)) remove(id);
+      applySnapshot(msg.units);
       setStatus("live");
+    } else {
+      for (const u of msg.units || []) upsert(u);
+      for (const id of msg.removed || []) remove(id);
     }
-    for (const u of msg.units || []) upsert(u);
-    for (const id of msg.removed || []) remove(id);
     scheduleRender();
   }
 
@@ -419,7 +445,7 @@
     box.addEventListener("change", () => {
       if (box.checked) hidden.delete(agency);
       else hidden.add(agency);
-      localStorage.setItem("psn.hiddenAgencies", JSON.stringify([...hidden]));
+      saveHidden();
       const g = groupFor(agency);
       if (box.checked) g.addTo(map);
       else g.remove();
@@ -576,7 +602,13 @@
   });
   $("panel-video").addEventListener("click", () => selectedId && openVideo(selectedId));
   map.on("click", closePanel);
-  document.addEventListener("keydown", (ev) => ev.key === "Escape" && closePanel());
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") closePanel();
+    else if (ev.key === "/" && document.activeElement !== $("search-input")) {
+      ev.preventDefault(); // "/" jumps to the unit search, as on many websites
+      $("search-input").focus();
+    }
+  });
 
   // ---------------------------------------------------------------- search
   const input = $("search-input");
@@ -651,6 +683,18 @@
   // Field phones drop off the network: retry at once when it comes back.
   window.addEventListener("online", () => !ws && connect());
   connect();
+
+  // While the WebSocket is down (server restarting, or a proxy that blocks WebSockets) poll the
+  // plain list slowly, so the picture does not freeze; the status still says "reconnecting…".
+  setInterval(async () => {
+    if (live) return;
+    try {
+      applySnapshot((await getJSON("/api/v1/units")).units);
+      scheduleRender();
+    } catch {
+      // still offline; the next round will try again
+    }
+  }, 15000);
 
   // ---------------------------------------------------------------- operator stats
   async function pollStats() {
