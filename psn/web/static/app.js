@@ -24,6 +24,8 @@
   const $ = (id) => document.getElementById(id);
   const agencyInfo = (a) => AGENCIES[a] || { label: a || "unknown", color: UNKNOWN_COLOR };
   const now = () => Date.now() / 1000;
+  // Leaflet treats string content as HTML; names and ids from the wire must stay plain text.
+  const text = (s) => document.createTextNode(s);
 
   // ---------------------------------------------------------------- map
   const map = L.map("map", {
@@ -52,7 +54,7 @@
   // Base-map labels, most important first. A label shows once the map is zoomed in to its
   // minZoom and only if it does not overlap a label already placed: no pile-ups at any zoom.
   const labels = []; // {tip, dot, minZoom, priority}
-  function addLabel(latlng, text, className, minZoom, priority, dot = null) {
+  function addLabel(latlng, label, className, minZoom, priority, dot = null) {
     const tip = L.tooltip({
       permanent: true,
       direction: dot ? "right" : "center",
@@ -60,7 +62,7 @@
       className: `lbl ${className}`,
       pane: "labels",
     });
-    tip.setLatLng(latlng).setContent(text).addTo(map);
+    tip.setLatLng(latlng).setContent(text(label)).addTo(map);
     dot?.addTo(map);
     labels.push({ tip, dot, minZoom, priority });
   }
@@ -303,7 +305,10 @@
     if (!g) {
       g = L.featureGroup();
       g.on("click", (e) => select(e.sourceTarget.unit.id));
-      g.on("mouseover", (e) => hoverTip.setLatLng(e.sourceTarget.getLatLng()).setContent(e.sourceTarget.unit.id).addTo(map));
+      g.on("mouseover", (e) => {
+        const m = e.sourceTarget;
+        hoverTip.setLatLng(m.getLatLng()).setContent(text(m.unit.id)).addTo(map);
+      });
       g.on("mouseout", () => hoverTip.remove());
       groups.set(agency, g);
       if (!hidden.has(agency)) g.addTo(map);
@@ -377,7 +382,7 @@
     let inView = 0;
     for (const e of units.values()) if (map.hasLayer(e.marker) && view.contains(e.marker.getLatLng())) inView++;
     const callsigns = map.getZoom() >= CALLSIGN_ZOOM && inView <= MAX_CALLSIGNS;
-    if (callsigns !== showCallsigns || inView > DENSE_UNITS !== dense) {
+    if (callsigns !== showCallsigns || (inView > DENSE_UNITS) !== dense) {
       showCallsigns = callsigns;
       dense = inView > DENSE_UNITS;
       for (const e of units.values()) {
@@ -405,12 +410,11 @@
   }
 
   let live = false;
-  function setStatus(state, text) {
+  function setStatus(state, message) {
     live = state === "live";
     const s = $("status");
     s.className = `status ${state}`;
-    s.dataset.state = state;
-    if (text) s.textContent = text;
+    if (message) s.textContent = message;
     else renderCounts();
   }
 
@@ -477,7 +481,6 @@
     restyle(e);
     e.marker.bringToFront();
     $("panel").hidden = false;
-    document.body.classList.add("panel-open");
     renderPanel();
     revealUnit(e.marker.getLatLng());
     loadTrack(e.u);
@@ -499,7 +502,6 @@
     selectedId = null;
     if (prev) restyle(prev);
     $("panel").hidden = true;
-    document.body.classList.remove("panel-open");
     clearTrack();
   }
 
@@ -560,8 +562,9 @@
       const coords = (feature.geometry?.coordinates || []).map(([lon, lat]) => [lat, lon]);
       const times = feature.properties?.times || [];
       const color = agencyInfo(u.agency).color;
-      const casing = L.polyline(coords, { pane: "track", color: "#ffffff", weight: 7, opacity: 0.9, interactive: false, className: "track-casing" });
-      const line = L.polyline(coords, { pane: "track", color, weight: 4, opacity: 0.9, interactive: false, className: "track" });
+      const style = { pane: "track", opacity: 0.9, interactive: false };
+      const casing = L.polyline(coords, { ...style, color: "#ffffff", weight: 7, className: "track-casing" });
+      const line = L.polyline(coords, { ...style, color, weight: 4, className: "track" });
       track = { id: u.id, casing: casing.addTo(map), line: line.addTo(map), lastTs: times.at(-1) ?? 0 };
       extendTrack(units.get(u.id)?.u || u);
       const n = coords.length;
@@ -718,7 +721,6 @@
     map,
     openVideo,
     select,
-    unitCount: () => units.size,
     // Page coordinates of a unit's marker, or null if unknown or filtered out.
     unitPoint(id) {
       const e = units.get(id);
