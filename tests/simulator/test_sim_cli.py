@@ -43,4 +43,4 @@ def test_capacity_for_one_site(capsys) -> None:
 def test_run_outputs_groups_cells_and_units(capsys) -> None:
     assert main(["sim", "run", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["groups"][0]["group"] == "police-carnival" and out["cells"] and out["units"]
+    assert out["groups"][0]["group"] == "nemo-shelters" and out["cells"] and out["units"]
