@@ -120,12 +120,12 @@
       const layer = L.geoJSON(roads, { interactive: false, style: roadStyle(casing) }).addTo(map);
       map.on("zoomend", () => layer.setStyle(roadStyle(casing)));
     }
-    for (const [latlng, text] of [
+    for (const [latlng, name] of [
       [[18.75, -88.6], "MEXICO"],
       [[16.9, -89.55], "GUATEMALA"],
       [[16.55, -87.8], "Caribbean Sea"],
     ]) {
-      addLabel(latlng, text, "lbl-region", 0, -1);
+      addLabel(latlng, name, "lbl-region", 0, -1);
     }
     addPlaces(geonames, osmPlaces);
     declutter();
