@@ -127,7 +127,7 @@ def _capacity(args: argparse.Namespace) -> int:
 
     plan, scenario = _load(args)
     rng = np.random.default_rng(args.seed)
-    scen_run = run(rng, plan, scenario)
+    scen_run = None if args.empty else run(rng, plan, scenario)
     probes = make_probes(rng, plan, args.probes_per_site)
     results: dict[float, list[Any]] = {}
     with _progress("capacity sweep") as bar:
@@ -154,13 +154,13 @@ def _capacity(args: argparse.Namespace) -> int:
         "preempted_first": list(c.preempted_first),
     } for c in wanted]
     if args.json:
-        print(json.dumps({"plan": plan.name, "scenario": scenario.name, "qci": 67, "arp": args.arp,
-                          "rates_mbps": args.rate_mbps, "cells": rows}, indent=1))
+        print(json.dumps({"plan": plan.name, "scenario": None if args.empty else scenario.name, "qci": 67,
+                          "arp": args.arp, "rates_mbps": args.rate_mbps, "cells": rows}, indent=1))
         return 0
     from rich.table import Table
 
     t = Table(title=f"Max concurrent uplink QCI 67 video streams (ARP {args.arp}) within the 100 ms budget\n"
-                    f"{plan.name} / {scenario.name}")
+                    f"{plan.name} / {'empty network' if args.empty else scenario.name}")
     t.add_column("cell")
     for r in args.rate_mbps:
         t.add_column(f"{r:g} Mbit/s\n(edge)", justify="right")
@@ -282,6 +282,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="stream bitrates (default 480p / 720p / 1080p)")
     p.add_argument("--arp", type=int, default=5, help="ARP priority of the new streams (1 highest)")
     p.add_argument("--cell", nargs="*", help="only cells whose id starts with one of these (e.g. BZE-PMD)")
+    p.add_argument("--empty", action="store_true", help="ignore the scenario: capacity of an idle network")
     p.add_argument("--probes-per-site", type=int, default=600)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_guard(_capacity))
