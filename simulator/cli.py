@@ -301,3 +301,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--plots", help="directory for the SINR CDF and load-per-cell plots")
     p.add_argument("--json", action="store_true", help="include per-unit link conditions")
     p.set_defaults(func=_guard(_run))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m simulator.cli …`: the same commands without the server's CLI (argv starts after `sim`)."""
+    parser = argparse.ArgumentParser(prog="psn")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["sim", *(sys.argv[1:] if argv is None else argv)])
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -168,12 +168,14 @@ def populate(rng: np.random.Generator, sc: Scenario, extra_height_m: float = 0.0
     group_of_ue = np.concatenate(gid)
     ues = Ues(np.vstack(xy), np.full(len(group_of_ue), 1.5 + extra_height_m), np.concatenate(indoor),
               np.concatenate(vehicle))
-    cols: dict[str, list[NDArray[Any]]] = {k: [] for k in ("ue", "qci", "uplink", "rate", "arp", "mp", "pe")}
+    cols: dict[str, list[NDArray[Any]]] = {k: [] for k in ("ue", "qci", "uplink", "rate", "arp", "mp", "pe",
+                                                            "seq")}
     for i, g in enumerate(sc.groups):
         members = np.flatnonzero(group_of_ue == i)
         for b in g.bearers:
+            # a group's bearers are established together; groups in file order
             for key, value in (("qci", b.qci), ("uplink", b.uplink), ("rate", b.rate_mbps * 1e6),
-                               ("arp", b.arp), ("mp", b.may_preempt), ("pe", b.preemptable)):
+                               ("arp", b.arp), ("mp", b.may_preempt), ("pe", b.preemptable), ("seq", i)):
                 cols[key].append(np.full(len(members), value))
             cols["ue"].append(members)
     cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()}
@@ -185,7 +187,7 @@ def populate(rng: np.random.Generator, sc: Scenario, extra_height_m: float = 0.0
         arp=cat["arp"].astype(np.int64),
         may_preempt=cat["mp"].astype(bool),
         preemptable=cat["pe"].astype(bool),
-        seq=np.arange(len(cat["ue"]), dtype=np.int64),
+        seq=cat["seq"].astype(np.int64),
     )
     lifted = np.flatnonzero(np.isin(group_of_ue, [i for i, g in enumerate(sc.groups) if g.uplift]))
     return Population(ues, tuple(ids), group_of_ue, bearers, lifted)

@@ -51,7 +51,7 @@ class Admission(IntEnum):
 
 @dataclass(frozen=True)
 class Bearers:
-    """Struct of arrays, one entry per bearer; `seq` is the establishment order."""
+    """Struct of arrays, one entry per bearer; `seq` is the establishment epoch (equal = set up together)."""
 
     ue: IntArray
     qci: IntArray
@@ -93,14 +93,17 @@ def admit(
 ) -> NDArray[np.int64]:
     """GBR admission per cell: keep the highest-ARP bearers whose summed PRB share fits the threshold.
 
-    Non-pre-emptable bearers go first in establishment order (nobody can displace them), then the
-    pre-emptable ones by ARP and establishment order. A dropped bearer counts as
+    Non-pre-emptable bearers go first in establishment order (nobody can displace them; ARP breaks
+    ties within an epoch), then the pre-emptable ones by ARP and establishment order. A dropped bearer
+    counts as
     PREEMPTED when a later, higher-ARP, pre-emption-capable bearer was admitted in its cell, else REJECTED.
     Non-GBR bearers are always admitted (they only get what is left).
     """
     gbr = b.is_gbr()
     servable = np.isfinite(prb_share)  # inf: the UE cannot reach the rate even with the whole cell
-    order = np.lexsort((b.seq, np.where(b.preemptable, b.arp, 0), b.preemptable, cell))
+    first_key = np.where(b.preemptable, b.arp, b.seq)
+    second_key = np.where(b.preemptable, b.seq, b.arp)
+    order = np.lexsort((b.ue, second_key, first_key, b.preemptable, cell))
     share = np.where(gbr & servable, prb_share, 0.0)[order]
     c = cell[order]
     csum = np.cumsum(share)

@@ -53,3 +53,10 @@ def test_uplift_raises_arp_and_scheduling_priority_of_chosen_ues() -> None:
 def test_preemption_order_is_lowest_arp_then_newest() -> None:
     b = bearers(arp=[9, 9, 7, 2], preemptable=[True, True, True, False])
     assert preemption_order(b).tolist() == [1, 0, 2]
+
+
+def test_bearers_set_up_together_are_admitted_by_arp_and_not_counted_as_preempted() -> None:
+    b = bearers(arp=[3, 2, 3, 2], preemptable=[False] * 4)
+    b = Bearers(b.ue, b.qci, b.uplink, b.rate_bps, b.arp, b.may_preempt, b.preemptable, np.zeros(4, np.int64))
+    status = admit(b, np.zeros(4, np.int64), np.array([0.4, 0.05, 0.4, 0.05]), 1, 0.6)
+    assert status.tolist() == [Admission.ADMITTED, Admission.ADMITTED, Admission.REJECTED, Admission.ADMITTED]
