@@ -75,3 +75,10 @@ def test_parser_only_ever_returns_a_plan_or_raises_plan_error(doc) -> None:
     except PlanError:
         return
     assert isinstance(plan, NetworkPlan) and plan.sites
+
+
+def test_package_exports_resolve() -> None:
+    import simulator
+
+    for name in simulator.__all__:
+        assert getattr(simulator, name) is not None
