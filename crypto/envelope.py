@@ -133,21 +133,23 @@ class Keyring:
         self._clock = clock
         self._keys: dict[str, WrappedKey] = {}
         self._aead: dict[str, AESGCM] = {}
+        self._current: dict[str, str] = {}  # agency -> newest key id; seal() is on the ingest hot path
         if path.exists():
             doc = json.loads(read_private(path))
             for entry in doc["keys"]:
                 key = WrappedKey(**(entry | {"wrapped": base64.b64decode(entry["wrapped"])}))
                 self._keys[key.key_id] = key
+        self._reindex()
 
     def key_ids(self, agency: str | None = None) -> list[str]:
         keys = sorted(self._keys.values(), key=lambda k: (k.agency, k.version))
         return [k.key_id for k in keys if agency is None or k.agency == agency]
 
     def current(self, agency: str) -> str:
-        ids = self.key_ids(agency)
-        if not ids:
+        key_id = self._current.get(agency)
+        if key_id is None:
             raise UnknownKey(f"no data key for agency {agency!r}: create one with rotate({agency!r})")
-        return ids[-1]
+        return key_id
 
     def rotate(self, agency: str) -> str:
         """Add a new key version for `agency`, used for every new seal; older versions stay readable."""
@@ -161,6 +163,7 @@ class Keyring:
         self._keys[key_id] = WrappedKey(key_id, agency, version, self._clock(), self.master.key_id, wrapped)
         self._aead[key_id] = AESGCM(data_key)
         self._save()
+        self._reindex()
         return key_id
 
     def seal(self, agency: str, plaintext: bytes, aad: bytes) -> bytes:
@@ -199,6 +202,7 @@ class Keyring:
         del self._keys[key_id]
         self._aead.pop(key_id, None)
         self._save()
+        self._reindex()
 
     def rotate_master(self, new_master: MasterKeyProvider) -> None:
         """Re-wrap every data key under `new_master`; data blobs are untouched."""
@@ -211,6 +215,9 @@ class Keyring:
         }
         self._keys, self.master = rewrapped, new_master
         self._save()
+
+    def _reindex(self) -> None:
+        self._current = {k.agency: k.key_id for k in sorted(self._keys.values(), key=lambda k: k.version)}
 
     def _cipher(self, key_id: str) -> AESGCM:
         aead = self._aead.get(key_id)
