@@ -1,0 +1,49 @@
+"""A publisher's encoded frames reach several viewers through StreamHub, and nothing leaks."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import pytest
+
+from tests.video.clients import MovingImageTrack, frame_difference, open_peer_connections, publish, view
+from video.hub import StreamHub
+
+
+@dataclass
+class Unit:
+    agency: str = "police"
+    name: str = "unit-7"
+
+
+@pytest.mark.parametrize("codec", ["VP8", "H264"])
+async def test_frames_reach_every_viewer(codec: str) -> None:
+    hub = StreamHub()
+    track = MovingImageTrack()
+
+    async def whip(offer: str) -> str:
+        return (await hub.publish("cam1", Unit(), offer))[1]
+
+    async def whep(offer: str) -> str:
+        return (await hub.view("cam1", Unit(name="dispatcher"), offer))[1]
+
+    publisher_pc = await publish(whip, track, codec)
+    viewers = [await view(whep) for _ in range(3)]
+    await asyncio.gather(*(v.wait_frames(20) for v in viewers))
+    for v in viewers:
+        assert frame_difference(v.frames[-1], v.frames[-5]) > 1.0, "pictures should move"
+    info = await hub.info("cam1")
+    assert info.viewers == 3 and info.codecs["video"] == codec
+    source = hub.publisher("cam1").sources["video"]
+    assert source.frames >= 20
+    assert hub.publisher("cam1").tap.decoded < source.frames, "forwarding must not decode every frame"
+
+    await publisher_pc.close()
+    for _ in range(100):
+        if hub.peer_connection_count == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert hub.peer_connection_count == 0
+    await asyncio.gather(*(v.pc.close() for v in viewers))
+    assert open_peer_connections() == 0

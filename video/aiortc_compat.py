@@ -1,0 +1,87 @@
+"""The one place that reaches into aiortc internals (targets aiortc 1.16).
+
+aiortc's ``RTCRtpReceiver`` always hands every re-assembled frame to a decoder
+thread, and ``RTCRtpSender`` turns keyframe requests (PLI/FIR) from a viewer
+into a flag that only its *encoder* reads.  A forwarding server needs neither:
+it wants the encoded frames and wants viewer keyframe requests relayed to the
+publisher.  Both are reached per instance, never by patching classes:
+
+* the receiver's private ``__decoder_queue`` (a ``queue.Queue`` fed with
+  ``(codec, JitterFrame)`` from ``_handle_rtp_packet`` and drained by the
+  decoder thread) is swapped, before ``receive()`` starts that thread, for a
+  queue that first shows every frame to the forwarder and only lets through
+  the frames it chooses to have decoded;
+* the sender's ``_send_keyframe`` is replaced on the instance.
+
+``check_compatible()`` verifies the assumptions and raises
+:class:`IncompatibleAiortc` when an aiortc upgrade breaks them;
+tests/video/test_aiortc_compat.py runs it so the break is loud.
+"""
+
+from __future__ import annotations
+
+import inspect
+import queue
+from collections.abc import Callable
+from typing import Any
+
+import aiortc
+from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
+AIORTC_TARGET = "1.16"
+_QUEUE_ATTR = "_RTCRtpReceiver__decoder_queue"
+_THREAD_ATTR = "_RTCRtpReceiver__decoder_thread"
+
+# Called on the event loop for every complete encoded frame; returns whether the frame should also be decoded.
+FrameHandler = Callable[[RTCRtpCodecParameters, JitterFrame], bool]
+
+
+class IncompatibleAiortc(RuntimeError):
+    """aiortc's internals no longer match what the forwarding path relies on."""
+
+
+class _ForwardingDecoderQueue(queue.Queue[Any]):
+    def __init__(self, on_frame: FrameHandler, on_end: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_frame = on_frame
+        self._on_end = on_end
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:  # the receiver is stopping: tell the forwarder, then stop the decoder thread
+            self._on_end()
+        elif not self._on_frame(*item):
+            return
+        super().put(item, block, timeout)
+
+
+def check_compatible() -> None:
+    """Raise IncompatibleAiortc unless the receiver/sender internals we use are present."""
+    source = inspect.getsource(RTCRtpReceiver._handle_rtp_packet)
+    if "self.__decoder_queue.put((codec, encoded_frame))" not in source:
+        raise IncompatibleAiortc(f"aiortc {aiortc.__version__}: RTCRtpReceiver no longer queues (codec, frame)")
+    init = inspect.getsource(RTCRtpReceiver.__init__)
+    if "self.__decoder_queue: queue.Queue = queue.Queue()" not in init:
+        raise IncompatibleAiortc(f"aiortc {aiortc.__version__}: RTCRtpReceiver decoder queue changed")
+    if not callable(getattr(RTCRtpSender, "_send_keyframe", None)):
+        raise IncompatibleAiortc(f"aiortc {aiortc.__version__}: RTCRtpSender._send_keyframe is gone")
+    if not callable(getattr(RTCRtpReceiver, "_send_rtcp_pli", None)):
+        raise IncompatibleAiortc(f"aiortc {aiortc.__version__}: RTCRtpReceiver._send_rtcp_pli is gone")
+
+
+def tap_encoded_frames(receiver: RTCRtpReceiver, on_frame: FrameHandler, on_end: Callable[[], None]) -> None:
+    """Route the receiver's encoded frames through ``on_frame``; call before the connection starts."""
+    idle = isinstance(getattr(receiver, _QUEUE_ATTR, None), queue.Queue) and getattr(receiver, _THREAD_ATTR, 0) is None
+    if not idle:
+        raise IncompatibleAiortc("RTCRtpReceiver has no idle decoder queue to tap (already started, or aiortc changed)")
+    setattr(receiver, _QUEUE_ATTR, _ForwardingDecoderQueue(on_frame, on_end))
+
+
+def route_keyframe_requests(sender: RTCRtpSender, on_request: Callable[[], None]) -> None:
+    """Send the viewer's PLI/FIR for this sender to ``on_request`` instead of aiortc's unused encoder flag."""
+    sender._send_keyframe = on_request  # type: ignore[method-assign]
+
+
+async def send_pli(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
+    await receiver._send_rtcp_pli(media_ssrc)
