@@ -30,6 +30,8 @@ def _guard(handler: Handler) -> Handler:
             return handler(args)
         except (PlanError, ScenarioError, OutOfValidityError) as e:
             return _fail(str(e))
+        except OSError as e:  # unreachable broker, unwritable output directory
+            return _fail(f"{e.strerror or e}" + (f": {e.filename}" if e.filename else ""))
 
     return run
 
@@ -211,8 +213,11 @@ def _run(args: argparse.Namespace) -> int:
         from simulator.kpi_publisher import KpiPublisher
 
         host, _, port = args.mqtt.partition(":")
-        with KpiPublisher(host, int(port or 1883)) as pub:
-            pub.publish(kpis)
+        try:
+            with KpiPublisher(host, int(port or 1883)) as pub:
+                pub.publish(kpis)
+        except OSError as e:
+            return _fail(f"cannot publish cell KPIs to MQTT broker {args.mqtt}: {e.strerror or e}")
     if args.plots:
         _run_plots(Path(args.plots), r)
     links = link_conditions(r)
