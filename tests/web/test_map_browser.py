@@ -7,6 +7,7 @@ and the test clicks at those pixels like a user would.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +17,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.support import publish
+from psn.web import STATIC_DIR
+from tests.support import publish, publisher
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +39,7 @@ FLEET = [
     ("police", "P-102", 18.08, -88.56),
 ]
 MOVER = "police/P-101"
+AGENCY_CYCLE = ["police", "nemo", "fire", "ems", "bdf"]
 
 
 @pytest.fixture
@@ -60,12 +63,12 @@ def fleet(psn_server: Any, publish_fix: Callable[..., None]) -> Any:
     return psn_server
 
 
-def open_map(browser: Browser, base_url: str, **context: Any) -> tuple[Page, list[str]]:
+def open_map(browser: Browser, base_url: str, units: str, **context: Any) -> tuple[Page, list[str]]:
     page = browser.new_context(**context).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(base_url + "/")
-    expect(page.locator("#status")).to_contain_text("6 units", timeout=15_000)
+    expect(page.locator("#status")).to_contain_text(units, timeout=30_000)
     expect(page.locator("#status")).to_contain_text("live ✓")
     return page, errors
 
@@ -86,7 +89,7 @@ def drive(mqtt_url: str, publish_fix: Callable[..., None], stop: threading.Event
 def test_live_map_desktop(
     fleet: Any, browser: Browser, publish_fix: Callable[..., None], artifacts: Path
 ) -> None:
-    page, errors = open_map(browser, fleet.base_url, viewport={"width": 1280, "height": 800})
+    page, errors = open_map(browser, fleet.base_url, "6 units", viewport={"width": 1280, "height": 800})
 
     # Base layers from the package: six district outlines, the road network, town labels.
     expect(page.locator("path.district")).to_have_count(6)
@@ -162,6 +165,7 @@ def test_live_map_phone(fleet: Any, browser: Browser, artifacts: Path) -> None:
     page, errors = open_map(
         browser,
         fleet.base_url,
+        "6 units",
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
         is_mobile=True,
@@ -182,4 +186,37 @@ def test_live_map_phone(fleet: Any, browser: Browser, artifacts: Path) -> None:
     at = unit_point(page, "fire/F-7")
     assert at is not None and at["y"] < box["y"]
     page.screenshot(path=artifacts / "map-phone.png")
+    assert errors == []
+
+
+def test_live_map_5000_units(psn_server: Any, browser: Browser, artifacts: Path) -> None:
+    """A national-scale fleet: all units drawn, and a moving one still follows within a second or two."""
+    roads = json.loads((STATIC_DIR / "data/belize/osm-roads.json").read_text())["roads"]
+    vertices = [pt for road in roads for pt in road["g"]]
+    client = publisher(psn_server.mqtt_url, mqtt5=False)
+    try:
+        now = time.time()
+        for i in range(5000):
+            lon, lat = vertices[i % len(vertices)]
+            fix = {"ts": now, "lat": lat + (i // len(vertices)) * 0.002, "lon": lon, "heading": (i * 37) % 360,
+                   "speed": 10.0}
+            client.publish(f"psn/v1/{AGENCY_CYCLE[i % 5]}/U-{i}/telemetry", json.dumps(fix), qos=1)
+        page, errors = open_map(browser, psn_server.base_url, "5,000 units",
+                                viewport={"width": 1280, "height": 800})
+        before = unit_point(page, "police/U-0")
+        assert before is not None
+        started = time.monotonic()
+        fix = {"ts": time.time(), "lat": 17.0, "lon": -88.5, "heading": 90, "speed": 10.0}
+        client.publish("psn/v1/police/U-0/telemetry", json.dumps(fix), qos=1).wait_for_publish(timeout=10)
+        page.wait_for_function(
+            "([id, p]) => { const q = window.psnMap.unitPoint(id); return q && Math.hypot(q.x - p.x, q.y - p.y) > 5 }",
+            arg=["police/U-0", before],
+            timeout=10_000,
+        )
+        latency = time.monotonic() - started
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    page.screenshot(path=artifacts / "map-5000-units.png")
+    assert latency < 5, f"a fix took {latency:.1f} s to reach the map"
     assert errors == []

@@ -13,6 +13,7 @@
   };
   const UNKNOWN_COLOR = "#757575";
   const STALE_S = 120;
+  const MOVING_MS = 0.5;
   const TRACK_WINDOW_S = 3600;
   const CALLSIGN_ZOOM = 13;
   const BELIZE = [[15.8, -89.3], [18.6, -87.4]];
@@ -210,7 +211,8 @@
     ctx.save();
     ctx.globalAlpha = opts.opacity;
     ctx.setLineDash([]);
-    if (u.heading != null) {
+    // A parked unit's reported course is noise: the arrow is for units on the move.
+    if (u.heading != null && (u.speed == null || u.speed >= MOVING_MS)) {
       const a = (u.heading * Math.PI) / 180;
       const dx = Math.sin(a);
       const dy = -Math.cos(a);
