@@ -1,0 +1,156 @@
+"""HTTP face of the video service: WHIP and WHEP resources (RFC 9725, WHEP draft) and the stream API.
+
+Mount with ``app.include_router(build_router(hub, authorize))``.
+
+Trickle ICE and ICE restarts are not supported (aiortc gathers every candidate
+before answering and cannot restart ICE), so PATCH on a session answers 405
+as RFC 9725 section 4.3.1 prescribes for such servers; the answer carries all
+candidates, so clients do not need to trickle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+
+from video.errors import VideoError
+from video.hub import StreamHub
+from video.session import PeerSession, Principal
+
+Action = Literal["publish", "view"]
+# Gets the bearer token (None when absent), the stream id and the action; returns the principal, or raises
+# LookupError (unknown, expired or missing credentials: 401) or PermissionError (not allowed: 403).
+Authorize = Callable[[str | None, str, Action], Principal]
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    max_sdp_bytes: int = 64 * 1024
+    snapshot_max_age: float = 2.0
+
+
+def build_router(hub: StreamHub, authorize: Authorize, config: HttpConfig | None = None) -> APIRouter:
+    config = config or HttpConfig()
+    router = APIRouter()
+
+    def principal(request: Request, stream_id: str, action: Action) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        try:
+            return authorize(token.strip() if scheme.lower() == "bearer" and token.strip() else None, stream_id, action)
+        except LookupError as exc:
+            raise HTTPException(401, f"authentication required: {exc}", {"WWW-Authenticate": "Bearer"}) from exc
+        except PermissionError as exc:
+            raise HTTPException(403, f"not allowed to {action} stream {stream_id!r}: {exc}") from exc
+
+    async def read_offer(request: Request) -> str:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/sdp":
+            raise HTTPException(415, f"expected Content-Type application/sdp, got {content_type or 'none'!r}")
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > config.max_sdp_bytes:
+            raise HTTPException(413, f"SDP offer larger than {config.max_sdp_bytes} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > config.max_sdp_bytes:
+                raise HTTPException(413, f"SDP offer larger than {config.max_sdp_bytes} bytes")
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, "SDP offer is not UTF-8") from exc
+
+    def created(request: Request, session: PeerSession, answer: str) -> Response:
+        return Response(
+            answer,
+            status_code=201,
+            media_type="application/sdp",
+            headers={"Location": f"{request.url.path.rstrip('/')}/{session.id}", "ETag": session.etag},
+        )
+
+    def session_of(stream_id: str, session_id: str) -> PeerSession:
+        try:
+            session = hub.session(session_id)
+        except VideoError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
+        if session.stream_id != stream_id:
+            raise HTTPException(404, f"no session {session_id!r} on stream {stream_id!r}")
+        return session
+
+    def add_session_routes(prefix: str, action: Action) -> None:
+        @router.delete(f"/{prefix}/{{stream_id}}/{{session_id}}", name=f"{prefix}_end")
+        async def end(request: Request, stream_id: str, session_id: str) -> Response:
+            principal(request, stream_id, action)
+            await session_of(stream_id, session_id).close()
+            return Response(status_code=200)
+
+        @router.patch(f"/{prefix}/{{stream_id}}/{{session_id}}", name=f"{prefix}_patch")
+        async def patch(request: Request, stream_id: str, session_id: str) -> Response:
+            principal(request, stream_id, action)
+            session_of(stream_id, session_id)
+            raise HTTPException(
+                405, "trickle ICE and ICE restarts are not supported: the SDP answer carries every candidate",
+                {"Allow": "DELETE"},
+            )
+
+    @router.post("/whip/{stream_id}", name="whip")
+    async def whip(request: Request, stream_id: str) -> Response:
+        who = principal(request, stream_id, "publish")
+        offer = await read_offer(request)
+        try:
+            session, answer = await hub.publish(stream_id, who, offer)
+        except VideoError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
+        return created(request, session, answer)
+
+    @router.post("/whep/{stream_id}", name="whep")
+    async def whep(request: Request, stream_id: str) -> Response:
+        who = principal(request, stream_id, "view")
+        offer = await read_offer(request)
+        try:
+            session, answer = await hub.view(stream_id, who, offer)
+        except VideoError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
+        return created(request, session, answer)
+
+    add_session_routes("whip", "publish")
+    add_session_routes("whep", "view")
+
+    @router.get("/api/v1/streams")
+    async def streams(request: Request) -> JSONResponse:
+        visible = []
+        for stream_id in hub.streams():
+            try:
+                principal(request, stream_id, "view")
+            except HTTPException:
+                continue
+            try:
+                visible.append((await hub.info(stream_id)).to_json())
+            except VideoError:  # ended while we were looking
+                continue
+        return JSONResponse({"streams": visible})
+
+    @router.get("/api/v1/streams/{stream_id}")
+    async def stream(request: Request, stream_id: str) -> JSONResponse:
+        principal(request, stream_id, "view")
+        try:
+            return JSONResponse((await hub.info(stream_id)).to_json())
+        except VideoError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
+
+    @router.get("/api/v1/streams/{stream_id}/snapshot.jpg")
+    async def snapshot(request: Request, stream_id: str) -> Response:
+        principal(request, stream_id, "view")
+        try:
+            jpeg = await hub.snapshot_jpeg(stream_id, config.snapshot_max_age)
+        except VideoError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
+        except LookupError as exc:
+            raise HTTPException(503, f"no picture from stream {stream_id!r} yet", {"Retry-After": "1"}) from exc
+        return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+    return router
