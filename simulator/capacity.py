@@ -88,6 +88,7 @@ class Probes:
     max_prbs: FloatArray
     n_cells: int
     prbs: int
+    slot_s: float
 
 
 def make_probes(rng: np.random.Generator, plan: NetworkPlan, per_site: int = 600) -> Probes:
@@ -96,7 +97,8 @@ def make_probes(rng: np.random.Generator, plan: NetworkPlan, per_site: int = 600
     ues, site_of = probe_ues(rng, cells, per_site)
     snap = snapshot(rng, cells, plan.antenna, ues, cfg)
     mine = cells.site_index[snap.serving] == site_of  # keep probes served by their own site
-    return Probes(snap.serving[mine], snap.ul_bits_per_prb[mine], snap.ul_max_prbs[mine], len(cells), cfg.prbs)
+    return Probes(snap.serving[mine], snap.ul_bits_per_prb[mine], snap.ul_max_prbs[mine], len(cells), cfg.prbs,
+                  cfg.slot_s)
 
 
 def video_capacity(
@@ -112,7 +114,7 @@ def video_capacity(
 ) -> list[CellCapacity]:
     cells = plan.cells()
     cell, bits, max_prbs, n_cells = probes.cell, probes.bits, probes.max_prbs, probes.n_cells
-    share = prb_share(np.full(len(cell), rate_mbps * 1e6), bits, max_prbs, probes.prbs)
+    share = prb_share(np.full(len(cell), rate_mbps * 1e6), bits, max_prbs, probes.prbs, probes.slot_s)
     count = np.bincount(cell, minlength=n_cells).astype(float)
     ok = np.isfinite(share)
     coverage = np.divide(np.bincount(cell, ok, minlength=n_cells), count, out=np.zeros(n_cells), where=count > 0)
@@ -128,7 +130,7 @@ def video_capacity(
     n_edge = np.floor(np.divide(free, edge, out=np.zeros(n_cells), where=np.isfinite(edge))).astype(int)
     spec = QCI_TABLE[qci]
     delay = np.zeros(n_cells)
-    sched = SchedulerConfig(prbs=probes.prbs)
+    sched = SchedulerConfig(prbs=probes.prbs, slot_s=probes.slot_s)
     pool = [np.flatnonzero(ok & (cell == c)) for c in range(n_cells)]
     for step in range(12):
         if progress:
@@ -137,13 +139,14 @@ def video_capacity(
         pick = np.concatenate([rng.choice(pool[c], n[c]) for c in range(n_cells) if n[c] > 0 and len(pool[c])])
         sc = cell[pick]
         dummy = np.flatnonzero(protected > 0)
+        protected_bps = protected[dummy] * probes.prbs / probes.slot_s  # at 1 bit per PRB-slot
         res = schedule(
             ScheduleInput(
                 cell=np.concatenate([sc, dummy]),
                 bits_per_prb_tti=np.concatenate([bits[pick], np.ones(len(dummy))]),
                 max_prbs=np.concatenate([max_prbs[pick], np.full(len(dummy), float(probes.prbs))]),
                 priority=np.concatenate([np.full(len(sc), spec.priority), np.zeros(len(dummy))]),
-                rate_bps=np.concatenate([np.full(len(sc), rate_mbps * 1e6), protected[dummy] * probes.prbs * 1e3]),
+                rate_bps=np.concatenate([np.full(len(sc), rate_mbps * 1e6), protected_bps]),
                 delay_budget_s=np.full(len(sc) + len(dummy), spec.delay_budget_ms / 1e3),
                 active=np.ones(len(sc) + len(dummy), bool),
             ),

@@ -93,7 +93,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         for col in ("metric", "measured", "reference", "max dev (dB)", "±1.5 dB"):
             t.add_column(col)
         for name, v in table.items():
-            t.add_row(name, " / ".join(f"{x:.1f}" for x in v["measured"]),  # type: ignore[attr-defined]
+            t.add_row(name.removesuffix("_db").replace("_", " "), " / ".join(f"{x:.1f}" for x in v["measured"]),  # type: ignore[attr-defined]
                       " / ".join(f"{x:.1f}" for x in v["reference"]),  # type: ignore[attr-defined]
                       f"{v['max_deviation_db']:.2f}", "yes" if v["within_tolerance"] else "NO")
         _console().print(t)
@@ -203,11 +203,12 @@ def _run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from simulator.radio.scheduler import SchedulerConfig
-    from simulator.sim import cell_kpis, link_conditions, run
+    from simulator.sim import cell_kpis, link_conditions, radio_config, run
 
     plan, scenario = _load(args)
     r = run(np.random.default_rng(args.seed), plan, scenario,
-            SchedulerConfig(policy=args.scheduler, prbs=plan.band.prbs, duration_s=args.duration_s))
+            SchedulerConfig(policy=args.scheduler, prbs=plan.band.prbs, duration_s=args.duration_s,
+                            slot_s=radio_config(plan).slot_s))
     kpis = cell_kpis(r, time.time())
     if args.mqtt:
         from simulator.kpi_publisher import KpiPublisher

@@ -30,6 +30,7 @@ class Band:
     ul_mhz: float = 793.0
     bandwidth_mhz: float = 10.0
     prbs: int = 50
+    scs_khz: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,12 @@ def _band(d: dict[str, Any]) -> Band:
     prbs = _num(d, "prbs", "band", 6, 275, 50)
     if prbs != int(prbs):
         raise PlanError("band: 'prbs' must be an integer")
+    scs = _num(d, "scs_khz", "band", 15, 60, 15)
+    if scs not in ((15.0,) if rat == "LTE" else (15.0, 30.0, 60.0)):
+        raise PlanError(f"band: 'scs_khz' = {scs:g} is not a {rat} subcarrier spacing")
     return Band(
         name=_str(d, "name", "band", "LTE Band 14"),
+        scs_khz=scs,
         rat=rat,
         dl_mhz=_num(d, "dl_mhz", "band", 400, 7125, 763),
         ul_mhz=_num(d, "ul_mhz", "band", 400, 7125, 793),

@@ -31,7 +31,8 @@ class ScenarioRun:
 
 
 def radio_config(plan: NetworkPlan) -> RadioConfig:
-    return RadioConfig(dl_ghz=plan.band.dl_mhz / 1e3, ul_ghz=plan.band.ul_mhz / 1e3, prbs=plan.band.prbs)
+    return RadioConfig(dl_ghz=plan.band.dl_mhz / 1e3, ul_ghz=plan.band.ul_mhz / 1e3, prbs=plan.band.prbs,
+                       scs_khz=plan.band.scs_khz)
 
 
 def bearer_links(snap: Snapshot, b: Bearers, n_cells: int, cfg: RadioConfig) -> tuple[IntArray, FloatArray,
@@ -43,9 +44,10 @@ def bearer_links(snap: Snapshot, b: Bearers, n_cells: int, cfg: RadioConfig) -> 
     return cell, bits, max_prbs
 
 
-def prb_share(rate_bps: FloatArray, bits: FloatArray, max_prbs: FloatArray, prbs: int) -> FloatArray:
+def prb_share(rate_bps: FloatArray, bits: FloatArray, max_prbs: FloatArray, prbs: int,
+              slot_s: float = 1e-3) -> FloatArray:
     """Share of a cell's PRBs a constant-rate bearer needs; inf when the UE cannot reach the rate at all."""
-    per_tti = rate_bps / 1e3
+    per_tti = rate_bps * slot_s
     share = np.divide(per_tti, bits * prbs, out=np.full(len(bits), np.inf), where=bits > 0)
     return np.where(per_tti <= bits * max_prbs, share, np.inf)
 
@@ -54,12 +56,12 @@ def run(rng: np.random.Generator, plan: NetworkPlan, sc: Scenario,
         sched: SchedulerConfig | None = None, admission_threshold: float = 0.9) -> ScenarioRun:
     cells = plan.cells()
     cfg = radio_config(plan)
-    sched = sched or SchedulerConfig(prbs=plan.band.prbs)
+    sched = sched or SchedulerConfig(prbs=plan.band.prbs, slot_s=cfg.slot_s)
     pop = populate(rng, sc)
     snap = snapshot(rng, cells, plan.antenna, pop.ues, cfg)
     bearers, priority = uplift(pop.bearers, pop.uplifted)
     cell, bits, max_prbs = bearer_links(snap, bearers, len(cells), cfg)
-    share = prb_share(bearers.rate_bps, bits, max_prbs, cfg.prbs)
+    share = prb_share(bearers.rate_bps, bits, max_prbs, cfg.prbs, cfg.slot_s)
     status = admit(bearers, cell, share, 2 * len(cells), admission_threshold)
     result = schedule(
         ScheduleInput(cell, bits, max_prbs, priority, bearers.rate_bps, bearers.delay_budget_s(),

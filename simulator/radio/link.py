@@ -11,8 +11,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 THERMAL_DBM_PER_HZ = -174.0
-PRB_HZ = 180e3
-RE_PER_PRB_TTI = 12 * 14  # subcarriers x OFDM symbols in one 1 ms PRB pair
+RE_PER_PRB_TTI = 12 * 14  # subcarriers x OFDM symbols of one PRB in one slot (a 1 ms LTE TTI)
 
 # TS 36.213 Table 7.2.3-1 efficiency (bit/s/Hz) for CQI 1..15; index 0 = out of range.
 CQI_EFFICIENCY = np.array(
@@ -79,5 +78,5 @@ def shannon_efficiency(sinr: ArrayLike, bound: ShannonBound = DL_SHANNON) -> Flo
 
 
 def bits_per_prb_tti(efficiency: ArrayLike, overhead: float) -> FloatArray:
-    """Payload bits one PRB pair carries in one 1 ms TTI after control/reference-signal overhead."""
+    """Payload bits one PRB carries in one slot after control/reference-signal overhead."""
     return np.asarray(efficiency, dtype=float) * RE_PER_PRB_TTI * (1.0 - overhead)

@@ -27,6 +27,7 @@ class RadioConfig:
     dl_ghz: float = 0.763
     ul_ghz: float = 0.793
     prbs: int = 50
+    scs_khz: float = 15.0  # LTE; NR numerologies 30/60 kHz shorten the slot
     ue_power_dbm: float = 23.0
     ue_noise_figure_db: float = 9.0
     enb_noise_figure_db: float = 5.0
@@ -37,6 +38,15 @@ class RadioConfig:
     sf_sigma_db: tuple[float, float, float, float] = (4.0, 8.0, 4.0, 6.0)  # RMa LOS/NLOS, UMa LOS/NLOS
     sf_sigma_o2i_db: float = 4.4
     decorrelation_m: tuple[float, float] = (120.0, 50.0)  # RMa NLOS, UMa NLOS
+
+    @property
+    def prb_hz(self) -> float:
+        return 12 * self.scs_khz * 1e3
+
+    @property
+    def slot_s(self) -> float:
+        """Scheduling slot carrying one 12 x 14 resource-element PRB: 1 ms TTI in LTE."""
+        return 1e-3 * 15.0 / self.scs_khz
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,7 @@ def snapshot(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna,
     serving = np.argmax(rx, axis=1)
     rows = np.arange(n)
     rsrp = rx[rows, serving]
-    bw = cfg.prbs * link.PRB_HZ
+    bw = cfg.prbs * cfg.prb_hz
     dl_sinr = link.sinr_db(cells.power_dbm + gain, serving, link.noise_dbm(bw, cfg.ue_noise_figure_db),
                            np.broadcast_to(np.asarray(dl_load, dtype=float), (len(cells),)))
 
@@ -123,15 +133,15 @@ def snapshot(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna,
     max_prbs = np.clip(10.0 ** ((cfg.ue_power_dbm - psd) / 10.0), 1.0, cfg.prbs)
     p_rx = link.db2lin(psd[:, None] + ul_gain)  # (U, C) mW per PRB at each cell
     # Mean interference a cell's UEs cause at every other cell, times that cell's PRB load.
-    onehot_count = np.bincount(serving, minlength=len(cells)).astype(float)
+    served_count = np.bincount(serving, minlength=len(cells)).astype(float)
     order = np.argsort(serving, kind="stable")
-    present = np.flatnonzero(onehot_count)
+    present = np.flatnonzero(served_count)
     by_src = np.zeros((len(cells), len(cells)))
     by_src[present] = np.add.reduceat(p_rx[order], np.searchsorted(serving[order], present), axis=0)
-    mean_src = by_src / np.maximum(onehot_count, 1.0)[:, None]
-    load = np.broadcast_to(np.asarray(ul_load, dtype=float), (len(cells),)) * (onehot_count > 0)
+    mean_src = by_src / np.maximum(served_count, 1.0)[:, None]
+    load = np.broadcast_to(np.asarray(ul_load, dtype=float), (len(cells),)) * (served_count > 0)
     interference = (mean_src * load[:, None]).sum(axis=0) - np.diag(mean_src) * load
-    noise = link.db2lin(link.noise_dbm(link.PRB_HZ, cfg.enb_noise_figure_db))
+    noise = link.db2lin(link.noise_dbm(cfg.prb_hz, cfg.enb_noise_figure_db))
     ul_sinr = link.lin2db(p_rx[rows, serving] / (interference[serving] + noise))
     return Snapshot(
         gain_db=gain,

@@ -1,6 +1,6 @@
 """Fluid MAC scheduler: per interval, strict QCI priority, then round-robin or proportional-fair sharing.
 
-Each interval of `interval_s` (default 10 ms = 10 TTIs) a cell offers prbs x TTIs PRB-TTIs. Levels of
+Each interval of `interval_s` (default 10 ms = 10 LTE TTIs) a cell offers prbs x slots PRB-slots. Levels of
 scheduling priority are served in order; inside a level PRBs are water-filled by weight (equal for RR,
 instantaneous/average rate for PF) up to each bearer's backlog and power-headroom limit. Queued bits
 older than the delay budget are discarded (PDCP discard timer), which is what "drops" count.
@@ -25,6 +25,7 @@ class SchedulerConfig:
     interval_s: float = 0.01
     duration_s: float = 1.0
     prbs: int = 50
+    slot_s: float = 1e-3  # LTE TTI; 0.5 ms for NR at 30 kHz
     pf_time_constant_s: float = 0.1
     waterfill_rounds: int = 3
 
@@ -65,7 +66,7 @@ def _share(cell: IntArray, weight: FloatArray, demand: FloatArray, supply: Float
 
 def schedule(inp: ScheduleInput, n_cells: int, cfg: SchedulerConfig) -> ScheduleResult:
     n = len(inp.cell)
-    ttis = cfg.interval_s / 1e-3
+    ttis = cfg.interval_s / cfg.slot_s
     steps = max(1, round(cfg.duration_s / cfg.interval_s))
     arrive = np.where(inp.active, inp.rate_bps * cfg.interval_s, 0.0)
     bits_per_prb = np.maximum(inp.bits_per_prb_tti, 1e-9)

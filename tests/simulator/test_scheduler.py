@@ -42,3 +42,10 @@ def test_light_load_meets_budget_with_no_drops_in_every_cell() -> None:
     r = schedule(inp([100] * 4, [0.7, 1.5, 0.7, 1.5], [0.04e6, 1e6, 0.04e6, 1e6], cell=[0, 0, 1, 1]), 2, CFG)
     assert np.all(r.drop_ratio == 0) and np.all(r.p95_delay_s <= 0.1)
     assert r.throughput_bps == pytest.approx([0.04e6, 1e6, 0.04e6, 1e6])
+
+
+def test_half_ms_slots_double_the_prb_slots_per_second() -> None:
+    x = inp([100], [9], [50e6])
+    lte = schedule(x, 1, SchedulerConfig(prbs=50, slot_s=1e-3))
+    nr = schedule(x, 1, SchedulerConfig(prbs=50, slot_s=0.5e-3))
+    assert nr.throughput_bps[0] == pytest.approx(2 * lte.throughput_bps[0])

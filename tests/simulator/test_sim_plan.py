@@ -82,3 +82,13 @@ def test_package_exports_resolve() -> None:
 
     for name in simulator.__all__:
         assert getattr(simulator, name) is not None
+
+
+def test_nr_option_shortens_the_slot_and_lte_refuses_other_spacings() -> None:
+    from simulator.sim import radio_config
+
+    nr = parse_plan({"sites": [SITE], "band": {"rat": "NR", "scs_khz": 30, "prbs": 24, "bandwidth_mhz": 10}})
+    cfg = radio_config(nr)
+    assert (cfg.slot_s, cfg.prb_hz, cfg.prbs) == (0.5e-3, 360e3, 24)
+    with pytest.raises(PlanError, match="'scs_khz' = 30 is not a LTE subcarrier spacing"):
+        parse_plan({"sites": [SITE], "band": {"rat": "LTE", "scs_khz": 30}})
