@@ -307,11 +307,14 @@
     if (!g) {
       g = L.featureGroup();
       g.on("click", (e) => select(e.sourceTarget.unit.id));
-      g.on("mouseover", (e) => {
-        const m = e.sourceTarget;
-        hoverTip.setLatLng(m.getLatLng()).setContent(text(m.unit.id)).addTo(map);
-      });
-      g.on("mouseout", () => hoverTip.remove());
+      // Hover names only where there is a real pointer: on touch screens the tip would never leave.
+      if (matchMedia("(hover: hover)").matches) {
+        g.on("mouseover", (e) => {
+          const m = e.sourceTarget;
+          hoverTip.setLatLng(m.getLatLng()).setContent(text(m.unit.id)).addTo(map);
+        });
+        g.on("mouseout", () => hoverTip.remove());
+      }
       groups.set(agency, g);
       if (!hidden.has(agency)) g.addTo(map);
     }
