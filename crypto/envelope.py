@@ -135,10 +135,12 @@ class Keyring:
         self._aead: dict[str, AESGCM] = {}
         self._current: dict[str, str] = {}  # agency -> newest key id; seal() is on the ingest hot path
         if path.exists():
-            doc = json.loads(read_private(path))
-            for entry in doc["keys"]:
-                key = WrappedKey(**(entry | {"wrapped": base64.b64decode(entry["wrapped"])}))
-                self._keys[key.key_id] = key
+            try:
+                for entry in json.loads(read_private(path))["keys"]:
+                    key = WrappedKey(**(entry | {"wrapped": base64.b64decode(entry["wrapped"], validate=True)}))
+                    self._keys[key.key_id] = key
+            except (ValueError, KeyError, TypeError) as exc:
+                raise EnvelopeError(f"{path} is not a psn keyring: {exc!r}") from exc
         self._reindex()
 
     def key_ids(self, agency: str | None = None) -> list[str]:

@@ -161,13 +161,12 @@ class CertificateAuthority:
         )
         for record in self.index.values():
             if record.revoked_at is not None:
-                builder = builder.add_revoked_certificate(
-                    x509.RevokedCertificateBuilder()
-                    .serial_number(record.serial)
-                    .revocation_date(_dt(record.revoked_at))
-                    .add_extension(x509.CRLReason(x509.ReasonFlags(record.reason)), critical=False)
-                    .build()
-                )
+                entry = x509.RevokedCertificateBuilder().serial_number(record.serial)
+                entry = entry.revocation_date(_dt(record.revoked_at))
+                reason = x509.ReasonFlags(record.reason)
+                if reason is not x509.ReasonFlags.unspecified:  # RFC 5280: omit rather than say "unspecified"
+                    entry = entry.add_extension(x509.CRLReason(reason), critical=False)
+                builder = builder.add_revoked_certificate(entry.build())
         pem = builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
         write_atomic(self.crl_path, pem)
         return pem

@@ -144,3 +144,12 @@ def test_malformed_headers_are_named() -> None:
         key_id_of(b"\x02abc")
     with pytest.raises(MalformedBlob, match="truncated"):
         key_id_of(b"\x01\x09police:v1")
+
+
+def test_corrupt_keyring_file_is_a_typed_error(tmp_path: Path, master: LocalMasterKey) -> None:
+    path = tmp_path / "keyring.json"
+    for content in ("not json", '{"keys": [{"key_id": "x"}]}', '{"nokeys": 1}'):
+        path.write_text(content)
+        path.chmod(0o600)
+        with pytest.raises(EnvelopeError, match="not a psn keyring"):
+            Keyring(path, master)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import queue
+import signal
 import socket
 import ssl
 import subprocess
@@ -182,6 +183,24 @@ def test_no_certificate_and_revoked_certificate_are_refused(broker: Broker) -> N
     assert tls_alert(broker, None) == "TLSV13_ALERT_CERTIFICATE_REQUIRED"
     assert tls_alert(broker, "police.P-99") == "SSLV3_ALERT_CERTIFICATE_REVOKED"
     assert tls_alert(broker, "police.P-13") == "no alert: CONNACK"
+
+
+def test_revocation_reaches_a_running_broker_on_sighup(
+    pki: tuple[CertificateAuthority, Path], tmp_path: Path
+) -> None:
+    ca, certs = pki
+    lost = ca.issue_unit("ems", "E-50", now=time.time())
+    lost.write(certs, "ems.E-50")
+    running = start_broker(tmp_path, ca, certs)
+    try:
+        assert tls_alert(running, "ems.E-50") == "no alert: CONNACK"
+        ca.revoke(lost.serial, now=time.time())
+        ca.crl(now=time.time())
+        running.process.send_signal(signal.SIGHUP)
+        wait_for(lambda: "Reloading config" in running.log.read_text(), timeout=TIMEOUT)
+        assert wait_for(lambda: tls_alert(running, "ems.E-50") == "SSLV3_ALERT_CERTIFICATE_REVOKED", timeout=TIMEOUT)
+    finally:
+        stop(running)
 
 
 def tls_alert(broker: Broker, name: str | None) -> str:
