@@ -231,7 +231,7 @@ def _check_checkpoint(
 
 def _typed_fields(cls: type, record: Mapping[str, Any]) -> dict[str, Any]:
     """The record's fields, exactly those of `cls` and of the declared types, or AuditFormatError."""
-    kinds = {"int": int, "str": str, "dict[str, Any]": dict}
+    kinds = {"int": int, "str": str, "dict[str, Any]": dict}  # field annotations are strings (PEP 563)
     declared = {f.name: kinds[str(f.type)] for f in fields(cls)}
     if set(record) != set(declared):
         raise AuditFormatError(f"{cls.__name__} fields {sorted(record)} are not {sorted(declared)}")

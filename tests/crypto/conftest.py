@@ -1,4 +1,4 @@
-"""Shared crypto fixtures: one CA per test module (key generation is cheap, but index state is not shared)."""
+"""Shared crypto fixtures: a fresh CA per test (EC key generation is cheap; CA index state must not leak)."""
 
 from __future__ import annotations
 
