@@ -206,9 +206,10 @@ def _run(args: argparse.Namespace) -> int:
     from simulator.sim import cell_kpis, link_conditions, radio_config, run
 
     plan, scenario = _load(args)
-    r = run(np.random.default_rng(args.seed), plan, scenario,
-            SchedulerConfig(policy=args.scheduler, prbs=plan.band.prbs, duration_s=args.duration_s,
-                            slot_s=radio_config(plan).slot_s))
+    rng = np.random.default_rng(args.seed)
+    sched = SchedulerConfig(policy=args.scheduler, prbs=plan.band.prbs, duration_s=args.duration_s,
+                            slot_s=radio_config(plan).slot_s)
+    r = run(rng, plan, scenario, sched)
     kpis = cell_kpis(r, time.time())
     if args.mqtt:
         from simulator.kpi_publisher import KpiPublisher
@@ -217,6 +218,9 @@ def _run(args: argparse.Namespace) -> int:
         try:
             with KpiPublisher(host, int(port or 1883)) as pub:
                 pub.publish(kpis)
+                for _ in range(args.repeat - 1):  # an eNodeB agent reports periodically: a fresh drop each time
+                    time.sleep(args.period_s)
+                    pub.publish(cell_kpis(run(rng, plan, scenario, sched), time.time()))
         except OSError as e:
             return _fail(f"cannot publish cell KPIs to MQTT broker {args.mqtt}: {e.strerror or e}")
     if args.plots:
@@ -304,6 +308,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--scheduler", choices=["pf", "rr"], default="pf")
     p.add_argument("--duration-s", type=float, default=1.0)
     p.add_argument("--mqtt", help="publish cell KPIs to this broker (host[:port]) on psn/v1/net/cell/{id}/kpi")
+    p.add_argument("--repeat", type=int, default=1, help="with --mqtt: publish this many reports")
+    p.add_argument("--period-s", type=float, default=5.0, help="with --mqtt: seconds between reports")
     p.add_argument("--plots", help="directory for the SINR CDF and load-per-cell plots")
     p.add_argument("--json", action="store_true", help="include per-unit link conditions")
     p.set_defaults(func=_guard(_run))

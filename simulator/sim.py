@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from simulator.plan import NetworkPlan
 from simulator.radio.cells import Cells
-from simulator.radio.network import RadioConfig, Snapshot, snapshot
+from simulator.radio.network import RadioConfig, Snapshot, link_budget, snapshot
 from simulator.radio.qos import Admission, Bearers, admit, uplift
 from simulator.radio.scheduler import ScheduleInput, SchedulerConfig, ScheduleResult, schedule
 from simulator.scenario import Population, Scenario, populate
@@ -53,21 +53,33 @@ def prb_share(rate_bps: FloatArray, bits: FloatArray, max_prbs: FloatArray, prbs
 
 
 def run(rng: np.random.Generator, plan: NetworkPlan, sc: Scenario,
-        sched: SchedulerConfig | None = None, admission_threshold: float = 0.9) -> ScenarioRun:
+        sched: SchedulerConfig | None = None, admission_threshold: float = 0.9,
+        load_iterations: int = 1) -> ScenarioRun:
+    """Drop the scenario's units, admit and schedule; then redo both with interference at the loads
+    the first pass produced (load_iterations times), so idle neighbours stop interfering."""
     cells = plan.cells()
     cfg = radio_config(plan)
     sched = sched or SchedulerConfig(prbs=plan.band.prbs, slot_s=cfg.slot_s)
     pop = populate(rng, sc)
-    snap = snapshot(rng, cells, plan.antenna, pop.ues, cfg)
+    snap = snapshot(rng, cells, plan.antenna, pop.ues, cfg)  # first pass: every other cell fully loaded
     bearers, priority = uplift(pop.bearers, pop.uplifted)
-    cell, bits, max_prbs = bearer_links(snap, bearers, len(cells), cfg)
-    share = prb_share(bearers.rate_bps, bits, max_prbs, cfg.prbs, cfg.slot_s)
-    status = admit(bearers, cell, share, 2 * len(cells), admission_threshold)
-    result = schedule(
-        ScheduleInput(cell, bits, max_prbs, priority, bearers.rate_bps, bearers.delay_budget_s(),
-                      status == Admission.ADMITTED),
-        2 * len(cells), sched,
-    )
+    n = len(cells)
+
+    def admit_and_schedule(snap: Snapshot) -> tuple[IntArray, FloatArray, IntArray, ScheduleResult]:
+        cell, bits, max_prbs = bearer_links(snap, bearers, n, cfg)
+        share = prb_share(bearers.rate_bps, bits, max_prbs, cfg.prbs, cfg.slot_s)
+        status = admit(bearers, cell, share, 2 * n, admission_threshold)
+        result = schedule(
+            ScheduleInput(cell, bits, max_prbs, priority, bearers.rate_bps, bearers.delay_budget_s(),
+                          status == Admission.ADMITTED),
+            2 * n, sched,
+        )
+        return cell, share, status, result
+
+    cell, share, status, result = admit_and_schedule(snap)
+    for _ in range(load_iterations):  # interference from the loads the scheduler actually produced
+        snap = link_budget(snap.gain_db, cells, cfg, result.cell_prb_load[:n], result.cell_prb_load[n:])
+        cell, share, status, result = admit_and_schedule(snap)
     return ScenarioRun(cells, pop, snap, bearers, cell, share, status, result)
 
 

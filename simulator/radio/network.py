@@ -116,8 +116,13 @@ def _antenna_gain(cells: Cells, ant: antenna.SectorAntenna, dxy: FloatArray, d2d
 def snapshot(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna, ues: Ues,
              cfg: RadioConfig = RadioConfig(), dl_load: FloatArray | float = 1.0,
              ul_load: FloatArray | float = 0.5, median: bool = False) -> Snapshot:
-    gain = path_gain(rng, cells, ant, ues, cfg, median)
-    n = len(ues)
+    return link_budget(path_gain(rng, cells, ant, ues, cfg, median), cells, cfg, dl_load, ul_load)
+
+
+def link_budget(gain: FloatArray, cells: Cells, cfg: RadioConfig, dl_load: FloatArray | float = 1.0,
+                ul_load: FloatArray | float = 0.5) -> Snapshot:
+    """Serving cell, SINR and CQI from path gains, with interference scaled by each cell's PRB load."""
+    n = len(gain)
     rx = cells.power_dbm - 10.0 * np.log10(12 * cfg.prbs) + gain  # per resource element
     serving = np.argmax(rx, axis=1)
     rows = np.arange(n)

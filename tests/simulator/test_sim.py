@@ -24,3 +24,11 @@ def test_uplifted_unit_is_scheduled_ahead_of_its_qci_peers(small_plan, small_sce
     vip = r.population.unit_ids.index("vip-001")
     b = r.bearers.ue == vip
     assert r.bearers.arp[b].tolist() == [1] and not r.bearers.preemptable[b].any()
+
+
+def test_load_coupling_removes_interference_from_idle_cells(small_plan, small_scenario) -> None:
+    full = run(np.random.default_rng(4), small_plan, small_scenario, load_iterations=0)
+    coupled = run(np.random.default_rng(4), small_plan, small_scenario, load_iterations=1)
+    np.testing.assert_array_equal(full.snapshot.serving, coupled.snapshot.serving)
+    assert np.all(coupled.snapshot.dl_sinr_db >= full.snapshot.dl_sinr_db - 1e-9)
+    assert coupled.snapshot.dl_sinr_db.mean() > full.snapshot.dl_sinr_db.mean()
