@@ -1,738 +1,603 @@
-// PSN live map: offline Belize base layers + live units over the /api/v1/live WebSocket.
-// Plain script, no build step. Units live on one canvas renderer and are updated in
-// place, so thousands of markers stay cheap.
-"use strict";
+// PSN live map: offline Belize base map + live units over the /api/v1/live WebSocket.
+// ES module, no build step. Units live on one canvas renderer and are updated in place,
+// so thousands of markers stay cheap.
+import { getJSON, loadBaseMap, text } from "./basemap.js";
 
-(() => {
-  const AGENCIES = {
-    police: { label: "Police", color: "#1f4e9c" },
-    nemo: { label: "NEMO", color: "#e8790c" },
-    fire: { label: "Fire", color: "#c62828" },
-    ems: { label: "EMS", color: "#2e7d32" },
-    bdf: { label: "BDF", color: "#5d6b2f" },
+const AGENCIES = {
+  police: { label: "Police", color: "#1f4e9c" },
+  nemo: { label: "NEMO", color: "#e8790c" },
+  fire: { label: "Fire", color: "#c62828" },
+  ems: { label: "EMS", color: "#2e7d32" },
+  bdf: { label: "BDF", color: "#5d6b2f" },
+};
+const UNKNOWN_COLOR = "#757575";
+const STALE_S = 120;
+const MOVING_MS = 0.5;
+const TRACK_WINDOW_S = 3600;
+const CALLSIGN_ZOOM = 13;
+const BELIZE = [[15.8, -89.3], [18.6, -87.4]];
+const ATTRIBUTION =
+  '<a href="/static/data/belize/ATTRIBUTION.md" target="_blank">© OpenStreetMap contributors (ODbL)' +
+  " · geoBoundaries (CC BY 4.0) · GeoNames (CC BY 4.0)</a>";
+
+const $ = (id) => document.getElementById(id);
+const agencyInfo = (a) => AGENCIES[a] || { label: a || "unknown", color: UNKNOWN_COLOR };
+const now = () => Date.now() / 1000;
+
+// ---------------------------------------------------------------- map
+const map = L.map("map", {
+  zoomSnap: 0.25,
+  minZoom: 6,
+  maxZoom: 18,
+  maxBounds: [[14.3, -91.0], [20.0, -85.8]],
+  attributionControl: false,
+  zoomControl: !L.Browser.mobile, // phones pinch; the buttons only cover the map
+});
+L.control.attribution({ prefix: false }).addAttribution(ATTRIBUTION).addTo(map);
+L.control.scale({ imperial: false }).addTo(map);
+// Panes keep the order fixed whatever loads first: land < labels < track < units.
+for (const [name, z] of [["labels", 420], ["track", 430], ["units", 450]]) {
+  map.createPane(name).style.zIndex = z;
+}
+map.getPane("labels").style.pointerEvents = "none";
+map.fitBounds(BELIZE);
+
+loadBaseMap(map).catch((err) => {
+  console.error(err);
+  setStatus("down", "base map failed to load");
+});
+
+// ---------------------------------------------------------------- unit markers
+const renderer = L.canvas({ pane: "units", tolerance: L.Browser.mobile ? 10 : 3 });
+const MAX_CALLSIGNS = 150; // more callsigns than this in view is a wall of text, not information
+const DENSE_UNITS = 400; // beyond this many in view, smaller dots keep the map readable
+let showCallsigns = false;
+let dense = false;
+const wallScreen = matchMedia("(min-width: 1600px)"); // read from across a control room
+const baseRadius = () => (dense ? 5 : 7) + (wallScreen.matches ? 2 : 0);
+
+// A circle plus heading arrow, "?" for provisional units, camera badge, and the callsign when
+// zoomed in. Drawn by hand because Leaflet's canvas CircleMarker has no decorations; relies on
+// Leaflet 1.9's renderer internals (_updateCircle, _ctx), pinned by xstatic-leaflet.
+const UnitMarker = L.CircleMarker.extend({
+  _updateBounds() {
+    const r = 2 * this._radius + 2 + this._clickTolerance(); // circle + arrow
+    const labelW = showCallsigns ? 90 : 0;
+    this._pxBounds = L.bounds(this._point.subtract([r, r]), this._point.add([r + labelW, r]));
+  },
+  _updatePath() {
+    const rd = this._renderer;
+    if (!rd._drawing || this._empty()) return;
+    rd._updateCircle(this);
+    drawDecorations(rd._ctx, this._point, this._radius, this.unit, this.options);
+  },
+});
+
+function drawDecorations(ctx, p, r, u, opts) {
+  ctx.save();
+  ctx.globalAlpha = opts.opacity;
+  ctx.setLineDash([]);
+  // A parked unit's reported course is noise: the arrow is for units on the move.
+  if (u.heading != null && (u.speed == null || u.speed >= MOVING_MS)) {
+    const a = (u.heading * Math.PI) / 180;
+    const dx = Math.sin(a);
+    const dy = -Math.cos(a);
+    const half = r * 0.65;
+    const base = [p.x + dx * (r + 1), p.y + dy * (r + 1)];
+    ctx.beginPath();
+    ctx.moveTo(p.x + dx * (2 * r + 1), p.y + dy * (2 * r + 1));
+    ctx.lineTo(base[0] - dy * half, base[1] + dx * half);
+    ctx.lineTo(base[0] + dy * half, base[1] - dx * half);
+    ctx.closePath();
+    ctx.fillStyle = opts.fillColor;
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+    ctx.fill();
+  }
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  if (!u.bound) {
+    ctx.font = `bold ${Math.round(r * 1.5)}px system-ui, sans-serif`;
+    ctx.fillStyle = "#111111";
+    ctx.fillText("?", p.x, p.y + 1);
+  }
+  if (u.video) {
+    const x = p.x + r - 1;
+    const y = p.y - r - 3;
+    ctx.fillStyle = "#111111";
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineWidth = 1;
+    ctx.fillRect(x, y, 8, 6);
+    ctx.strokeRect(x, y, 8, 6);
+    ctx.beginPath();
+    ctx.moveTo(x + 8, y + 3);
+    ctx.lineTo(x + 11, y + 0.5);
+    ctx.lineTo(x + 11, y + 5.5);
+    ctx.closePath();
+    ctx.fill();
+  }
+  if (showCallsigns) {
+    ctx.font = "bold 13px system-ui, sans-serif";
+    ctx.textAlign = "left";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "#ffffff";
+    ctx.fillStyle = "#111111";
+    ctx.strokeText(u.unit || u.id, p.x + r + 6, p.y);
+    ctx.fillText(u.unit || u.id, p.x + r + 6, p.y);
+  }
+  ctx.restore();
+}
+
+function unitStyle(u, stale, selected) {
+  const color = agencyInfo(u.agency).color;
+  return {
+    renderer,
+    bubblingMouseEvents: false, // a click on a unit must not also reach the map (which closes the panel)
+    radius: baseRadius() + (selected ? 3 : 0),
+    color: selected ? "#000000" : u.bound ? "#ffffff" : color,
+    weight: selected ? 3 : 2,
+    dashArray: u.bound ? null : "3 3",
+    fillColor: color,
+    fillOpacity: (u.bound ? 1 : 0.35) * (stale ? 0.45 : 1),
+    opacity: stale ? 0.45 : 1,
   };
-  const UNKNOWN_COLOR = "#757575";
-  const STALE_S = 120;
-  const MOVING_MS = 0.5;
-  const TRACK_WINDOW_S = 3600;
-  const CALLSIGN_ZOOM = 13;
-  const BELIZE = [[15.8, -89.3], [18.6, -87.4]];
-  const DATA = "/static/data/belize/";
-  const ATTRIBUTION =
-    '<a href="/static/data/belize/ATTRIBUTION.md" target="_blank">© OpenStreetMap contributors (ODbL)' +
-    " · geoBoundaries (CC BY 4.0) · GeoNames (CC BY 4.0)</a>";
+}
 
-  const $ = (id) => document.getElementById(id);
-  const agencyInfo = (a) => AGENCIES[a] || { label: a || "unknown", color: UNKNOWN_COLOR };
-  const now = () => Date.now() / 1000;
-  // Leaflet treats string content as HTML; names and ids from the wire must stay plain text.
-  const text = (s) => document.createTextNode(s);
-
-  // ---------------------------------------------------------------- map
-  const map = L.map("map", {
-    zoomSnap: 0.25,
-    minZoom: 6,
-    maxZoom: 18,
-    maxBounds: [[14.3, -91.0], [20.0, -85.8]],
-    attributionControl: false,
-    zoomControl: !L.Browser.mobile, // phones pinch; the buttons only cover the map
-  });
-  L.control.attribution({ prefix: false }).addAttribution(ATTRIBUTION).addTo(map);
-  L.control.scale({ imperial: false }).addTo(map);
-  // Panes keep the order fixed whatever loads first: land < labels < track < units.
-  for (const [name, z] of [["labels", 420], ["track", 430], ["units", 450]]) {
-    map.createPane(name).style.zIndex = z;
+// ---------------------------------------------------------------- unit state
+const units = new Map(); // id -> {u, marker, styleKey}
+const groups = new Map(); // agency -> L.FeatureGroup (one per agency, so filtering is one call)
+// The agency filter survives a reload of the wall screen; storage may be unavailable (private mode).
+const HIDDEN_KEY = "psn.hiddenAgencies";
+const hidden = new Set(loadHidden());
+function loadHidden() {
+  try {
+    return JSON.parse(localStorage.getItem(HIDDEN_KEY) || "[]");
+  } catch {
+    return [];
   }
-  map.getPane("labels").style.pointerEvents = "none";
-  map.fitBounds(BELIZE);
-
-  async function getJSON(url) {
-    const r = await fetch(url);
-    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-    return r.json();
+}
+function saveHidden() {
+  try {
+    localStorage.setItem(HIDDEN_KEY, JSON.stringify([...hidden]));
+  } catch {
+    // not persisted; the filter still applies to this page
   }
+}
+let selectedId = null;
 
-  // Base-map labels, most important first. A label shows once the map is zoomed in to its
-  // minZoom and only if it does not overlap a label already placed: no pile-ups at any zoom.
-  const labels = []; // {tip, dot, minZoom, priority}
-  function addLabel(latlng, label, className, minZoom, priority, dot = null) {
-    const tip = L.tooltip({
-      permanent: true,
-      direction: dot ? "right" : "center",
-      offset: dot ? [4, 0] : [0, 0],
-      className: `lbl ${className}`,
-      pane: "labels",
-    });
-    tip.setLatLng(latlng).setContent(text(label)).addTo(map);
-    dot?.addTo(map);
-    labels.push({ tip, dot, minZoom, priority });
-  }
+const hoverTip = L.tooltip({ direction: "top", offset: [0, -10], className: "hover-tip" });
 
-  function declutter() {
-    const z = map.getZoom();
-    labels.sort((a, b) => a.priority - b.priority);
-    const wanted = labels.filter((l) => z >= l.minZoom);
-    for (const l of labels) l.tip.getElement().style.display = "";
-    const rects = wanted.map((l) => l.tip.getElement().getBoundingClientRect()); // one layout pass
-    const placed = [];
-    const shown = new Set();
-    wanted.forEach((l, i) => {
-      const r = rects[i];
-      const clash = placed.some((q) => r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom);
-      if (!clash) {
-        placed.push(r);
-        shown.add(l);
-      }
-    });
-    for (const l of labels) {
-      const display = shown.has(l) ? "" : "none";
-      l.tip.getElement().style.display = display;
-      if (l.dot) l.dot.getElement().style.display = display;
-    }
-  }
-  map.on("zoomend", declutter);
-
-  async function loadBaseLayers() {
-    const [districts, roads, geonames, osmPlaces] = await Promise.all(
-      ["districts.geojson", "roads.geojson", "geonames-places.geojson", "places.geojson"].map((f) =>
-        getJSON(DATA + f),
-      ),
-    );
-    L.geoJSON(districts, {
-      interactive: false,
-      style: { className: "district", color: "#59616d", weight: 1.2, fillColor: "#f4f1e8", fillOpacity: 1 },
-      onEachFeature: (f, layer) =>
-        addLabel(layer.getBounds().getCenter(), f.properties.name, "lbl-district", 0, 2.5),
-    }).addTo(map);
-    // Roads are drawn twice (dark casing, light fill) so they read on the pale land without
-    // competing with the agency colours of the units; they widen as the map zooms in.
-    const isTrunk = (f) => f.properties.class === "trunk";
-    const roadStyle = (casing) => (f) => {
-      const z = map.getZoom();
-      const scale = z >= 12 ? 1.8 : z >= 10 ? 1.3 : 1;
-      return {
-        className: casing ? "road-casing" : `road road-${f.properties.class}`,
-        color: casing ? "#8c7a5b" : isTrunk(f) ? "#ffd37a" : "#ffffff",
-        weight: ((isTrunk(f) ? 3.5 : 2) + (casing ? 2 : 0)) * scale,
-        opacity: 1,
-      };
-    };
-    for (const casing of [true, false]) {
-      const layer = L.geoJSON(roads, { interactive: false, style: roadStyle(casing) }).addTo(map);
-      map.on("zoomend", () => layer.setStyle(roadStyle(casing)));
-    }
-    for (const [latlng, name] of [
-      [[18.75, -88.6], "MEXICO"],
-      [[16.9, -89.55], "GUATEMALA"],
-      [[16.55, -87.8], "Caribbean Sea"],
-    ]) {
-      addLabel(latlng, name, "lbl-region", 0, -1);
-    }
-    addPlaces(geonames, osmPlaces);
-    declutter();
-  }
-
-  // GeoNames has the fuller settlement list; OSM's kind says which are cities and towns. Neither
-  // carries population, so the district capitals and San Pedro are named here to rank as towns.
-  // rank: 0 city, 1 main town, 2 other town, 3 village, 4 hamlet/suburb.
-  const RANK_MIN_ZOOM = [0, 7.5, 9.5, 11, 12.5];
-  const MAIN_TOWNS = /^(Corozal|Orange Walk|San Ignacio|Dangriga|Punta Gorda|San Pedro|Benque Viejo)/;
-  const SAME_PLACE_DEG = 0.02; // ~2 km: the two sources put a town's point slightly differently
-  const baseName = (name) => name.toLowerCase().replace(/ town$/, "");
-  function addPlaces(geonames, osmPlaces) {
-    const places = geonames.features.map((f) => ({
-      name: f.properties.name,
-      coords: f.geometry.coordinates,
-      rank: f.properties.kind !== "town" ? 3 : MAIN_TOWNS.test(f.properties.name) ? 1 : 2,
-    }));
-    for (const f of osmPlaces.features) {
-      const { name, kind } = f.properties;
-      const rank = { city: 0, town: 1, village: 3 }[kind] ?? 4;
-      const [lon, lat] = f.geometry.coordinates;
-      const same = places.find(
-        (p) =>
-          baseName(p.name) === baseName(name) ||
-          (Math.abs(p.coords[0] - lon) < SAME_PLACE_DEG && Math.abs(p.coords[1] - lat) < SAME_PLACE_DEG),
-      );
-      if (!same) places.push({ name, coords: [lon, lat], rank });
-      else if (rank <= same.rank) {
-        // Keep the GeoNames point (a town centre, not an outline's centroid) but the OSM name,
-        // which is the locally used one ("Benque Viejo del Carmen", "Dangriga Town").
-        Object.assign(same, { name, rank });
-      }
-    }
-    for (const p of places) {
-      const latlng = [p.coords[1], p.coords[0]];
-      const dot = L.circleMarker(latlng, {
-        interactive: false,
-        radius: p.rank <= 1 ? 3.5 : 2.5,
-        className: "place",
-        color: "#263238",
-        weight: 1,
-        fillColor: p.rank <= 2 ? "#263238" : "#ffffff",
-        fillOpacity: 1,
+function groupFor(agency) {
+  let g = groups.get(agency);
+  if (!g) {
+    g = L.featureGroup();
+    g.on("click", (e) => select(e.sourceTarget.unit.id));
+    // Hover names only where there is a real pointer: on touch screens the tip would never leave.
+    if (matchMedia("(hover: hover)").matches) {
+      g.on("mouseover", (e) => {
+        const m = e.sourceTarget;
+        hoverTip.setLatLng(m.getLatLng()).setContent(text(m.unit.id)).addTo(map);
       });
-      addLabel(latlng, p.name, `lbl-place lbl-rank${p.rank}`, RANK_MIN_ZOOM[p.rank], p.rank, dot);
+      g.on("mouseout", () => hoverTip.remove());
+    }
+    groups.set(agency, g);
+    if (!hidden.has(agency)) g.addTo(map);
+  }
+  return g;
+}
+const isStale = (u) => now() - u.ts > STALE_S;
+
+function restyle(e) {
+  const stale = isStale(e.u);
+  const selected = e.u.id === selectedId;
+  const key = `${e.u.agency}|${e.u.bound}|${stale}|${selected}|${baseRadius()}`;
+  if (key !== e.styleKey) {
+    e.styleKey = key;
+    const style = unitStyle(e.u, stale, selected);
+    e.marker.setStyle(style);
+    e.marker.setRadius(style.radius);
+  }
+}
+
+function upsert(u) {
+  if (u.lat == null || u.lon == null) return;
+  let e = units.get(u.id);
+  if (!e) {
+    const marker = new UnitMarker([u.lat, u.lon], unitStyle(u, false, false));
+    e = { u, marker, styleKey: null };
+    marker.unit = u;
+    units.set(u.id, e);
+    groupFor(u.agency).addLayer(marker);
+  } else {
+    if (e.u.agency !== u.agency) {
+      groupFor(e.u.agency).removeLayer(e.marker);
+      groupFor(u.agency).addLayer(e.marker);
+    }
+    e.u = u;
+    e.marker.unit = u;
+    e.marker.setLatLng([u.lat, u.lon]); // also redraws heading/badges
+    if (u.id === selectedId) extendTrack(u);
+  }
+  restyle(e);
+}
+
+function remove(id) {
+  const e = units.get(id);
+  if (!e) return;
+  groupFor(e.u.agency).removeLayer(e.marker);
+  units.delete(id);
+  if (id === selectedId) closePanel();
+}
+
+function applySnapshot(list) {
+  const ids = new Set(list.map((u) => u.id));
+  for (const id of [...units.keys()]) if (!ids.has(id)) remove(id);
+  for (const u of list) upsert(u);
+}
+
+function applyMessage(msg) {
+  if (msg.type === "snapshot") {
+    applySnapshot(msg.units);
+    setStatus("live");
+  } else {
+    for (const u of msg.units || []) upsert(u);
+    for (const id of msg.removed || []) remove(id);
+  }
+  scheduleRender();
+}
+
+// Callsigns and marker size depend on how many units are in view.
+function onViewChange() {
+  const view = map.getBounds();
+  let inView = 0;
+  for (const e of units.values()) if (map.hasLayer(e.marker) && view.contains(e.marker.getLatLng())) inView++;
+  const callsigns = map.getZoom() >= CALLSIGN_ZOOM && inView <= MAX_CALLSIGNS;
+  if (callsigns !== showCallsigns || (inView > DENSE_UNITS) !== dense) {
+    showCallsigns = callsigns;
+    dense = inView > DENSE_UNITS;
+    for (const e of units.values()) {
+      e.styleKey = null; // forces setRadius, which also re-measures the label's redraw bounds
+      restyle(e);
     }
   }
+}
+map.on("moveend", onViewChange);
 
-  loadBaseLayers().catch((err) => {
-    console.error(err);
-    setStatus("down", "base map failed to load");
-  });
+// Staleness changes with time, not with messages.
+setInterval(() => units.forEach(restyle), 5000);
 
-  // ---------------------------------------------------------------- unit markers
-  const renderer = L.canvas({ pane: "units", tolerance: L.Browser.mobile ? 10 : 3 });
-  const MAX_CALLSIGNS = 150; // more callsigns than this in view is a wall of text, not information
-  const DENSE_UNITS = 400; // beyond this many in view, smaller dots keep the map readable
-  let showCallsigns = false;
-  let dense = false;
-  const wallScreen = matchMedia("(min-width: 1600px)"); // read from across a control room
-  const baseRadius = () => (dense ? 5 : 7) + (wallScreen.matches ? 2 : 0);
-
-  // A circle plus heading arrow, "?" for provisional units, camera badge, and the callsign when
-  // zoomed in. Drawn by hand because Leaflet's canvas CircleMarker has no decorations; relies on
-  // Leaflet 1.9's renderer internals (_updateCircle, _ctx), pinned by xstatic-leaflet.
-  const UnitMarker = L.CircleMarker.extend({
-    _updateBounds() {
-      const r = 2 * this._radius + 2 + this._clickTolerance(); // circle + arrow
-      const labelW = showCallsigns ? 90 : 0;
-      this._pxBounds = L.bounds(this._point.subtract([r, r]), this._point.add([r + labelW, r]));
-    },
-    _updatePath() {
-      const rd = this._renderer;
-      if (!rd._drawing || this._empty()) return;
-      rd._updateCircle(this);
-      drawDecorations(rd._ctx, this._point, this._radius, this.unit, this.options);
-    },
-  });
-
-  function drawDecorations(ctx, p, r, u, opts) {
-    ctx.save();
-    ctx.globalAlpha = opts.opacity;
-    ctx.setLineDash([]);
-    // A parked unit's reported course is noise: the arrow is for units on the move.
-    if (u.heading != null && (u.speed == null || u.speed >= MOVING_MS)) {
-      const a = (u.heading * Math.PI) / 180;
-      const dx = Math.sin(a);
-      const dy = -Math.cos(a);
-      const half = r * 0.65;
-      const base = [p.x + dx * (r + 1), p.y + dy * (r + 1)];
-      ctx.beginPath();
-      ctx.moveTo(p.x + dx * (2 * r + 1), p.y + dy * (2 * r + 1));
-      ctx.lineTo(base[0] - dy * half, base[1] + dx * half);
-      ctx.lineTo(base[0] + dy * half, base[1] - dx * half);
-      ctx.closePath();
-      ctx.fillStyle = opts.fillColor;
-      ctx.strokeStyle = "#ffffff";
-      ctx.lineWidth = 1.5;
-      ctx.stroke();
-      ctx.fill();
-    }
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
-    if (!u.bound) {
-      ctx.font = `bold ${Math.round(r * 1.5)}px system-ui, sans-serif`;
-      ctx.fillStyle = "#111111";
-      ctx.fillText("?", p.x, p.y + 1);
-    }
-    if (u.video) {
-      const x = p.x + r - 1;
-      const y = p.y - r - 3;
-      ctx.fillStyle = "#111111";
-      ctx.strokeStyle = "#ffffff";
-      ctx.lineWidth = 1;
-      ctx.fillRect(x, y, 8, 6);
-      ctx.strokeRect(x, y, 8, 6);
-      ctx.beginPath();
-      ctx.moveTo(x + 8, y + 3);
-      ctx.lineTo(x + 11, y + 0.5);
-      ctx.lineTo(x + 11, y + 5.5);
-      ctx.closePath();
-      ctx.fill();
-    }
-    if (showCallsigns) {
-      ctx.font = "bold 13px system-ui, sans-serif";
-      ctx.textAlign = "left";
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = "#ffffff";
-      ctx.fillStyle = "#111111";
-      ctx.strokeText(u.unit || u.id, p.x + r + 6, p.y);
-      ctx.fillText(u.unit || u.id, p.x + r + 6, p.y);
-    }
-    ctx.restore();
-  }
-
-  function unitStyle(u, stale, selected) {
-    const color = agencyInfo(u.agency).color;
-    return {
-      renderer,
-      bubblingMouseEvents: false, // a click on a unit must not also reach the map (which closes the panel)
-      radius: baseRadius() + (selected ? 3 : 0),
-      color: selected ? "#000000" : u.bound ? "#ffffff" : color,
-      weight: selected ? 3 : 2,
-      dashArray: u.bound ? null : "3 3",
-      fillColor: color,
-      fillOpacity: (u.bound ? 1 : 0.35) * (stale ? 0.45 : 1),
-      opacity: stale ? 0.45 : 1,
-    };
-  }
-
-  // ---------------------------------------------------------------- unit state
-  const units = new Map(); // id -> {u, marker, styleKey}
-  const groups = new Map(); // agency -> L.FeatureGroup (one per agency, so filtering is one call)
-  // The agency filter survives a reload of the wall screen; storage may be unavailable (private mode).
-  const HIDDEN_KEY = "psn.hiddenAgencies";
-  const hidden = new Set(loadHidden());
-  function loadHidden() {
-    try {
-      return JSON.parse(localStorage.getItem(HIDDEN_KEY) || "[]");
-    } catch {
-      return [];
-    }
-  }
-  function saveHidden() {
-    try {
-      localStorage.setItem(HIDDEN_KEY, JSON.stringify([...hidden]));
-    } catch {
-      // not persisted; the filter still applies to this page
-    }
-  }
-  let selectedId = null;
-
-  const hoverTip = L.tooltip({ direction: "top", offset: [0, -10], className: "hover-tip" });
-
-  function groupFor(agency) {
-    let g = groups.get(agency);
-    if (!g) {
-      g = L.featureGroup();
-      g.on("click", (e) => select(e.sourceTarget.unit.id));
-      // Hover names only where there is a real pointer: on touch screens the tip would never leave.
-      if (matchMedia("(hover: hover)").matches) {
-        g.on("mouseover", (e) => {
-          const m = e.sourceTarget;
-          hoverTip.setLatLng(m.getLatLng()).setContent(text(m.unit.id)).addTo(map);
-        });
-        g.on("mouseout", () => hoverTip.remove());
-      }
-      groups.set(agency, g);
-      if (!hidden.has(agency)) g.addTo(map);
-    }
-    return g;
-  }
-  const isStale = (u) => now() - u.ts > STALE_S;
-
-  function restyle(e) {
-    const stale = isStale(e.u);
-    const selected = e.u.id === selectedId;
-    const key = `${e.u.agency}|${e.u.bound}|${stale}|${selected}|${baseRadius()}`;
-    if (key !== e.styleKey) {
-      e.styleKey = key;
-      const style = unitStyle(e.u, stale, selected);
-      e.marker.setStyle(style);
-      e.marker.setRadius(style.radius);
-    }
-  }
-
-  function upsert(u) {
-    if (u.lat == null || u.lon == null) return;
-    let e = units.get(u.id);
-    if (!e) {
-      const marker = new UnitMarker([u.lat, u.lon], unitStyle(u, false, false));
-      e = { u, marker, styleKey: null };
-      marker.unit = u;
-      units.set(u.id, e);
-      groupFor(u.agency).addLayer(marker);
-    } else {
-      if (e.u.agency !== u.agency) {
-        groupFor(e.u.agency).removeLayer(e.marker);
-        groupFor(u.agency).addLayer(e.marker);
-      }
-      e.u = u;
-      e.marker.unit = u;
-      e.marker.setLatLng([u.lat, u.lon]); // also redraws heading/badges
-      if (u.id === selectedId) extendTrack(u);
-    }
-    restyle(e);
-  }
-
-  function remove(id) {
-    const e = units.get(id);
-    if (!e) return;
-    groupFor(e.u.agency).removeLayer(e.marker);
-    units.delete(id);
-    if (id === selectedId) closePanel();
-  }
-
-  function applySnapshot(list) {
-    const ids = new Set(list.map((u) => u.id));
-    for (const id of [...units.keys()]) if (!ids.has(id)) remove(id);
-    for (const u of list) upsert(u);
-  }
-
-  function applyMessage(msg) {
-    if (msg.type === "snapshot") {
-      applySnapshot(msg.units);
-      setStatus("live");
-    } else {
-      for (const u of msg.units || []) upsert(u);
-      for (const id of msg.removed || []) remove(id);
-    }
-    scheduleRender();
-  }
-
-  // Callsigns and marker size depend on how many units are in view.
-  function onViewChange() {
-    const view = map.getBounds();
-    let inView = 0;
-    for (const e of units.values()) if (map.hasLayer(e.marker) && view.contains(e.marker.getLatLng())) inView++;
-    const callsigns = map.getZoom() >= CALLSIGN_ZOOM && inView <= MAX_CALLSIGNS;
-    if (callsigns !== showCallsigns || (inView > DENSE_UNITS) !== dense) {
-      showCallsigns = callsigns;
-      dense = inView > DENSE_UNITS;
-      for (const e of units.values()) {
-        e.styleKey = null; // forces setRadius, which also re-measures the label's redraw bounds
-        restyle(e);
-      }
-    }
-  }
-  map.on("moveend", onViewChange);
-
-  // Staleness changes with time, not with messages.
-  setInterval(() => units.forEach(restyle), 5000);
-
-  // ---------------------------------------------------------------- counters, chips, status
-  let renderQueued = false;
-  function scheduleRender() {
-    if (renderQueued) return;
-    renderQueued = true;
-    requestAnimationFrame(() => {
-      renderQueued = false;
-      onViewChange();
-      renderCounts();
-      renderPanel();
-    });
-  }
-
-  let live = false;
-  function setStatus(state, message) {
-    live = state === "live";
-    const s = $("status");
-    s.className = `status ${state}`;
-    if (message) s.textContent = message;
-    else renderCounts();
-  }
-
-  function renderCounts() {
-    const counts = new Map();
-    for (const { u } of units.values()) counts.set(u.agency, (counts.get(u.agency) || 0) + 1);
-    if (live) {
-      const n = units.size;
-      $("status").textContent = `${n.toLocaleString()} unit${n === 1 ? "" : "s"} · ${counts.size} agenc${
-        counts.size === 1 ? "y" : "ies"
-      } · live ✓`;
-    }
-    const known = [...Object.keys(AGENCIES), ...[...counts.keys()].filter((a) => !AGENCIES[a]).sort()];
-    const nav = $("filters");
-    for (const agency of known) {
-      let chip = nav.querySelector(`[data-agency="${CSS.escape(agency)}"]`);
-      if (!chip) chip = nav.appendChild(makeChip(agency));
-      chip.querySelector("b").textContent = counts.get(agency) || 0;
-    }
-  }
-
-  function makeChip(agency) {
-    const info = agencyInfo(agency);
-    const chip = document.createElement("label");
-    chip.className = "chip";
-    chip.dataset.agency = agency;
-    chip.style.setProperty("--agency", info.color);
-    chip.innerHTML = '<input type="checkbox"><i></i><span></span><b>0</b>';
-    chip.querySelector("span").textContent = info.label;
-    const box = chip.querySelector("input");
-    box.checked = !hidden.has(agency);
-    box.addEventListener("change", () => {
-      if (box.checked) hidden.delete(agency);
-      else hidden.add(agency);
-      saveHidden();
-      const g = groupFor(agency);
-      if (box.checked) g.addTo(map);
-      else g.remove();
-      scheduleRender();
-      if (!box.checked && selectedId && units.get(selectedId)?.u.agency === agency) closePanel();
-    });
-    return chip;
-  }
-
-  // ---------------------------------------------------------------- details panel and track
-  let track = null; // {id, line, casing}
-  let trackToken = 0;
-
-  const compass = (deg) => ["N", "NE", "E", "SE", "S", "SW", "W", "NW"][Math.round(deg / 45) % 8];
-  function ago(ts) {
-    const s = Math.max(0, Math.round(now() - ts));
-    if (s < 60) return `${s} s ago`;
-    if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-    if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-    return `${Math.floor(s / 86400)} d ago`;
-  }
-
-  function select(id) {
-    const prev = units.get(selectedId);
-    selectedId = id;
-    if (prev) restyle(prev);
-    const e = units.get(id);
-    if (!e) return;
-    restyle(e);
-    e.marker.bringToFront();
-    $("panel").hidden = false;
+// ---------------------------------------------------------------- counters, chips, status
+let renderQueued = false;
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    onViewChange();
+    renderCounts();
     renderPanel();
-    revealUnit(e.marker.getLatLng());
-    loadTrack(e.u);
-  }
-
-  // Keep the selected unit clear of the panel (a card on the right, a bottom sheet on phones).
-  function revealUnit(latlng) {
-    const panel = $("panel").getBoundingClientRect();
-    const box = map.getContainer().getBoundingClientRect();
-    const sheet = panel.width >= box.width - 1;
-    map.panInside(latlng, {
-      paddingTopLeft: [24, 24],
-      paddingBottomRight: sheet ? [24, box.bottom - panel.top + 24] : [box.right - panel.left + 24, 24],
-    });
-  }
-
-  function closePanel() {
-    const prev = units.get(selectedId);
-    selectedId = null;
-    if (prev) restyle(prev);
-    $("panel").hidden = true;
-    clearTrack();
-  }
-
-  function renderPanel() {
-    const e = units.get(selectedId);
-    if (!e) return;
-    const u = e.u;
-    const info = agencyInfo(u.agency);
-    $("panel").style.setProperty("--agency", info.color);
-    $("panel-title").textContent = u.id;
-    $("panel-agency").textContent = info.label;
-    const flags = [];
-    if (!u.bound) flags.push('<span class="flag provisional">provisional: device not yet bound</span>');
-    if (isStale(u)) flags.push('<span class="flag stale">stale: no recent fix</span>');
-    if (u.video) flags.push('<span class="flag video">camera</span>');
-    $("panel-flags").innerHTML = flags.join(" ");
-    const fixTime = new Date(u.ts * 1000).toLocaleTimeString([], { hour12: false });
-    const rows = [
-      ["Status", u.status ?? "—"],
-      ["Speed", u.speed == null ? "—" : `${Math.round(u.speed * 3.6)} km/h`],
-      ["Heading", u.heading == null ? "—" : `${Math.round(u.heading)}° ${compass(u.heading)}`],
-      ["Last fix", `${ago(u.ts)} (${fixTime})`],
-      ["Battery", u.battery == null ? "—" : `${Math.round(u.battery)} %`],
-    ];
-    const dl = $("panel-fields");
-    dl.replaceChildren(
-      ...rows.flatMap(([k, v]) => {
-        const dt = document.createElement("dt");
-        const dd = document.createElement("dd");
-        dt.textContent = k;
-        dd.textContent = v;
-        dd.dataset.field = k.toLowerCase().replace(" ", "-");
-        return [dt, dd];
-      }),
-    );
-    $("panel-video").hidden = !(u.video && window.PSNVideoWall);
-  }
-  setInterval(() => selectedId && renderPanel(), 1000); // keeps "12 s ago" honest
-
-  // The server may route ids with a slash either URL-encoded or as two path segments.
-  async function fetchTrack(id, since) {
-    const q = `?since=${Math.floor(since)}`;
-    let r = await fetch(`/api/v1/units/${encodeURIComponent(id)}/track${q}`);
-    if ((r.status === 404 || r.status === 405) && id.includes("/")) {
-      r = await fetch(`/api/v1/units/${id.split("/").map(encodeURIComponent).join("/")}/track${q}`);
-    }
-    if (!r.ok) throw new Error(`track: HTTP ${r.status}`);
-    return r.json();
-  }
-
-  async function loadTrack(u) {
-    const token = ++trackToken;
-    clearTrack();
-    $("panel-track").textContent = "Loading track…";
-    try {
-      const feature = await fetchTrack(u.id, now() - TRACK_WINDOW_S);
-      if (token !== trackToken) return; // another unit was selected meanwhile
-      const coords = (feature.geometry?.coordinates || []).map(([lon, lat]) => [lat, lon]);
-      const times = feature.properties?.times || [];
-      const color = agencyInfo(u.agency).color;
-      const style = { pane: "track", opacity: 0.9, interactive: false };
-      const casing = L.polyline(coords, { ...style, color: "#ffffff", weight: 7, className: "track-casing" });
-      const line = L.polyline(coords, { ...style, color, weight: 4, className: "track" });
-      track = { id: u.id, casing: casing.addTo(map), line: line.addTo(map), lastTs: times.at(-1) ?? 0 };
-      extendTrack(units.get(u.id)?.u || u);
-      const n = coords.length;
-      $("panel-track").textContent = n
-        ? `Track: ${n} fix${n === 1 ? "" : "es"}, first ${ago(times[0] ?? u.ts)}`
-        : "No track in the last hour";
-    } catch (err) {
-      if (token === trackToken) $("panel-track").textContent = "Track unavailable";
-      console.warn(err);
-    }
-  }
-
-  function extendTrack(u) {
-    if (!track || track.id !== u.id || u.ts <= track.lastTs) return;
-    track.lastTs = u.ts;
-    track.casing.addLatLng([u.lat, u.lon]);
-    track.line.addLatLng([u.lat, u.lon]);
-  }
-
-  function clearTrack() {
-    if (track) {
-      track.casing.remove();
-      track.line.remove();
-    }
-    track = null;
-  }
-
-  // Hook for the future video wall (video/static/wall.js), which registers
-  // window.PSNVideoWall = {open(unitId)}; until it exists the button stays hidden.
-  function openVideo(unitId) {
-    window.PSNVideoWall?.open(unitId);
-  }
-
-  $("panel-close").addEventListener("click", closePanel);
-  $("panel-center").addEventListener("click", () => {
-    const e = units.get(selectedId);
-    if (e) map.setView(e.marker.getLatLng(), Math.max(map.getZoom(), 13));
   });
-  $("panel-video").addEventListener("click", () => selectedId && openVideo(selectedId));
-  map.on("click", closePanel);
-  document.addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape") closePanel();
-    else if (ev.key === "/" && document.activeElement !== $("search-input")) {
-      ev.preventDefault(); // "/" jumps to the unit search, as on many websites
-      $("search-input").focus();
-    }
+}
+
+let live = false;
+function setStatus(state, message) {
+  live = state === "live";
+  const s = $("status");
+  s.className = `status ${state}`;
+  if (message) s.textContent = message;
+  else renderCounts();
+}
+
+function renderCounts() {
+  const counts = new Map();
+  for (const { u } of units.values()) counts.set(u.agency, (counts.get(u.agency) || 0) + 1);
+  if (live) {
+    const n = units.size;
+    $("status").textContent = `${n.toLocaleString()} unit${n === 1 ? "" : "s"} · ${counts.size} agenc${
+      counts.size === 1 ? "y" : "ies"
+    } · live ✓`;
+  }
+  const known = [...Object.keys(AGENCIES), ...[...counts.keys()].filter((a) => !AGENCIES[a]).sort()];
+  const nav = $("filters");
+  for (const agency of known) {
+    let chip = nav.querySelector(`[data-agency="${CSS.escape(agency)}"]`);
+    if (!chip) chip = nav.appendChild(makeChip(agency));
+    chip.querySelector("b").textContent = counts.get(agency) || 0;
+  }
+}
+
+function makeChip(agency) {
+  const info = agencyInfo(agency);
+  const chip = document.createElement("label");
+  chip.className = "chip";
+  chip.dataset.agency = agency;
+  chip.style.setProperty("--agency", info.color);
+  chip.innerHTML = '<input type="checkbox"><i></i><span></span><b>0</b>';
+  chip.querySelector("span").textContent = info.label;
+  const box = chip.querySelector("input");
+  box.checked = !hidden.has(agency);
+  box.addEventListener("change", () => {
+    if (box.checked) hidden.delete(agency);
+    else hidden.add(agency);
+    saveHidden();
+    const g = groupFor(agency);
+    if (box.checked) g.addTo(map);
+    else g.remove();
+    scheduleRender();
+    if (!box.checked && selectedId && units.get(selectedId)?.u.agency === agency) closePanel();
   });
+  return chip;
+}
 
-  // ---------------------------------------------------------------- search
-  const input = $("search-input");
-  const results = $("search-results");
-  function matches(q) {
-    q = q.trim().toLowerCase();
-    if (!q) return [];
-    const out = [];
-    for (const id of units.keys()) {
-      if (id.toLowerCase().includes(q)) out.push(id);
-      if (out.length >= 8) break;
-    }
-    return out;
-  }
-  function goTo(id) {
-    const e = units.get(id);
-    if (!e) return;
-    const box = $("filters").querySelector(`[data-agency="${CSS.escape(e.u.agency)}"] input`);
-    if (box && !box.checked) box.click(); // a found unit must be visible
-    map.setView(e.marker.getLatLng(), Math.max(map.getZoom(), 12));
-    select(id);
-    results.hidden = true;
-    input.blur();
-  }
-  input.addEventListener("input", () => {
-    const ids = matches(input.value);
-    results.replaceChildren(
-      ...ids.map((id) => {
-        const li = document.createElement("li");
-        li.textContent = id;
-        li.setAttribute("role", "option");
-        li.addEventListener("mousedown", (ev) => {
-          ev.preventDefault(); // keep focus so the click lands
-          goTo(id);
-        });
-        return li;
-      }),
-    );
-    results.hidden = ids.length === 0;
+// ---------------------------------------------------------------- details panel and track
+let track = null; // {id, line, casing}
+let trackToken = 0;
+
+const compass = (deg) => ["N", "NE", "E", "SE", "S", "SW", "W", "NW"][Math.round(deg / 45) % 8];
+function ago(ts) {
+  const s = Math.max(0, Math.round(now() - ts));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+function select(id) {
+  const prev = units.get(selectedId);
+  selectedId = id;
+  if (prev) restyle(prev);
+  const e = units.get(id);
+  if (!e) return;
+  restyle(e);
+  e.marker.bringToFront();
+  $("panel").hidden = false;
+  renderPanel();
+  revealUnit(e.marker.getLatLng());
+  loadTrack(e.u);
+}
+
+// Keep the selected unit clear of the panel (a card on the right, a bottom sheet on phones).
+function revealUnit(latlng) {
+  const panel = $("panel").getBoundingClientRect();
+  const box = map.getContainer().getBoundingClientRect();
+  const sheet = panel.width >= box.width - 1;
+  map.panInside(latlng, {
+    paddingTopLeft: [24, 24],
+    paddingBottomRight: sheet ? [24, box.bottom - panel.top + 24] : [box.right - panel.left + 24, 24],
   });
-  input.addEventListener("blur", () => (results.hidden = true));
-  $("search").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const [first] = matches(input.value);
-    if (first) goTo(first);
-  });
+}
 
-  // ---------------------------------------------------------------- live feed
-  let ws = null;
-  let retries = 0;
-  let retryTimer = null;
+function closePanel() {
+  const prev = units.get(selectedId);
+  selectedId = null;
+  if (prev) restyle(prev);
+  $("panel").hidden = true;
+  clearTrack();
+}
 
-  function connect() {
-    clearTimeout(retryTimer);
-    const proto = location.protocol === "https:" ? "wss" : "ws";
-    const sock = new WebSocket(`${proto}://${location.host}/api/v1/live`);
-    ws = sock;
-    sock.onmessage = (ev) => {
-      retries = 0;
-      applyMessage(JSON.parse(ev.data));
-    };
-    sock.onclose = () => {
-      if (ws !== sock) return;
-      ws = null;
-      setStatus("down", "reconnecting…");
-      // Exponential back-off with jitter, so a restarted server is not stampeded by every screen.
-      const delay = Math.min(30000, 1000 * 2 ** retries++) * (0.5 + Math.random() / 2);
-      retryTimer = setTimeout(connect, delay);
-    };
-    sock.onerror = () => sock.close();
+function renderPanel() {
+  const e = units.get(selectedId);
+  if (!e) return;
+  const u = e.u;
+  const info = agencyInfo(u.agency);
+  $("panel").style.setProperty("--agency", info.color);
+  $("panel-title").textContent = u.id;
+  $("panel-agency").textContent = info.label;
+  const flags = [];
+  if (!u.bound) flags.push('<span class="flag provisional">provisional: device not yet bound</span>');
+  if (isStale(u)) flags.push('<span class="flag stale">stale: no recent fix</span>');
+  if (u.video) flags.push('<span class="flag video">camera</span>');
+  $("panel-flags").innerHTML = flags.join(" ");
+  const fixTime = new Date(u.ts * 1000).toLocaleTimeString([], { hour12: false });
+  const rows = [
+    ["Status", u.status ?? "—"],
+    ["Speed", u.speed == null ? "—" : `${Math.round(u.speed * 3.6)} km/h`],
+    ["Heading", u.heading == null ? "—" : `${Math.round(u.heading)}° ${compass(u.heading)}`],
+    ["Last fix", `${ago(u.ts)} (${fixTime})`],
+    ["Battery", u.battery == null ? "—" : `${Math.round(u.battery)} %`],
+  ];
+  const dl = $("panel-fields");
+  dl.replaceChildren(
+    ...rows.flatMap(([k, v]) => {
+      const dt = document.createElement("dt");
+      const dd = document.createElement("dd");
+      dt.textContent = k;
+      dd.textContent = v;
+      dd.dataset.field = k.toLowerCase().replace(" ", "-");
+      return [dt, dd];
+    }),
+  );
+  $("panel-video").hidden = !(u.video && window.PSNVideoWall);
+}
+setInterval(() => selectedId && renderPanel(), 1000); // keeps "12 s ago" honest
+
+// The server may route ids with a slash either URL-encoded or as two path segments.
+async function fetchTrack(id, since) {
+  const q = `?since=${Math.floor(since)}`;
+  let r = await fetch(`/api/v1/units/${encodeURIComponent(id)}/track${q}`);
+  if ((r.status === 404 || r.status === 405) && id.includes("/")) {
+    r = await fetch(`/api/v1/units/${id.split("/").map(encodeURIComponent).join("/")}/track${q}`);
   }
-  // Field phones drop off the network: retry at once when it comes back.
-  window.addEventListener("online", () => !ws && connect());
-  connect();
+  if (!r.ok) throw new Error(`track: HTTP ${r.status}`);
+  return r.json();
+}
 
-  // While the WebSocket is down (server restarting, or a proxy that blocks WebSockets) poll the
-  // plain list slowly, so the picture does not freeze; the status still says "reconnecting…".
-  setInterval(async () => {
-    if (live) return;
-    try {
-      applySnapshot((await getJSON("/api/v1/units")).units);
-      scheduleRender();
-    } catch {
-      // still offline; the next round will try again
-    }
-  }, 15000);
-
-  // ---------------------------------------------------------------- operator stats
-  async function pollStats() {
-    try {
-      const s = await getJSON("/api/v1/stats");
-      const rejected = Object.entries(s.rejected || {});
-      const nRejected = rejected.reduce((a, [, n]) => a + n, 0);
-      const el = $("stats");
-      el.textContent = `fixes accepted ${s.accepted.toLocaleString()} · rejected ${nRejected.toLocaleString()}`;
-      el.title = rejected.map(([k, n]) => `${k}: ${n}`).join("\n") || "no rejected fixes";
-      el.hidden = false;
-    } catch {
-      $("stats").hidden = true;
-    }
+async function loadTrack(u) {
+  const token = ++trackToken;
+  clearTrack();
+  $("panel-track").textContent = "Loading track…";
+  try {
+    const feature = await fetchTrack(u.id, now() - TRACK_WINDOW_S);
+    if (token !== trackToken) return; // another unit was selected meanwhile
+    const coords = (feature.geometry?.coordinates || []).map(([lon, lat]) => [lat, lon]);
+    const times = feature.properties?.times || [];
+    const color = agencyInfo(u.agency).color;
+    const style = { pane: "track", opacity: 0.9, interactive: false };
+    const casing = L.polyline(coords, { ...style, color: "#ffffff", weight: 7, className: "track-casing" });
+    const line = L.polyline(coords, { ...style, color, weight: 4, className: "track" });
+    track = { id: u.id, casing: casing.addTo(map), line: line.addTo(map), lastTs: times.at(-1) ?? 0 };
+    extendTrack(units.get(u.id)?.u || u);
+    const n = coords.length;
+    $("panel-track").textContent = n
+      ? `Track: ${n} fix${n === 1 ? "" : "es"}, first ${ago(times[0] ?? u.ts)}`
+      : "No track in the last hour";
+  } catch (err) {
+    if (token === trackToken) $("panel-track").textContent = "Track unavailable";
+    console.warn(err);
   }
-  pollStats();
-  setInterval(pollStats, 10000);
+}
 
-  // For the browser test and for debugging from the console.
-  window.psnMap = {
-    map,
-    openVideo,
-    select,
-    // Page coordinates of a unit's marker, or null if unknown or filtered out.
-    unitPoint(id) {
-      const e = units.get(id);
-      if (!e || !map.hasLayer(e.marker)) return null;
-      const p = map.latLngToContainerPoint(e.marker.getLatLng());
-      const box = map.getContainer().getBoundingClientRect();
-      return { x: box.left + p.x, y: box.top + p.y };
-    },
+function extendTrack(u) {
+  if (!track || track.id !== u.id || u.ts <= track.lastTs) return;
+  track.lastTs = u.ts;
+  track.casing.addLatLng([u.lat, u.lon]);
+  track.line.addLatLng([u.lat, u.lon]);
+}
+
+function clearTrack() {
+  if (track) {
+    track.casing.remove();
+    track.line.remove();
+  }
+  track = null;
+}
+
+// Hook for the future video wall (video/static/wall.js), which registers
+// window.PSNVideoWall = {open(unitId)}; until it exists the button stays hidden.
+function openVideo(unitId) {
+  window.PSNVideoWall?.open(unitId);
+}
+
+$("panel-close").addEventListener("click", closePanel);
+$("panel-center").addEventListener("click", () => {
+  const e = units.get(selectedId);
+  if (e) map.setView(e.marker.getLatLng(), Math.max(map.getZoom(), 13));
+});
+$("panel-video").addEventListener("click", () => selectedId && openVideo(selectedId));
+map.on("click", closePanel);
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape") closePanel();
+  else if (ev.key === "/" && document.activeElement !== $("search-input")) {
+    ev.preventDefault(); // "/" jumps to the unit search, as on many websites
+    $("search-input").focus();
+  }
+});
+
+// ---------------------------------------------------------------- search
+const input = $("search-input");
+const results = $("search-results");
+function matches(q) {
+  q = q.trim().toLowerCase();
+  if (!q) return [];
+  const out = [];
+  for (const id of units.keys()) {
+    if (id.toLowerCase().includes(q)) out.push(id);
+    if (out.length >= 8) break;
+  }
+  return out;
+}
+function goTo(id) {
+  const e = units.get(id);
+  if (!e) return;
+  const box = $("filters").querySelector(`[data-agency="${CSS.escape(e.u.agency)}"] input`);
+  if (box && !box.checked) box.click(); // a found unit must be visible
+  map.setView(e.marker.getLatLng(), Math.max(map.getZoom(), 12));
+  select(id);
+  results.hidden = true;
+  input.blur();
+}
+input.addEventListener("input", () => {
+  const ids = matches(input.value);
+  results.replaceChildren(
+    ...ids.map((id) => {
+      const li = document.createElement("li");
+      li.textContent = id;
+      li.setAttribute("role", "option");
+      li.addEventListener("mousedown", (ev) => {
+        ev.preventDefault(); // keep focus so the click lands
+        goTo(id);
+      });
+      return li;
+    }),
+  );
+  results.hidden = ids.length === 0;
+});
+input.addEventListener("blur", () => (results.hidden = true));
+$("search").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const [first] = matches(input.value);
+  if (first) goTo(first);
+});
+
+// ---------------------------------------------------------------- live feed
+let ws = null;
+let retries = 0;
+let retryTimer = null;
+
+function connect() {
+  clearTimeout(retryTimer);
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  const sock = new WebSocket(`${proto}://${location.host}/api/v1/live`);
+  ws = sock;
+  sock.onmessage = (ev) => {
+    retries = 0;
+    applyMessage(JSON.parse(ev.data));
   };
-})();
+  sock.onclose = () => {
+    if (ws !== sock) return;
+    ws = null;
+    setStatus("down", "reconnecting…");
+    // Exponential back-off with jitter, so a restarted server is not stampeded by every screen.
+    const delay = Math.min(30000, 1000 * 2 ** retries++) * (0.5 + Math.random() / 2);
+    retryTimer = setTimeout(connect, delay);
+  };
+  sock.onerror = () => sock.close();
+}
+// Field phones drop off the network: retry at once when it comes back.
+window.addEventListener("online", () => !ws && connect());
+connect();
+
+// While the WebSocket is down (server restarting, or a proxy that blocks WebSockets) poll the
+// plain list slowly, so the picture does not freeze; the status still says "reconnecting…".
+setInterval(async () => {
+  if (live) return;
+  try {
+    applySnapshot((await getJSON("/api/v1/units")).units);
+    scheduleRender();
+  } catch {
+    // still offline; the next round will try again
+  }
+}, 15000);
+
+// ---------------------------------------------------------------- operator stats
+async function pollStats() {
+  try {
+    const s = await getJSON("/api/v1/stats");
+    const rejected = Object.entries(s.rejected || {});
+    const nRejected = rejected.reduce((a, [, n]) => a + n, 0);
+    const el = $("stats");
+    el.textContent = `fixes accepted ${s.accepted.toLocaleString()} · rejected ${nRejected.toLocaleString()}`;
+    el.title = rejected.map(([k, n]) => `${k}: ${n}`).join("\n") || "no rejected fixes";
+    el.hidden = false;
+  } catch {
+    $("stats").hidden = true;
+  }
+}
+pollStats();
+setInterval(pollStats, 10000);
+
+// For the browser test and for debugging from the console.
+window.psnMap = {
+  map,
+  openVideo,
+  select,
+  // Page coordinates of a unit's marker, or null if unknown or filtered out.
+  unitPoint(id) {
+    const e = units.get(id);
+    if (!e || !map.hasLayer(e.marker)) return null;
+    const p = map.latLngToContainerPoint(e.marker.getLatLng());
+    const box = map.getContainer().getBoundingClientRect();
+    return { x: box.left + p.x, y: box.top + p.y };
+  },
+};
