@@ -41,16 +41,9 @@ class UnitIdentity:
     def uri(self) -> str:
         return f"{URN_PREFIX}{self.agency}:{self.unit}"
 
-    @property
-    def topic_prefix(self) -> str:
-        return f"psn/v1/{self.agency}/{self.unit}"
-
     @classmethod
     def from_cn(cls, cn: str) -> UnitIdentity:
         agency, sep, unit = cn.partition("/")
         if not sep:
             raise InvalidIdentity(f"CN {cn!r} is not of the form agency/unit")
         return cls(agency, unit)
-
-    def __str__(self) -> str:
-        return self.cn
