@@ -82,23 +82,35 @@ def drop(rng: np.random.Generator, n_ue: int, cfg: Uma3dCalibration = Uma3dCalib
     noise = link.noise_dbm(cfg.bandwidth_hz, cfg.ue_noise_figure_db)
     geometry = link.sinr_db(cfg.bs_power_dbm + coupling, serving, noise)
 
-    # Phase 2: the sector pattern is applied per departure ray (rms spread = the TR's ASD), then each
-    # sub-band sees Rician (LOS ray + scattered rays) or Rayleigh fading around those powers.
-    n_cell = coupling.shape[1]
+    wideband = _wideband_sinr(rng, cfg, los, indoor, az, elev, gain, pl, serving, noise)
+    return CalibrationDrop(np.max(coupling, axis=1), geometry, wideband)
+
+
+def _wideband_sinr(
+    rng: np.random.Generator,
+    cfg: Uma3dCalibration,
+    los: NDArray[np.bool_],
+    indoor: NDArray[np.bool_],
+    az: FloatArray,
+    elev: FloatArray,
+    gain: FloatArray,
+    pl: FloatArray,
+    serving: NDArray[np.int64],
+    noise: float,
+) -> FloatArray:
+    """Phase 2: the sector pattern is applied per departure ray (rms spread = the TR's ASD), then each
+    sub-band sees Rician (LOS ray + scattered rays) or Rayleigh fading around those powers."""
+    n_ue = len(serving)
     los_share, scatter_gain = _spread_gains(rng, cfg, los, indoor, az, elev)  # (U, S), (U, S, 3)
-    direct = link.db2lin(gain) * los_share[..., None]
-    mean_scatter = link.db2lin(scatter_gain) * (1.0 - los_share)[..., None]
     path = link.db2lin(cfg.bs_power_dbm - pl)[..., None]
-    shape = (n_ue, n_cell, cfg.subbands)
+    direct = (link.db2lin(gain) * los_share[..., None] * path).reshape(n_ue, -1, 1)
+    scatter = (link.db2lin(scatter_gain) * (1.0 - los_share)[..., None] * path).reshape(n_ue, -1, 1)
+    shape = (n_ue, direct.shape[1], cfg.subbands)
     cn = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2.0)
-    amp = np.sqrt((direct * path).reshape(n_ue, n_cell, 1)) + np.sqrt(
-        (mean_scatter * path).reshape(n_ue, n_cell, 1)
-    ) * cn
-    rx = np.abs(amp) ** 2  # (U, 57, B) received power per sub-band, mW
+    rx = np.abs(np.sqrt(direct) + np.sqrt(scatter) * cn) ** 2  # (U, 57, B) power per sub-band, mW
     s = rx[np.arange(n_ue), serving].sum(axis=1)
     i = rx.sum(axis=(1, 2)) - s
-    wideband = link.lin2db(s / (i + cfg.subbands * link.db2lin(noise)))
-    return CalibrationDrop(np.max(coupling, axis=1), geometry, wideband)
+    return link.lin2db(s / (i + cfg.subbands * link.db2lin(noise)))
 
 
 def _spread_gains(

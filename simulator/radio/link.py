@@ -42,11 +42,9 @@ def sinr_db(
 ) -> FloatArray:
     """SINR of each UE (rows of rx_dbm) from its serving cell; every other cell interferes at its load."""
     p = db2lin(rx_dbm)
-    rows = np.arange(p.shape[0])
-    s = p[rows, serving]
-    interference = (p * np.asarray(load, dtype=float)).sum(axis=1) - s * np.broadcast_to(
-        np.asarray(load, dtype=float), (p.shape[1],)
-    )[serving]
+    load_c = np.broadcast_to(np.asarray(load, dtype=float), (p.shape[1],))
+    s = p[np.arange(p.shape[0]), serving]
+    interference = p @ load_c - s * load_c[serving]
     return lin2db(s / (interference + db2lin(noise_dbm_)))
 
 
