@@ -36,6 +36,10 @@ class Settings:
     store_batch: int = 5000
     store_flush_s: float = 0.25
     log_level: str = "info"
+    encrypt_at_rest: bool = True  # positions sealed with the agency's AES-256-GCM data key
+    token_ttl_s: float = 8 * 3600.0  # a shift
+    # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
+    demo: bool = False
 
     @property
     def database_url(self) -> str:
@@ -57,6 +61,8 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
             return int(value)
         if kind in (float, "float"):
             return float(value)
+        if kind in (bool, "bool"):
+            return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
         if kind in (Path, "Path"):
             return Path(value)
         if "tuple" in str(kind):

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 
+from psn.audit import AuditLog
+from psn.auth import Auth
 from psn.clock import Clock, SystemClock
 from psn.config import Settings
 from psn.ingest import Ingest, Rejected
+from psn.keys import key_dir, keyring
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient
+from psn.security_events import SecurityEvent, SecurityFeed
+from psn.sharing import SharingStore
 from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
+from psn.users import Users
 from telemetry import SUBSCRIPTIONS
+
+SECURITY_TOPIC = "psn/v1/_security"
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +33,18 @@ class Server:
     clock: Clock = field(default_factory=SystemClock)
 
     def __post_init__(self) -> None:
+        settings = self.settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.keys = keyring(settings.data_dir) if settings.encrypt_at_rest else None
         self.state = LiveState()
         self.stats = IngestStats()
-        self.db = Database(self.settings.database_url)
+        self.db = Database(settings.database_url, sealer=self.keys)
+        self.users = Users(self.db, self.clock)
+        self.auth = Auth(key_dir(settings.data_dir) / "tokens", self.users, self.clock, settings.token_ttl_s)
+        self.audit = AuditLog(settings.data_dir / "audit" / "audit.jsonl", key_dir(settings.data_dir), self.clock)
+        self.security = SecurityFeed(self.clock)
+        self.security.subscribers.append(self._on_security_event)
+        self.sharing = SharingStore(self.db, self.clock)
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
         self.ingest = Ingest(self.settings, self.clock, self.state, self.writer, self.stats)
         self.ingest.on_rejected = self._republish
@@ -36,8 +54,10 @@ class Server:
         self.broker_url: BrokerURL | None = None
 
     async def start(self) -> None:
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db.migrate()
+        if self.keys is not None:
+            self.keys.ensure(self.settings.agencies)
+        self.sharing.reload()
         for unit in self.db.latest_units():
             self.state.restore(unit)
         self.state.drain()
@@ -63,6 +83,7 @@ class Server:
             self.mqtt.stop()
         await self.hub.stop()
         self.writer.stop()
+        self.audit.checkpoint()
         if self.embedded is not None:
             await self.embedded.stop()
         self.db.close()
@@ -71,3 +92,9 @@ class Server:
         if self.mqtt is not None:
             r = rejected.rejection
             self.mqtt.publish_rejected(rejected.topic, rejected.payload, r.reason.value, r.detail)
+
+    def _on_security_event(self, event: SecurityEvent) -> None:
+        self.audit.record(event.actor, f"security.{event.kind.value}", event.detail.get("unit") or "-",
+                          **event.detail)
+        if self.mqtt is not None:
+            self.mqtt.publish(f"{SECURITY_TOPIC}/{event.kind.value}", json.dumps(event.to_json()).encode(), qos=1)

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import paho.mqtt.client as mqtt
 import psycopg
 import uvicorn
 from paho.mqtt.enums import CallbackAPIVersion
 
+from psn.access import Principal, Role
 from psn.api import create_app
 from psn.config import Settings
 from psn.server import Server
@@ -113,6 +115,26 @@ class RunningServer:
     @property
     def mqtt_url(self) -> str:
         return str(self.server.broker_url)
+
+    def token(self, agency: str = "police", *roles: Role, name: str | None = None) -> str:
+        """A signed token for a principal of `agency` (dispatcher unless roles are given)."""
+        who = Principal(name or f"{agency}.test", agency, frozenset(roles or (Role.DISPATCHER,)))
+        return self.server.auth.issue_user(who).token
+
+    def headers(self, agency: str = "police", *roles: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(agency, *roles)}"}
+
+    def units(self) -> dict[str, dict[str, Any]]:
+        """Every unit, as the dispatchers of all agencies together see them."""
+        found: dict[str, dict[str, Any]] = {}
+        for agency in self.settings.agencies:
+            body = httpx.get(f"{self.base_url}/api/v1/units", headers=self.headers(agency)).json()
+            found.update({u["id"]: u for u in body["units"]})
+        return found
+
+    def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = httpx.get(f"{self.base_url}/api/v1/stats", headers=self.headers()).json()
+        return result
 
     def start(self) -> RunningServer:
         self._thread.start()

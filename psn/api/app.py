@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from psn.api import live, system, units
+from psn.api import auth, live, sharing, system, units
+from psn.api.deps import authenticate
 from psn.server import Server
 from psn.web import LEAFLET_DIR, STATIC_DIR
 
@@ -30,6 +31,8 @@ def create_app(server: Server) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.server = server
+    app.include_router(auth.router)
+    app.include_router(sharing.router)
     app.include_router(system.router)
     app.include_router(units.router)
     app.include_router(live.router)
@@ -37,7 +40,11 @@ def create_app(server: Server) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
+    async def index(request: Request) -> Response:
+        try:
+            authenticate(server, request)
+        except HTTPException:
+            return RedirectResponse("/login", status_code=303)
         return FileResponse(STATIC_DIR / "index.html")
 
     return app

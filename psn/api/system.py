@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from psn.api.deps import get_server
-from psn.server import Server
+from psn.access import Action, Resource
+from psn.api.deps import PrincipalDep, ServerDep, require_role_right
 
 router = APIRouter()
-ServerDep = Annotated[Server, Depends(get_server)]
 
 
 @router.get("/healthz", tags=["system"])
@@ -27,7 +26,7 @@ def healthz(server: ServerDep) -> dict[str, Any]:
 
 
 @router.get("/api/v1/stats", tags=["system"])
-def stats(server: ServerDep) -> dict[str, Any]:
+def stats(server: ServerDep, _who: PrincipalDep) -> dict[str, Any]:
     return {
         **server.stats.as_json(),
         "units": len(server.state),
@@ -45,3 +44,12 @@ def metrics(server: ServerDep) -> Response:
     server.stats.store_backlog.set(server.writer.backlog)
     server.stats.live_clients.set(len(server.hub.clients))
     return Response(generate_latest(server.stats.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/api/v1/security/events", tags=["security"])
+def security_events(server: ServerDep, who: PrincipalDep, limit: int = 200,
+                    kind: str | None = None) -> dict[str, Any]:
+    """The security team's feed (admins): newest first, with counts per kind since start."""
+    require_role_right(server, who, Action.VIEW, Resource.SECURITY)
+    return {"events": [e.to_json() for e in server.security.recent(limit, kind)],
+            "counts": dict(server.security.counts)}

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from psn.api.deps import get_server
-from psn.server import Server
+from psn.access import Action, Resource, Target
+from psn.api.deps import PrincipalDep, ServerDep, authorize
+from psn.api.visibility import unit_filter
 from telemetry import UnitRef, device_key
 
 router = APIRouter(prefix="/api/v1", tags=["units"])
-ServerDep = Annotated[Server, Depends(get_server)]
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
 
 
 @router.get("/units")
-def list_units(server: ServerDep, agency: str | None = None) -> dict[str, Any]:
+def list_units(server: ServerDep, who: PrincipalDep, agency: str | None = None) -> dict[str, Any]:
+    """The units this principal may see: its agency's, and others' shared with it."""
+    visible = unit_filter(who, server.sharing.snapshot)
     units = server.state.snapshot()
-    return {"units": [u.to_json() for u in units if agency is None or u.agency == agency]}
+    return {"units": [u.to_json() for u in units if (agency is None or u.agency == agency) and visible(u)]}
 
 
 @router.get("/units/{agency}/{unit}")
-def get_unit(agency: str, unit: str, server: ServerDep) -> dict[str, Any]:
+def get_unit(agency: str, unit: str, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+    authorize(server, who, Action.VIEW, Target(Resource.UNIT, agency, f"{agency}/{unit}"))
     state = server.state.get(f"{agency}/{unit}")
     if state is None:
         raise HTTPException(404, f"no unit {agency}/{unit}")
@@ -36,17 +39,21 @@ async def track(
     agency: str,
     unit: str,
     server: ServerDep,
+    who: PrincipalDep,
     since: Annotated[float | None, Query(description="epoch seconds; default: 2 hours ago")] = None,
     until: Annotated[float | None, Query(description="epoch seconds; default: now")] = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> dict[str, Any]:
     """The unit's stored fixes as a GeoJSON Feature (LineString), times in `properties.times`."""
     unit_id = f"{agency}/{unit}"
+    decision = authorize(server, who, Action.VIEW, Target(Resource.TRACK, agency, unit_id))
     if since is None:
         since = server.clock.time() - 2 * 3600
     if until is not None and until < since:
         raise HTTPException(422, "'until' is before 'since'")
     points = await run_in_threadpool(server.db.track, unit_id, since, until, limit)
+    server.audit.record(who.name, "track.view", unit_id, since=since, until=until, points=len(points),
+                        grant=decision.reason)
     if not points and server.state.get(unit_id) is None:
         raise HTTPException(404, f"no unit {unit_id}")
     return {
@@ -62,12 +69,15 @@ class Binding(BaseModel):
 
 
 @router.put("/devices/owntracks/{user}/{device}")
-async def bind_device(user: str, device: str, binding: Binding, server: ServerDep) -> dict[str, Any]:
-    """Binds an OwnTracks device to a unit: its next fixes appear as that unit, no longer provisional."""
+async def bind_device(user: str, device: str, binding: Binding, server: ServerDep,
+                      who: PrincipalDep) -> dict[str, Any]:
+    """Binds an OwnTracks device to a unit (an agency admin's act): its fixes then appear as that unit."""
     if binding.agency not in server.settings.agencies:
         raise HTTPException(422, f"agency {binding.agency!r} is not registered")
+    authorize(server, who, Action.MANAGE, Target(Resource.USERS, binding.agency))
     key = device_key(user, device)
-    who = UnitRef(binding.agency, binding.unit)
-    await run_in_threadpool(server.db.bind_device, key, who, server.clock.time())
-    server.ingest.bind_device(key, who)
-    return {"device": key, "unit": who.id}
+    unit = UnitRef(binding.agency, binding.unit)
+    await run_in_threadpool(server.db.bind_device, key, unit, server.clock.time())
+    server.ingest.bind_device(key, unit)
+    server.audit.record(who.name, "device.bind", unit.id, device=key)
+    return {"device": key, "unit": unit.id}

@@ -15,7 +15,10 @@ import uvicorn
 
 from psn import config
 from psn.api import create_app
+from psn.demo_accounts import PASSWORD, seed
 from psn.server import Server
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +47,8 @@ def _settings(args: argparse.Namespace, **defaults: object) -> config.Settings:
     for key, value in defaults.items():
         if overrides.get(key) is None and f"PSN_{key.upper()}" not in os.environ:
             overrides[key] = value
+    if overrides.get("demo") and (args.host or "127.0.0.1") not in LOOPBACK:
+        raise SystemExit("psn: the demo (plain HTTP, seeded accounts) only listens on loopback")
     try:
         return config.load(overrides, config_file=args.config)
     except config.ConfigError as exc:
@@ -65,7 +70,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    server = Server(_settings(args, data_dir=Path("var/demo")))
+    server = Server(_settings(args, data_dir=Path("var/demo"), demo=True))
     web = _uvicorn(server)
     threading.Thread(target=_start_fleet, args=(server, web, args.units), daemon=True).start()
     web.run()
@@ -76,12 +81,20 @@ def _start_fleet(server: Server, web: uvicorn.Server, units: int) -> None:
     """Once the server listens, drives the scenario from a separate process, as real units would."""
     while not web.started:
         time.sleep(0.1)
-    url = f"http://{server.settings.host}:{server.settings.port}/"
+    seed(server)
+    base = f"http://{server.settings.host}:{server.settings.port}"
+    nemo = server.users.get("nemo.dispatch")
+    assert nemo is not None
+    token = server.auth.issue_user(nemo).token
     fleet = subprocess.Popen(
         [sys.executable, "-m", "simulator.fleet", "--mqtt", str(server.broker_url), "--units", str(units)]
     )
-    print(f"\n  psn demo is live: open {url}\n  MQTT broker (embedded): {server.broker_url}"
-          f"  ·  {units} simulated units  ·  Ctrl-C to stop\n", flush=True)
+    print(f"\n  psn demo is live — open this link (signs you in as the NEMO dispatcher):\n\n"
+          f"    {base}/login?token={token}\n\n"
+          f"  or sign in at {base}/login as nemo.dispatch, police.dispatch, police.admin … "
+          f"(password {PASSWORD})\n"
+          f"  MQTT broker (embedded): {server.broker_url}  ·  {units} simulated units  ·  Ctrl-C to stop\n",
+          flush=True)
     while not web.should_exit:
         time.sleep(0.5)
     fleet.terminate()

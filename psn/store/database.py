@@ -10,13 +10,15 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from crypto.envelope import key_id_of
 from psn.state import UnitState
 from psn.store.schema import device_bindings, fixes, statuses
+from psn.store.sealing import SEALED_FIELDS, Sealer, aad, open_position, seal_position
 from telemetry import Fix, StatusReport, UnitRef
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-FIX_COLUMNS = ("unit_id", "agency", "ts", "lat", "lon", "alt", "speed", "heading", "accuracy", "battery", "bound",
-               "source", "received")
+FIX_COLUMNS = ("unit_id", "agency", "ts", *SEALED_FIELDS, "bound", "source", "received")
+SEALED_FIX_COLUMNS = ("unit_id", "agency", "ts", "bound", "source", "received", "sealed", "key_id")
 STATUS_COLUMNS = ("unit_id", "agency", "ts", "status", "received")
 
 
@@ -30,8 +32,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, sealer: Sealer | None = None) -> None:
         self.url = url
+        self.sealer = sealer  # None: positions in clear (tests of the plain path, migrations)
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(url, pool_pre_ping=True)
@@ -60,11 +63,25 @@ class Database:
             conn.exec_driver_sql(sql, rows)
 
     def insert_fixes(self, batch: Sequence[tuple[Fix, float]]) -> None:
-        self._insert_many(fixes, FIX_COLUMNS, [
-            (f.who.id, f.who.agency, f.ts, f.lat, f.lon, f.alt, f.speed, f.heading, f.accuracy, f.battery,
-             f.who.bound, f.source, received)
+        if self.sealer is None:
+            self._insert_many(fixes, FIX_COLUMNS, [
+                (f.who.id, f.who.agency, f.ts, *_position(f), f.who.bound, f.source, received)
+                for f, received in batch
+            ])
+            return
+        sealer = self.sealer
+        self._insert_many(fixes, SEALED_FIX_COLUMNS, [
+            (f.who.id, f.who.agency, f.ts, f.who.bound, f.source, received,
+             *seal_position(sealer, f.who.agency, f.who.id, f.ts, _position(f)))
             for f, received in batch
         ])
+
+    def _position(self, row: Any) -> tuple[float | None, ...]:
+        if row.sealed is None:
+            return tuple(getattr(row, name) for name in SEALED_FIELDS)
+        if self.sealer is None:
+            raise RuntimeError("stored positions are sealed but no keyring was given")
+        return open_position(self.sealer, row.unit_id, row.ts, row.sealed)
 
     def insert_statuses(self, batch: Sequence[tuple[StatusReport, float]]) -> None:
         self._insert_many(statuses, STATUS_COLUMNS,
@@ -74,7 +91,7 @@ class Database:
         self, unit_id: str, since: float | None, until: float | None, limit: int = 10_000
     ) -> list[tuple[float, float, float]]:
         """(ts, lat, lon) in time order; the most recent `limit` points of the window."""
-        query = sa.select(fixes.c.ts, fixes.c.lat, fixes.c.lon).where(fixes.c.unit_id == unit_id)
+        query = sa.select(fixes).where(fixes.c.unit_id == unit_id)
         if since is not None:
             query = query.where(fixes.c.ts >= since)
         if until is not None:
@@ -82,7 +99,7 @@ class Database:
         query = query.order_by(fixes.c.ts.desc()).limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [(r.ts, r.lat, r.lon) for r in reversed(rows)]
+        return [(r.ts, *self._position(r)[:2]) for r in reversed(rows)]
 
     def count_fixes(self) -> int:
         with self.engine.connect() as conn:
@@ -109,22 +126,49 @@ class Database:
             units: dict[str, UnitState] = {}
             for r in conn.execute(query):
                 status = status_rows.get(r.unit_id)
+                lat, lon, _alt, speed, heading, accuracy, battery = self._position(r)
                 units[r.unit_id] = UnitState(
                     agency=r.agency,
                     unit=r.unit_id.split("/", 1)[1],
                     bound=r.bound,
                     ts=r.ts,
-                    lat=r.lat,
-                    lon=r.lon,
-                    speed=r.speed,
-                    heading=r.heading,
-                    accuracy=r.accuracy,
-                    battery=r.battery,
+                    lat=lat,
+                    lon=lon,
+                    speed=speed,
+                    heading=heading,
+                    accuracy=accuracy,
+                    battery=battery,
                     status=status.status if status else None,
                     status_ts=status.ts if status else None,
                     source=r.source,
                 )
         return list(units.values())
+
+    def key_in_use(self, key_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(fixes.c.id).where(fixes.c.key_id == key_id).limit(1)).first() is not None
+
+    def reencrypt(self, current: set[str], batch: int = 2000) -> int:
+        """Re-seals every fix not under a current key (older key versions, or never sealed); returns the count.
+        Runs in batches beside live ingest: each batch is its own transaction."""
+        if self.sealer is None:
+            raise RuntimeError("re-encryption needs a keyring")
+        done = 0
+        stale = sa.or_(fixes.c.key_id.is_(None), fixes.c.key_id.not_in(sorted(current)))
+        while True:
+            with self.engine.begin() as conn:
+                rows = conn.execute(sa.select(fixes).where(stale).limit(batch)).all()
+                for r in rows:
+                    if r.sealed is None:
+                        blob, key_id = seal_position(self.sealer, r.agency, r.unit_id, r.ts, self._position(r))
+                    else:
+                        blob = self.sealer.reencrypt(r.sealed, aad(r.unit_id, r.ts))
+                        key_id = key_id_of(blob)
+                    conn.execute(fixes.update().where(fixes.c.id == r.id).values(
+                        sealed=blob, key_id=key_id, **dict.fromkeys(SEALED_FIELDS)))
+            done += len(rows)
+            if len(rows) < batch:
+                return done
 
     def device_bindings(self) -> dict[str, UnitRef]:
         with self.engine.connect() as conn:
@@ -137,3 +181,7 @@ class Database:
             conn.execute(
                 device_bindings.insert().values(device=device, agency=who.agency, unit=who.unit, bound_at=now)
             )
+
+
+def _position(f: Fix) -> tuple[float | None, ...]:
+    return (f.lat, f.lon, f.alt, f.speed, f.heading, f.accuracy, f.battery)

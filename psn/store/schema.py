@@ -13,8 +13,9 @@ fixes = sa.Table(
     sa.Column("unit_id", sa.String(130), nullable=False),
     sa.Column("agency", sa.String(64), nullable=False),
     sa.Column("ts", sa.Float(53), nullable=False),
-    sa.Column("lat", sa.Float(53), nullable=False),
-    sa.Column("lon", sa.Float(53), nullable=False),
+    # Plain position columns stay empty when positions are sealed at rest (then in `sealed`).
+    sa.Column("lat", sa.Float(53)),
+    sa.Column("lon", sa.Float(53)),
     sa.Column("alt", sa.Float(53)),
     sa.Column("speed", sa.Float(53)),
     sa.Column("heading", sa.Float(53)),
@@ -23,6 +24,8 @@ fixes = sa.Table(
     sa.Column("bound", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("received", sa.Float(53), nullable=False),
+    sa.Column("sealed", sa.LargeBinary),
+    sa.Column("key_id", sa.String(64)),
     sa.Index("ix_fixes_unit_ts", "unit_id", "ts"),
 )
 
@@ -45,4 +48,46 @@ device_bindings = sa.Table(
     sa.Column("agency", sa.String(64), nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
     sa.Column("bound_at", sa.Float(53), nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("agency", sa.String(64), nullable=False),
+    sa.Column("roles", sa.String(256), nullable=False),
+    sa.Column("password_hash", sa.String(256), nullable=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.Float(53), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("created", sa.Float(53), nullable=False),
+)
+
+agreements = sa.Table(
+    "agreements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("grantee", sa.String(64), nullable=False),
+    sa.Column("resources", sa.String(256), nullable=False),
+    sa.Column("only_during_emergency", sa.Boolean, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created", sa.Float(53), nullable=False),
+)
+
+incident_shares = sa.Table(
+    "incident_shares",
+    metadata,
+    sa.Column("incident", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("partners", sa.String(256), nullable=False),
+    sa.Column("units", sa.Text, nullable=False),
+    sa.Column("open", sa.Boolean, nullable=False),
+)
+
+flags = sa.Table(
+    "flags",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
 )

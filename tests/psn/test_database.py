@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from crypto.envelope import DecryptionFailed, KeyInUse
 from psn.config import Settings
+from psn.keys import keyring
 from psn.store import BatchWriter, Database
 from telemetry import Fix, StatusReport, UnitRef
 from tests.support import postgres_database
@@ -84,3 +86,37 @@ def test_batch_writer_retries_through_an_outage(tmp_path: Path) -> None:
     assert writer.flush(timeout=15)
     writer.stop()
     assert db.count_fixes() == 1
+
+
+def test_positions_are_sealed_at_rest_and_survive_rotation(tmp_path: Path) -> None:
+    ring = keyring(tmp_path, environ={})
+    ring.ensure(["police"])
+    db = Database(f"sqlite:///{tmp_path / 'psn.db'}", sealer=ring)
+    db.migrate()
+    db.insert_fixes([(Fix(P1, 1.0, 17.123456, -88.654321, speed=4.0), 0.0)])
+    raw = db.engine.connect().exec_driver_sql("SELECT lat, lon, sealed, key_id FROM fixes").one()
+    assert raw.lat is None and raw.lon is None and raw.key_id == "police:v1"
+    assert b"17.123456" not in raw.sealed
+    ring.ring.rotate("police")
+    db.insert_fixes([(Fix(P1, 2.0, 17.2, -88.7), 0.0)])
+    assert [p[1] for p in db.track("police/P-1", None, None)] == [17.123456, 17.2]
+    with pytest.raises(KeyInUse):
+        ring.ring.retire("police:v1", db.key_in_use)
+    assert db.reencrypt(ring.current_ids()) == 1
+    ring.ring.retire("police:v1", db.key_in_use)
+    assert ring.ring.key_ids("police") == ["police:v2"]
+    reopened = Database(db.url, sealer=keyring(tmp_path, environ={}))
+    assert [p[1] for p in reopened.track("police/P-1", None, None)] == [17.123456, 17.2]
+    assert reopened.latest_units()[0].speed is None and reopened.latest_units()[0].lat == 17.2
+
+
+def test_a_swapped_blob_does_not_open(tmp_path: Path) -> None:
+    ring = keyring(tmp_path, environ={})
+    ring.ensure(["police"])
+    db = Database(f"sqlite:///{tmp_path / 'psn.db'}", sealer=ring)
+    db.migrate()
+    db.insert_fixes([(Fix(P1, 1.0, 17.1, -88.1), 0.0), (Fix(P1, 2.0, 17.2, -88.2), 0.0)])
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE fixes SET sealed = (SELECT sealed FROM fixes WHERE ts = 1.0) WHERE ts = 2.0")
+    with pytest.raises(DecryptionFailed):
+        db.track("police/P-1", None, None)

@@ -13,6 +13,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from websockets.sync.client import connect
 
+from psn.access import Role
 from tests.support import (
     Mosquitto,
     RunningServer,
@@ -25,17 +26,15 @@ from tests.support import (
 
 
 def units(server: RunningServer) -> dict[str, dict[str, Any]]:
-    body = httpx.get(f"{server.base_url}/api/v1/units").json()
-    return {u["id"]: u for u in body["units"]}
+    return server.units()
 
 
 def stats(server: RunningServer) -> dict[str, Any]:
-    result: dict[str, Any] = httpx.get(f"{server.base_url}/api/v1/stats").json()
-    return result
+    return server.stats()
 
 
 def test_fix_over_mosquitto_appears_in_api_and_websocket(psn_server: RunningServer) -> None:
-    with connect(f"{psn_server.ws_url}/api/v1/live") as ws:
+    with connect(f"{psn_server.ws_url}/api/v1/live?access_token={psn_server.token('police')}") as ws:
         assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
         publish_fix(psn_server.mqtt_url, "police", "P-101", 17.4986, -88.1986, heading=270, speed=12.0)
         update = json.loads(ws.recv(timeout=5))
@@ -53,16 +52,17 @@ def test_status_and_track(psn_server: RunningServer) -> None:
     publish(psn_server.mqtt_url, "psn/v1/nemo/N-201/status", {"ts": now, "status": "on_scene"})
     wait_for(lambda: units(psn_server).get("nemo/N-201", {}).get("status") == "on_scene")
     psn_server.server.writer.flush()
-    track = httpx.get(f"{psn_server.base_url}/api/v1/units/nemo/N-201/track").json()
+    nemo = psn_server.headers("nemo")
+    track = httpx.get(f"{psn_server.base_url}/api/v1/units/nemo/N-201/track", headers=nemo).json()
     assert track["geometry"]["type"] == "LineString"
     assert len(track["geometry"]["coordinates"]) == 5
     assert track["properties"]["times"] == sorted(track["properties"]["times"])
     window = httpx.get(f"{psn_server.base_url}/api/v1/units/nemo/N-201/track",
-                       params={"since": now - 3.5, "until": now - 1.5}).json()
+                       params={"since": now - 3.5, "until": now - 1.5}, headers=nemo).json()
     assert len(window["geometry"]["coordinates"]) == 2
-    encoded = httpx.get(f"{psn_server.base_url}/api/v1/units/nemo%2FN-201/track")
+    encoded = httpx.get(f"{psn_server.base_url}/api/v1/units/nemo%2FN-201/track", headers=nemo)
     assert encoded.status_code == 200
-    assert httpx.get(f"{psn_server.base_url}/api/v1/units/nemo/NOPE/track").status_code == 404
+    assert httpx.get(f"{psn_server.base_url}/api/v1/units/nemo/NOPE/track", headers=nemo).status_code == 404
 
 
 def test_out_of_order_fix_is_stored_but_never_moves_the_unit_back(psn_server: RunningServer) -> None:
@@ -73,7 +73,7 @@ def test_out_of_order_fix_is_stored_but_never_moves_the_unit_back(psn_server: Ru
     wait_for(lambda: stats(psn_server)["late"] == 1)
     assert units(psn_server)["police/P-102"]["lat"] == 17.50
     psn_server.server.writer.flush()
-    track = httpx.get(f"{psn_server.base_url}/api/v1/units/police/P-102/track").json()
+    track = httpx.get(f"{psn_server.base_url}/api/v1/units/police/P-102/track", headers=psn_server.headers()).json()
     assert len(track["geometry"]["coordinates"]) == 2
 
 
@@ -127,15 +127,19 @@ def test_owntracks_device_is_provisional_until_bound(psn_server: RunningServer) 
     publish(psn_server.mqtt_url, "owntracks/jdoe/pixel", payload)
     provisional = wait_for(lambda: units(psn_server).get("police/ot-jdoe-pixel"))
     assert provisional["bound"] is False and provisional["speed"] == pytest.approx(5.0)
+    admin = psn_server.headers("police", Role.ADMIN)
     bind = httpx.put(f"{psn_server.base_url}/api/v1/devices/owntracks/jdoe/pixel",
-                     json={"agency": "police", "unit": "P-110"})
+                     json={"agency": "police", "unit": "P-110"}, headers=admin)
     assert bind.status_code == 200, bind.text
     publish(psn_server.mqtt_url, "owntracks/jdoe/pixel", {**payload, "tst": payload["tst"] + 1})
     bound = wait_for(lambda: units(psn_server).get("police/P-110"))
     assert bound["bound"] is True and bound["source"] == "owntracks"
     refused = httpx.put(f"{psn_server.base_url}/api/v1/devices/owntracks/jdoe/pixel",
-                        json={"agency": "navy", "unit": "X"})
+                        json={"agency": "navy", "unit": "X"}, headers=admin)
     assert refused.status_code == 422
+    not_theirs = httpx.put(f"{psn_server.base_url}/api/v1/devices/owntracks/jdoe/pixel",
+                           json={"agency": "nemo", "unit": "N-1"}, headers=admin)
+    assert not_theirs.status_code == 403
 
 
 def test_embedded_broker_path(tmp_path: Path) -> None:
@@ -158,7 +162,7 @@ def test_restart_keeps_stored_tracks_and_bindings(tmp_path: Path, mosquitto: Mos
     first.stop()
     second = RunningServer(settings).start()
     try:
-        track = httpx.get(f"{second.base_url}/api/v1/units/ems/E-1/track").json()
+        track = httpx.get(f"{second.base_url}/api/v1/units/ems/E-1/track", headers=second.headers("ems")).json()
         assert len(track["geometry"]["coordinates"]) == 3
         assert units(second)["ems/E-1"]["lat"] == pytest.approx(17.22)
     finally:
@@ -188,19 +192,20 @@ def test_postgresql_end_to_end(tmp_path: Path, mosquitto: Mosquitto, pg_url: str
             publish_fix(mosquitto.url, "bdf", "B-1", 17.1, -88.6 + i / 100, ts=now - 3 + i)
         wait_for(lambda: stats(server)["accepted"] == 3)
         server.server.writer.flush()
-        track = httpx.get(f"{server.base_url}/api/v1/units/bdf/B-1/track").json()
+        track = httpx.get(f"{server.base_url}/api/v1/units/bdf/B-1/track", headers=server.headers("bdf")).json()
         assert [c[0] for c in track["geometry"]["coordinates"]] == pytest.approx([-88.6, -88.59, -88.58])
     finally:
         server.stop()
 
 
 def test_websocket_client_that_never_reads_does_not_hold_others_back(psn_server: RunningServer) -> None:
-    slow = connect(f"{psn_server.ws_url}/api/v1/live")  # opened, never read
+    live_url = f"{psn_server.ws_url}/api/v1/live?access_token={psn_server.token('police')}"
+    slow = connect(live_url)  # opened, never read
     seen: list[dict[str, Any]] = []
     done = threading.Event()
 
     def reader() -> None:
-        with connect(f"{psn_server.ws_url}/api/v1/live") as ws:
+        with connect(live_url) as ws:
             ws.recv(timeout=5)
             while not done.is_set():
                 try:

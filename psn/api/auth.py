@@ -1,0 +1,65 @@
+"""Sign-in: a login form for people, bearer tokens for scripts, the session cookie for browsers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, RedirectResponse
+
+from crypto.tokens import TokenError
+from psn.api.deps import COOKIE, PrincipalDep, ServerDep
+from psn.security_events import Kind
+from psn.users import LoginRefused
+from psn.web import STATIC_DIR
+
+router = APIRouter(tags=["auth"])
+
+
+def _set_cookie(response: Response, request: Request, token: str, max_age: float) -> None:
+    # HttpOnly: page scripts never see the token; SameSite=Strict: other sites cannot ride the session.
+    response.set_cookie(COOKIE, token, max_age=int(max_age), httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/")
+
+
+@router.post("/api/v1/auth/login")
+async def login(request: Request, response: Response, server: ServerDep,
+                name: Annotated[str, Form()], password: Annotated[str, Form()]) -> dict[str, Any]:
+    client = request.client.host if request.client else "?"
+    try:
+        issued = await run_in_threadpool(server.auth.login, name, password)
+    except LoginRefused as refused:
+        kind = Kind.LOCKED_OUT if refused.locked else Kind.FAILED_LOGIN
+        server.security.report(kind, name, client=client, why=refused.why)
+        raise HTTPException(401, str(refused)) from None
+    server.audit.record(name, "auth.sign_in", name, client=client)
+    _set_cookie(response, request, issued.token, issued.expires_at - server.clock.time())
+    who = issued.principal
+    return {"token": issued.token, "expires_at": issued.expires_at,
+            "user": {"name": who.name, "agency": who.agency, "roles": sorted(who.roles)}}
+
+
+@router.post("/api/v1/auth/logout")
+def logout(response: Response) -> dict[str, str]:
+    response.delete_cookie(COOKIE, path="/")
+    return {"status": "signed out"}
+
+
+@router.get("/api/v1/auth/me")
+def me(who: PrincipalDep) -> dict[str, Any]:
+    return {"name": who.name, "agency": who.agency, "roles": sorted(who.roles), "unit": who.unit}
+
+
+@router.get("/login", include_in_schema=False)
+def login_page(request: Request, server: ServerDep, token: str | None = None) -> Response:
+    """The sign-in form; `?token=` (printed by `psn demo`) signs the browser in directly."""
+    if token:
+        try:
+            server.auth.principal(token)
+        except TokenError as exc:
+            raise HTTPException(401, f"token refused: {exc}") from None
+        response = RedirectResponse("/", status_code=303)
+        _set_cookie(response, request, token, server.settings.token_ttl_s)
+        return response
+    return FileResponse(STATIC_DIR / "login.html")

@@ -1,0 +1,96 @@
+"""Sharing between agencies: standing agreements, the emergency declaration, incident shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from psn.access import SHAREABLE, Action, Agreement, IncidentShare, Resource, Target
+from psn.api.deps import PrincipalDep, ServerDep, authorize
+
+router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
+EMERGENCY_AUTHORITY = "nemo"  # the agency whose admins declare a national emergency
+
+
+class AgreementIn(BaseModel):
+    grantee: str
+    resources: list[Resource] = Field(min_length=1)
+    only_during_emergency: bool = False
+
+
+class EmergencyIn(BaseModel):
+    declared: bool
+
+
+class IncidentShareIn(BaseModel):
+    partners: list[str]
+    units: list[str] = Field(description="unit ids agency/unit")
+    open: bool = True
+
+
+@router.get("")
+def sharing_state(server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+    snapshot = server.sharing.snapshot
+    return {
+        "emergency": snapshot.emergency,
+        "agreements": [
+            {"id": a.id, "owner": a.agreement.owner, "grantee": a.agreement.grantee,
+             "resources": sorted(a.agreement.resources), "only_during_emergency": a.agreement.only_during_emergency}
+            for a in server.sharing.agreements if who.agency in (a.agreement.owner, a.agreement.grantee)
+        ],
+        "incidents": [
+            {"incident": i.incident, "owner": i.owner, "partners": sorted(i.partners), "units": sorted(i.units),
+             "open": i.open}
+            for i in snapshot.incidents if who.agency == i.owner or who.agency in i.partners
+        ],
+    }
+
+
+@router.post("/agreements", status_code=201)
+def add_agreement(body: AgreementIn, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+    """An agency admin opens some of the agency's data to another agency."""
+    authorize(server, who, Action.MANAGE, Target(Resource.SHARING, who.agency))
+    if body.grantee not in server.settings.agencies or body.grantee == who.agency:
+        raise HTTPException(422, f"grantee must be another registered agency, not {body.grantee!r}")
+    if not set(body.resources) <= SHAREABLE:
+        raise HTTPException(422, f"only {sorted(SHAREABLE)} can be shared")
+    agreement = Agreement(who.agency, body.grantee, frozenset(body.resources), body.only_during_emergency)
+    new_id = server.sharing.add_agreement(agreement, who.name)
+    server.audit.record(who.name, "sharing.agreement.add", f"{who.agency}->{body.grantee}", id=new_id,
+                        resources=sorted(body.resources), only_during_emergency=body.only_during_emergency)
+    return {"id": new_id}
+
+
+@router.delete("/agreements/{agreement_id}")
+def remove_agreement(agreement_id: int, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+    owned = [a for a in server.sharing.agreements if a.id == agreement_id]
+    if not owned:
+        raise HTTPException(404, f"no agreement {agreement_id}")
+    authorize(server, who, Action.MANAGE, Target(Resource.SHARING, owned[0].agreement.owner))
+    server.sharing.remove_agreement(agreement_id)
+    server.audit.record(who.name, "sharing.agreement.remove", str(agreement_id))
+    return {"removed": agreement_id}
+
+
+@router.put("/emergency")
+def declare_emergency(body: EmergencyIn, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+    authorize(server, who, Action.MANAGE, Target(Resource.SHARING, EMERGENCY_AUTHORITY))
+    server.sharing.set_emergency(body.declared)
+    server.audit.record(who.name, "sharing.emergency", "national", declared=body.declared)
+    return {"emergency": body.declared}
+
+
+@router.put("/incidents/{incident}")
+def share_incident(incident: str, body: IncidentShareIn, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+    """Shares an incident of the caller's agency with partners; its assigned units become visible to them."""
+    authorize(server, who, Action.MANAGE, Target(Resource.INCIDENT, who.agency, incident=incident))
+    foreign = [u for u in body.units if not u.startswith(f"{who.agency}/")]
+    if foreign:
+        raise HTTPException(422, f"an agency shares only its own units, not {foreign}")
+    share = IncidentShare(incident, who.agency, frozenset(body.partners), frozenset(body.units), body.open)
+    server.sharing.share_incident(share)
+    server.audit.record(who.name, "sharing.incident", incident, partners=sorted(body.partners),
+                        units=sorted(body.units), open=body.open)
+    return {"incident": incident, "open": body.open}

@@ -1,0 +1,53 @@
+"""The tamper-evident audit log of the server: sign-ins, access to tracks, recordings and incidents, grants,
+key operations. Each entry is hash-chained to the previous one (crypto.audit_chain); a checkpoint signed with
+Ed25519 seals the chain every `checkpoint_every` entries and at shutdown. `psn audit verify` checks it."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from crypto.audit_chain import VerifyReport
+from crypto.audit_file import AuditFile
+from crypto.keys import load_signing_key, save_signing_key
+from psn.clock import Clock
+
+
+def signing_key(key_dir: Path) -> Ed25519PrivateKey:
+    path = key_dir / "audit.key"
+    if not path.exists():
+        save_signing_key(Ed25519PrivateKey.generate(), path)
+    return load_signing_key(path)
+
+
+class AuditLog:
+    def __init__(self, path: Path, key_dir: Path, clock: Clock, checkpoint_every: int = 100) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = AuditFile(path)
+        self.key = signing_key(key_dir)
+        self.clock = clock
+        self.checkpoint_every = checkpoint_every
+        self._lock = threading.Lock()
+        self._since_checkpoint = 0
+
+    def record(self, actor: str, action: str, target: str, /, **detail: Any) -> None:
+        with self._lock:
+            self.file.append(now=self.clock.time(), actor=actor, action=action, target=target, detail=detail)
+            self._since_checkpoint += 1
+            if self._since_checkpoint >= self.checkpoint_every:
+                self._checkpoint()
+
+    def checkpoint(self) -> None:
+        with self._lock:
+            if self._since_checkpoint:
+                self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        self.file.checkpoint(self.key, now=self.clock.time())
+        self._since_checkpoint = 0
+
+    def verify(self) -> VerifyReport:
+        return self.file.verify(self.key.public_key())

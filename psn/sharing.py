@@ -1,0 +1,95 @@
+"""Sharing grants, stored: standing agreements, incident shares and the emergency flag.
+
+Reads go through an immutable `Sharing` snapshot (rebuilt on every change) so the live fan-out can check
+thousands of units per tick without touching the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from psn.access import Agreement, IncidentShare, Resource, Sharing
+from psn.clock import Clock
+from psn.store import Database
+from psn.store.schema import agreements, flags, incident_shares
+
+EMERGENCY = "emergency_declared"
+
+
+@dataclass(frozen=True)
+class StoredAgreement:
+    id: int
+    agreement: Agreement
+    created_by: str
+
+
+class SharingStore:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._lock = threading.Lock()
+        self.version = 0
+        self.snapshot = Sharing()
+        self.agreements: list[StoredAgreement] = []  # filled by reload() once the schema is migrated
+
+    def reload(self) -> None:
+        with self.db.engine.connect() as conn:
+            agreement_rows = conn.execute(sa.select(agreements).order_by(agreements.c.id)).all()
+            incident_rows = conn.execute(sa.select(incident_shares)).all()
+            flag = conn.execute(sa.select(flags.c.value).where(flags.c.name == EMERGENCY)).scalar()
+        with self._lock:
+            self.agreements = [StoredAgreement(r.id, _agreement(r), r.created_by) for r in agreement_rows]
+            self.snapshot = Sharing(
+                agreements=tuple(a.agreement for a in self.agreements),
+                incidents=tuple(
+                    IncidentShare(r.incident, r.owner, _split(r.partners), _split(r.units), r.open)
+                    for r in incident_rows
+                ),
+                emergency=flag == "true",
+            )
+            self.version += 1
+
+    def add_agreement(self, agreement: Agreement, created_by: str) -> int:
+        with self.db.engine.begin() as conn:
+            result = conn.execute(agreements.insert().values(
+                owner=agreement.owner, grantee=agreement.grantee,
+                resources=",".join(sorted(agreement.resources)),
+                only_during_emergency=agreement.only_during_emergency, created_by=created_by,
+                created=self.clock.time()))
+            key = result.inserted_primary_key
+            assert key is not None
+            new_id = int(key[0])
+        self.reload()
+        return new_id
+
+    def remove_agreement(self, agreement_id: int) -> bool:
+        with self.db.engine.begin() as conn:
+            removed = conn.execute(agreements.delete().where(agreements.c.id == agreement_id)).rowcount
+        self.reload()
+        return bool(removed)
+
+    def set_emergency(self, declared: bool) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(flags.delete().where(flags.c.name == EMERGENCY))
+            conn.execute(flags.insert().values(name=EMERGENCY, value="true" if declared else "false"))
+        self.reload()
+
+    def share_incident(self, share: IncidentShare) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(incident_shares.delete().where(incident_shares.c.incident == share.incident))
+            conn.execute(incident_shares.insert().values(
+                incident=share.incident, owner=share.owner, partners=",".join(sorted(share.partners)),
+                units=",".join(sorted(share.units)), open=share.open))
+        self.reload()
+
+
+def _split(text: str) -> frozenset[str]:
+    return frozenset(item for item in text.split(",") if item)
+
+
+def _agreement(row: sa.Row) -> Agreement:
+    return Agreement(row.owner, row.grantee, frozenset(Resource(r) for r in _split(row.resources)),
+                     row.only_during_emergency)
