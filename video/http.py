@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from video.errors import VideoError
 from video.hub import StreamHub
+from video.recorder import Opener, RecordingStore
 from video.session import PeerSession, Principal
 
 Action = Literal["publish", "view"]
@@ -33,7 +34,14 @@ class HttpConfig:
     snapshot_max_age: float = 2.0
 
 
-def build_router(hub: StreamHub, authorize: Authorize, config: HttpConfig | None = None) -> APIRouter:
+def build_router(
+    hub: StreamHub,
+    authorize: Authorize,
+    config: HttpConfig | None = None,
+    recordings: RecordingStore | None = None,
+    opener: Opener | None = None,
+) -> APIRouter:
+    """WHIP/WHEP, stream API and, given a store and an opener (the agency keyring), recordings and playback."""
     config = config or HttpConfig()
     router = APIRouter()
 
@@ -152,5 +160,32 @@ def build_router(hub: StreamHub, authorize: Authorize, config: HttpConfig | None
         except LookupError as exc:
             raise HTTPException(503, f"no picture from stream {stream_id!r} yet", {"Retry-After": "1"}) from exc
         return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+    if recordings is None or opener is None:
+        return router
+
+    @router.get("/api/v1/recordings")
+    async def recording_list(request: Request, stream: str | None = None) -> JSONResponse:
+        visible = []
+        for _, signed in recordings.recordings():
+            manifest = signed.manifest
+            if stream not in (None, manifest.stream_id):
+                continue
+            try:
+                principal(request, manifest.stream_id, "view")
+            except HTTPException:
+                continue
+            visible.append(manifest.to_json())
+        return JSONResponse({"recordings": visible})
+
+    @router.get("/api/v1/recordings/{recording_id}/{segment}")
+    async def playback(request: Request, recording_id: str, segment: str) -> Response:
+        try:
+            _, signed = recordings.find(recording_id)
+            principal(request, signed.manifest.stream_id, "view")
+            data = recordings.read_segment(recording_id, segment, opener)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return Response(data, media_type="video/x-matroska")
 
     return router

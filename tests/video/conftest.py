@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
+from crypto import Keyring, LocalMasterKey
 from video.http import Action, build_router
 from video.hub import StreamHub
+from video.recorder import RecordingService, RecordingStore
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,13 @@ class Service:
 
 
 @pytest.fixture
-async def service() -> AsyncIterator[Service]:
-    hub = StreamHub()
+async def service(tmp_path: Path) -> AsyncIterator[Service]:
+    keyring = Keyring(tmp_path / "keyring.json", LocalMasterKey.generate())
+    keyring.rotate("police")
+    store = RecordingStore(tmp_path / "recordings")
+    hub = StreamHub(recordings=RecordingService(store, keyring, Ed25519PrivateKey.generate(), segment_seconds=1))
     app = FastAPI()
-    app.include_router(build_router(hub, fake_authorize))
+    app.include_router(build_router(hub, fake_authorize, recordings=store, opener=keyring))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://psn") as http:
         yield Service(hub, http)
     await hub.close()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
 
+import av
 import cv2
 import numpy as np
 
@@ -48,6 +50,19 @@ async def test_publish_view_snapshot_delete(service: Service) -> None:
     assert (await service.http.delete(whip_location, headers=bearer("unit7"))).status_code == 404
     await asyncio.gather(publisher_pc.close(), *(v.pc.close() for v in viewers))
     assert open_peer_connections() == 0
+
+    [recording] = (await service.http.get("/api/v1/recordings", headers=bearer("dispatcher"))).json()["recordings"]
+    assert recording["stream_id"] == "cam1" and recording["codecs"] == {"video": "VP8"} and recording["segments"]
+    assert (await service.http.get("/api/v1/recordings", headers=bearer("firefighter"))).json() == {"recordings": []}
+    segment = recording["segments"][0]["name"]
+    played = await service.http.get(f"/api/v1/recordings/{recording['recording_id']}/{segment}",
+                                    headers=bearer("dispatcher"))
+    assert played.status_code == 200
+    with av.open(io.BytesIO(played.content)) as container:
+        assert next(container.decode(video=0)).width == 320
+    denied = await service.http.get(f"/api/v1/recordings/{recording['recording_id']}/{segment}",
+                                    headers=bearer("firefighter"))
+    assert denied.status_code == 403
 
 
 async def test_errors_are_clear_and_leak_nothing(service: Service) -> None:
