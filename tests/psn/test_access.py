@@ -91,8 +91,9 @@ incidents = st.builds(IncidentShare, st.text(max_size=4), names, st.frozensets(n
                       st.frozensets(st.sampled_from(["police/P-1", "nemo/N-1", "fire/F-1"])), st.booleans())
 sharings = st.builds(Sharing, st.tuples(agreements) | st.just(()), st.tuples(incidents) | st.just(()), st.booleans())
 principals = st.builds(Principal, st.text(max_size=5), names, st.frozensets(st.sampled_from(Role)))
-targets = st.builds(Target, st.sampled_from(Resource), names | st.none(),
-                    st.sampled_from(["police/P-1", "nemo/N-1", "fire/F-1"]) | st.none(), st.text(max_size=4) | st.none())
+unit_ids = st.sampled_from(["police/P-1", "nemo/N-1", "fire/F-1"])
+targets = st.builds(Target, st.sampled_from(Resource), names | st.none(), unit_ids | st.none(),
+                    st.text(max_size=4) | st.none())
 
 
 @given(principals, st.sampled_from(Action), targets, sharings)
