@@ -47,3 +47,33 @@ async def test_frames_reach_every_viewer(codec: str) -> None:
     assert hub.peer_connection_count == 0
     await asyncio.gather(*(v.pc.close() for v in viewers))
     assert open_peer_connections() == 0
+
+
+async def test_frame_tap_delivers_decoded_frames_at_bounded_rate() -> None:
+    hub = StreamHub()
+
+    async def whip(offer: str) -> str:
+        return (await hub.publish("cam1", Unit(), offer))[1]
+
+    publisher_pc = await publish(whip, MovingImageTrack())
+    publisher = hub.publisher("cam1")
+    for _ in range(100):
+        if publisher.sources["video"].frames > 5:
+            break
+        await asyncio.sleep(0.05)
+    decoded_before = publisher.tap.decoded
+    assert decoded_before <= 2, "without subscribers only keyframes are decoded"
+
+    frames = []
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    subscription = hub.subscribe_frames("cam1", frames.append, max_fps=5)
+    await asyncio.sleep(2.0)
+    subscription.close()
+    elapsed = loop.time() - started
+    assert 3 <= len(frames) <= 5 * elapsed + 1
+    assert frames[-1].width == 320 and frame_difference(frames[0], frames[-1]) > 1.0
+    assert publisher.tap.decoded > len(frames), "the tap decodes the whole chain, delivers at most max_fps"
+    await publisher_pc.close()
+    await hub.close()
+    assert open_peer_connections() == 0
