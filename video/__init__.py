@@ -10,6 +10,8 @@ Mount into the server::
 See docs/video.md.
 """
 
+from pathlib import Path
+
 from video.errors import BadOffer, SessionNotFound, StreamBusy, StreamNotFound, VideoError
 from video.evidence import ExportSummary, export, verify_bundle
 from video.forwarding import EncodedSource, ForwardingTrack, is_keyframe
@@ -20,7 +22,10 @@ from video.recorder import Opener, RecordingService, RecordingStore, RetentionPo
 from video.session import Principal, SessionConfig
 from video.snapshot import FrameCallback, Subscription, encode_jpeg
 
+STATIC_DIR = Path(__file__).parent / "static"  # webrtc.js, wall.js, wall.css, publish.html, wall.html
+
 __all__ = [
+    "STATIC_DIR",
     "Action",
     "Authorize",
     "BadOffer",
