@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from psn.clock import Clock
 from psn.config import Settings
+from psn.replay import ReplayGuard
 from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter
@@ -57,6 +58,8 @@ class Ingest:
         self._devices = dict(devices or {})
         self._devices_lock = threading.Lock()
         self.on_rejected: Callable[[Rejected], None] | None = None
+        self.on_replay: Callable[[Fix], None] | None = None
+        self.replays = ReplayGuard()
 
     def _context(self) -> DecodeContext:
         return DecodeContext(
@@ -82,6 +85,11 @@ class Ingest:
             result = Rejection(Reason.BAD_FIELD, f"internal decoder error: {type(exc).__name__}")
         received = self.clock.time()
         if isinstance(result, Fix):
+            if self.replays.seen(result.who.id, result.ts):
+                self.stats.reject(Reason.DUPLICATE.value)
+                if self.on_replay is not None:
+                    self.on_replay(result)
+                return Rejection(Reason.DUPLICATE, f"{result.who.id} already reported ts {result.ts}", result.who)
             moved = self.state.apply_fix(result)
             self.writer.put(result, received)
             self.stats.accept(result.source, late=not moved)

@@ -14,7 +14,7 @@ from psn.ingest import Ingest, Rejected
 from psn.keys import key_dir, keyring
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient
-from psn.security_events import SecurityEvent, SecurityFeed
+from psn.security_events import Kind, SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
 from psn.state import LiveState
 from psn.stats import IngestStats
@@ -48,6 +48,8 @@ class Server:
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
         self.ingest = Ingest(self.settings, self.clock, self.state, self.writer, self.stats)
         self.ingest.on_rejected = self._republish
+        self.ingest.on_replay = lambda fix: self.security.report(
+            Kind.REPLAYED_TELEMETRY, fix.who.id, unit=fix.who.id, ts=fix.ts, source=fix.source)
         self.hub = LiveHub(self.state, self.settings.live_interval_s)
         self.embedded: EmbeddedBroker | None = None
         self.mqtt: MqttClient | None = None

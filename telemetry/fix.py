@@ -58,7 +58,7 @@ class Reason(enum.StrEnum):
     UNKNOWN_AGENCY = "unknown_agency"
     BAD_TOPIC = "bad_topic"
     UNSUPPORTED_TYPE = "unsupported_type"
-    OUT_OF_ORDER = "out_of_order"
+    DUPLICATE = "duplicate"  # the unit already reported this timestamp (replay or redelivery)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -181,3 +182,16 @@ def test_token_cli_for_devices_and_users(psn_server: RunningServer) -> None:
                           "--password-stdin", "--data-dir", data_dir], input="a-long-password\n",
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "user name must match" in bad.stderr
+
+
+def test_replayed_telemetry_is_refused_and_reported(psn_server: RunningServer) -> None:
+    ts = time.time()
+    for _ in range(3):
+        publish_fix(psn_server.mqtt_url, "police", "P-7", 17.5, -88.2, ts=ts)
+    wait_for(lambda: psn_server.stats()["rejected"].get("duplicate") == 2)
+    psn_server.server.writer.flush()
+    track = httpx.get(f"{psn_server.base_url}/api/v1/units/police/P-7/track", headers=psn_server.headers()).json()
+    assert track["properties"]["count"] == 1
+    events = httpx.get(f"{psn_server.base_url}/api/v1/security/events?kind=replayed_telemetry",
+                       headers=psn_server.headers("police", Role.ADMIN)).json()["events"]
+    assert len(events) == 2 and events[0]["detail"]["unit"] == "police/P-7"
