@@ -20,7 +20,7 @@ from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
 from psn.users import Users
-from telemetry import SUBSCRIPTIONS
+from telemetry import SUBSCRIPTIONS, Fix
 
 SECURITY_TOPIC = "psn/v1/_security"
 
@@ -48,8 +48,7 @@ class Server:
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
         self.ingest = Ingest(self.settings, self.clock, self.state, self.writer, self.stats)
         self.ingest.on_rejected = self._republish
-        self.ingest.on_replay = lambda fix: self.security.report(
-            Kind.REPLAYED_TELEMETRY, fix.who.id, unit=fix.who.id, ts=fix.ts, source=fix.source)
+        self.ingest.on_replay = self._on_replay
         self.hub = LiveHub(self.state, self.settings.live_interval_s)
         self.embedded: EmbeddedBroker | None = None
         self.mqtt: MqttClient | None = None
@@ -94,6 +93,9 @@ class Server:
         if self.mqtt is not None:
             r = rejected.rejection
             self.mqtt.publish_rejected(rejected.topic, rejected.payload, r.reason.value, r.detail)
+
+    def _on_replay(self, fix: Fix) -> None:
+        self.security.report(Kind.REPLAYED_TELEMETRY, fix.who.id, unit=fix.who.id, ts=fix.ts, source=fix.source)
 
     def _on_security_event(self, event: SecurityEvent) -> None:
         self.audit.record(event.actor, f"security.{event.kind.value}", event.detail.get("unit") or "-",
