@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from psn.access import Agreement, Resource
 from psn.web import STATIC_DIR
 from tests.support import publish, publisher
 
@@ -50,8 +51,17 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def share_with_police(server: Any) -> None:
+    """The test watches as a police dispatcher to whom every other agency shares its units and tracks
+    (a standing agreement): which units a screen may show is the access rules' business, tested elsewhere."""
+    for owner in AGENCY_CYCLE[1:]:
+        agreement = Agreement(owner, "police", frozenset({Resource.UNIT, Resource.TRACK}))
+        server.server.sharing.add_agreement(agreement, created_by="test")
+
+
 @pytest.fixture
 def fleet(psn_server: Any, publish_fix: Callable[..., None]) -> Any:
+    share_with_police(psn_server)
     for agency, unit, lat, lon in FLEET:
         publish_fix(psn_server.mqtt_url, agency, unit, lat, lon, heading=90, speed=12.0)
     # A unit silent for five minutes: shown faded and flagged stale.
@@ -63,11 +73,13 @@ def fleet(psn_server: Any, publish_fix: Callable[..., None]) -> Any:
     return psn_server
 
 
-def open_map(browser: Browser, base_url: str, units: str, **context: Any) -> tuple[Page, list[str]]:
+def open_map(browser: Browser, server: Any, units: str, **context: Any) -> tuple[Page, list[str]]:
+    """Signs in as a police dispatcher (the token link `psn demo` prints) and waits for the live picture."""
     page = browser.new_context(**context).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(base_url + "/")
+    page.goto(f"{server.base_url}/login?token={server.token('police', name='police.dispatch')}")
+    expect(page).to_have_url(f"{server.base_url}/")
     expect(page.locator("#status")).to_contain_text(units, timeout=30_000)
     expect(page.locator("#status")).to_contain_text("live ✓")
     return page, errors
@@ -89,13 +101,14 @@ def drive(mqtt_url: str, publish_fix: Callable[..., None], stop: threading.Event
 def test_live_map_desktop(
     fleet: Any, browser: Browser, publish_fix: Callable[..., None], artifacts: Path
 ) -> None:
-    page, errors = open_map(browser, fleet.base_url, "6 units", viewport={"width": 1280, "height": 800})
+    page, errors = open_map(browser, fleet, "6 units", viewport={"width": 1280, "height": 800})
 
     # Base layers from the package: six district outlines, the road network, town labels.
     expect(page.locator("path.district")).to_have_count(6)
     assert page.locator("path.road").count() > 100
     expect(page.locator(".lbl-place", has_text="Belize City")).to_be_visible()
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("© OpenStreetMap contributors")
+    expect(page.locator("#user-name")).to_have_text("police.dispatch · Police")
     # Two police units plus the unbound phone, which lands in the default agency (police).
     expect(page.locator("#filters [data-agency=police] b")).to_have_text("3")
 
@@ -164,7 +177,7 @@ def test_live_map_desktop(
 def test_live_map_phone(fleet: Any, browser: Browser, artifacts: Path) -> None:
     page, errors = open_map(
         browser,
-        fleet.base_url,
+        fleet,
         "6 units",
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
@@ -193,6 +206,7 @@ def test_live_map_5000_units(psn_server: Any, browser: Browser, artifacts: Path)
     """A national-scale fleet: all units drawn, and a moving one still follows within a second or two."""
     roads = json.loads((STATIC_DIR / "data/belize/osm-roads.json").read_text())["roads"]
     vertices = [pt for road in roads for pt in road["g"]]
+    share_with_police(psn_server)
     client = publisher(psn_server.mqtt_url, mqtt5=False)
     try:
         now = time.time()
@@ -201,7 +215,7 @@ def test_live_map_5000_units(psn_server: Any, browser: Browser, artifacts: Path)
             fix = {"ts": now, "lat": lat + (i // len(vertices)) * 0.002, "lon": lon, "heading": (i * 37) % 360,
                    "speed": 10.0}
             client.publish(f"psn/v1/{AGENCY_CYCLE[i % 5]}/U-{i}/telemetry", json.dumps(fix), qos=1)
-        page, errors = open_map(browser, psn_server.base_url, "5,000 units",
+        page, errors = open_map(browser, psn_server, "5,000 units",
                                 viewport={"width": 1280, "height": 800})
         before = unit_point(page, "police/U-0")
         assert before is not None

@@ -1,7 +1,7 @@
 // PSN live map: offline Belize base map + live units over the /api/v1/live WebSocket.
 // ES module, no build step. Units live on one canvas renderer and are updated in place,
 // so thousands of markers stay cheap.
-import { getJSON, loadBaseMap, text } from "./basemap.js";
+import { loadBaseMap, text } from "./basemap.js";
 
 const AGENCIES = {
   police: { label: "Police", color: "#1f4e9c" },
@@ -23,6 +23,19 @@ const ATTRIBUTION =
 const $ = (id) => document.getElementById(id);
 const agencyInfo = (a) => AGENCIES[a] || { label: a || "unknown", color: UNKNOWN_COLOR };
 const now = () => Date.now() / 1000;
+
+// Every API call goes through here: a missing or expired session sends the user to sign in.
+const signIn = () => location.assign("/login");
+async function api(path, init) {
+  const r = await fetch(path, init);
+  if (r.status === 401) signIn();
+  return r;
+}
+async function apiJSON(path) {
+  const r = await api(path);
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
 
 // ---------------------------------------------------------------- map
 const map = L.map("map", {
@@ -415,9 +428,9 @@ setInterval(() => selectedId && renderPanel(), 1000); // keeps "12 s ago" honest
 // The server may route ids with a slash either URL-encoded or as two path segments.
 async function fetchTrack(id, since) {
   const q = `?since=${Math.floor(since)}`;
-  let r = await fetch(`/api/v1/units/${encodeURIComponent(id)}/track${q}`);
+  let r = await api(`/api/v1/units/${encodeURIComponent(id)}/track${q}`);
   if ((r.status === 404 || r.status === 405) && id.includes("/")) {
-    r = await fetch(`/api/v1/units/${id.split("/").map(encodeURIComponent).join("/")}/track${q}`);
+    r = await api(`/api/v1/units/${id.split("/").map(encodeURIComponent).join("/")}/track${q}`);
   }
   if (!r.ok) throw new Error(`track: HTTP ${r.status}`);
   return r.json();
@@ -544,9 +557,10 @@ function connect() {
     retries = 0;
     applyMessage(JSON.parse(ev.data));
   };
-  sock.onclose = () => {
+  sock.onclose = (ev) => {
     if (ws !== sock) return;
     ws = null;
+    if (ev.code === 1008) return signIn(); // refused: no session, or it expired
     setStatus("down", "reconnecting…");
     // Exponential back-off with jitter, so a restarted server is not stampeded by every screen.
     const delay = Math.min(30000, 1000 * 2 ** retries++) * (0.5 + Math.random() / 2);
@@ -563,7 +577,7 @@ connect();
 setInterval(async () => {
   if (live) return;
   try {
-    applySnapshot((await getJSON("/api/v1/units")).units);
+    applySnapshot((await apiJSON("/api/v1/units")).units);
     scheduleRender();
   } catch {
     // still offline; the next round will try again
@@ -573,7 +587,7 @@ setInterval(async () => {
 // ---------------------------------------------------------------- operator stats
 async function pollStats() {
   try {
-    const s = await getJSON("/api/v1/stats");
+    const s = await apiJSON("/api/v1/stats");
     const rejected = Object.entries(s.rejected || {});
     const nRejected = rejected.reduce((a, [, n]) => a + n, 0);
     const el = $("stats");
@@ -586,6 +600,19 @@ async function pollStats() {
 }
 pollStats();
 setInterval(pollStats, 10000);
+
+// ---------------------------------------------------------------- who is signed in
+// Access rules decide which agencies' units this screen shows, so say whose view it is.
+apiJSON("/api/v1/auth/me")
+  .then((me) => {
+    $("user-name").textContent = `${me.name} · ${agencyInfo(me.agency).label}`;
+    $("user").hidden = false;
+  })
+  .catch((err) => console.warn(err));
+$("sign-out").addEventListener("click", async () => {
+  await fetch("/api/v1/auth/logout", { method: "POST" });
+  signIn();
+});
 
 // For the browser test and for debugging from the console.
 window.psnMap = {
