@@ -54,6 +54,8 @@ for (const [name, z] of [["labels", 420], ["track", 430], ["units", 450]]) {
 }
 map.getPane("labels").style.pointerEvents = "none";
 map.fitBounds(BELIZE);
+// The header can change height (sign-in name arriving, chips wrapping); Leaflet only watches the window.
+new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
 
 loadBaseMap(map).catch((err) => {
   console.error(err);
@@ -377,7 +379,7 @@ function revealUnit(latlng) {
   const sheet = panel.width >= box.width - 1;
   map.panInside(latlng, {
     paddingTopLeft: [24, 24],
-    paddingBottomRight: sheet ? [24, box.bottom - panel.top + 24] : [box.right - panel.left + 24, 24],
+    paddingBottomRight: sheet ? [24, box.bottom - panel.top + 40] : [box.right - panel.left + 40, 24],
   });
 }
 
