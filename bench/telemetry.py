@@ -29,8 +29,9 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+# One agency, so one dispatcher's live feed sees every unit of the load.
 TOPIC = "psn/v1/{agency}/B-{i}/telemetry"
-AGENCIES = ("police", "nemo", "fire", "ems")
+AGENCIES = ("police",)
 
 
 def free_port() -> int:
@@ -66,7 +67,7 @@ def payload(i: int, now: float) -> bytes:
 def publish_burst(port: int, count: int, units: int) -> None:
     c = client(port, f"bench-burst-{os.getpid()}")
     c.loop_start()
-    infos = [c.publish(TOPIC.format(agency=AGENCIES[i % 4], i=i % units), payload(i % units, time.time()), qos=1)
+    infos = [c.publish(TOPIC.format(agency=AGENCIES[i % len(AGENCIES)], i=i % units), payload(i % units, time.time()), qos=1)
              for i in range(count)]
     for info in infos[-1000:]:
         info.wait_for_publish(60)
@@ -87,7 +88,7 @@ def publish_paced(port: int, units: int, rate: float, duration: float, result: A
         sent += per_slice
         while i < int(sent):
             unit = i % units
-            c.publish(TOPIC.format(agency=AGENCIES[unit % 4], i=unit), payload(unit, time.time()), qos=1)
+            c.publish(TOPIC.format(agency=AGENCIES[unit % len(AGENCIES)], i=unit), payload(unit, time.time()), qos=1)
             i += 1
         time.sleep(max(0.0, slice_s - (time.time() - now)))
     result.put((i, start, time.time()))
@@ -118,11 +119,11 @@ def bare_subscriber(port: int, expected: int, ready: Any, result: Any) -> None:
     result.put((received, first, last))
 
 
-def ws_latency(base_ws: str, duration: float, result: Any, ready: Any) -> None:
+def ws_latency(base_ws: str, token: str, duration: float, result: Any, ready: Any) -> None:
     from websockets.sync.client import connect
 
     latencies: list[float] = []
-    with connect(f"{base_ws}/api/v1/live", max_size=None) as ws:
+    with connect(f"{base_ws}/api/v1/live?access_token={token}", max_size=None) as ws:
         ws.recv(timeout=10)
         ready.set()
         end = time.time() + duration
@@ -136,9 +137,21 @@ def ws_latency(base_ws: str, duration: float, result: Any, ready: Any) -> None:
     result.put(latencies)
 
 
-def stats(base: str) -> dict[str, Any]:
-    body: dict[str, Any] = httpx.get(f"{base}/api/v1/stats", timeout=10).json()
+def stats(base: str, token: str) -> dict[str, Any]:
+    body: dict[str, Any] = httpx.get(f"{base}/api/v1/stats", timeout=10,
+                                     headers={"Authorization": f"Bearer {token}"}).json()
     return body
+
+
+def dispatcher_token(data_dir: Path, env: dict[str, str], db: list[str]) -> str:
+    """A police dispatcher account and token, made with the operator CLI as an operator would."""
+    cli = [sys.executable, "-m", "psn"]
+    subprocess.run([*cli, "users", "add", "bench", "--agency", "police", "--role", "dispatcher", "--password-stdin",
+                    "--data-dir", str(data_dir), *db], input="bench-password\n", text=True, env=env, check=True,
+                   capture_output=True)
+    token = subprocess.run([*cli, "token", "issue", "--user", "bench", "--ttl", "1h", "--data-dir", str(data_dir),
+                            *db], text=True, env=env, check=True, capture_output=True)
+    return token.stdout.strip()
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -152,7 +165,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                               stderr=subprocess.DEVNULL)
     wait_port(mqtt_port)
     figures: dict[str, Any] = {"units": args.units, "rate_hz": args.rate, "duration_s": args.duration,
-                               "burst": args.burst, "db": args.db}
+                               "burst": args.burst, "db": args.db, "encrypt_at_rest": args.encrypt}
     try:
         # 1. ceiling: a bare paho subscriber
         ready, result = ctx.Event(), ctx.Queue()
@@ -170,7 +183,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         # 2. pipeline: psn drains the same burst
         db = [] if args.db == "sqlite" else ["--db", args.db]
-        env = {**os.environ, "PSN_LOG_LEVEL": "warning", "PSN_MQTT_CLIENT_ID": "psn-bench"}
+        env = {**os.environ, "PSN_LOG_LEVEL": "warning", "PSN_MQTT_CLIENT_ID": "psn-bench",
+               "PSN_ENCRYPT_AT_REST": "true" if args.encrypt else "false"}
+        token = dispatcher_token(work / "data", env, db)
         server = subprocess.Popen([sys.executable, "-m", "psn", "serve", "--port", str(http_port),
                                    "--mqtt", f"mqtt://127.0.0.1:{mqtt_port}", "--data-dir", str(work / "data"), *db],
                                   env=env)
@@ -185,7 +200,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             samples: list[tuple[float, int]] = []
             deadline = time.time() + 180
             while time.time() < deadline:
-                accepted = stats(base)["accepted"]
+                accepted = stats(base, token)["accepted"]
                 samples.append((time.time(), accepted))
                 if accepted >= args.burst:
                     break
@@ -201,17 +216,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             # 3. sustained load with WebSocket latency
             ready, result = ctx.Event(), ctx.Queue()
             watcher = ctx.Process(target=ws_latency,
-                                  args=(f"ws://127.0.0.1:{http_port}", args.duration + 3, result, ready))
+                                  args=(f"ws://127.0.0.1:{http_port}", token, args.duration + 3, result, ready))
             watcher.start()
             ready.wait(20)
-            before = stats(base)["accepted"]
+            before = stats(base, token)["accepted"]
             sent_q = ctx.Queue()
             pub = ctx.Process(target=publish_paced, args=(mqtt_port, args.units, args.rate, args.duration, sent_q))
             pub.start()
             sent, t_start, t_end = sent_q.get(timeout=args.duration + 60)
             pub.join()
             time.sleep(1.0)
-            after = stats(base)
+            after = stats(base, token)
             latencies = np.array(result.get(timeout=60))
             watcher.join()
             figures["sustained_offered_msgs_per_s"] = round(sent / (t_end - t_start))
@@ -239,6 +254,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of sustained load")
     parser.add_argument("--burst", type=int, default=40000, help="messages in the ceiling/pipeline bursts")
     parser.add_argument("--db", default="sqlite", help="sqlite or a postgresql:// URL")
+    parser.add_argument("--no-encrypt", dest="encrypt", action="store_false",
+                        help="store positions in clear (default: sealed at rest, as in production)")
     figures = run(parser.parse_args())
     print(json.dumps(figures, indent=2))
 
