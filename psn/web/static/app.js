@@ -423,7 +423,7 @@ function renderPanel() {
       return [dt, dd];
     }),
   );
-  $("panel-video").hidden = !(u.video && window.PSNVideoWall);
+  $("panel-video").hidden = !(u.video && window.psnVideoWall);
 }
 setInterval(() => selectedId && renderPanel(), 1000); // keeps "12 s ago" honest
 
@@ -478,10 +478,11 @@ function clearTrack() {
   track = null;
 }
 
-// Hook for the future video wall (video/static/wall.js), which registers
-// window.PSNVideoWall = {open(unitId)}; until it exists the button stays hidden.
+// Hook for the video wall (video/static/wall.js): once a page embeds one as
+// window.psnVideoWall = new PsnVideoWall(container, {...}), units with "video": true get an
+// "Open video" button. Until then the button stays hidden: no feature is faked.
 function openVideo(unitId) {
-  window.PSNVideoWall?.open(unitId);
+  window.psnVideoWall?.open(unitId, unitId);
 }
 
 $("panel-close").addEventListener("click", closePanel);
