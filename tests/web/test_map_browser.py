@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from psn.access import Agreement, Resource
 from psn.web import STATIC_DIR
-from tests.support import publish, publisher
+from tests.support import RunningServer, publish, publisher
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +51,7 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def share_with_police(server: Any) -> None:
+def share_with_police(server: RunningServer) -> None:
     """The test watches as a police dispatcher to whom every other agency shares its units and tracks
     (a standing agreement): which units a screen may show is the access rules' business, tested elsewhere."""
     for owner in AGENCY_CYCLE[1:]:
@@ -60,7 +60,7 @@ def share_with_police(server: Any) -> None:
 
 
 @pytest.fixture
-def fleet(psn_server: Any, publish_fix: Callable[..., None]) -> Any:
+def fleet(psn_server: RunningServer, publish_fix: Callable[..., None]) -> RunningServer:
     share_with_police(psn_server)
     for agency, unit, lat, lon in FLEET:
         publish_fix(psn_server.mqtt_url, agency, unit, lat, lon, heading=90, speed=12.0)
@@ -73,7 +73,7 @@ def fleet(psn_server: Any, publish_fix: Callable[..., None]) -> Any:
     return psn_server
 
 
-def open_map(browser: Browser, server: Any, units: str, **context: Any) -> tuple[Page, list[str]]:
+def open_map(browser: Browser, server: RunningServer, units: str, **context: Any) -> tuple[Page, list[str]]:
     """Signs in as a police dispatcher (the token link `psn demo` prints) and waits for the live picture."""
     page = browser.new_context(**context).new_page()
     errors: list[str] = []
@@ -99,7 +99,7 @@ def drive(mqtt_url: str, publish_fix: Callable[..., None], stop: threading.Event
 
 
 def test_live_map_desktop(
-    fleet: Any, browser: Browser, publish_fix: Callable[..., None], artifacts: Path
+    fleet: RunningServer, browser: Browser, publish_fix: Callable[..., None], artifacts: Path
 ) -> None:
     page, errors = open_map(browser, fleet, "6 units", viewport={"width": 1280, "height": 800})
 
@@ -174,7 +174,7 @@ def test_live_map_desktop(
     expect(page.locator("#status")).to_have_text("reconnecting…", timeout=15_000)
 
 
-def test_live_map_phone(fleet: Any, browser: Browser, artifacts: Path) -> None:
+def test_live_map_phone(fleet: RunningServer, browser: Browser, artifacts: Path) -> None:
     page, errors = open_map(
         browser,
         fleet,
@@ -202,8 +202,8 @@ def test_live_map_phone(fleet: Any, browser: Browser, artifacts: Path) -> None:
     assert errors == []
 
 
-def test_live_map_5000_units(psn_server: Any, browser: Browser, artifacts: Path) -> None:
-    """A national-scale fleet: all units drawn, and a moving one still follows within a second or two."""
+def test_live_map_5000_units(psn_server: RunningServer, browser: Browser, artifacts: Path) -> None:
+    """A national-scale fleet: all units drawn, and a moving one still follows within seconds."""
     roads = json.loads((STATIC_DIR / "data/belize/osm-roads.json").read_text())["roads"]
     vertices = [pt for road in roads for pt in road["g"]]
     share_with_police(psn_server)
