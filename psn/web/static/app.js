@@ -59,7 +59,8 @@ new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
 
 loadBaseMap(map).catch((err) => {
   console.error(err);
-  setStatus("down", "base map failed to load");
+  $("notice").textContent = "Base map failed to load: units are shown without roads and towns.";
+  $("notice").hidden = false;
 });
 
 // ---------------------------------------------------------------- unit markers
