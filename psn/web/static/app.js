@@ -59,7 +59,7 @@ new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
 
 loadBaseMap(map).catch((err) => {
   console.error(err);
-  $("notice").textContent = "Base map failed to load: units are shown without roads and towns.";
+  $("notice").textContent = `Base map incomplete (${err.message}): units are still shown.`;
   $("notice").hidden = false;
 });
 

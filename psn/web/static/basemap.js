@@ -13,8 +13,12 @@ async function getJSON(url) {
   return r.json();
 }
 
+// Draws every layer that loads (one missing file must not blank the whole map), then rejects
+// naming the ones that did not.
 export async function loadBaseMap(map) {
-  const [districts, roads, geonames, osmPlaces] = await Promise.all(FILES.map((f) => getJSON(DATA + f)));
+  const results = await Promise.allSettled(FILES.map((f) => getJSON(DATA + f)));
+  const none = { type: "FeatureCollection", features: [] };
+  const [districts, roads, geonames, osmPlaces] = results.map((r) => r.value ?? none);
   const labels = new Labels(map);
   L.geoJSON(districts, {
     interactive: false,
@@ -44,6 +48,8 @@ export async function loadBaseMap(map) {
   }
   labels.declutter();
   map.on("zoomend", () => labels.declutter());
+  const failed = FILES.filter((_, i) => results[i].status === "rejected");
+  if (failed.length) throw new Error(`missing ${failed.join(", ")}`);
 }
 
 // Roads are drawn twice (dark casing, light fill) so they read on the pale land without
