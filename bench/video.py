@@ -219,9 +219,10 @@ def run_case(mode: str, viewers: int, processes: int, warmup: float, window: flo
         children.append(spawn("publisher", "--port", str(port)))
         time.sleep(3)
         shares = [viewers // processes + (i < viewers % processes) for i in range(processes)]
+        # The probe decodes in a process of its own so the load viewers' GIL does not delay its frames.
         watchers = [spawn("viewers", "--port", str(port), "--count", str(n), "--warmup", str(warmup),
-                          "--window", str(window), *(["--probe"] if i == 0 else []))
-                    for i, n in enumerate(shares)]
+                          "--window", str(window), *(["--probe"] if probe else []))
+                    for n, probe in [(0, True), *((n, False) for n in shares)]]
         children += watchers
         server_ps = psutil.Process(server.pid)
         time.sleep(warmup + 2)  # viewers connect, then warm up; measure inside their window
