@@ -12,6 +12,7 @@ from crypto.envelope import EnvelopeError
 from crypto.errors import CryptoError
 from psn import config
 from psn.access import Role
+from psn.keys import LiveKeyring
 from psn.server import Server
 from psn.users import UserError
 
@@ -132,13 +133,17 @@ def token_issue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keyring(server: Server) -> LiveKeyring:
+    if server.keys is None:
+        raise SystemExit("psn: encryption at rest is off (encrypt_at_rest = false)")
+    return server.keys
+
+
 def keys_rotate(args: argparse.Namespace) -> int:
     server = _server(args)
-    if server.keys is None:
-        print("psn: encryption at rest is off (encrypt_at_rest = false)", file=sys.stderr)
-        return 2
+    keys = _keyring(server)
     for agency in args.agency or server.settings.agencies:
-        key_id = server.keys.ring.rotate(agency)
+        key_id = keys.ring.rotate(agency)
         _record(server, "keys.rotate", key_id)
         print(f"{agency}: new data key {key_id}")
     print("running servers pick the new keys up at their next write; `psn keys reencrypt` migrates old data")
@@ -147,22 +152,18 @@ def keys_rotate(args: argparse.Namespace) -> int:
 
 def keys_reencrypt(args: argparse.Namespace) -> int:
     server = _server(args)
-    if server.keys is None:
-        print("psn: encryption at rest is off", file=sys.stderr)
-        return 2
-    count = server.db.reencrypt(server.keys.current_ids())
+    current = _keyring(server).current_ids()
+    count = server.db.reencrypt(current)
     _record(server, "keys.reencrypt", "fixes", records=count)
-    print(f"re-encrypted {count} records under {', '.join(sorted(server.keys.current_ids()))}")
+    print(f"re-encrypted {count} records under {', '.join(sorted(current))}")
     return 0
 
 
 def keys_retire(args: argparse.Namespace) -> int:
     server = _server(args)
-    if server.keys is None:
-        print("psn: encryption at rest is off", file=sys.stderr)
-        return 2
+    keys = _keyring(server)
     try:
-        server.keys.ring.retire(args.key_id, server.db.key_in_use)
+        keys.ring.retire(args.key_id, server.db.key_in_use)
     except EnvelopeError as exc:
         print(f"psn: {exc}", file=sys.stderr)
         return 2
@@ -172,12 +173,9 @@ def keys_retire(args: argparse.Namespace) -> int:
 
 
 def keys_list(args: argparse.Namespace) -> int:
-    server = _server(args)
-    if server.keys is None:
-        print("encryption at rest is off")
-        return 0
-    current = server.keys.current_ids()
-    for key_id in server.keys.ring.key_ids():
+    keys = _keyring(_server(args))
+    current = keys.current_ids()
+    for key_id in keys.ring.key_ids():
         print(f"{key_id:20} {'current' if key_id in current else 'old'}")
     return 0
 
