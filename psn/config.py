@@ -25,6 +25,10 @@ class Settings:
     mqtt_url: str | None = None
     embedded_mqtt_port: int = 0  # 0: any free port (1883 is usually taken by a system broker)
     mqtt_client_id: str = "psn-server"
+    # mTLS to Mosquitto (`mqtts://`): the network CA and psn's own `psn-server` client certificate and key.
+    mqtt_ca: str | None = None
+    mqtt_cert: str | None = None
+    mqtt_key: str | None = None
     # None: SQLite under data_dir; otherwise an SQLAlchemy URL, e.g. postgresql://user@host/db.
     db_url: str | None = None
     data_dir: Path = Path("var")
@@ -36,6 +40,11 @@ class Settings:
     store_batch: int = 5000
     store_flush_s: float = 0.25
     log_level: str = "info"
+    # HTTPS: a server certificate (e.g. `psn pki issue-server`) and its key. Plain HTTP only on loopback,
+    # unless insecure_http says so explicitly.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    insecure_http: bool = False
     encrypt_at_rest: bool = True  # positions sealed with the agency's AES-256-GCM data key
     token_ttl_s: float = 8 * 3600.0  # a shift
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.

@@ -13,7 +13,7 @@ from psn.config import Settings
 from psn.ingest import Ingest, Rejected
 from psn.keys import key_dir, keyring
 from psn.live import LiveHub
-from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient
+from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
 from psn.security_events import Kind, SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
 from psn.state import LiveState
@@ -66,18 +66,35 @@ class Server:
             self.ingest.bind_device(device, who)
         self.writer.start()
         await self.hub.start()
+        tls: TLSFiles | None = None
         if self.settings.mqtt_url:
             self.broker_url = BrokerURL.parse(self.settings.mqtt_url)
+            tls = self._mqtt_tls(self.broker_url)
             mqtt5 = True
         else:
-            self.embedded = EmbeddedBroker(port=self.settings.embedded_mqtt_port)
+            # The demo's broker is plain and anonymous (loopback only); otherwise mTLS, as with Mosquitto.
+            protection = None
+            if not self.settings.demo:
+                protection, tls = protect(self.settings.data_dir, self.settings.mqtt_client_id,
+                                          self.security.report, self.clock)
+            self.embedded = EmbeddedBroker(port=self.settings.embedded_mqtt_port, protection=protection)
             self.broker_url = await self.embedded.start()
             mqtt5 = False  # amqtt speaks MQTT 3.1.1 only
         self.mqtt = MqttClient(
-            self.broker_url, self.settings.mqtt_client_id, SUBSCRIPTIONS, self.ingest.handle, mqtt5=mqtt5
+            self.broker_url, self.settings.mqtt_client_id, SUBSCRIPTIONS, self.ingest.handle, mqtt5=mqtt5, tls=tls
         )
         self.mqtt.start()
         log.info("psn ingesting from %s; database %s", self.broker_url, self.db.dialect)
+
+    def _mqtt_tls(self, url: BrokerURL) -> TLSFiles | None:
+        s = self.settings
+        if not url.tls:
+            if s.mqtt_cert:
+                raise ValueError(f"--mqtt-cert needs an mqtts:// broker URL, not {url}")
+            return None
+        if not s.mqtt_ca or bool(s.mqtt_cert) != bool(s.mqtt_key):
+            raise ValueError("an mqtts:// broker needs --mqtt-ca, and --mqtt-cert with --mqtt-key for mTLS")
+        return TLSFiles(s.mqtt_ca, s.mqtt_cert, s.mqtt_key)
 
     async def stop(self) -> None:
         if self.mqtt is not None:

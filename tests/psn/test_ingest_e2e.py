@@ -143,7 +143,7 @@ def test_owntracks_device_is_provisional_until_bound(psn_server: RunningServer) 
 
 
 def test_embedded_broker_path(tmp_path: Path) -> None:
-    server = RunningServer(make_settings(tmp_path, mqtt_url=None)).start()
+    server = RunningServer(make_settings(tmp_path, mqtt_url=None, demo=True)).start()  # the plain demo broker
     try:
         assert server.server.embedded is not None
         publish_fix(server.mqtt_url, "fire", "F-1", 17.25, -88.77)
