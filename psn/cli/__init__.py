@@ -11,10 +11,10 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 
 def _registrars() -> list[Register]:
     # Imported here so `psn --help` stays fast and one area's import error cannot break the others' help.
-    from psn.cli import admin, serve
+    from psn.cli import admin, pki, serve
     from simulator.cli import register as sim
 
-    return [serve.register, admin.register, sim]
+    return [serve.register, admin.register, pki.register, sim]
 
 
 def build_parser() -> argparse.ArgumentParser:
