@@ -2,6 +2,7 @@
 // ES module, no build step. Units live on one canvas renderer and are updated in place,
 // so thousands of markers stay cheap.
 import { loadBaseMap, text } from "./basemap.js";
+import { createVideoDock } from "./video.js";
 
 const AGENCIES = {
   police: { label: "Police", color: "#1f4e9c" },
@@ -188,7 +189,11 @@ function groupFor(agency) {
   let g = groups.get(agency);
   if (!g) {
     g = L.featureGroup();
-    g.on("click", (e) => select(e.sourceTarget.unit.id));
+    g.on("click", (e) => {
+      const u = e.sourceTarget.unit;
+      select(u.id);
+      if (u.video) openVideo(u.id); // the camera badge promises a picture: show it at once
+    });
     // Hover names only where there is a real pointer: on touch screens the tip would never leave.
     if (matchMedia("(hover: hover)").matches) {
       g.on("mouseover", (e) => {
@@ -424,7 +429,7 @@ function renderPanel() {
       return [dt, dd];
     }),
   );
-  $("panel-video").hidden = !(u.video && window.psnVideoWall);
+  $("panel-video").hidden = !u.video;
 }
 setInterval(() => selectedId && renderPanel(), 1000); // keeps "12 s ago" honest
 
@@ -479,12 +484,9 @@ function clearTrack() {
   track = null;
 }
 
-// Hook for the video wall (video/static/wall.js): once a page embeds one as
-// window.psnVideoWall = new PsnVideoWall(container, {...}), units with "video": true get an
-// "Open video" button. Until then the button stays hidden: no feature is faked.
-function openVideo(unitId) {
-  window.psnVideoWall?.open(unitId, unitId);
-}
+// Live video column (video.js): units with "video": true get a camera badge and an "Open video" button.
+const video = createVideoDock({ api: apiJSON, agencyInfo, onUnit: (id) => goTo(id) });
+const openVideo = (unitId) => video.openUnit(unitId);
 
 $("panel-close").addEventListener("click", closePanel);
 $("panel-center").addEventListener("click", () => {
@@ -622,7 +624,9 @@ $("sign-out").addEventListener("click", async () => {
 window.psnMap = {
   map,
   openVideo,
+  video,
   select,
+  unit: (id) => units.get(id)?.u ?? null,
   // Page coordinates of a unit's marker, or null if unknown or filtered out.
   unitPoint(id) {
     const e = units.get(id);

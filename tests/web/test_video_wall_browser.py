@@ -1,0 +1,140 @@
+"""The dispatcher's video column on the live map, in a real browser against a real psn server.
+
+A unit sends fixes over MQTT and video from the demo body cam (`simulator/bodycam.py`, a separate process
+with the unit's device token, as in the field); a police dispatcher signed in with the session cookie
+clicks the unit and watches its feed by WHEP.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.support import RunningServer, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+UNIT, STREAM = "police/P-101", "police:P-101"
+TILE = f'.psn-tile[data-stream="{STREAM}"]'
+
+# Video time and a 64x48 sample of the picture of the tile's <video>.
+SAMPLE = """(selector) => {
+  const video = document.querySelector(selector + " video");
+  const canvas = document.createElement("canvas");
+  canvas.width = 64; canvas.height = 48;
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(video, 0, 0, 64, 48);
+  return { t: video.currentTime, w: video.videoWidth, px: Array.from(ctx.getImageData(0, 0, 64, 48).data) };
+}"""
+
+
+def bodycam(server: RunningServer, stream: str, token: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulator.bodycam", "--base", server.base_url, "--stream", stream, "--token", token,
+         "--width", "640", "--height", "360", "--fps", "15"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def assert_playing(page: Page) -> None:
+    """Frames decode: video time advances and the picture changes between two samples."""
+    page.wait_for_function(f"document.querySelector('{TILE} video')?.currentTime > 0.5", timeout=15_000)
+    first = page.evaluate(SAMPLE, TILE)
+    page.wait_for_timeout(1000)
+    second = page.evaluate(SAMPLE, TILE)
+    assert second["t"] > first["t"] + 0.5, "playback advances"
+    assert first["w"] == 640
+    changed = sum(abs(a - b) for a, b in zip(first["px"], second["px"], strict=True))
+    assert changed > 1000, "decoded pixels change (the body cam's scene moves)"
+
+
+@pytest.mark.browser
+def test_dispatcher_watches_a_body_cam(
+    psn_server: RunningServer, browser: Browser, publish_fix: Callable[..., None], artifacts: Path
+) -> None:
+    publish_fix(psn_server.mqtt_url, "police", "P-101", 17.25, -88.77, heading=90, speed=12.0)
+    publish_fix(psn_server.mqtt_url, "police", "P-102", 17.50, -88.20)
+    camera = bodycam(psn_server, STREAM, psn_server.server.auth.issue_device("police", "P-101", 600).token)
+    hub = psn_server.server.video
+    try:
+        wait_for(lambda: psn_server.units()[UNIT].get("video"), timeout=20)
+
+        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{psn_server.base_url}/login?token={psn_server.token('police')}")
+        expect(page.locator("#status")).to_contain_text("live ✓", timeout=30_000)
+        # The unit carries the camera badge and the header counts one live feed.
+        page.wait_for_function("id => window.psnMap.unit(id)?.video === true", arg=UNIT)
+        expect(page.locator("#video-toggle b")).to_have_text("1", timeout=10_000)
+
+        # Clicking the unit opens its details and its live tile beside the map.
+        at = page.evaluate("id => window.psnMap.unitPoint(id)", UNIT)
+        page.mouse.click(at["x"], at["y"])
+        expect(page.locator("#panel-flags")).to_contain_text("camera")
+        expect(page.locator("#panel-video")).to_be_visible()
+        tile = page.locator(TILE)
+        expect(tile).to_be_visible()
+        expect(tile.locator(".psn-label")).to_have_text(UNIT)
+        assert_playing(page)
+        expect(tile.locator(".psn-stats")).to_contain_text("fps", timeout=5_000)
+        stats = tile.locator(".psn-stats").inner_text()
+        assert "kbit/s" in stats and "loss" in stats and "RTT" in stats
+        # The details card moves left of the video column instead of covering it.
+        panel, column = page.locator("#panel").bounding_box(), page.locator("#video").bounding_box()
+        assert panel is not None and column is not None and panel["x"] + panel["width"] <= column["x"]
+        page.wait_for_timeout(1000)  # stats of a settled second for the picture
+        page.screenshot(path=artifacts / "video-wall.png")
+
+        # Closing the tile ends its WHEP session; the feed list opens it again.
+        tile.locator(".psn-close").click()
+        expect(tile).to_have_count(0)
+        wait_for(lambda: hub.peer_connection_count == 1, timeout=10)
+        feed = page.locator(f'#feeds button[data-stream="{STREAM}"]')
+        expect(feed).to_have_attribute("aria-pressed", "false")
+        feed.click()
+        expect(feed).to_have_attribute("aria-pressed", "true")
+        assert_playing(page)
+
+        # The body cam stops: it ends its session, and the frozen tile and the badge go away.
+        camera.send_signal(signal.SIGTERM)
+        assert camera.wait(timeout=10) == 0
+        expect(tile).to_have_count(0, timeout=10_000)
+        page.wait_for_function("id => window.psnMap.unit(id)?.video === false", arg=UNIT, timeout=10_000)
+        expect(page.locator("#feeds")).to_contain_text("No live feeds")
+        wait_for(lambda: hub.peer_connection_count == 0, timeout=10)
+        assert errors == []
+    finally:
+        if camera.poll() is None:
+            camera.kill()
+        camera.communicate()
+
+
+def test_bodycam_refused_says_why(psn_server: RunningServer) -> None:
+    """A device token of another unit may not publish this unit's stream: one line, exit status 2."""
+    other = psn_server.server.auth.issue_device("police", "P-102", 600).token
+    camera = bodycam(psn_server, STREAM, other)
+    _, err = camera.communicate(timeout=30)
+    assert camera.returncode == 2
+    assert err.count("\n") == 1 and "HTTP 403" in err, err
