@@ -8,11 +8,34 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from psn.api import auth, live, sharing, system, units
 from psn.api.deps import authenticate
 from psn.server import Server
 from psn.web import LEAFLET_DIR, STATIC_DIR
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+class StrictTransportSecurity:
+    """HSTS on every HTTPS response: a browser that once reached psn over TLS never downgrades to plain HTTP."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("scheme") != "https":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_hsts(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Strict-Transport-Security"] = HSTS
+            await send(message)
+
+        await self.app(scope, receive, send_with_hsts)
 
 
 def create_app(server: Server) -> FastAPI:
@@ -31,6 +54,7 @@ def create_app(server: Server) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.server = server
+    app.add_middleware(StrictTransportSecurity)
     app.include_router(auth.router)
     app.include_router(sharing.router)
     app.include_router(system.router)

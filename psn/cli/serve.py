@@ -19,6 +19,7 @@ from psn.demo_accounts import PASSWORD, seed
 from psn.server import Server
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+log = logging.getLogger(__name__)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -30,11 +31,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="postgresql://user@host/db (default: SQLite under --data-dir)")
     parser.add_argument("--data-dir", type=Path, help="where psn keeps its files (default ./var)")
     parser.add_argument("--config", type=Path, help="a TOML file of settings (or PSN_CONFIG)")
+    parser.add_argument("--mqtt-ca", help="with mqtts://: the network CA (PEM) the broker's certificate chains to")
+    parser.add_argument("--mqtt-cert", help="with mqtts://: psn's client certificate (psn broker-config writes one)")
+    parser.add_argument("--mqtt-key", help="with mqtts://: its private key")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser("serve", help="run the server")
     _common(serve)
+    serve.add_argument("--tls-cert", help="HTTPS: server certificate (PEM), e.g. from `psn pki issue-server`")
+    serve.add_argument("--tls-key", help="HTTPS: its private key")
+    serve.add_argument("--insecure-http", action="store_true", default=None,
+                       help="allow plain HTTP on a non-loopback address (passwords and tokens in clear)")
     serve.set_defaults(func=run_serve)
     demo = sub.add_parser("demo", help="run the server with an embedded broker and a live Belize scenario")
     _common(demo)
@@ -43,16 +51,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _settings(args: argparse.Namespace, **defaults: object) -> config.Settings:
-    overrides = {k: getattr(args, k, None) for k in ("host", "port", "mqtt_url", "db_url", "data_dir")}
+    overrides = {k: getattr(args, k, None) for k in ("host", "port", "mqtt_url", "db_url", "data_dir", "mqtt_ca",
+                                                     "mqtt_cert", "mqtt_key", "tls_cert", "tls_key", "insecure_http")}
     for key, value in defaults.items():
         if overrides.get(key) is None and f"PSN_{key.upper()}" not in os.environ:
             overrides[key] = value
     if overrides.get("demo") and (args.host or "127.0.0.1") not in LOOPBACK:
         raise SystemExit("psn: the demo (plain HTTP, seeded accounts) only listens on loopback")
     try:
-        return config.load(overrides, config_file=args.config)
+        settings = config.load(overrides, config_file=args.config)
     except config.ConfigError as exc:
         raise SystemExit(f"psn: {exc}") from None
+    _check_transport(settings)
+    return settings
+
+
+def _check_transport(settings: config.Settings) -> None:
+    """HTTPS given whole or not at all; plain HTTP off loopback only when asked for in so many words."""
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        raise SystemExit("psn: HTTPS needs both --tls-cert and --tls-key")
+    if settings.tls_cert or settings.host in LOOPBACK:
+        return
+    if not settings.insecure_http:
+        raise SystemExit(f"psn: refusing plain HTTP on {settings.host}: sign-ins and tokens would cross the network "
+                         "in clear. Give --tls-cert/--tls-key (psn pki issue-server), or --insecure-http.")
+    log.warning("\n%s\n  INSECURE: plain HTTP on %s (--insecure-http). Passwords and tokens travel in clear.\n%s",
+                "!" * 78, settings.host, "!" * 78)
 
 
 def _uvicorn(server: Server) -> uvicorn.Server:
@@ -60,7 +84,7 @@ def _uvicorn(server: Server) -> uvicorn.Server:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return uvicorn.Server(
         uvicorn.Config(create_app(server), host=settings.host, port=settings.port, log_level=settings.log_level,
-                       ws_ping_interval=20)
+                       ws_ping_interval=20, ssl_certfile=settings.tls_cert, ssl_keyfile=settings.tls_key)
     )
 
 
