@@ -19,6 +19,7 @@ from psn.demo_accounts import PASSWORD, seed
 from psn.server import Server
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+DEMO_CAMERAS = (("police", "P-101"), ("nemo", "N-101"))  # fleet units that also stream a body cam
 log = logging.getLogger(__name__)
 
 
@@ -113,12 +114,17 @@ def _start_fleet(server: Server, web: uvicorn.Server, units: int) -> None:
     fleet = subprocess.Popen(
         [sys.executable, "-m", "simulator.fleet", "--mqtt", str(server.broker_url), "--units", str(units)]
     )
+    cameras = [subprocess.Popen([sys.executable, "-m", "simulator.bodycam", "--base", base, "--stream",
+                                 f"{agency}:{unit}", "--token", server.auth.issue_device(agency, unit, 8 * 3600).token])
+               for agency, unit in DEMO_CAMERAS]
     print(f"\n  psn demo is live — open this link (signs you in as the NEMO dispatcher):\n\n"
           f"    {base}/login?token={token}\n\n"
           f"  or sign in at {base}/login as nemo.dispatch, police.dispatch, police.admin … "
           f"(password {PASSWORD})\n"
+          f"  live video (click the camera badge): {', '.join(f'{a}/{u}' for a, u in DEMO_CAMERAS)}\n"
           f"  MQTT broker (embedded): {server.broker_url}  ·  {units} simulated units  ·  Ctrl-C to stop\n",
           flush=True)
     while not web.should_exit:
         time.sleep(0.5)
-    fleet.terminate()
+    for process in (fleet, *cameras):
+        process.terminate()
