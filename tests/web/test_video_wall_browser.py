@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from psn.access import Agreement, Resource
 from tests.support import RunningServer, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +58,22 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def sign_in(browser: Browser, server: RunningServer, agency: str) -> tuple[Page, list[str]]:
+    """A dispatcher of `agency` on the live map (session cookie), with the camera badge of the unit drawn."""
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server.base_url}/login?token={server.token(agency)}")
+    expect(page.locator("#status")).to_contain_text("live ✓", timeout=30_000)
+    page.wait_for_function("id => window.psnMap.unit(id)?.video === true", arg=UNIT)
+    return page, errors
+
+
+def click_unit(page: Page) -> None:
+    at = page.evaluate("id => window.psnMap.unitPoint(id)", UNIT)
+    page.mouse.click(at["x"], at["y"])
+
+
 def assert_playing(page: Page) -> None:
     """Frames decode: video time advances and the picture changes between two samples."""
     page.wait_for_function(f"document.querySelector('{TILE} video')?.currentTime > 0.5", timeout=15_000)
@@ -75,23 +92,18 @@ def test_dispatcher_watches_a_body_cam(
 ) -> None:
     publish_fix(psn_server.mqtt_url, "police", "P-101", 17.25, -88.77, heading=90, speed=12.0)
     publish_fix(psn_server.mqtt_url, "police", "P-102", 17.50, -88.20)
+    # NEMO sees police units but not their video.
+    psn_server.server.sharing.add_agreement(Agreement("police", "nemo", frozenset({Resource.UNIT})), "test")
     camera = bodycam(psn_server, STREAM, psn_server.server.auth.issue_device("police", "P-101", 600).token)
     hub = psn_server.server.video
     try:
         wait_for(lambda: psn_server.units()[UNIT].get("video"), timeout=20)
-
-        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{psn_server.base_url}/login?token={psn_server.token('police')}")
-        expect(page.locator("#status")).to_contain_text("live ✓", timeout=30_000)
+        page, errors = sign_in(browser, psn_server, "police")
         # The unit carries the camera badge and the header counts one live feed.
-        page.wait_for_function("id => window.psnMap.unit(id)?.video === true", arg=UNIT)
         expect(page.locator("#video-toggle b")).to_have_text("1", timeout=10_000)
 
         # Clicking the unit opens its details and its live tile beside the map.
-        at = page.evaluate("id => window.psnMap.unitPoint(id)", UNIT)
-        page.mouse.click(at["x"], at["y"])
+        click_unit(page)
         expect(page.locator("#panel-flags")).to_contain_text("camera")
         expect(page.locator("#panel-video")).to_be_visible()
         tile = page.locator(TILE)
@@ -116,6 +128,14 @@ def test_dispatcher_watches_a_body_cam(
         feed.click()
         expect(feed).to_have_attribute("aria-pressed", "true")
         assert_playing(page)
+
+        # A NEMO dispatcher sees the unit and its badge, but the feed is not shared: the column says so.
+        nemo, nemo_errors = sign_in(browser, psn_server, "nemo")
+        expect(nemo.locator("#video-toggle b")).to_have_text("0")
+        click_unit(nemo)
+        expect(nemo.locator("#video-note")).to_contain_text("not shared with your agency")
+        expect(nemo.locator(".psn-tile")).to_have_count(0)
+        assert nemo_errors == []
 
         # The body cam stops: it ends its session, and the frozen tile and the badge go away.
         camera.send_signal(signal.SIGTERM)

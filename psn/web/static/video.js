@@ -37,6 +37,7 @@ export function createVideoDock({ api, agencyInfo, onUnit }) {
 
   function show(visible) {
     dock.hidden = !visible;
+    $("video-note").textContent = "";
     toggle.setAttribute("aria-expanded", String(visible));
     // A hidden tile would still pull and decode its feed: hiding the column ends every session.
     if (!visible) for (const stream of [...wall.tiles.keys()]) wall.close(stream);
@@ -47,11 +48,16 @@ export function createVideoDock({ api, agencyInfo, onUnit }) {
     wall.open(stream, unit);
   }
 
-  // Every camera the unit has live; the feed list may be a poll behind the map's camera badge,
-  // so fall back on the unit's main stream.
-  function openUnit(unitId) {
-    const live = feeds.filter((f) => f.unit === unitId).map((f) => f.id);
-    for (const stream of live.length ? live : [unitId.replace("/", ":")]) openStream(stream, unitId);
+  // Every camera of the unit this dispatcher may watch. The list may be a poll behind the map's
+  // camera badge, so ask again before saying there is none.
+  async function openUnit(unitId) {
+    const ofUnit = () => feeds.filter((f) => f.unit === unitId);
+    if (!ofUnit().length) await poll();
+    for (const f of ofUnit()) openStream(f.id, f.unit);
+    if (!ofUnit().length) {
+      show(true);
+      $("video-note").textContent = `${unitId}: no live feed you may watch (ended, or not shared with your agency).`;
+    }
   }
 
   function renderFeeds() {
