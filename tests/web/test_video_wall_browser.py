@@ -118,6 +118,10 @@ def test_dispatcher_watches_a_body_cam(
         assert panel is not None and column is not None and panel["x"] + panel["width"] <= column["x"]
         page.wait_for_timeout(1000)  # stats of a settled second for the picture
         page.screenshot(path=artifacts / "video-wall.png")
+        # The tile's name finds its unit on the map.
+        page.locator("#panel-close").click()
+        tile.locator(".psn-label").click()
+        expect(page.locator("#panel-title")).to_have_text(UNIT)
 
         # Closing the tile ends its WHEP session; the feed list opens it again.
         tile.locator(".psn-close").click()
