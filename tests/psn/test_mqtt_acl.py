@@ -1,0 +1,56 @@
+"""The embedded broker's rules on their own: the same confinement as the Mosquitto ACL psn renders."""
+
+from __future__ import annotations
+
+import pytest
+
+from psn.mqtt.acl import may_publish, may_receive, owns_client_id
+
+
+@pytest.mark.parametrize(("topic", "allowed"), [
+    ("psn/v1/police/P-1/telemetry", True),
+    ("psn/v1/police/P-1", True),
+    ("psn/v1/police/P-1/cmd/ack", True),  # its own cmd/ subtree only affects itself, as on Mosquitto
+    ("owntracks/police/P-1", True),
+    ("owntracks/police/P-1/event", True),
+    ("psn/v1/police/P-12/telemetry", False),  # a prefix of another unit's name is not the unit
+    ("psn/v1/police/P-1x", False),
+    ("psn/v1/fire/P-1/telemetry", False),
+    ("psn/v1/police/_broadcast/all", False),
+    ("psn/v1/_security/spoofed_topic", False),
+    ("owntracks/jdoe/pixel", False),
+    ("owntracks/police/P-12", False),
+    ("psn/v1/police", False),
+])
+def test_a_unit_publishes_only_as_itself(topic: str, allowed: bool) -> None:
+    assert may_publish("police/P-1", topic) is allowed
+
+
+def test_services_publish_and_receive_anything() -> None:
+    assert may_publish("psn-server", "psn/v1/police/P-1/cmd/go")
+    assert may_receive("psn-server", "psn/v1/fire/F-1/telemetry")
+
+
+@pytest.mark.parametrize(("topic", "allowed"), [
+    ("psn/v1/police/P-1/cmd/go", True),
+    ("psn/v1/police/_broadcast/all", True),
+    ("psn/v1/police/P-12/cmd/go", False),
+    ("psn/v1/fire/_broadcast/all", False),
+    ("psn/v1/police/P-2/telemetry", False),
+    ("psn/v1/police/P-1/telemetry", False),  # as on Mosquitto: only cmd/ and broadcasts are read
+])
+def test_a_unit_receives_its_commands_and_its_agency_broadcast(topic: str, allowed: bool) -> None:
+    assert may_receive("police/P-1", topic) is allowed
+
+
+@pytest.mark.parametrize(("client_id", "clean", "allowed"), [
+    ("police/P-1", False, True),
+    ("police/P-1:phone", False, True),
+    ("", True, True),  # the broker draws a random id
+    ("", False, False),
+    ("police/P-12", True, False),
+    ("police/P-1x", True, False),
+    ("psn-server", True, False),
+])
+def test_client_ids_belong_to_identities(client_id: str, clean: bool, allowed: bool) -> None:
+    assert owns_client_id("police/P-1", client_id, clean) is allowed
