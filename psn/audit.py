@@ -11,26 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from crypto.audit_chain import VerifyReport
 from crypto.audit_file import AuditFile
-from crypto.keys import load_signing_key, save_signing_key
 from psn.clock import Clock
-
-
-def signing_key(key_dir: Path) -> Ed25519PrivateKey:
-    path = key_dir / "audit.key"
-    if not path.exists():
-        save_signing_key(Ed25519PrivateKey.generate(), path)
-    return load_signing_key(path)
+from psn.keys import signing_key
 
 
 class AuditLog:
     def __init__(self, path: Path, key_dir: Path, clock: Clock, checkpoint_every: int = 100) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.file = AuditFile(path)
-        self.key = signing_key(key_dir)
+        self.key = signing_key(key_dir, "audit")
         self.clock = clock
         self.checkpoint_every = checkpoint_every
         self._lock = threading.Lock()

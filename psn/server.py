@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from psn.auth import Auth
 from psn.clock import Clock, SystemClock
 from psn.config import Settings
 from psn.ingest import Ingest, Rejected
-from psn.keys import key_dir, keyring
+from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
 from psn.security_events import Kind, SecurityEvent, SecurityFeed
@@ -21,6 +22,7 @@ from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
 from psn.users import Users
 from telemetry import SUBSCRIPTIONS, Fix
+from video import RecordingService, RecordingStore, StreamHub
 
 SECURITY_TOPIC = "psn/v1/_security"
 
@@ -45,6 +47,14 @@ class Server:
         self.security = SecurityFeed(self.clock)
         self.security.subscribers.append(self._on_security_event)
         self.sharing = SharingStore(self.db, self.clock)
+        self.recordings = RecordingStore(settings.data_dir / "recordings")
+        # Without keys at rest there is nothing to seal evidence with: live video only.
+        service = (
+            RecordingService(self.recordings, self.keys, signing_key(key_dir(settings.data_dir), "evidence"),
+                             clock=self.clock.time)
+            if self.keys is not None else None
+        )
+        self.video = StreamHub(recordings=service)
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
         self.ingest = Ingest(self.settings, self.clock, self.state, self.writer, self.stats)
         self.ingest.on_rejected = self._republish
@@ -66,6 +76,7 @@ class Server:
             self.ingest.bind_device(device, who)
         self.writer.start()
         await self.hub.start()
+        self._video_units_task = asyncio.create_task(self._follow_video_units(), name="psn-video-units")
         tls: TLSFiles | None = None
         if self.settings.mqtt_url:
             self.broker_url = BrokerURL.parse(self.settings.mqtt_url)
@@ -99,6 +110,8 @@ class Server:
     async def stop(self) -> None:
         if self.mqtt is not None:
             self.mqtt.stop()
+        self._video_units_task.cancel()
+        await self.video.close()
         await self.hub.stop()
         self.writer.stop()
         self.audit.checkpoint()
@@ -110,6 +123,13 @@ class Server:
         if self.mqtt is not None:
             r = rejected.rejection
             self.mqtt.publish_rejected(rejected.topic, rejected.payload, r.reason.value, r.detail)
+
+    async def _follow_video_units(self) -> None:
+        """Marks units with a live stream (the map's camera badge); the hub has no events, so look each second."""
+        while True:
+            live = {self.video.publisher(stream).principal.name for stream in self.video.streams()}
+            self.state.set_video(live)
+            await asyncio.sleep(1.0)
 
     def _on_replay(self, fix: Fix) -> None:
         self.security.report(Kind.REPLAYED_TELEMETRY, fix.who.id, unit=fix.who.id, ts=fix.ts, source=fix.source)

@@ -28,6 +28,7 @@ class UnitState:
     status: str | None = None
     status_ts: float | None = None
     source: str = "psn/v1"
+    video: bool = False  # a live stream of this unit is on
 
     @property
     def id(self) -> str:
@@ -39,7 +40,7 @@ class UnitState:
             "id": self.id, "agency": self.agency, "unit": self.unit, "bound": self.bound, "ts": self.ts,
             "lat": self.lat, "lon": self.lon, "speed": self.speed, "heading": self.heading,
             "accuracy": self.accuracy, "battery": self.battery, "status": self.status,
-            "status_ts": self.status_ts, "source": self.source,
+            "status_ts": self.status_ts, "source": self.source, "video": self.video,
         }
 
 
@@ -73,6 +74,7 @@ class LiveState:
                 current.status if current else None,
                 current.status_ts if current else None,
                 fix.source,
+                current.video if current else False,
             )
             self._changed[key] = None
             return True
@@ -87,6 +89,14 @@ class LiveState:
             self._units[key] = replace(base, status=report.status, status_ts=report.ts)
             self._changed[key] = None
             return True
+
+    def set_video(self, live: set[str]) -> None:
+        """Flags exactly the units in `live` as having a live stream; flips count as changes."""
+        with self._lock:
+            for key, unit in self._units.items():
+                if unit.video != (key in live):
+                    self._units[key] = replace(unit, video=key in live)
+                    self._changed[key] = None
 
     def restore(self, unit: UnitState) -> None:
         """Puts back a unit as stored (after a restart); it counts as changed like any update."""

@@ -27,9 +27,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     out.add_argument("--from", dest="start", type=_timestamp, required=True, help="ISO 8601 (UTC if no offset)")
     out.add_argument("--to", dest="end", type=_timestamp, required=True, help="ISO 8601 (UTC if no offset)")
     out.add_argument("--out", type=Path, required=True, help="new bundle directory")
-    out.add_argument("--recordings", type=Path, default=Path(os.environ.get("PSN_RECORDINGS", "var/recordings")))
-    out.add_argument("--keyring", type=Path, default=Path(os.environ.get("PSN_KEYRING", "var/keyring.json")))
-    out.add_argument("--master-key", type=Path, help="master key file (default: PSN_MASTER_KEY from the environment)")
+    out.add_argument("--data-dir", type=Path, default=Path(os.environ.get("PSN_DATA_DIR", "var")),
+                     help="the server's data dir: recordings/ and keys/ inside it (default ./var)")
+    out.add_argument("--recordings", type=Path, help="default: DATA_DIR/recordings")
+    out.add_argument("--keyring", type=Path, help="default: DATA_DIR/keys/keyring.json")
+    out.add_argument("--master-key", type=Path,
+                     help="master key file (default: PSN_MASTER_KEY, else DATA_DIR/keys/master.key)")
     out.set_defaults(func=_export)
 
     check = commands.add_parser("verify", help="check a bundle's signatures, hash chain and segments")
@@ -41,10 +44,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _export(args: argparse.Namespace) -> int:
     from crypto import Keyring, LocalMasterKey  # only exporting needs the agency keys
 
-    master = LocalMasterKey.from_file(args.master_key) if args.master_key else LocalMasterKey.from_env()
+    keys = args.data_dir / "keys"
+    master_file = args.master_key or (None if os.environ.get("PSN_MASTER_KEY") else keys / "master.key")
+    master = LocalMasterKey.from_file(master_file) if master_file else LocalMasterKey.from_env()
+    recordings = RecordingStore(args.recordings or args.data_dir / "recordings")
+    keyring = Keyring(args.keyring or keys / "keyring.json", master)
     try:
-        summary = export(RecordingStore(args.recordings), Keyring(args.keyring, master), args.stream, args.start,
-                         args.end, args.out)
+        summary = export(recordings, keyring, args.stream, args.start, args.end, args.out)
     except LookupError as exc:
         print(f"psn evidence export: {exc}", file=sys.stderr)
         return 1

@@ -34,22 +34,27 @@ class HttpConfig:
     snapshot_max_age: float = 2.0
 
 
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
 def build_router(
     hub: StreamHub,
     authorize: Authorize,
     config: HttpConfig | None = None,
     recordings: RecordingStore | None = None,
     opener: Opener | None = None,
+    token_of: Callable[[Request], str | None] = bearer_token,
 ) -> APIRouter:
-    """WHIP/WHEP, stream API and, given a store and an opener (the agency keyring), recordings and playback."""
+    """WHIP/WHEP, stream API and, given a store and an opener (the agency keyring), recordings and playback.
+    `token_of` finds the credential in a request (a host may add its session cookie)."""
     config = config or HttpConfig()
     router = APIRouter()
 
     def principal(request: Request, stream_id: str, action: Action) -> Principal:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
         try:
-            return authorize(token.strip() if scheme.lower() == "bearer" and token.strip() else None, stream_id, action)
+            return authorize(token_of(request), stream_id, action)
         except LookupError as exc:
             raise HTTPException(401, f"authentication required: {exc}", {"WWW-Authenticate": "Bearer"}) from exc
         except PermissionError as exc:

@@ -13,8 +13,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from psn.api import auth, live, sharing, system, units
 from psn.api.deps import authenticate
+from psn.api.video import video_router
 from psn.server import Server
 from psn.web import LEAFLET_DIR, STATIC_DIR
+from video import STATIC_DIR as VIDEO_STATIC
 
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -60,8 +62,10 @@ def create_app(server: Server) -> FastAPI:
     app.include_router(system.router)
     app.include_router(units.router)
     app.include_router(live.router)
+    app.include_router(video_router(server))
     app.mount("/static/vendor/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/video", StaticFiles(directory=VIDEO_STATIC), name="video")
 
     @app.get("/", include_in_schema=False)
     async def index(request: Request) -> Response:

@@ -13,8 +13,9 @@ def _registrars() -> list[Register]:
     # Imported here so `psn --help` stays fast and one area's import error cannot break the others' help.
     from psn.cli import admin, pki, serve
     from simulator.cli import register as sim
+    from video.cli import register as evidence
 
-    return [serve.register, admin.register, pki.register, sim]
+    return [serve.register, admin.register, pki.register, evidence, sim]
 
 
 def build_parser() -> argparse.ArgumentParser:
