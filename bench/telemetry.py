@@ -58,6 +58,10 @@ def client(port: int, name: str) -> mqtt.Client:
     return c
 
 
+def topic(unit: int) -> str:
+    return TOPIC.format(agency=AGENCIES[unit % len(AGENCIES)], i=unit)
+
+
 def payload(i: int, now: float) -> bytes:
     lat = 17.2 + (i % 100) * 0.003
     lon = -88.8 + (i // 100 % 100) * 0.006
@@ -67,8 +71,7 @@ def payload(i: int, now: float) -> bytes:
 def publish_burst(port: int, count: int, units: int) -> None:
     c = client(port, f"bench-burst-{os.getpid()}")
     c.loop_start()
-    infos = [c.publish(TOPIC.format(agency=AGENCIES[i % len(AGENCIES)], i=i % units), payload(i % units, time.time()), qos=1)
-             for i in range(count)]
+    infos = [c.publish(topic(i % units), payload(i % units, time.time()), qos=1) for i in range(count)]
     for info in infos[-1000:]:
         info.wait_for_publish(60)
     c.loop_stop()
@@ -88,7 +91,7 @@ def publish_paced(port: int, units: int, rate: float, duration: float, result: A
         sent += per_slice
         while i < int(sent):
             unit = i % units
-            c.publish(TOPIC.format(agency=AGENCIES[unit % len(AGENCIES)], i=unit), payload(unit, time.time()), qos=1)
+            c.publish(topic(unit), payload(unit, time.time()), qos=1)
             i += 1
         time.sleep(max(0.0, slice_s - (time.time() - now)))
     result.put((i, start, time.time()))
