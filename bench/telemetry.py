@@ -157,10 +157,97 @@ def dispatcher_token(data_dir: Path, env: dict[str, str], db: list[str]) -> str:
     return token.stdout.strip()
 
 
+class Psn:
+    """psn serve in its own process against the bench broker, with a dispatcher token."""
+
+    def __init__(self, work: Path, mqtt_port: int, db: str, encrypt: bool) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        data = work / f"data-{'sealed' if encrypt else 'plain'}"
+        db_flags = [] if db == "sqlite" else ["--db", db]
+        env = {**os.environ, "PSN_LOG_LEVEL": "warning", "PSN_MQTT_CLIENT_ID": f"psn-bench-{self.port}",
+               "PSN_ENCRYPT_AT_REST": "true" if encrypt else "false"}
+        self.token = dispatcher_token(data, env, db_flags)
+        self.process = subprocess.Popen([sys.executable, "-m", "psn", "serve", "--port", str(self.port), "--mqtt",
+                                         f"mqtt://127.0.0.1:{mqtt_port}", "--data-dir", str(data), *db_flags], env=env)
+        wait_port(self.port, 60)
+        deadline = time.time() + 30
+        while httpx.get(f"{self.base}/healthz").json()["mqtt"] != "connected" and time.time() < deadline:
+            time.sleep(0.1)
+
+    def stats(self) -> dict[str, Any]:
+        return stats(self.base, self.token)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def drain_rate(ctx: Any, psn: Psn, mqtt_port: int, burst: int, units: int) -> int:
+    """msgs/s at which psn accepts a burst of `burst` messages queued at the broker."""
+    start = psn.stats()["accepted"]
+    pub = ctx.Process(target=publish_burst, args=(mqtt_port, burst, units))
+    pub.start()
+    samples: list[tuple[float, int]] = []
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        samples.append((time.time(), psn.stats()["accepted"] - start))
+        if samples[-1][1] >= burst:
+            break
+        time.sleep(0.1)
+    pub.join()
+    moving = [(t, n) for t, n in samples if 0 < n < burst] or samples
+    (t0, n0), (t1, n1) = moving[0], samples[-1]
+    return round((n1 - n0) / max(t1 - t0, 1e-9))
+
+
+def sustained(ctx: Any, psn: Psn, mqtt_port: int, args: argparse.Namespace) -> dict[str, Any]:
+    ready, result = ctx.Event(), ctx.Queue()
+    watcher = ctx.Process(target=ws_latency,
+                          args=(f"ws://127.0.0.1:{psn.port}", psn.token, args.duration + 3, result, ready))
+    watcher.start()
+    ready.wait(20)
+    before = psn.stats()["accepted"]
+    sent_q = ctx.Queue()
+    pub = ctx.Process(target=publish_paced, args=(mqtt_port, args.units, args.rate, args.duration, sent_q))
+    pub.start()
+    sent, t_start, t_end = sent_q.get(timeout=args.duration + 60)
+    pub.join()
+    time.sleep(1.0)
+    after = psn.stats()
+    latencies = np.array(result.get(timeout=60))
+    watcher.join()
+    accepted = after["accepted"] - before
+    return {
+        "sustained_offered_msgs_per_s": round(sent / (t_end - t_start)),
+        "sustained_accepted_msgs_per_s": round(accepted / (t_end - t_start)),
+        "sustained_accepted_of_sent": round(accepted / sent, 4),
+        "latency_ms_p50": round(float(np.percentile(latencies, 50)) * 1000, 1),
+        "latency_ms_p99": round(float(np.percentile(latencies, 99)) * 1000, 1),
+        "latency_samples": len(latencies),
+        "rejected": after["rejected_total"],
+        "store_backlog_end": after["store_backlog"],
+    }
+
+
+def ceiling_rate(ctx: Any, mqtt_port: int, burst: int, units: int) -> tuple[int, int]:
+    ready, result = ctx.Event(), ctx.Queue()
+    sub = ctx.Process(target=bare_subscriber, args=(mqtt_port, burst, ready, result))
+    sub.start()
+    ready.wait(10)
+    time.sleep(0.5)
+    pub = ctx.Process(target=publish_burst, args=(mqtt_port, burst, units))
+    pub.start()
+    received, first, last = result.get(timeout=180)
+    pub.join()
+    sub.join()
+    return round((received - 1) / max(last - first, 1e-9)), received
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     work = Path(tempfile.mkdtemp(prefix="psn-bench-"))
-    mqtt_port, http_port = free_port(), free_port()
+    mqtt_port = free_port()
     conf = work / "mosquitto.conf"
     conf.write_text(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
                     "max_queued_messages 200000\nmax_inflight_messages 1000\nmax_queued_bytes 0\n")
@@ -170,79 +257,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {"units": args.units, "rate_hz": args.rate, "duration_s": args.duration,
                                "burst": args.burst, "db": args.db, "encrypt_at_rest": args.encrypt}
     try:
-        # 1. ceiling: a bare paho subscriber
-        ready, result = ctx.Event(), ctx.Queue()
-        sub = ctx.Process(target=bare_subscriber, args=(mqtt_port, args.burst, ready, result))
-        sub.start()
-        ready.wait(10)
-        time.sleep(0.5)
-        pub = ctx.Process(target=publish_burst, args=(mqtt_port, args.burst, args.units))
-        pub.start()
-        received, first, last = result.get(timeout=180)
-        pub.join()
-        sub.join()
-        figures["ceiling_msgs_per_s"] = round((received - 1) / max(last - first, 1e-9))
-        figures["ceiling_received"] = received
-
-        # 2. pipeline: psn drains the same burst
-        db = [] if args.db == "sqlite" else ["--db", args.db]
-        env = {**os.environ, "PSN_LOG_LEVEL": "warning", "PSN_MQTT_CLIENT_ID": "psn-bench",
-               "PSN_ENCRYPT_AT_REST": "true" if args.encrypt else "false"}
-        token = dispatcher_token(work / "data", env, db)
-        server = subprocess.Popen([sys.executable, "-m", "psn", "serve", "--port", str(http_port),
-                                   "--mqtt", f"mqtt://127.0.0.1:{mqtt_port}", "--data-dir", str(work / "data"), *db],
-                                  env=env)
-        base = f"http://127.0.0.1:{http_port}"
+        figures["ceiling_msgs_per_s"], figures["ceiling_received"] = ceiling_rate(ctx, mqtt_port, args.burst,
+                                                                                  args.units)
+        psn = Psn(work, mqtt_port, args.db, args.encrypt)
         try:
-            wait_port(http_port, 60)
-            deadline = time.time() + 30
-            while httpx.get(f"{base}/healthz").json()["mqtt"] != "connected" and time.time() < deadline:
-                time.sleep(0.1)
-            pub = ctx.Process(target=publish_burst, args=(mqtt_port, args.burst, args.units))
-            pub.start()
-            samples: list[tuple[float, int]] = []
-            deadline = time.time() + 180
-            while time.time() < deadline:
-                accepted = stats(base, token)["accepted"]
-                samples.append((time.time(), accepted))
-                if accepted >= args.burst:
-                    break
-                time.sleep(0.1)
-            pub.join()
-            moving = [(t, n) for t, n in samples if 0 < n < args.burst] or samples
-            (t0, n0), (t1, n1) = moving[0], samples[-1]
-            figures["pipeline_msgs_per_s"] = round((n1 - n0) / max(t1 - t0, 1e-9))
-            figures["pipeline_accepted"] = samples[-1][1]
+            figures["pipeline_msgs_per_s"] = drain_rate(ctx, psn, mqtt_port, args.burst, args.units)
             figures["ratio_pipeline_to_ceiling"] = round(figures["pipeline_msgs_per_s"] / figures["ceiling_msgs_per_s"],
                                                          3)
-
-            # 3. sustained load with WebSocket latency
-            ready, result = ctx.Event(), ctx.Queue()
-            watcher = ctx.Process(target=ws_latency,
-                                  args=(f"ws://127.0.0.1:{http_port}", token, args.duration + 3, result, ready))
-            watcher.start()
-            ready.wait(20)
-            before = stats(base, token)["accepted"]
-            sent_q = ctx.Queue()
-            pub = ctx.Process(target=publish_paced, args=(mqtt_port, args.units, args.rate, args.duration, sent_q))
-            pub.start()
-            sent, t_start, t_end = sent_q.get(timeout=args.duration + 60)
-            pub.join()
-            time.sleep(1.0)
-            after = stats(base, token)
-            latencies = np.array(result.get(timeout=60))
-            watcher.join()
-            figures["sustained_offered_msgs_per_s"] = round(sent / (t_end - t_start))
-            figures["sustained_accepted_msgs_per_s"] = round((after["accepted"] - before) / (t_end - t_start))
-            figures["sustained_accepted_of_sent"] = round((after["accepted"] - before) / sent, 4)
-            figures["latency_ms_p50"] = round(float(np.percentile(latencies, 50)) * 1000, 1)
-            figures["latency_ms_p99"] = round(float(np.percentile(latencies, 99)) * 1000, 1)
-            figures["latency_samples"] = len(latencies)
-            figures["rejected"] = after["rejected_total"]
-            figures["store_backlog_end"] = after["store_backlog"]
+            figures.update(sustained(ctx, psn, mqtt_port, args))
         finally:
-            server.terminate()
-            server.wait(30)
+            psn.stop()
+        if args.compare_encryption and args.encrypt:
+            plain = Psn(work, mqtt_port, args.db, encrypt=False)
+            try:
+                figures["pipeline_plain_msgs_per_s"] = drain_rate(ctx, plain, mqtt_port, args.burst, args.units)
+            finally:
+                plain.stop()
+            figures["encryption_loss_percent"] = round(
+                100 * (1 - figures["pipeline_msgs_per_s"] / figures["pipeline_plain_msgs_per_s"]), 1)
     finally:
         broker.terminate()
         broker.wait(10)
@@ -259,6 +291,8 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite", help="sqlite or a postgresql:// URL")
     parser.add_argument("--no-encrypt", dest="encrypt", action="store_false",
                         help="store positions in clear (default: sealed at rest, as in production)")
+    parser.add_argument("--compare-encryption", action="store_true",
+                        help="also drain the burst through a psn storing in clear: the cost of sealing, same run")
     figures = run(parser.parse_args())
     print(json.dumps(figures, indent=2))
 
