@@ -47,8 +47,24 @@ class Settings:
     insecure_http: bool = False
     encrypt_at_rest: bool = True  # positions sealed with the agency's AES-256-GCM data key
     token_ttl_s: float = 8 * 3600.0  # a shift
+    # Video evidence kept this many days, then deleted unless on legal hold; per agency as "agency=days".
+    video_retention_days: float = 90.0
+    video_retention: tuple[str, ...] = ()
+    housekeeping_interval_s: float = 3600.0
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
     demo: bool = False
+
+    def retention_days_by_agency(self) -> dict[str, float]:
+        days: dict[str, float] = {}
+        for item in self.video_retention:
+            agency, sep, value = item.partition("=")
+            try:
+                days[agency.strip()] = float(value)
+            except ValueError:
+                raise ConfigError(f"video_retention entries look like 'police=365', not {item!r}") from None
+            if not sep or not agency.strip():
+                raise ConfigError(f"video_retention entries look like 'police=365', not {item!r}")
+        return days
 
     @property
     def database_url(self) -> str:

@@ -22,7 +22,7 @@ from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
 from psn.users import Users
 from telemetry import SUBSCRIPTIONS, Fix
-from video import RecordingService, RecordingStore, StreamHub
+from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
 
 SECURITY_TOPIC = "psn/v1/_security"
 
@@ -55,6 +55,7 @@ class Server:
             if self.keys is not None else None
         )
         self.video = StreamHub(recordings=service)
+        self.retention = RetentionPolicy(settings.retention_days_by_agency(), settings.video_retention_days)
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
         self.ingest = Ingest(self.settings, self.clock, self.state, self.writer, self.stats)
         self.ingest.on_rejected = self._republish
@@ -76,7 +77,8 @@ class Server:
             self.ingest.bind_device(device, who)
         self.writer.start()
         await self.hub.start()
-        self._video_units_task = asyncio.create_task(self._follow_video_units(), name="psn-video-units")
+        self._tasks = [asyncio.create_task(self._follow_video_units(), name="psn-video-units"),
+                       asyncio.create_task(self._housekeeping(), name="psn-housekeeping")]
         tls: TLSFiles | None = None
         if self.settings.mqtt_url:
             self.broker_url = BrokerURL.parse(self.settings.mqtt_url)
@@ -110,7 +112,8 @@ class Server:
     async def stop(self) -> None:
         if self.mqtt is not None:
             self.mqtt.stop()
-        self._video_units_task.cancel()
+        for task in self._tasks:
+            task.cancel()
         await self.video.close()
         await self.hub.stop()
         self.writer.stop()
@@ -130,6 +133,21 @@ class Server:
             live = {self.video.publisher(stream).principal.name for stream in self.video.streams()}
             self.state.set_video(live)
             await asyncio.sleep(1.0)
+
+    async def _housekeeping(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.apply_retention)
+            except Exception:  # housekeeping must never take the server down; it tries again next time
+                log.exception("housekeeping failed")
+            await asyncio.sleep(self.settings.housekeeping_interval_s)
+
+    def apply_retention(self) -> list[str]:
+        """Deletes recordings older than their agency keeps them (never those on legal hold); audited."""
+        deleted = self.recordings.apply_retention(self.retention, self.clock.time())
+        for recording in deleted:
+            self.audit.record("psn", "evidence.retention_delete", recording)
+        return deleted
 
     def _on_replay(self, fix: Fix) -> None:
         self.security.report(Kind.REPLAYED_TELEMETRY, fix.who.id, unit=fix.who.id, ts=fix.ts, source=fix.source)

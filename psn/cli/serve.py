@@ -61,6 +61,7 @@ def _settings(args: argparse.Namespace, **defaults: object) -> config.Settings:
         raise SystemExit("psn: the demo (plain HTTP, seeded accounts) only listens on loopback")
     try:
         settings = config.load(overrides, config_file=args.config)
+        settings.retention_days_by_agency()  # refuse a malformed policy now, not at the first housekeeping
     except config.ConfigError as exc:
         raise SystemExit(f"psn: {exc}") from None
     _check_transport(settings)

@@ -17,7 +17,7 @@ from websockets.sync.client import connect
 from psn.access import Role
 from psn.clock import ManualClock
 from psn.users import LockoutPolicy, LoginRefused, Users
-from tests.support import RunningServer, publish_fix, wait_for
+from tests.support import RunningServer, publish_fix, publisher, wait_for
 
 
 def seed_units(server: RunningServer) -> None:
@@ -185,6 +185,11 @@ def test_token_cli_for_devices_and_users(psn_server: RunningServer) -> None:
 
 
 def test_replayed_telemetry_is_refused_and_reported(psn_server: RunningServer) -> None:
+    feed: list[dict[str, object]] = []
+    security_team = publisher(psn_server.mqtt_url)
+    security_team.on_message = lambda _c, _u, m: feed.append({"topic": m.topic, **json.loads(m.payload)})
+    security_team.subscribe("psn/v1/_security/#", qos=1)
+    time.sleep(0.3)
     ts = time.time()
     for _ in range(3):
         publish_fix(psn_server.mqtt_url, "police", "P-7", 17.5, -88.2, ts=ts)
@@ -195,3 +200,6 @@ def test_replayed_telemetry_is_refused_and_reported(psn_server: RunningServer) -
     events = httpx.get(f"{psn_server.base_url}/api/v1/security/events?kind=replayed_telemetry",
                        headers=psn_server.headers("police", Role.ADMIN)).json()["events"]
     assert len(events) == 2 and events[0]["detail"]["unit"] == "police/P-7"
+    wait_for(lambda: len(feed) == 2)  # the security team's MQTT feed
+    assert feed[0]["topic"] == "psn/v1/_security/replayed_telemetry" and feed[0]["actor"] == "police/P-7"
+    security_team.loop_stop()
