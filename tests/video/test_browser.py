@@ -12,17 +12,13 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from playwright.sync_api import sync_playwright
 
+from tests.browser import FAKE_CAMERA_ARGS, VIDEO_SAMPLE, chromium
 from tests.video.conftest import fake_authorize
 from video import STATIC_DIR, StreamHub, build_router
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-]
 
 
 class ThreadedServer:
@@ -65,52 +61,40 @@ def server() -> Iterator[ThreadedServer]:
         yield running
 
 
-PIXELS = """() => {
-  const video = document.querySelector("video");
-  const canvas = document.createElement("canvas");
-  canvas.width = 64; canvas.height = 48;
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(video, 0, 0, 64, 48);
-  return { t: video.currentTime, w: video.videoWidth, px: Array.from(ctx.getImageData(0, 0, 64, 48).data) };
-}"""
 
 
 def test_browser_publishes_and_views(server: ThreadedServer) -> None:
     base = f"http://127.0.0.1:{server.port}/static"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            publisher = browser.new_page()
-            publisher.goto(f"{base}/publish.html?stream=cam1&token=unit7")
-            publisher.wait_for_function("document.getElementById('status').textContent !== 'starting'", timeout=20000)
-            assert publisher.inner_text("#status") == "publishing"
+    with chromium(*FAKE_CAMERA_ARGS) as browser:
+        publisher = browser.new_page()
+        publisher.goto(f"{base}/publish.html?stream=cam1&token=unit7")
+        publisher.wait_for_function("document.getElementById('status').textContent !== 'starting'", timeout=20000)
+        assert publisher.inner_text("#status") == "publishing"
 
-            viewer = browser.new_page()
-            viewer.goto(f"{base}/wall.html?streams=cam1&token=dispatcher")
-            playing = "document.querySelector('video') && document.querySelector('video').currentTime > 0.5"
-            viewer.wait_for_function(playing, timeout=20000)
-            first = viewer.evaluate(PIXELS)
-            viewer.wait_for_timeout(1500)
-            second = viewer.evaluate(PIXELS)
-            assert second["t"] > first["t"] + 0.5, "playback advances"
-            assert first["w"] == 640
-            changed = sum(abs(a - b) for a, b in zip(first["px"], second["px"], strict=True))
-            assert changed > 1000, "decoded pixels change (the fake camera animates)"
-            viewer.wait_for_function("document.querySelector('.psn-stats').textContent.includes('fps')", timeout=5000)
-            stats = viewer.inner_text(".psn-stats")
-            assert "kbit/s" in stats and "loss" in stats
+        viewer = browser.new_page()
+        viewer.goto(f"{base}/wall.html?streams=cam1&token=dispatcher")
+        playing = "document.querySelector('video') && document.querySelector('video').currentTime > 0.5"
+        viewer.wait_for_function(playing, timeout=20000)
+        first = viewer.evaluate(VIDEO_SAMPLE, "")
+        viewer.wait_for_timeout(1500)
+        second = viewer.evaluate(VIDEO_SAMPLE, "")
+        assert second["t"] > first["t"] + 0.5, "playback advances"
+        assert first["w"] == 640
+        changed = sum(abs(a - b) for a, b in zip(first["px"], second["px"], strict=True))
+        assert changed > 1000, "decoded pixels change (the fake camera animates)"
+        viewer.wait_for_function("document.querySelector('.psn-stats').textContent.includes('fps')", timeout=5000)
+        stats = viewer.inner_text(".psn-stats")
+        assert "kbit/s" in stats and "loss" in stats
 
-            viewer.click(".psn-close")  # closing the tile DELETEs the WHEP session
-            deadline = time.monotonic() + 10
-            while server.peer_connections() != 1 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert server.peer_connections() == 1
-            publisher.evaluate("window.publication.stop()")
-            deadline = time.monotonic() + 10
-            while server.peer_connections() != 0 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert server.peer_connections() == 0
-        finally:
-            browser.close()
+        viewer.click(".psn-close")  # closing the tile DELETEs the WHEP session
+        deadline = time.monotonic() + 10
+        while server.peer_connections() != 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.peer_connections() == 1
+        publisher.evaluate("window.publication.stop()")
+        deadline = time.monotonic() + 10
+        while server.peer_connections() != 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.peer_connections() == 0
 
 

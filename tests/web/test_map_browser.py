@@ -15,23 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from psn.access import Agreement, Resource
 from psn.web import STATIC_DIR
+from tests.browser import chromium
 from tests.support import RunningServer, publish, publisher
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # (agency, unit, lat, lon): Belize City, Belmopan, Dangriga, Orange Walk.
 FLEET = [
     ("police", "P-101", 17.50, -88.20),
@@ -45,10 +37,8 @@ AGENCY_CYCLE = ["police", "nemo", "fire", "ems", "bdf"]
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def share_with_police(server: RunningServer) -> None:

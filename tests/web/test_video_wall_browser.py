@@ -14,32 +14,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from psn.access import Agreement, Resource
+from tests.browser import VIDEO_SAMPLE, chromium
 from tests.support import RunningServer, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 UNIT, STREAM = "police/P-101", "police:P-101"
 TILE = f'.psn-tile[data-stream="{STREAM}"]'
 
-# Video time and a 64x48 sample of the picture of the tile's <video>.
-SAMPLE = """(selector) => {
-  const video = document.querySelector(selector + " video");
-  const canvas = document.createElement("canvas");
-  canvas.width = 64; canvas.height = 48;
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(video, 0, 0, 64, 48);
-  return { t: video.currentTime, w: video.videoWidth, px: Array.from(ctx.getImageData(0, 0, 64, 48).data) };
-}"""
 
 
 def bodycam(server: RunningServer, stream: str, token: str) -> subprocess.Popen[str]:
@@ -52,10 +36,8 @@ def bodycam(server: RunningServer, stream: str, token: str) -> subprocess.Popen[
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def sign_in(browser: Browser, server: RunningServer, agency: str) -> tuple[Page, list[str]]:
@@ -77,9 +59,9 @@ def click_unit(page: Page) -> None:
 def assert_playing(page: Page) -> None:
     """Frames decode: video time advances and the picture changes between two samples."""
     page.wait_for_function(f"document.querySelector('{TILE} video')?.currentTime > 0.5", timeout=15_000)
-    first = page.evaluate(SAMPLE, TILE)
+    first = page.evaluate(VIDEO_SAMPLE, TILE)
     page.wait_for_timeout(1000)
-    second = page.evaluate(SAMPLE, TILE)
+    second = page.evaluate(VIDEO_SAMPLE, TILE)
     assert second["t"] > first["t"] + 0.5, "playback advances"
     assert first["w"] == 640
     changed = sum(abs(a - b) for a, b in zip(first["px"], second["px"], strict=True))
