@@ -25,6 +25,7 @@ from telemetry import SUBSCRIPTIONS, Fix
 from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
 
 SECURITY_TOPIC = "psn/v1/_security"
+REPLAY_EVENT_EVERY_S = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class Server:
         self.ingest = Ingest(self.settings, self.clock, self.state, self.writer, self.stats)
         self.ingest.on_rejected = self._republish
         self.ingest.on_replay = self._on_replay
+        self._replay_reported: dict[str, float] = {}
         self.hub = LiveHub(self.state, self.settings.live_interval_s)
         self.embedded: EmbeddedBroker | None = None
         self.mqtt: MqttClient | None = None
@@ -150,7 +152,11 @@ class Server:
         return deleted
 
     def _on_replay(self, fix: Fix) -> None:
-        self.security.report(Kind.REPLAYED_TELEMETRY, fix.who.id, unit=fix.who.id, ts=fix.ts, source=fix.source)
+        # One event per unit a minute: a device stuck resending must not flood the audit log (stats count all).
+        now = self.clock.time()
+        if now - self._replay_reported.get(fix.who.id, -REPLAY_EVENT_EVERY_S) >= REPLAY_EVENT_EVERY_S:
+            self._replay_reported[fix.who.id] = now
+            self.security.report(Kind.REPLAYED_TELEMETRY, fix.who.id, unit=fix.who.id, ts=fix.ts, source=fix.source)
 
     def _on_security_event(self, event: SecurityEvent) -> None:
         self.audit.record(event.actor, f"security.{event.kind.value}", event.detail.get("unit") or "-",

@@ -44,6 +44,8 @@ def test_sign_in_cookie_and_lockout(psn_server: RunningServer) -> None:
         assert "httponly" in ok.headers["set-cookie"].lower()
         assert browser.get("/api/v1/auth/me").json()["name"] == "ana.gomez"  # by cookie
         assert browser.get("/", follow_redirects=False).status_code == 200
+        layer = browser.get("/static/data/belize/roads.geojson")  # public base map, compressed for weak links
+        assert layer.headers["content-encoding"] == "gzip" and layer.json()["type"] == "FeatureCollection"
     for _ in range(5):
         bad = httpx.post(f"{url}/api/v1/auth/login", data={"name": "ana.gomez", "password": "wrong-password"})
         assert bad.status_code == 401
@@ -193,13 +195,16 @@ def test_replayed_telemetry_is_refused_and_reported(psn_server: RunningServer) -
     ts = time.time()
     for _ in range(3):
         publish_fix(psn_server.mqtt_url, "police", "P-7", 17.5, -88.2, ts=ts)
-    wait_for(lambda: psn_server.stats()["rejected"].get("duplicate") == 2)
+    publish_fix(psn_server.mqtt_url, "police", "P-8", 17.5, -88.2, ts=ts)
+    publish_fix(psn_server.mqtt_url, "police", "P-8", 17.5, -88.2, ts=ts)
+    wait_for(lambda: psn_server.stats()["rejected"].get("duplicate") == 3)  # every replay is counted
     psn_server.server.writer.flush()
     track = httpx.get(f"{psn_server.base_url}/api/v1/units/police/P-7/track", headers=psn_server.headers()).json()
     assert track["properties"]["count"] == 1
     events = httpx.get(f"{psn_server.base_url}/api/v1/security/events?kind=replayed_telemetry",
                        headers=psn_server.headers("police", Role.ADMIN)).json()["events"]
-    assert len(events) == 2 and events[0]["detail"]["unit"] == "police/P-7"
+    # One event per unit a minute, however often it replays.
+    assert sorted(e["detail"]["unit"] for e in events) == ["police/P-7", "police/P-8"]
     wait_for(lambda: len(feed) == 2)  # the security team's MQTT feed
-    assert feed[0]["topic"] == "psn/v1/_security/replayed_telemetry" and feed[0]["actor"] == "police/P-7"
+    assert {f["topic"] for f in feed} == {"psn/v1/_security/replayed_telemetry"}
     security_team.loop_stop()
