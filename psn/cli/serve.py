@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +18,7 @@ import uvicorn
 from psn import config
 from psn.api import create_app
 from psn.demo_accounts import PASSWORD, seed
+from psn.mqtt import free_port
 from psn.server import Server
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -96,11 +99,20 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    server = Server(_settings(args, data_dir=Path("var/demo"), demo=True))
+    settings = _settings(args, data_dir=Path("var/demo"), demo=True)
+    if args.port is None and _in_use(settings.host, settings.port):
+        # Something else has 8000: the demo should still start, and its banner says where.
+        settings = dataclasses.replace(settings, port=free_port(settings.host))
+    server = Server(settings)
     web = _uvicorn(server)
     threading.Thread(target=_start_fleet, args=(server, web, args.units), daemon=True).start()
     web.run()
     return 0
+
+
+def _in_use(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((host, port)) == 0
 
 
 def _start_fleet(server: Server, web: uvicorn.Server, units: int) -> None:
