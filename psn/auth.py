@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crypto.tokens import TokenAuthority, TokenError
-from psn.access import Principal, Role
+from psn.access import Principal
 from psn.clock import Clock
 from psn.users import Users
 
 AUDIENCE = "psn"
+ACCOUNT_CACHE_S = 5.0  # how long a looked-up account is trusted before asking the database again
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Auth:
         self.users = users
         self.clock = clock
         self.ttl_s = ttl_s
+        self._accounts: dict[str, tuple[float, Principal | None]] = {}
 
     def login(self, name: str, password: str) -> IssuedToken:
         return self.issue_user(self.users.authenticate(name, password))
@@ -48,12 +50,21 @@ class Auth:
         return IssuedToken(token, now + ttl_s, principal)
 
     def principal(self, token: str) -> Principal:
-        """The principal a token speaks for; raises `TokenError` (expired, forged, malformed …)."""
+        """The principal a token speaks for; raises `TokenError` (expired, forged, malformed, account gone …).
+
+        A person's rights come from the account as it is now, not as it was at sign-in: disabling an
+        account or taking a role away applies to live sessions within `ACCOUNT_CACHE_S`."""
         claims = self.tokens.verify(token, now=self.clock.time(), audience=AUDIENCE)
         if claims.kind == "device":
             return Principal(claims.subject, claims.agency, frozenset(), unit=claims.unit)
-        try:
-            roles = frozenset(Role(r) for r in claims.roles)
-        except ValueError as exc:
-            raise TokenError(f"token names an unknown role: {exc}") from None
-        return Principal(claims.subject, claims.agency, roles)
+        account = self._account(claims.subject)
+        if account is None or account.agency != claims.agency:
+            raise TokenError(f"account {claims.subject!r} is disabled or no longer exists")
+        return account
+
+    def _account(self, name: str) -> Principal | None:
+        now = self.clock.time()
+        cached = self._accounts.get(name)
+        if cached is None or cached[0] < now:
+            cached = self._accounts[name] = (now + ACCOUNT_CACHE_S, self.users.get(name))
+        return cached[1]

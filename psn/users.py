@@ -99,6 +99,18 @@ class Users:
             return None
         return Principal(row.name, row.agency, frozenset(Role(r) for r in row.roles.split(",")))
 
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        with self.db.engine.begin() as conn:
+            changed = conn.execute(users.update().where(users.c.name == name).values(disabled=disabled)).rowcount
+        if not changed:
+            raise UserError(f"no user {name!r}")
+
+    def listing(self) -> list[tuple[str, str, str, bool]]:
+        """(name, agency, roles, disabled) of every account."""
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(users).order_by(users.c.agency, users.c.name)).all()
+        return [(r.name, r.agency, r.roles, r.disabled) for r in rows]
+
     def exists(self) -> bool:
         with self.db.engine.connect() as conn:
             return conn.execute(sa.select(users.c.name).limit(1)).first() is not None

@@ -25,6 +25,7 @@ from psn.access import Principal, Role
 from psn.api import create_app
 from psn.config import Settings
 from psn.server import Server
+from psn.store.schema import users
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -117,8 +118,15 @@ class RunningServer:
         return str(self.server.broker_url)
 
     def token(self, agency: str = "police", *roles: Role, name: str | None = None) -> str:
-        """A signed token for a principal of `agency` (dispatcher unless roles are given)."""
-        who = Principal(name or f"{agency}.test", agency, frozenset(roles or (Role.DISPATCHER,)))
+        """A signed token for an account of `agency` (dispatcher unless roles are given), created if needed.
+        The account gets no usable password (tests sign in by token; argon2 for each would be slow)."""
+        who = Principal(name or f"{agency}.{'-'.join(sorted(roles)) or 'test'}", agency,
+                        frozenset(roles or (Role.DISPATCHER,)))
+        with self.server.db.engine.begin() as conn:
+            conn.execute(users.delete().where(users.c.name == who.name))
+            conn.execute(users.insert().values(name=who.name, agency=agency, roles=",".join(sorted(who.roles)),
+                                               password_hash="!", failed_logins=0, locked_until=0.0,
+                                               disabled=False, created=0.0))
         return self.server.auth.issue_user(who).token
 
     def headers(self, agency: str = "police", *roles: Role) -> dict[str, str]:

@@ -64,6 +64,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _store_flags(add)
     add.set_defaults(func=users_add)
 
+    for verb, disabled in (("disable", True), ("enable", False)):
+        toggle = users.add_parser(verb, help=f"{verb} an account (applies to open sessions within seconds)")
+        toggle.add_argument("name")
+        _store_flags(toggle)
+        toggle.set_defaults(func=users_toggle, disabled=disabled)
+    listing = users.add_parser("list", help="accounts with their agency and roles")
+    _store_flags(listing)
+    listing.set_defaults(func=users_list)
+
     token = sub.add_parser("token", help="bearer tokens for devices and scripts").add_subparsers(
         dest="token_command", required=True)
     issue = token.add_parser("issue", help="print a signed bearer token")
@@ -108,6 +117,24 @@ def users_add(args: argparse.Namespace) -> int:
         return 2
     _record(server, "users.add", args.name, agency=args.agency, roles=args.role)
     print(f"user {args.name} ({args.agency}: {', '.join(args.role)}) created")
+    return 0
+
+
+def users_toggle(args: argparse.Namespace) -> int:
+    server = _server(args)
+    try:
+        server.users.set_disabled(args.name, args.disabled)
+    except UserError as exc:
+        print(f"psn: {exc}", file=sys.stderr)
+        return 2
+    _record(server, "users.disable" if args.disabled else "users.enable", args.name)
+    print(f"user {args.name} {'disabled' if args.disabled else 'enabled'}")
+    return 0
+
+
+def users_list(args: argparse.Namespace) -> int:
+    for name, agency, roles, disabled in _server(args).users.listing():
+        print(f"{name:24} {agency:8} {roles:40} {'DISABLED' if disabled else ''}".rstrip())
     return 0
 
 

@@ -184,6 +184,12 @@ def test_token_cli_for_devices_and_users(psn_server: RunningServer) -> None:
                           "--password-stdin", "--data-dir", data_dir], input="a-long-password\n",
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "user name must match" in bad.stderr
+    disable = subprocess.run([sys.executable, "-m", "psn", "users", "disable", "eve.admin", "--data-dir", data_dir],
+                             capture_output=True, text=True)
+    assert disable.returncode == 0, disable.stderr
+    listing = subprocess.run([sys.executable, "-m", "psn", "users", "list", "--data-dir", data_dir],
+                             capture_output=True, text=True, check=True).stdout
+    assert any(line.startswith("eve.admin") and line.endswith("DISABLED") for line in listing.splitlines())
 
 
 def test_replayed_telemetry_is_refused_and_reported(psn_server: RunningServer) -> None:
