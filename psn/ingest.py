@@ -48,14 +48,14 @@ class Ingest:
         state: LiveState,
         writer: BatchWriter,
         stats: IngestStats,
-        devices: dict[str, UnitRef] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.state = state
         self.writer = writer
         self.stats = stats
-        self._devices = dict(devices or {})
+        self._agencies = frozenset(settings.agencies)  # settings are frozen: built once, not per message
+        self._devices: dict[str, UnitRef] = {}
         self._devices_lock = threading.Lock()
         self.on_rejected: Callable[[Rejected], None] | None = None
         self.on_replay: Callable[[Fix], None] | None = None
@@ -64,7 +64,7 @@ class Ingest:
     def _context(self) -> DecodeContext:
         return DecodeContext(
             now=self.clock.time(),
-            agencies=frozenset(self.settings.agencies),
+            agencies=self._agencies,
             service_area=BELIZE_SERVICE_AREA,
             max_payload=self.settings.max_payload,
             max_future_s=self.settings.max_future_s,
@@ -78,12 +78,12 @@ class Ingest:
             self._devices = {**self._devices, device: who}
 
     def handle(self, topic: str, payload: bytes) -> Fix | StatusReport | Rejection | Ignored:
+        context = self._context()  # its `now` is also the time the message was received
         try:
-            result = decode(topic, payload, self._context())
+            result = decode(topic, payload, context)
         except Exception as exc:  # a decoder bug must cost one message, not the server
             log.exception("decoder crashed on topic %r", topic)
             result = Rejection(Reason.BAD_FIELD, f"internal decoder error: {type(exc).__name__}")
-        received = self.clock.time()
         if isinstance(result, Fix):
             if self.replays.seen(result.who.id, result.ts):
                 self.stats.reject(Reason.DUPLICATE.value)
@@ -91,16 +91,16 @@ class Ingest:
                     self.on_replay(result)
                 return Rejection(Reason.DUPLICATE, f"{result.who.id} already reported ts {result.ts}", result.who)
             moved = self.state.apply_fix(result)
-            self.writer.put(result, received)
-            self.stats.accept(result.source, late=not moved)
         elif isinstance(result, StatusReport):
             moved = self.state.apply_status(result)
-            self.writer.put(result, received)
-            self.stats.accept(result.source, late=not moved)
         elif isinstance(result, Ignored):
             self.stats.ignore()
+            return result
         else:
             self.stats.reject(result.reason.value)
             if self.on_rejected is not None:
                 self.on_rejected(Rejected(topic, payload, result))
+            return result
+        self.writer.put(result, context.now)
+        self.stats.accept(result.source, late=not moved)
         return result
