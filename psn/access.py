@@ -9,7 +9,7 @@ carries its reason so denials can be logged and explained.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 
@@ -166,19 +166,27 @@ def _device(principal: Principal, action: Action, target: Target) -> Decision:
     return Decision(False, f"device {principal.name} may only publish as {principal.agency}/{principal.unit}")
 
 
-def _shared(principal: Principal, target: Target, sharing: Sharing) -> Decision:
+def _agreements_in_force(grantee: str, resource: Resource, sharing: Sharing) -> Iterator[Agreement]:
+    """Agreements that open `resource` of their owner to `grantee` now (emergency-only ones while declared)."""
     for agreement in sharing.agreements:
-        if (
-            agreement.owner == target.agency
-            and agreement.grantee == principal.agency
-            and target.resource in agreement.resources
-            and (sharing.emergency or not agreement.only_during_emergency)
-        ):
+        if (agreement.grantee == grantee and resource in agreement.resources
+                and (sharing.emergency or not agreement.only_during_emergency)):
+            yield agreement
+
+
+def _incidents_shared_with(agency: str, sharing: Sharing) -> Iterator[IncidentShare]:
+    """Open incidents of other agencies that name `agency` as a partner."""
+    for share in sharing.incidents:
+        if share.open and agency in share.partners and share.owner != agency:
+            yield share
+
+
+def _shared(principal: Principal, target: Target, sharing: Sharing) -> Decision:
+    for agreement in _agreements_in_force(principal.agency, target.resource, sharing):
+        if agreement.owner == target.agency:
             when = " during the declared emergency" if agreement.only_during_emergency else ""
             return Decision(True, f"agreement {agreement.owner}→{agreement.grantee}{when}", cross_agency=True)
-    for share in sharing.incidents:
-        if not share.open or principal.agency not in share.partners or share.owner == principal.agency:
-            continue
+    for share in _incidents_shared_with(principal.agency, sharing):
         if target.resource in UNIT_DATA and target.unit_id is not None and target.unit_id in share.units:
             return Decision(True, f"unit assigned to shared incident {share.incident}", cross_agency=True)
         if target.resource is Resource.INCIDENT and target.incident == share.incident:
@@ -193,10 +201,7 @@ def visible_agencies(principal: Principal, resource: Resource, sharing: Sharing)
         return None
     agencies = {principal.agency} if Action.VIEW in _rights(principal.roles, resource) else set()
     if agencies:
-        for agreement in sharing.agreements:
-            if (agreement.grantee == principal.agency and resource in agreement.resources
-                    and (sharing.emergency or not agreement.only_during_emergency)):
-                agencies.add(agreement.owner)
+        agencies.update(a.owner for a in _agreements_in_force(principal.agency, resource, sharing))
     return frozenset(agencies)
 
 
@@ -204,12 +209,7 @@ def unit_ids_shared_with(principal: Principal, sharing: Sharing) -> frozenset[st
     """Units visible to the principal through open shared incidents (on top of `visible_agencies`)."""
     if Action.VIEW not in _rights(principal.roles, Resource.UNIT):
         return frozenset()
-    return frozenset(
-        unit
-        for share in sharing.incidents
-        if share.open and principal.agency in share.partners and share.owner != principal.agency
-        for unit in share.units
-    )
+    return frozenset(unit for share in _incidents_shared_with(principal.agency, sharing) for unit in share.units)
 
 
 __all__ = [
