@@ -107,24 +107,10 @@ class Database:
 
     def latest_units(self) -> list[UnitState]:
         """The newest fix and status of every unit: restores the live picture after a restart."""
-        newest = (
-            sa.select(fixes.c.unit_id, sa.func.max(fixes.c.ts).label("ts")).group_by(fixes.c.unit_id).subquery()
-        )
-        query = sa.select(fixes).join(
-            newest, sa.and_(fixes.c.unit_id == newest.c.unit_id, fixes.c.ts == newest.c.ts)
-        )
-        last_status = (
-            sa.select(statuses.c.unit_id, sa.func.max(statuses.c.ts).label("ts"))
-            .group_by(statuses.c.unit_id)
-            .subquery()
-        )
-        status_query = sa.select(statuses).join(
-            last_status, sa.and_(statuses.c.unit_id == last_status.c.unit_id, statuses.c.ts == last_status.c.ts)
-        )
         with self.engine.connect() as conn:
-            status_rows = {r.unit_id: r for r in conn.execute(status_query)}
+            status_rows = {r.unit_id: r for r in conn.execute(_newest_per_unit(statuses))}
             units: dict[str, UnitState] = {}
-            for r in conn.execute(query):
+            for r in conn.execute(_newest_per_unit(fixes)):
                 status = status_rows.get(r.unit_id)
                 lat, lon, _alt, speed, heading, accuracy, battery = self._position(r)
                 units[r.unit_id] = UnitState(
@@ -181,6 +167,12 @@ class Database:
             conn.execute(
                 device_bindings.insert().values(device=device, agency=who.agency, unit=who.unit, bound_at=now)
             )
+
+
+def _newest_per_unit(table: sa.Table) -> sa.Select[Any]:
+    """The rows of `table` with each unit's highest `ts`."""
+    newest = sa.select(table.c.unit_id, sa.func.max(table.c.ts).label("ts")).group_by(table.c.unit_id).subquery()
+    return sa.select(table).join(newest, sa.and_(table.c.unit_id == newest.c.unit_id, table.c.ts == newest.c.ts))
 
 
 def _position(f: Fix) -> tuple[float | None, ...]:
