@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -69,8 +70,7 @@ class Users:
 
     def authenticate(self, name: str, password: str) -> Principal:
         now = self.clock.time()
-        with self.db.engine.connect() as conn:
-            row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+        row = self._row(name)
         if row is None:
             self.passwords.verify(self._dummy(), password)  # same time whether or not the name exists
             raise LoginRefused(f"no user {name!r}")
@@ -86,23 +86,23 @@ class Users:
             raise LoginRefused(f"wrong password for {name!r} ({failures} in a row)", locked=locked)
         if row.failed_logins:
             self._update(name, failed_logins=0)
-        return Principal(row.name, row.agency, frozenset(Role(r) for r in row.roles.split(",")))
+        return _principal(row)
 
-    def _update(self, name: str, **values: object) -> None:
+    def _row(self, name: str) -> sa.Row[Any] | None:
+        with self.db.engine.connect() as conn:
+            return conn.execute(sa.select(users).where(users.c.name == name)).first()
+
+    def _update(self, name: str, **values: object) -> int:
+        """Updates the account; returns how many rows changed (0: no such user)."""
         with self.db.engine.begin() as conn:
-            conn.execute(users.update().where(users.c.name == name).values(**values))
+            return conn.execute(users.update().where(users.c.name == name).values(**values)).rowcount
 
     def get(self, name: str) -> Principal | None:
-        with self.db.engine.connect() as conn:
-            row = conn.execute(sa.select(users).where(users.c.name == name)).first()
-        if row is None or row.disabled:
-            return None
-        return Principal(row.name, row.agency, frozenset(Role(r) for r in row.roles.split(",")))
+        row = self._row(name)
+        return None if row is None or row.disabled else _principal(row)
 
     def set_disabled(self, name: str, disabled: bool) -> None:
-        with self.db.engine.begin() as conn:
-            changed = conn.execute(users.update().where(users.c.name == name).values(disabled=disabled)).rowcount
-        if not changed:
+        if not self._update(name, disabled=disabled):
             raise UserError(f"no user {name!r}")
 
     def listing(self) -> list[tuple[str, str, str, bool]]:
@@ -114,3 +114,7 @@ class Users:
     def exists(self) -> bool:
         with self.db.engine.connect() as conn:
             return conn.execute(sa.select(users.c.name).limit(1)).first() is not None
+
+
+def _principal(row: sa.Row[Any]) -> Principal:
+    return Principal(row.name, row.agency, frozenset(Role(r) for r in row.roles.split(",")))
