@@ -11,7 +11,8 @@ from telemetry.fix import Decoded, Fix, Reason, Rejection, StatusReport, UnitRef
 from telemetry.rules import DecodeContext, Refused, in_range, load_object, number, position, timestamp
 
 PREFIX = "psn/v1/"
-NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+NAME_PART = r"[A-Za-z0-9_.\-]{1,64}"  # an agency, unit, OwnTracks user or device name
+NAME = re.compile(rf"^{NAME_PART}$")
 STATUS = re.compile(r"^[a-z0-9_\-]{1,32}$")
 
 

@@ -12,9 +12,9 @@ from psn.access import Action, Resource, Target
 from psn.api.deps import PrincipalDep, ServerDep, authorize
 from psn.api.visibility import unit_filter
 from telemetry import UnitRef, device_key
+from telemetry.psn_v1 import NAME
 
 router = APIRouter(prefix="/api/v1", tags=["units"])
-NAME_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
 
 
 @router.get("/units")
@@ -64,8 +64,8 @@ async def track(
 
 
 class Binding(BaseModel):
-    agency: str = Field(pattern=NAME_PATTERN)
-    unit: str = Field(pattern=NAME_PATTERN)
+    agency: str = Field(pattern=NAME.pattern)
+    unit: str = Field(pattern=NAME.pattern)
 
 
 @router.put("/devices/owntracks/{user}/{device}")

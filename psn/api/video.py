@@ -15,10 +15,10 @@ from psn.access import Action, Principal, Resource, Target, decide
 from psn.api.deps import bearer_token
 from psn.security_events import Kind
 from psn.server import Server
+from telemetry.psn_v1 import NAME_PART
 from video import build_router
 
-NAME = r"[A-Za-z0-9_.\-]{1,64}"
-STREAM_ID = re.compile(rf"^(?P<agency>{NAME}):(?P<unit>{NAME})(?::{NAME})?$")
+STREAM_ID = re.compile(rf"^(?P<agency>{NAME_PART}):(?P<unit>{NAME_PART})(?::{NAME_PART})?$")
 
 
 def stream_owner(stream_id: str) -> tuple[str, str]:
