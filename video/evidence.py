@@ -25,7 +25,7 @@ from video.recorder import MANIFEST, Opener, RecordingStore
 
 README = """psn video evidence bundle
 
-Verify with:  psn evidence verify {bundle} [--trusted-key BASE64]
+Verify with:  psn evidence verify {bundle} [--trusted-key PUB.pem]
 It checks, for each recording directory, the Ed25519 signature of manifest.json,
 the SHA-256 chain linking its segments, and the SHA-256 of every exported segment.
 The signer's public key (Ed25519, base64) is {key} (fingerprint {fingerprint});
@@ -57,7 +57,7 @@ def export(store: RecordingStore, opener: Opener, stream_id: str, start: float, 
         target.mkdir()
         shutil.copyfile(directory / MANIFEST, target / MANIFEST)
         for entry in entries:
-            (target / entry.name).write_bytes(store.read_segment(manifest.recording_id, entry.name, opener))
+            (target / entry.name).write_bytes(store.open_segment(directory, manifest, entry.name, opener))
         chosen[manifest.recording_id] = [e.name for e in entries]
         keys.add(signed.public_key)
     if not chosen:

@@ -186,9 +186,9 @@ def build_router(
     @router.get("/api/v1/recordings/{recording_id}/{segment}")
     async def playback(request: Request, recording_id: str, segment: str) -> Response:
         try:
-            _, signed = recordings.find(recording_id)
+            directory, signed = recordings.find(recording_id)
             principal(request, signed.manifest.stream_id, "view")
-            data = recordings.read_segment(recording_id, segment, opener)
+            data = recordings.open_segment(directory, signed.manifest, segment, opener)
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from exc
         return Response(data, media_type="video/x-matroska")

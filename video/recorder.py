@@ -230,9 +230,14 @@ class RecordingStore:
 
     def read_segment(self, recording_id: str, name: str, opener: Opener) -> bytes:
         directory, signed = self.find(recording_id)
-        if name not in {s.name for s in signed.manifest.segments}:
-            raise LookupError(f"recording {recording_id!r} has no segment {name!r}")
-        return opener.open((directory / (name + SEALED_SUFFIX)).read_bytes(), segment_aad(recording_id, name))
+        return self.open_segment(directory, signed.manifest, name, opener)
+
+    @staticmethod
+    def open_segment(directory: Path, manifest: Manifest, name: str, opener: Opener) -> bytes:
+        """Decrypt segment ``name`` of a recording already found (its directory and manifest) without rescanning."""
+        if name not in {s.name for s in manifest.segments}:
+            raise LookupError(f"recording {manifest.recording_id!r} has no segment {name!r}")
+        return opener.open((directory / (name + SEALED_SUFFIX)).read_bytes(), segment_aad(manifest.recording_id, name))
 
     def apply_retention(self, policy: RetentionPolicy, now: float) -> list[str]:
         """Delete recordings whose last segment is older than their agency keeps them; returns their ids."""
