@@ -10,7 +10,7 @@ candidates, so clients do not need to trickle.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +26,8 @@ Action = Literal["publish", "view"]
 # Gets the bearer token (None when absent), the stream id and the action; returns the principal, or raises
 # LookupError (unknown, expired or missing credentials: 401) or PermissionError (not allowed: 403).
 Authorize = Callable[[str | None, str, Action], Principal]
+# StreamHub.publish or StreamHub.view: (stream id, principal, SDP offer) -> (the new session, SDP answer).
+StartSession = Callable[[str, Principal, str], Awaitable[tuple[PeerSession, str]]]
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,19 @@ def build_router(
             raise HTTPException(404, f"no session {session_id!r} on stream {stream_id!r}")
         return session
 
-    def add_session_routes(prefix: str, action: Action) -> None:
+    def add_resource_routes(prefix: str, action: Action, start: StartSession) -> None:
+        """POST creates a session on the stream (``start`` is hub.publish or hub.view); DELETE/PATCH address it."""
+
+        @router.post(f"/{prefix}/{{stream_id}}", name=prefix)
+        async def create(request: Request, stream_id: str) -> Response:
+            who = principal(request, stream_id, action)
+            offer = await read_offer(request)
+            try:
+                session, answer = await start(stream_id, who, offer)
+            except VideoError as exc:
+                raise HTTPException(exc.status, str(exc)) from exc
+            return created(request, session, answer)
+
         @router.delete(f"/{prefix}/{{stream_id}}/{{session_id}}", name=f"{prefix}_end")
         async def end(request: Request, stream_id: str, session_id: str) -> Response:
             principal(request, stream_id, action)
@@ -110,28 +124,8 @@ def build_router(
                 {"Allow": "DELETE"},
             )
 
-    @router.post("/whip/{stream_id}", name="whip")
-    async def whip(request: Request, stream_id: str) -> Response:
-        who = principal(request, stream_id, "publish")
-        offer = await read_offer(request)
-        try:
-            session, answer = await hub.publish(stream_id, who, offer)
-        except VideoError as exc:
-            raise HTTPException(exc.status, str(exc)) from exc
-        return created(request, session, answer)
-
-    @router.post("/whep/{stream_id}", name="whep")
-    async def whep(request: Request, stream_id: str) -> Response:
-        who = principal(request, stream_id, "view")
-        offer = await read_offer(request)
-        try:
-            session, answer = await hub.view(stream_id, who, offer)
-        except VideoError as exc:
-            raise HTTPException(exc.status, str(exc)) from exc
-        return created(request, session, answer)
-
-    add_session_routes("whip", "publish")
-    add_session_routes("whep", "view")
+    add_resource_routes("whip", "publish", hub.publish)
+    add_resource_routes("whep", "view", hub.view)
 
     @router.get("/api/v1/streams")
     async def streams(request: Request) -> JSONResponse:

@@ -110,7 +110,7 @@ class StreamHub:
 
     async def view(self, stream_id: str, principal: Principal, offer: str) -> tuple[Viewer, str]:
         publisher = self.publisher(stream_id)
-        if sum(v.publisher is publisher for v in self._viewers.values()) >= self.config.max_viewers_per_stream:
+        if len(self._viewers_of(publisher)) >= self.config.max_viewers_per_stream:
             raise TooManySessions(f"stream {stream_id!r} has reached its viewer limit")
         viewer = Viewer(stream_id, principal, self.config.session, publisher)
         self._viewers[viewer.id] = viewer
@@ -142,11 +142,13 @@ class StreamHub:
         if self._publishers.get(session.stream_id) is session:
             del self._publishers[session.stream_id]
         self._windows.pop(session.stream_id, None)
-        viewers = [v for v in self._viewers.values() if v.publisher is session]
-        await asyncio.gather(*(v.close() for v in viewers))
+        await asyncio.gather(*(v.close() for v in self._viewers_of(session)))
         recording = self._recording.pop(session.stream_id, None)
         if recording is not None:
             await recording.close()
+
+    def _viewers_of(self, publisher: PeerSession) -> list[Viewer]:
+        return [v for v in self._viewers.values() if v.publisher is publisher]
 
     def _viewer_closed(self, session: PeerSession) -> None:
         self._viewers.pop(session.id, None)
@@ -156,7 +158,7 @@ class StreamHub:
 
     async def info(self, stream_id: str) -> StreamInfo:
         publisher = self.publisher(stream_id)
-        viewers = [v for v in self._viewers.values() if v.publisher is publisher]
+        viewers = self._viewers_of(publisher)
         return StreamInfo(
             id=stream_id,
             unit=publisher.principal.name,
