@@ -67,11 +67,16 @@ class Server:
         self.mqtt: MqttClient | None = None
         self.broker_url: BrokerURL | None = None
 
-    async def start(self) -> None:
+    def prepare_store(self) -> None:
+        """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
+        operator commands (`psn users …`, `psn keys …`) need before touching the data dir."""
         self.db.migrate()
         if self.keys is not None:
             self.keys.ensure(self.settings.agencies)
         self.sharing.reload()
+
+    async def start(self) -> None:
+        self.prepare_store()
         for unit in self.db.latest_units():
             self.state.restore(unit)
         self.state.drain()

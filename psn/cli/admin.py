@@ -39,10 +39,7 @@ def _server(args: argparse.Namespace) -> Server:
     except config.ConfigError as exc:
         raise SystemExit(f"psn: {exc}") from None
     server = Server(settings)
-    server.db.migrate()
-    if server.keys is not None:
-        server.keys.ensure(settings.agencies)
-    server.sharing.reload()
+    server.prepare_store()
     return server
 
 
