@@ -52,7 +52,7 @@ class LiveClient:
 
 
 class LiveHub:
-    def __init__(self, state: LiveState, interval_s: float = 0.25) -> None:
+    def __init__(self, state: LiveState, interval_s: float) -> None:
         self.state = state
         self.interval_s = interval_s
         self.clients: set[LiveClient] = set()
