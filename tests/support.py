@@ -24,17 +24,12 @@ from paho.mqtt.enums import CallbackAPIVersion
 from psn.access import Principal, Role
 from psn.api import create_app
 from psn.config import Settings
+from psn.mqtt import BrokerURL, free_port
 from psn.server import Server
 from psn.store.schema import users
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
@@ -162,10 +157,10 @@ def make_settings(tmp: Path, mqtt_url: str | None, db_url: str | None = None, **
 
 
 def publisher(mqtt_url: str, mqtt5: bool = True) -> mqtt.Client:
-    host, port = mqtt_url.split("://", 1)[1].rsplit(":", 1)
+    url = BrokerURL.parse(mqtt_url)
     client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
                          protocol=mqtt.MQTTv5 if mqtt5 else mqtt.MQTTv311)
-    client.connect(host, int(port))
+    client.connect(url.host, url.port)
     client.loop_start()
     return client
 
