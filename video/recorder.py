@@ -228,13 +228,9 @@ class RecordingStore:
                 return directory, signed
         raise LookupError(f"no recording {recording_id!r}")
 
-    def read_segment(self, recording_id: str, name: str, opener: Opener) -> bytes:
-        directory, signed = self.find(recording_id)
-        return self.open_segment(directory, signed.manifest, name, opener)
-
     @staticmethod
     def open_segment(directory: Path, manifest: Manifest, name: str, opener: Opener) -> bytes:
-        """Decrypt segment ``name`` of a recording already found (its directory and manifest) without rescanning."""
+        """Decrypt segment ``name`` of a recording found by ``find``/``recordings`` (its directory and manifest)."""
         if name not in {s.name for s in manifest.segments}:
             raise LookupError(f"recording {manifest.recording_id!r} has no segment {name!r}")
         return opener.open((directory / (name + SEALED_SUFFIX)).read_bytes(), segment_aad(manifest.recording_id, name))
