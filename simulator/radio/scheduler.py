@@ -80,20 +80,21 @@ def schedule(inp: ScheduleInput, n_cells: int, cfg: SchedulerConfig) -> Schedule
     used = np.zeros(n_cells)
     delays = np.zeros((steps, n))
     alpha = min(1.0, cfg.interval_s / cfg.pf_time_constant_s)
+    in_level = [(inp.priority == level) & inp.active for level in levels]  # served in this order
     for t in range(steps):
         queue += arrive
         supply = np.full(n_cells, cfg.prbs * ttis)
         served = np.zeros(n)
-        for level in levels:
-            m = (inp.priority == level) & inp.active & (queue > 0)
+        for level_mask in in_level:
+            m = level_mask & (queue > 0)
             if not m.any():
                 continue
-            demand = np.minimum(queue[m], cap[m]) / bits_per_prb[m]  # PRB-TTIs
-            inst = bits_per_prb[m]
-            weight = inst / avg[m] if cfg.policy == "pf" else np.ones_like(inst)
-            prb = _share(inp.cell[m], weight, demand, supply, cfg.waterfill_rounds)
-            supply -= np.bincount(inp.cell[m], prb, minlength=n_cells)
-            served[m] = prb * bits_per_prb[m]
+            cell, bits = inp.cell[m], bits_per_prb[m]
+            demand = np.minimum(queue[m], cap[m]) / bits  # PRB-TTIs
+            weight = bits / avg[m] if cfg.policy == "pf" else np.ones_like(bits)
+            prb = _share(cell, weight, demand, supply, cfg.waterfill_rounds)
+            supply -= np.bincount(cell, prb, minlength=n_cells)
+            served[m] = prb * bits
         queue -= served
         drop = np.maximum(queue - keep, 0.0)
         queue -= drop
@@ -107,7 +108,7 @@ def schedule(inp: ScheduleInput, n_cells: int, cfg: SchedulerConfig) -> Schedule
     return ScheduleResult(
         throughput_bps=served_total / (steps * cfg.interval_s),
         mean_delay_s=delays.mean(axis=0),
-        p95_delay_s=np.percentile(delays, 95, axis=0) if steps else np.zeros(n),
+        p95_delay_s=np.percentile(delays, 95, axis=0),
         drop_ratio=np.divide(dropped_total, offered, out=np.zeros(n), where=offered > 0),
         cell_prb_load=used / (steps * cfg.prbs * ttis),
     )
