@@ -36,48 +36,28 @@ class PathLossModel:
         return self.formula(np.asarray(d_km, dtype=float), f_mhz, h_bs, h_ut)
 
 
-def _km(r: Range) -> Range:
-    return Range(r.name, r.low / 1000.0, r.high / 1000.0, "km")
+def _tr38901(name: str, description: str, model: Formula, ranges: dict[str, Range], d2d: Range) -> PathLossModel:
+    """A TR 38.901 model, whose formulas and distance range are in metres and GHz, behind the km/MHz entry point."""
+    d_km = Range(d2d.name, d2d.low / 1000.0, d2d.high / 1000.0, "km")
+    return PathLossModel(
+        name, description, lambda d, f, hb, hu: model(d * 1e3, f / 1e3, hb, hu), {**ranges, "d": d_km}, "GHz"
+    )
 
 
 MODELS: dict[str, PathLossModel] = {
     m.name: m
     for m in (
-        PathLossModel(
-            "rma-los", "3GPP TR 38.901 rural macro, line of sight",
-            lambda d, f, hb, hu: p38.rma_los(d * 1e3, f / 1e3, hb, hu),
-            {**p38.RMA_RANGES, "d": _km(p38.RMA_LOS_D2D)}, "GHz",
-        ),
-        PathLossModel(
-            "rma-nlos", "3GPP TR 38.901 rural macro, non line of sight",
-            lambda d, f, hb, hu: p38.rma_nlos(d * 1e3, f / 1e3, hb, hu),
-            {**p38.RMA_RANGES, "d": _km(p38.RMA_NLOS_D2D)}, "GHz",
-        ),
-        PathLossModel(
-            "uma-los", "3GPP TR 38.901 urban macro, line of sight",
-            lambda d, f, hb, hu: p38.uma_los(d * 1e3, f / 1e3, hb, hu),
-            {**p38.UMA_RANGES, "d": _km(p38.UMA_D2D)}, "GHz",
-        ),
-        PathLossModel(
-            "uma-nlos", "3GPP TR 38.901 urban macro, non line of sight",
-            lambda d, f, hb, hu: p38.uma_nlos(d * 1e3, f / 1e3, hb, hu),
-            {**p38.UMA_RANGES, "d": _km(p38.UMA_D2D)}, "GHz",
-        ),
-        PathLossModel(
-            "hata-urban", "Okumura-Hata, small/medium city",
-            lambda d, f, hb, hu: hata.hata_urban(d, f, hb, hu), hata.HATA_RANGES, "MHz",
-        ),
-        PathLossModel(
-            "hata-suburban", "Okumura-Hata, suburban",
-            lambda d, f, hb, hu: hata.hata_suburban(d, f, hb, hu), hata.HATA_RANGES, "MHz",
-        ),
-        PathLossModel(
-            "hata-open", "Okumura-Hata, open/rural area",
-            lambda d, f, hb, hu: hata.hata_open(d, f, hb, hu), hata.HATA_RANGES, "MHz",
-        ),
-        PathLossModel(
-            "cost231", "COST-231 Hata, medium city / suburban (C_m = 0 dB)",
-            lambda d, f, hb, hu: hata.cost231_hata(d, f, hb, hu), hata.COST231_RANGES, "MHz",
-        ),
+        _tr38901("rma-los", "3GPP TR 38.901 rural macro, line of sight", p38.rma_los, p38.RMA_RANGES,
+                 p38.RMA_LOS_D2D),
+        _tr38901("rma-nlos", "3GPP TR 38.901 rural macro, non line of sight", p38.rma_nlos, p38.RMA_RANGES,
+                 p38.RMA_NLOS_D2D),
+        _tr38901("uma-los", "3GPP TR 38.901 urban macro, line of sight", p38.uma_los, p38.UMA_RANGES, p38.UMA_D2D),
+        _tr38901("uma-nlos", "3GPP TR 38.901 urban macro, non line of sight", p38.uma_nlos, p38.UMA_RANGES,
+                 p38.UMA_D2D),
+        PathLossModel("hata-urban", "Okumura-Hata, small/medium city", hata.hata_urban, hata.HATA_RANGES, "MHz"),
+        PathLossModel("hata-suburban", "Okumura-Hata, suburban", hata.hata_suburban, hata.HATA_RANGES, "MHz"),
+        PathLossModel("hata-open", "Okumura-Hata, open/rural area", hata.hata_open, hata.HATA_RANGES, "MHz"),
+        PathLossModel("cost231", "COST-231 Hata, medium city / suburban (C_m = 0 dB)", hata.cost231_hata,
+                      hata.COST231_RANGES, "MHz"),
     )
 }
