@@ -112,13 +112,16 @@ def _calibration_plots(out: Path, m: Any) -> None:
                         getattr(m, metric), ref, cal.PERCENTILES, labels[metric], cal.TOLERANCE_DB)
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, Any]:
+def _plan(args: argparse.Namespace) -> Any:
     from simulator.plan import load_plan
+
+    return load_plan(args.plan) if args.plan else load_plan()
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, Any]:
     from simulator.scenario import load_scenario
 
-    plan = load_plan(args.plan) if args.plan else load_plan()
-    scenario = load_scenario(args.scenario) if getattr(args, "scenario", None) else load_scenario()
-    return plan, scenario
+    return _plan(args), load_scenario(args.scenario) if args.scenario else load_scenario()
 
 
 def _capacity(args: argparse.Namespace) -> int:
@@ -178,9 +181,8 @@ def _capacity(args: argparse.Namespace) -> int:
 
 def _coverage(args: argparse.Namespace) -> int:
     from simulator.coverage import bounds_of_districts, class_polygons, coverage_raster, plot_map, write_geotiff
-    from simulator.plan import load_plan
 
-    plan = load_plan(args.plan) if args.plan else load_plan()
+    plan = _plan(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with _progress("coverage raster") as bar:
