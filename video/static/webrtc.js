@@ -12,9 +12,12 @@ async function psnNegotiate(pc, url, token) {
       setTimeout(resolve, 2000); // gathering can stall on unusable interfaces: send what we have
     });
   }
-  const headers = { "Content-Type": "application/sdp" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(url, { method: "POST", headers, body: pc.localDescription.sdp });
+  const auth = token ? { Authorization: `Bearer ${token}` } : {};
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/sdp", ...auth },
+    body: pc.localDescription.sdp,
+  });
   if (response.status !== 201) {
     const text = await response.text();
     pc.close();
@@ -27,7 +30,7 @@ async function psnNegotiate(pc, url, token) {
     session,
     async stop() {
       pc.close();
-      await fetch(session, { method: "DELETE", headers: token ? { Authorization: `Bearer ${token}` } : {} });
+      await fetch(session, { method: "DELETE", headers: auth });
     },
   };
 }
