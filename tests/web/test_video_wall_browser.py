@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -113,6 +114,18 @@ def test_dispatcher_watches_a_body_cam(
         expect(feed).to_have_attribute("aria-pressed", "false")
         feed.click()
         expect(feed).to_have_attribute("aria-pressed", "true")
+        assert_playing(page)
+
+        # A tile closed while its offer is still in flight leaves no session behind on the server.
+        tile.locator(".psn-close").click()
+        wait_for(lambda: hub.peer_connection_count == 1, timeout=10)
+        page.evaluate("""(stream) => {
+            document.querySelector(`#feeds button[data-stream="${stream}"]`).click();
+            document.querySelector(`.psn-tile[data-stream="${stream}"] .psn-close`).click();
+        }""", STREAM)
+        time.sleep(3)  # the offer reaches the server and is answered after the tile is gone
+        assert hub.peer_connection_count == 1
+        feed.click()
         assert_playing(page)
 
         # A NEMO dispatcher sees the unit and its badge, but the feed is not shared: the column says so.

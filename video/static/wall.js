@@ -35,6 +35,11 @@ class PsnVideoWall {
       tile.classList.add("psn-failed");
       return entry;
     }
+    if (this.tiles.get(stream) !== entry) {
+      // Closed while the offer was in flight: end the session the server just created, start no stats.
+      await entry.session.stop().catch(() => {});
+      return entry;
+    }
     entry.timer = setInterval(() => this._stats(entry), 1000);
     return entry;
   }
