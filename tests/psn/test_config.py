@@ -14,11 +14,11 @@ def test_defaults_work_without_anything() -> None:
 
 def test_precedence_file_then_env_then_flags(tmp_path: Path) -> None:
     path = tmp_path / "psn.toml"
-    path.write_text('port = 9001\nmqtt_url = "mqtt://10.0.0.1:1883"\nagencies = ["police", "nemo"]\n')
+    path.write_text('port = 9001\nmqtt_url = "mqtt://127.0.0.2:1883"\nagencies = ["police", "nemo"]\n')
     env = {"PSN_PORT": "9002", "PSN_DB_URL": "postgresql://u@h/db"}
     settings = load({"port": 9003}, env=env, config_file=path)
     assert settings.port == 9003
-    assert settings.mqtt_url == "mqtt://10.0.0.1:1883"
+    assert settings.mqtt_url == "mqtt://127.0.0.2:1883"
     assert settings.agencies == ("police", "nemo")
     assert settings.database_url == "postgresql+psycopg://u@h/db"
     assert load(env=env, config_file=path).port == 9002

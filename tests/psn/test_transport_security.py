@@ -252,7 +252,7 @@ def test_pki_and_broker_config_cli_round_trip(tmp_path: Path, capsys: pytest.Cap
     ca = load_ca(ca_dir(tmp_path))
     assert ca.identity_from_cert(bundle.cert.certificate, now=time.time()).cn == "nemo/N-1"
     assert psn(["pki", "issue-unit", "navy", "X-1", "--p12-password-stdin", *data]) == 2  # unknown agency
-    cli(capsys, monkeypatch, "pki", "issue-server", "psn.example.bz", "10.0.0.5", *data)
+    cli(capsys, monkeypatch, "pki", "issue-server", "psn.example.bz", "127.0.0.5", *data)
     assert (tmp_path / "pki" / "servers" / "psn.example.bz.pem").exists()
 
     out = tmp_path / "broker"
