@@ -57,7 +57,6 @@ class LiveHub:
         self.interval_s = interval_s
         self.clients: set[LiveClient] = set()
         self._task: asyncio.Task[None] | None = None
-        self.listeners: list[Callable[[list[UnitState]], None]] = []
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="psn-live-hub")
@@ -68,12 +67,15 @@ class LiveHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    @property
+    def coalesced(self) -> int:
+        """Updates of connected clients merged into a newer one before they could be sent (their lag)."""
+        return sum(client.coalesced for client in self.clients)
+
     def tick(self) -> None:
         changed, removed = self.state.drain()
         if not changed and not removed:
             return
-        for listener in self.listeners:
-            listener(changed)
         if not self.clients:
             return
         serialised = [(unit, unit.to_json()) for unit in changed]

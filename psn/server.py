@@ -38,20 +38,21 @@ class Server:
     def __post_init__(self) -> None:
         settings = self.settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        keys_dir = key_dir(settings.data_dir)
         self.keys = keyring(settings.data_dir) if settings.encrypt_at_rest else None
         self.state = LiveState()
         self.stats = IngestStats()
         self.db = Database(settings.database_url, sealer=self.keys)
         self.users = Users(self.db, self.clock)
-        self.auth = Auth(key_dir(settings.data_dir) / "tokens", self.users, self.clock, settings.token_ttl_s)
-        self.audit = AuditLog(settings.data_dir / "audit" / "audit.jsonl", key_dir(settings.data_dir), self.clock)
+        self.auth = Auth(keys_dir / "tokens", self.users, self.clock, settings.token_ttl_s)
+        self.audit = AuditLog(settings.data_dir / "audit" / "audit.jsonl", keys_dir, self.clock)
         self.security = SecurityFeed(self.clock)
         self.security.subscribers.append(self._on_security_event)
         self.sharing = SharingStore(self.db, self.clock)
         self.recordings = RecordingStore(settings.data_dir / "recordings")
         # Without keys at rest there is nothing to seal evidence with: live video only.
         service = (
-            RecordingService(self.recordings, self.keys, signing_key(key_dir(settings.data_dir), "evidence"),
+            RecordingService(self.recordings, self.keys, signing_key(keys_dir, "evidence"),
                              clock=self.clock.time)
             if self.keys is not None else None
         )

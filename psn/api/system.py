@@ -34,6 +34,7 @@ def stats(server: ServerDep, _who: PrincipalDep) -> dict[str, Any]:
         "stored": server.writer.written,
         "store_failed_batches": server.writer.failed_batches,
         "live_clients": len(server.hub.clients),
+        "live_coalesced": server.hub.coalesced,
     }
 
 

@@ -32,6 +32,12 @@ async def test_snapshot_then_coalesced_updates_filtered_per_client() -> None:
     await asyncio.sleep(0.01)
     assert len(police) == 2 and [u["lat"] for u in police[1]["units"]] == [17.49]
     assert [u["id"] for u in nemo[1]["units"]] == ["nemo/N-1"]
+    # Two ticks before a client gets to send: the older update is merged into the newer and counted.
+    for ts in (100.0, 101.0):
+        state.apply_fix(Fix(UnitRef("police", "P-1"), ts, 17.6, -88.0))
+        hub.tick()
+    await asyncio.sleep(0.01)
+    assert len(police) == 3 and hub.coalesced == 1
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
