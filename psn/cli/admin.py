@@ -27,10 +27,12 @@ def duration(text: str) -> float:
     return float(match[1]) * SECONDS[match[2]]
 
 
-def _store_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="psn's data dir (default ./var)")
-    parser.add_argument("--db", dest="db_url", metavar="URL", help="postgresql://… (default: SQLite in data dir)")
-    parser.add_argument("--config", type=Path, help="TOML settings file")
+def store_flags(parser: argparse.ArgumentParser) -> None:
+    """Where psn's data is: shared by `psn serve|demo` and the operator commands."""
+    parser.add_argument("--data-dir", type=Path, help="where psn keeps its files (default ./var)")
+    parser.add_argument("--db", dest="db_url", metavar="URL",
+                        help="postgresql://user@host/db (default: SQLite under --data-dir)")
+    parser.add_argument("--config", type=Path, help="a TOML file of settings (or PSN_CONFIG)")
 
 
 def _server(args: argparse.Namespace) -> Server:
@@ -58,16 +60,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--role", action="append", required=True, choices=[r.value for r in Role],
                      help="repeat for several roles")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    _store_flags(add)
+    store_flags(add)
     add.set_defaults(func=users_add)
 
     for verb, disabled in (("disable", True), ("enable", False)):
         toggle = users.add_parser(verb, help=f"{verb} an account (applies to open sessions within seconds)")
         toggle.add_argument("name")
-        _store_flags(toggle)
+        store_flags(toggle)
         toggle.set_defaults(func=users_toggle, disabled=disabled)
     listing = users.add_parser("list", help="accounts with their agency and roles")
-    _store_flags(listing)
+    store_flags(listing)
     listing.set_defaults(func=users_list)
 
     token = sub.add_parser("token", help="bearer tokens for devices and scripts").add_subparsers(
@@ -78,29 +80,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     who.add_argument("--agency", help="with --unit: a device token (a body cam's WHIP publisher)")
     issue.add_argument("--unit")
     issue.add_argument("--ttl", type=duration, default=600.0, help="lifetime, e.g. 10m, 8h (default 10m)")
-    _store_flags(issue)
+    store_flags(issue)
     issue.set_defaults(func=token_issue)
 
     keys = sub.add_parser("keys", help="at-rest encryption keys").add_subparsers(dest="keys_command", required=True)
     rotate = keys.add_parser("rotate", help="new data key version for new data (old data stays readable)")
     rotate.add_argument("--agency", action="append", help="default: every agency")
-    _store_flags(rotate)
+    store_flags(rotate)
     rotate.set_defaults(func=keys_rotate)
     reencrypt = keys.add_parser("reencrypt", help="re-seal stored data under the current keys")
-    _store_flags(reencrypt)
+    store_flags(reencrypt)
     reencrypt.set_defaults(func=keys_reencrypt)
     retire = keys.add_parser("retire", help="delete an old key version once no data uses it")
     retire.add_argument("key_id", help="e.g. police:v1")
-    _store_flags(retire)
+    store_flags(retire)
     retire.set_defaults(func=keys_retire)
     listing = keys.add_parser("list", help="key versions and which are current")
-    _store_flags(listing)
+    store_flags(listing)
     listing.set_defaults(func=keys_list)
 
     audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(
         dest="audit_command", required=True)
     verify = audit.add_parser("verify", help="check the hash chain and signed checkpoints")
-    _store_flags(verify)
+    store_flags(verify)
     verify.set_defaults(func=audit_verify)
 
 

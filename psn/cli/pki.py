@@ -21,7 +21,7 @@ from crypto.broker_config import SERVER_IDENTITY, BrokerConfig, TlsFiles, render
 from crypto.errors import CryptoError
 from crypto.identity import UnitIdentity
 from crypto.pki import CertificateAuthority, IndexRecord, PkiError
-from psn.cli.admin import _record, _server, _store_flags
+from psn.cli.admin import _record, _server, store_flags
 from psn.mqtt.certs import ca_dir, ensure_issued, open_ca, pki_dir
 from psn.server import Server
 
@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing.set_defaults(func=pki_list)
 
     for parser in (init, unit, server, revoke, crl, listing):
-        _store_flags(parser)
+        store_flags(parser)
 
     broker = sub.add_parser("broker-config", help="write a Mosquitto config with mTLS, ACL, CRL and certificates")
     broker.add_argument("--out", type=Path, required=True, help="directory to write into")
@@ -74,7 +74,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     broker.add_argument("--host", action="append", dest="hosts", metavar="NAME",
                         help="names/IPs units use for the broker (default: localhost, loopback and --bind)")
     broker.add_argument("--run-as", help="account Mosquitto switches to when started as root (must read DIR)")
-    _store_flags(broker)
+    store_flags(broker)
     broker.set_defaults(func=broker_config)
 
 

@@ -17,6 +17,7 @@ import uvicorn
 
 from psn import config
 from psn.api import create_app
+from psn.cli.admin import store_flags
 from psn.demo_accounts import PASSWORD, seed
 from psn.mqtt import free_port
 from psn.server import Server
@@ -31,10 +32,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="HTTP port (default 8000)")
     parser.add_argument("--mqtt", dest="mqtt_url", metavar="URL",
                         help="broker, e.g. mqtt://127.0.0.1:1883 (default: an embedded broker)")
-    parser.add_argument("--db", dest="db_url", metavar="URL",
-                        help="postgresql://user@host/db (default: SQLite under --data-dir)")
-    parser.add_argument("--data-dir", type=Path, help="where psn keeps its files (default ./var)")
-    parser.add_argument("--config", type=Path, help="a TOML file of settings (or PSN_CONFIG)")
+    store_flags(parser)
     parser.add_argument("--mqtt-ca", help="with mqtts://: the network CA (PEM) the broker's certificate chains to")
     parser.add_argument("--mqtt-cert", help="with mqtts://: psn's client certificate (psn broker-config writes one)")
     parser.add_argument("--mqtt-key", help="with mqtts://: its private key")
