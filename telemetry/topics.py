@@ -1,0 +1,180 @@
+"""The one MQTT topic namespace: every topic psn reads or writes is named here and nowhere else.
+
+Decoders route by `parse`, the MQTT client subscribes to `SUBSCRIPTIONS`, the broker ACLs (Mosquitto's
+rendered file and the embedded broker's rules) are built from the `unit_*` prefixes, and the simulator
+publishes with the same builders. docs/protocol.md documents each topic and its payload.
+
+    psn/v1/{agency}/{unit}/telemetry|status|alert|ack   unit → psn
+    psn/v1/{agency}/{unit}/cmd                           psn → unit
+    psn/v1/{agency}/_broadcast/…                         psn → every unit of an agency
+    psn/v1/net/cell/{cell}/kpi                           network equipment → psn
+    psn/v1/net/…                                         network equipment and its commands
+    psn/v1/probes/{source}                               anonymous probe vehicles → psn
+    psn/v1/_rejected/{reason}/{original topic}           psn → operators
+    psn/v1/_security/{kind}                              psn → the security team
+    owntracks/{user}/{device}                            the OwnTracks app → psn
+
+The first level below `psn/v1` is an agency unless it is reserved: `net`, `probes`, and every name that
+starts with `_`. A reserved word can never be an agency (the settings refuse it), so a unit's own prefix
+`psn/v1/{agency}/{unit}` can never reach network equipment, probes or psn's own feeds.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+ROOT = "psn/v1"
+OWNTRACKS = "owntracks"
+NET = "net"
+PROBES = "probes"
+BROADCAST = "_broadcast"
+REJECTED = "_rejected"
+SECURITY = "_security"
+RESERVED = frozenset({NET, PROBES})  # and every name starting with "_"
+
+NAME_PART = r"[A-Za-z0-9_.\-]{1,64}"  # an agency, unit, cell, probe source, OwnTracks user or device name
+NAME = re.compile(rf"^{NAME_PART}$")
+
+
+class UnitKind(enum.StrEnum):
+    """What a unit publishes below its own prefix."""
+
+    TELEMETRY = "telemetry"
+    STATUS = "status"
+    ALERT = "alert"
+    ACK = "ack"
+
+
+CMD = "cmd"  # what psn publishes to one unit
+
+
+def is_reserved(name: str) -> bool:
+    """Reserved first levels below psn/v1 (never an agency), and names psn keeps for itself (never a unit)."""
+    return name in RESERVED or name.startswith("_")
+
+
+def reserved_agency_error(name: str) -> str | None:
+    """Why `name` cannot be an agency, or None when it can."""
+    if not NAME.match(name):
+        return f"agency name {name!r} must match {NAME.pattern}"
+    if is_reserved(name):
+        return (f"agency name {name!r} is reserved in the MQTT namespace "
+                f"({', '.join(sorted(RESERVED))} and names starting with '_' are psn's own)")
+    return None
+
+
+# Builders: the topics psn and its clients publish on.
+def unit_prefix(agency: str, unit: str) -> str:
+    return f"{ROOT}/{agency}/{unit}"
+
+
+def unit_topic(agency: str, unit: str, kind: UnitKind | str) -> str:
+    return f"{ROOT}/{agency}/{unit}/{kind}"
+
+
+def cmd_topic(agency: str, unit: str) -> str:
+    return f"{ROOT}/{agency}/{unit}/{CMD}"
+
+
+def broadcast_prefix(agency: str) -> str:
+    return f"{ROOT}/{agency}/{BROADCAST}"
+
+
+def cell_kpi_topic(cell: str) -> str:
+    return f"{ROOT}/{NET}/cell/{cell}/kpi"
+
+
+def probe_topic(source: str) -> str:
+    return f"{ROOT}/{PROBES}/{source}"
+
+
+def rejected_topic(reason: str, topic: str) -> str:
+    return f"{ROOT}/{REJECTED}/{reason}/{topic}"
+
+
+def security_topic(kind: str) -> str:
+    return f"{ROOT}/{SECURITY}/{kind}"
+
+
+def owntracks_prefix(user: str, device: str) -> str:
+    return f"{OWNTRACKS}/{user}/{device}"
+
+
+# What psn's own client subscribes to: every topic a decoder handles, nothing else.
+SUBSCRIPTIONS = (
+    unit_topic("+", "+", UnitKind.TELEMETRY),
+    unit_topic("+", "+", UnitKind.STATUS),
+    cell_kpi_topic("+"),
+    owntracks_prefix("+", "+"),
+)
+
+# Mosquitto ACL patterns: a unit's certificate CN is `{agency}/{unit}`, which `%u` expands to.
+UNIT_WRITE_PATTERN = f"{ROOT}/%u/#"
+UNIT_READ_PATTERN = f"{ROOT}/%u/{CMD}/#"
+OWNTRACKS_WRITE_PATTERN = f"{OWNTRACKS}/%u/#"
+
+
+# Parsed topics: what the decoder router dispatches on.
+@dataclass(frozen=True, slots=True)
+class UnitTopic:
+    agency: str
+    unit: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class CellKpiTopic:
+    cell: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeTopic:
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwnTracksTopic:
+    user: str
+    device: str
+    sub: str | None  # owntracks/{user}/{device}/{sub…}: events, commands, info — not positions
+
+
+@dataclass(frozen=True, slots=True)
+class BadTopic:
+    detail: str
+
+
+Parsed = UnitTopic | CellKpiTopic | ProbeTopic | OwnTracksTopic | BadTopic
+
+
+def parse(topic: str) -> Parsed:
+    """Names a topic by its place in the namespace; never raises."""
+    parts = topic.split("/")
+    if parts[0] == OWNTRACKS:
+        if len(parts) < 3:
+            return BadTopic(f"expected owntracks/{{user}}/{{device}}, got {topic[:80]!r}")
+        user, device = parts[1], parts[2]
+        if not NAME.match(user) or not NAME.match(device):
+            return BadTopic(f"user and device must match {NAME.pattern}")
+        return OwnTracksTopic(user, device, "/".join(parts[3:]) or None)
+    if len(parts) < 3 or f"{parts[0]}/{parts[1]}" != ROOT:
+        return BadTopic(f"no decoder for topic {topic[:80]!r}")
+    first = parts[2]
+    if first == NET:
+        if len(parts) == 6 and parts[3] == "cell" and parts[5] == "kpi" and NAME.match(parts[4]):
+            return CellKpiTopic(parts[4])
+        return BadTopic(f"expected psn/v1/net/cell/{{cell}}/kpi, got {topic[:80]!r}")
+    if first == PROBES:
+        if len(parts) == 4 and NAME.match(parts[3]):
+            return ProbeTopic(parts[3])
+        return BadTopic(f"expected psn/v1/probes/{{source}}, got {topic[:80]!r}")
+    if len(parts) != 5:
+        return BadTopic(f"expected psn/v1/{{agency}}/{{unit}}/{{kind}}, got {topic[:80]!r}")
+    agency, unit, kind = parts[2], parts[3], parts[4]
+    if not NAME.match(agency) or not NAME.match(unit):
+        return BadTopic(f"agency and unit must match {NAME.pattern}")
+    if is_reserved(agency) or unit.startswith("_"):
+        return BadTopic(f"{agency}/{unit}: names starting with '_' are psn's own")
+    return UnitTopic(agency, unit, kind)
