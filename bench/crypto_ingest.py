@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from psn.bus import Bus
 from psn.clock import SystemClock
 from psn.config import Settings
 from psn.ingest import Ingest
@@ -31,6 +32,7 @@ from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
 from psn.store.sealing import Sealer
+from psn.subscribers import subscribe_ingest
 
 AGENCIES = ("police", "nemo", "fire", "ems", "bdf")
 MODES = ("plain", "encrypted", "encrypted_static_keyring")
@@ -59,13 +61,17 @@ def run_once(messages: list[tuple[str, bytes]], mode: str) -> tuple[float, float
         db = Database(settings.database_url, sealer=sealer)
         db.migrate()
         writer = BatchWriter(db, settings.store_batch, settings.store_flush_s)
-        ingest = Ingest(settings, SystemClock(), LiveState(), writer, IngestStats())
+        bus = Bus()
+        subscribe_ingest(bus, LiveState(), writer, IngestStats())
+        ingest = Ingest(settings, SystemClock(), bus)
         writer.start()
+        bus.start()
         t0, cpu0 = time.perf_counter(), time.process_time()
         for topic, payload in messages:
             ingest.handle(topic, payload)
         assert writer.flush(timeout=300), "store did not drain"
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        bus.stop()
         writer.stop()
         written = db.count_fixes()
         db.close()

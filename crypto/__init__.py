@@ -3,14 +3,14 @@
 - `pki`: the network CA; unit certificates bind CN `{agency}/{unit}` + SAN `urn:psn:unit:{agency}:{unit}`.
 - `envelope`: AES-256-GCM records under per-agency, versioned data keys wrapped by a master key.
 - `audit_chain` / `audit_file`: hash-chained audit entries, Ed25519-signed checkpoints, verification.
-- `passwords`: argon2id.  `tokens`: short-lived EdDSA JWTs.  `broker_config`: Mosquitto mTLS config + ACL.
+- `passwords`: argon2id.  `tokens`: short-lived EdDSA JWTs.  `broker_config`: Mosquitto mTLS config.
 
 Design and threat notes: docs/security.md.
 """
 
 from crypto.audit_chain import AuditEntry, Checkpoint, Failure, Problem, VerifyReport, append, checkpoint, verify
 from crypto.audit_file import AuditFile
-from crypto.broker_config import BrokerConfig, TlsFiles, render_acl, render_mosquitto_conf
+from crypto.broker_config import BrokerConfig, TlsFiles, render_mosquitto_conf
 from crypto.envelope import Keyring, LocalMasterKey, MasterKeyProvider, key_id_of
 from crypto.errors import CryptoError
 from crypto.identity import UnitIdentity
@@ -48,7 +48,6 @@ __all__ = [
     "load_ca",
     "load_public_key",
     "load_signing_key",
-    "render_acl",
     "render_mosquitto_conf",
     "save_signing_key",
     "verify",

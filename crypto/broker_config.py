@@ -1,4 +1,5 @@
-"""Mosquitto 2 configuration for psn: MQTT over TLS 1.3 with client certificates, and its ACL file.
+"""Mosquitto 2 configuration for psn: MQTT over TLS 1.3 with client certificates (the ACL file it names is
+rendered by `psn.mqtt.acl`, beside the embedded broker's rules, from the topic namespace).
 
 Pure text rendering; the caller writes the files and (re)starts or SIGHUPs the broker.
 `use_identity_as_username` makes the certificate CN the username, and unit CNs are `{agency}/{unit}`,
@@ -7,11 +8,8 @@ so `%u` in a `pattern` line expands to `{agency}/{unit}`: one pattern confines e
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from crypto.identity import UnitIdentity
 
 SERVER_IDENTITY = "psn-server"
 
@@ -74,22 +72,3 @@ def render_mosquitto_conf(cfg: BrokerConfig) -> str:
             "allow_anonymous true",
         ]
     return "\n".join(lines) + "\n"
-
-
-def render_acl(units: Iterable[UnitIdentity], services: Iterable[str] = (SERVER_IDENTITY,)) -> str:
-    """ACL: services may do anything; a unit writes under its own prefix and reads its commands and
-    its agency's broadcasts. Mosquitto has no "%agency", so broadcast rights are listed per unit:
-    re-render and SIGHUP the broker when units are issued (revocation needs no ACL change: the CRL does it).
-    """
-    lines = ["# psn broker ACL: rendered by crypto.broker_config. Username = certificate CN.", ""]
-    for service in services:
-        lines += [f"user {service}", "topic readwrite #", ""]
-    lines += [
-        "# A unit's CN is {agency}/{unit}, so %u = {agency}/{unit}.",
-        "pattern write psn/v1/%u/#",
-        "pattern read psn/v1/%u/cmd/#",
-        "",
-    ]
-    for who in sorted(set(units)):
-        lines += [f"user {who.cn}", f"topic read psn/v1/{who.agency}/_broadcast/#", ""]
-    return "\n".join(lines)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from telemetry import DEFAULT_AGENCIES
+from telemetry import BBox, topics
 
 
 class ConfigError(ValueError):
@@ -32,7 +32,10 @@ class Settings:
     # None: SQLite under data_dir; otherwise an SQLAlchemy URL, e.g. postgresql://user@host/db.
     db_url: str | None = None
     data_dir: Path = Path("var")
-    agencies: tuple[str, ...] = tuple(sorted(DEFAULT_AGENCIES))
+    # Deployment facts: the agencies on the network, and the area fixes must fall in (west, south, east, north;
+    # the default is Belize with a generous margin: the Guatemala/Mexico border areas, the cayes and the reef).
+    agencies: tuple[str, ...] = ("bdf", "ems", "fire", "nemo", "police")
+    service_area: tuple[float, ...] = (-90.5, 15.0, -86.5, 19.5)
     default_agency: str = "police"  # provisional home of devices not yet bound to a unit
     live_interval_s: float = 0.1  # how often the live WebSocket sends coalesced changes
     max_payload: int = 4096
@@ -53,6 +56,26 @@ class Settings:
     housekeeping_interval_s: float = 3600.0
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
     demo: bool = False
+
+    def __post_init__(self) -> None:
+        """Refuses at start-up what would otherwise surface as puzzling rejections later."""
+        if not self.agencies:
+            raise ConfigError("agencies: at least one agency is needed")
+        for agency in self.agencies:
+            error = topics.reserved_agency_error(agency)
+            if error is not None:
+                raise ConfigError(f"agencies: {error}")
+        if self.default_agency not in self.agencies:
+            raise ConfigError(f"default_agency {self.default_agency!r} is not one of the agencies {self.agencies}")
+        self.service_bbox()
+
+    def service_bbox(self) -> BBox:
+        if len(self.service_area) != 4:
+            raise ConfigError(f"service_area is west,south,east,north in degrees, not {self.service_area}")
+        west, south, east, north = self.service_area
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ConfigError(f"service_area {self.service_area} is not a west,south,east,north box in degrees")
+        return BBox(west, south, east, north)
 
     def retention_days_by_agency(self) -> dict[str, float]:
         days: dict[str, float] = {}
@@ -92,7 +115,9 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
             return Path(value)
         if "tuple" in str(kind):
             items = value.split(",") if isinstance(value, str) else list(value)
-            return tuple(item.strip() for item in items if item.strip())
+            if "float" in str(kind):
+                return tuple(float(item) for item in items if str(item).strip())
+            return tuple(str(item).strip() for item in items if str(item).strip())
         return None if value in ("", None) else str(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name!r}: cannot use {value!r} ({exc})") from None

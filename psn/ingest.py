@@ -1,71 +1,41 @@
-"""The ingest pipeline: bytes from any adapter → decoder → live state + durable store, or a counted rejection.
+"""The ingest pipeline: bytes from any adapter → decoder → one event on the bus (accepted or refused).
 
-It never raises to its caller: whatever a client sends, the adapter's thread keeps running.
+It decides only what a message *is*; everything done with it (live state, store, counters, republishing
+rejections, analytics) is a bus subscriber. It never raises to its caller: whatever a client sends, the
+adapter's thread keeps running.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 
+from psn.bus import Bus
 from psn.clock import Clock
 from psn.config import Settings
+from psn.events import FixAccepted, FixReplayed, MessageIgnored, MessageRejected, Receipt, StatusAccepted
 from psn.replay import ReplayGuard
-from psn.state import LiveState
-from psn.stats import IngestStats
-from psn.store import BatchWriter
-from telemetry import (
-    BELIZE_SERVICE_AREA,
-    DecodeContext,
-    Fix,
-    Ignored,
-    Reason,
-    Rejection,
-    StatusReport,
-    UnitRef,
-    decode,
-)
+from telemetry import DecodeContext, Decoded, Fix, Ignored, Reason, Rejection, StatusReport, UnitRef, decode
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """What operators see on `psn/v1/_rejected/{reason}/{original topic}`."""
-
-    topic: str
-    payload: bytes
-    rejection: Rejection
-
-
 class Ingest:
-    def __init__(
-        self,
-        settings: Settings,
-        clock: Clock,
-        state: LiveState,
-        writer: BatchWriter,
-        stats: IngestStats,
-    ) -> None:
+    def __init__(self, settings: Settings, clock: Clock, bus: Bus) -> None:
         self.settings = settings
         self.clock = clock
-        self.state = state
-        self.writer = writer
-        self.stats = stats
+        self.bus = bus
         self._agencies = frozenset(settings.agencies)  # settings are frozen: built once, not per message
+        self._service_area = settings.service_bbox()
         self._devices: dict[str, UnitRef] = {}
         self._devices_lock = threading.Lock()
-        self.on_rejected: Callable[[Rejected], None] | None = None
-        self.on_replay: Callable[[Fix], None] | None = None
         self.replays = ReplayGuard()
 
     def _context(self) -> DecodeContext:
         return DecodeContext(
             now=self.clock.time(),
             agencies=self._agencies,
-            service_area=BELIZE_SERVICE_AREA,
+            service_area=self._service_area,
             max_payload=self.settings.max_payload,
             max_future_s=self.settings.max_future_s,
             devices=self._devices,
@@ -77,7 +47,8 @@ class Ingest:
             # Copy-on-write: decoders on the MQTT thread read the old dict without a lock.
             self._devices = {**self._devices, device: who}
 
-    def handle(self, topic: str, payload: bytes) -> Fix | StatusReport | Rejection | Ignored:
+    def handle(self, topic: str, payload: bytes, receipt: Receipt | None = None) -> Decoded:
+        """Publishes what the message is; `receipt` (if any) is done once every durable subscriber has it."""
         context = self._context()  # its `now` is also the time the message was received
         try:
             result = decode(topic, payload, context)
@@ -85,22 +56,18 @@ class Ingest:
             log.exception("decoder crashed on topic %r", topic)
             result = Rejection(Reason.BAD_FIELD, f"internal decoder error: {type(exc).__name__}")
         if isinstance(result, Fix):
-            if self.replays.seen(result.who.id, result.ts):
-                self.stats.reject(Reason.DUPLICATE.value)
-                if self.on_replay is not None:
-                    self.on_replay(result)
-                return Rejection(Reason.DUPLICATE, f"{result.who.id} already reported ts {result.ts}", result.who)
-            moved = self.state.apply_fix(result)
+            if not self.replays.seen(result.who.id, result.ts):
+                self.bus.publish(FixAccepted(result, context.now, receipt))
+                return result
+            self.bus.publish(FixReplayed(topic, result))
+            result = Rejection(Reason.DUPLICATE, f"{result.who.id} already reported ts {result.ts}", result.who)
         elif isinstance(result, StatusReport):
-            moved = self.state.apply_status(result)
+            self.bus.publish(StatusAccepted(result, context.now, receipt))
+            return result
         elif isinstance(result, Ignored):
-            self.stats.ignore()
-            return result
+            self.bus.publish(MessageIgnored(topic, result))
         else:
-            self.stats.reject(result.reason.value)
-            if self.on_rejected is not None:
-                self.on_rejected(Rejected(topic, payload, result))
-            return result
-        self.writer.put(result, context.now)
-        self.stats.accept(result.source, late=not moved)
+            self.bus.publish(MessageRejected(topic, payload, result))
+        if receipt is not None:
+            receipt.expect(0)  # nothing to store: the broker may have its acknowledgement now
         return result

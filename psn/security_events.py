@@ -1,6 +1,6 @@
 """A small CSIRT feed: failed sign-ins, lockouts, spoofed topics, revoked certificates, cross-agency denials,
-replayed telemetry. Kept in a bounded ring for `/api/v1/security/events`, written to the audit log, and
-handed to publishers (MQTT `psn/v1/_security/{kind}`) for the security team."""
+replayed telemetry. Kept in a bounded ring for `/api/v1/security/events`; each event is also handed to
+`publish` (the server's event bus, whose subscribers write the audit log and MQTT `psn/v1/_security/{kind}`)."""
 
 from __future__ import annotations
 
@@ -37,13 +37,14 @@ class SecurityEvent:
 
 
 class SecurityFeed:
-    def __init__(self, clock: Clock, capacity: int = 10_000) -> None:
+    def __init__(self, clock: Clock, publish: Callable[[SecurityEvent], None] | None = None,
+                 capacity: int = 10_000) -> None:
         self.clock = clock
+        self._publish = publish
         self._events: collections.deque[SecurityEvent] = collections.deque(maxlen=capacity)
         self._lock = threading.Lock()
         self._seq = 0
         self.counts: collections.Counter[str] = collections.Counter()
-        self.subscribers: list[Callable[[SecurityEvent], None]] = []
 
     def report(self, kind: Kind, actor: str, /, **detail: Any) -> SecurityEvent:
         with self._lock:
@@ -51,8 +52,8 @@ class SecurityFeed:
             event = SecurityEvent(self._seq, self.clock.time(), kind, actor, detail)
             self._events.append(event)
             self.counts[kind.value] += 1
-        for subscriber in self.subscribers:
-            subscriber(event)
+        if self._publish is not None:
+            self._publish(event)
         return event
 
     def recent(self, limit: int = 200, kind: str | None = None) -> list[SecurityEvent]:

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass, field
 
+from psn import subscribers
 from psn.audit import AuditLog
 from psn.auth import Auth
+from psn.bus import Bus
 from psn.clock import Clock, SystemClock
 from psn.config import Settings
-from psn.ingest import Ingest, Rejected
+from psn.events import FixReplayed, MessageRejected, SecurityRaised, StreamEnded, StreamStarted
+from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
-from psn.security_events import Kind, SecurityEvent, SecurityFeed
+from psn.security_events import SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
 from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
 from psn.users import Users
-from telemetry import SUBSCRIPTIONS, Fix
+from telemetry.topics import SUBSCRIPTIONS
 from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
-
-SECURITY_TOPIC = "psn/v1/_security"
-REPLAY_EVENT_EVERY_S = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +39,14 @@ class Server:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         keys_dir = key_dir(settings.data_dir)
         self.keys = keyring(settings.data_dir) if settings.encrypt_at_rest else None
+        self.bus = Bus()
         self.state = LiveState()
         self.stats = IngestStats()
         self.db = Database(settings.database_url, sealer=self.keys)
         self.users = Users(self.db, self.clock)
         self.auth = Auth(keys_dir / "tokens", self.users, self.clock, settings.token_ttl_s)
         self.audit = AuditLog(settings.data_dir / "audit" / "audit.jsonl", keys_dir, self.clock)
-        self.security = SecurityFeed(self.clock)
-        self.security.subscribers.append(self._on_security_event)
+        self.security = SecurityFeed(self.clock, self._raise)
         self.sharing = SharingStore(self.db, self.clock)
         self.recordings = RecordingStore(settings.data_dir / "recordings")
         # Without keys at rest there is nothing to seal evidence with: live video only.
@@ -56,17 +55,24 @@ class Server:
                              clock=self.clock.time)
             if self.keys is not None else None
         )
-        self.video = StreamHub(recordings=service)
+        self.video = StreamHub(recordings=service, on_stream=self._on_stream)
         self.retention = RetentionPolicy(settings.retention_days_by_agency(), settings.video_retention_days)
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
-        self.ingest = Ingest(self.settings, self.clock, self.state, self.writer, self.stats)
-        self.ingest.on_rejected = self._republish
-        self.ingest.on_replay = self._on_replay
-        self._replay_reported: dict[str, float] = {}
+        self.ingest = Ingest(self.settings, self.clock, self.bus)
+        self._subscribe()
         self.hub = LiveHub(self.state, self.settings.live_interval_s)
         self.embedded: EmbeddedBroker | None = None
         self.mqtt: MqttClient | None = None
         self.broker_url: BrokerURL | None = None
+
+    def _subscribe(self) -> None:
+        bus = self.bus
+        subscribers.subscribe_ingest(bus, self.state, self.writer, self.stats)
+        bus.subscribe("replay-reporter", subscribers.replay_reporter(self.security, self.clock), (FixReplayed,),
+                      inline=True)
+        bus.subscribe("rejected-republisher", subscribers.rejected_republisher(self._publish), (MessageRejected,))
+        bus.subscribe("security-audit", subscribers.security_auditor(self.audit), (SecurityRaised,))
+        bus.subscribe("security-publisher", subscribers.security_publisher(self._publish), (SecurityRaised,))
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -84,9 +90,9 @@ class Server:
         for device, who in self.db.device_bindings().items():
             self.ingest.bind_device(device, who)
         self.writer.start()
+        self.bus.start()
         await self.hub.start()
-        self._tasks = [asyncio.create_task(self._follow_video_units(), name="psn-video-units"),
-                       asyncio.create_task(self._housekeeping(), name="psn-housekeeping")]
+        self._tasks = [asyncio.create_task(self._housekeeping(), name="psn-housekeeping")]
         tls: TLSFiles | None = None
         if self.settings.mqtt_url:
             self.broker_url = BrokerURL.parse(self.settings.mqtt_url)
@@ -124,23 +130,22 @@ class Server:
             task.cancel()
         await self.video.close()
         await self.hub.stop()
+        self.bus.stop()
         self.writer.stop()
         self.audit.checkpoint()
         if self.embedded is not None:
             await self.embedded.stop()
         self.db.close()
 
-    def _republish(self, rejected: Rejected) -> None:
+    def _publish(self, topic: str, payload: bytes, qos: int) -> None:
         if self.mqtt is not None:
-            r = rejected.rejection
-            self.mqtt.publish_rejected(rejected.topic, rejected.payload, r.reason.value, r.detail)
+            self.mqtt.publish(topic, payload, qos)
 
-    async def _follow_video_units(self) -> None:
-        """Marks units with a live stream (the map's camera badge); the hub has no events, so look each second."""
-        while True:
-            live = {self.video.publisher(stream).principal.name for stream in self.video.streams()}
-            self.state.set_video(live)
-            await asyncio.sleep(1.0)
+    def _raise(self, event: SecurityEvent) -> None:
+        self.bus.publish(SecurityRaised(event))
+
+    def _on_stream(self, stream: str, unit: str, live: bool) -> None:
+        self.bus.publish(StreamStarted(stream, unit) if live else StreamEnded(stream, unit))
 
     async def _housekeeping(self) -> None:
         while True:
@@ -156,16 +161,3 @@ class Server:
         for recording in deleted:
             self.audit.record("psn", "evidence.retention_delete", recording)
         return deleted
-
-    def _on_replay(self, fix: Fix) -> None:
-        # One event per unit a minute: a device stuck resending must not flood the audit log (stats count all).
-        now = self.clock.time()
-        if now - self._replay_reported.get(fix.who.id, -REPLAY_EVENT_EVERY_S) >= REPLAY_EVENT_EVERY_S:
-            self._replay_reported[fix.who.id] = now
-            self.security.report(Kind.REPLAYED_TELEMETRY, fix.who.id, unit=fix.who.id, ts=fix.ts, source=fix.source)
-
-    def _on_security_event(self, event: SecurityEvent) -> None:
-        self.audit.record(event.actor, f"security.{event.kind.value}", event.detail.get("unit") or "-",
-                          **event.detail)
-        if self.mqtt is not None:
-            self.mqtt.publish(f"{SECURITY_TOPIC}/{event.kind.value}", json.dumps(event.to_json()).encode(), qos=1)

@@ -50,6 +50,8 @@ class LiveState:
         self._units: dict[str, UnitState] = {}
         self._changed: dict[str, None] = {}  # insertion-ordered set
         self._removed: dict[str, None] = {}
+        self._streaming: set[str] = set()  # units with a live video stream, known or not yet seen
+        self.late = 0  # fixes and statuses older than what the unit already shows (stored, never shown)
 
     def apply_fix(self, fix: Fix) -> bool:
         """Moves the unit unless the fix is older than what we have: late fixes are stored, never shown."""
@@ -58,6 +60,7 @@ class LiveState:
         with self._lock:
             current = self._units.get(key)
             if current is not None and current.lat is not None and fix.ts <= current.ts:
+                self.late += 1
                 return False
             # Built directly rather than with dataclasses.replace: this runs once per message.
             self._units[key] = UnitState(
@@ -74,7 +77,7 @@ class LiveState:
                 current.status if current else None,
                 current.status_ts if current else None,
                 fix.source,
-                current.video if current else False,
+                key in self._streaming,
             )
             self._changed[key] = None
             return True
@@ -84,24 +87,31 @@ class LiveState:
         with self._lock:
             current = self._units.get(key)
             if current is not None and current.status_ts is not None and report.ts <= current.status_ts:
+                self.late += 1
                 return False
-            base = current or UnitState(report.who.agency, report.who.unit, report.who.bound, report.ts)
+            base = current or UnitState(report.who.agency, report.who.unit, report.who.bound, report.ts,
+                                        video=key in self._streaming)
             self._units[key] = replace(base, status=report.status, status_ts=report.ts)
             self._changed[key] = None
             return True
 
-    def set_video(self, live: set[str]) -> None:
-        """Flags exactly the units in `live` as having a live stream; flips count as changes."""
+    def set_streaming(self, unit_id: str, live: bool) -> None:
+        """A unit's video stream started or ended (the map's camera badge); a flip counts as a change.
+        Remembered for units not seen yet, so a camera that streams before its first fix gets its badge."""
         with self._lock:
-            for key, unit in self._units.items():
-                if unit.video != (key in live):
-                    self._units[key] = replace(unit, video=key in live)
-                    self._changed[key] = None
+            if live:
+                self._streaming.add(unit_id)
+            else:
+                self._streaming.discard(unit_id)
+            unit = self._units.get(unit_id)
+            if unit is not None and unit.video != live:
+                self._units[unit_id] = replace(unit, video=live)
+                self._changed[unit_id] = None
 
     def restore(self, unit: UnitState) -> None:
         """Puts back a unit as stored (after a restart); it counts as changed like any update."""
         with self._lock:
-            self._units[unit.id] = unit
+            self._units[unit.id] = replace(unit, video=unit.id in self._streaming)
             self._changed[unit.id] = None
 
     def remove(self, who: UnitRef) -> None:

@@ -1,4 +1,4 @@
-"""Counters of what ingest did, for `/api/v1/stats` and Prometheus `/metrics`."""
+"""Counters of what ingest did and how the bus delivered it, for `/api/v1/stats` and Prometheus `/metrics`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections import Counter
 
 from prometheus_client import CollectorRegistry, Gauge
 
+from psn.bus import SubscriberStats
+
 
 class IngestStats:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -14,7 +16,6 @@ class IngestStats:
         self._lock = threading.Lock()
         self.accepted: Counter[str] = Counter()  # by source format
         self.rejected: Counter[str] = Counter()  # by reason
-        self.late = 0  # stored but older than the unit's current fix
         self.ignored = 0
         # Gauges set from the counters at scrape time; named *_total as the counters they mirror.
         self._accepted = Gauge("psn_ingest_accepted_total", "Accepted messages", ["source"], registry=self.registry)
@@ -23,26 +24,38 @@ class IngestStats:
         self.units = Gauge("psn_units", "Units in the live picture", registry=self.registry)
         self.store_backlog = Gauge("psn_store_backlog", "Records waiting for the database", registry=self.registry)
         self.live_clients = Gauge("psn_live_clients", "Open live WebSockets", registry=self.registry)
+        by_subscriber = ["subscriber"]
+        self._bus = {
+            "delivered": Gauge("psn_bus_delivered_total", "Events handled by a bus subscriber", by_subscriber,
+                               registry=self.registry),
+            "dropped": Gauge("psn_bus_dropped_total", "Events a bus subscriber's full queue refused", by_subscriber,
+                             registry=self.registry),
+            "errors": Gauge("psn_bus_errors_total", "Events a bus subscriber failed on", by_subscriber,
+                            registry=self.registry),
+            "queued": Gauge("psn_bus_queued", "Events waiting in a bus subscriber's queue", by_subscriber,
+                            registry=self.registry),
+        }
 
-    def accept(self, source: str, late: bool) -> None:
+    def accept(self, source: str) -> None:
         with self._lock:
             self.accepted[source] += 1
-            if late:
-                self.late += 1
 
     def reject(self, reason: str) -> None:
         with self._lock:
             self.rejected[reason] += 1
 
-    def export(self) -> None:
+    def export(self, late: int, bus: list[SubscriberStats]) -> None:
         """Copies the plain counters into Prometheus when scraped, keeping the per-message path cheap."""
         with self._lock:
-            accepted, rejected, late = dict(self.accepted), dict(self.rejected), self.late
+            accepted, rejected = dict(self.accepted), dict(self.rejected)
         for source, count in accepted.items():
             self._accepted.labels(source).set(count)
         for reason, count in rejected.items():
             self._rejected.labels(reason).set(count)
         self._late.set(late)
+        for sub in bus:
+            for field, gauge in self._bus.items():
+                gauge.labels(sub.name).set(getattr(sub, field))
 
     def ignore(self) -> None:
         with self._lock:
@@ -55,6 +68,5 @@ class IngestStats:
                 "accepted_by_source": dict(self.accepted),
                 "rejected": dict(self.rejected),
                 "rejected_total": sum(self.rejected.values()),
-                "late": self.late,
                 "ignored": self.ignored,
             }

@@ -1,18 +1,18 @@
-"""Routes a message to the decoder of its wire format by topic."""
+"""Routes a message to the decoder of its wire format by its place in the topic namespace."""
 
 from __future__ import annotations
 
-from telemetry import owntracks, psn_v1
+from telemetry import owntracks, psn_v1, topics
 from telemetry.fix import Decoded, Reason, Rejection
 from telemetry.rules import DecodeContext
 
-# MQTT subscriptions that cover every format we decode.
-SUBSCRIPTIONS = ("psn/v1/+/+/telemetry", "psn/v1/+/+/status", "owntracks/+/+")
-
 
 def decode(topic: str, payload: bytes, ctx: DecodeContext) -> Decoded:
-    if topic.startswith(psn_v1.PREFIX):
-        return psn_v1.decode(topic, payload, ctx)
-    if topic.startswith(owntracks.PREFIX):
-        return owntracks.decode(topic, payload, ctx)
-    return Rejection(Reason.BAD_TOPIC, f"no decoder for topic {topic[:80]!r}")
+    route = topics.parse(topic)
+    if isinstance(route, topics.UnitTopic):
+        return psn_v1.decode(route, payload, ctx)
+    if isinstance(route, topics.OwnTracksTopic):
+        return owntracks.decode(route, payload, ctx)
+    if isinstance(route, topics.BadTopic):
+        return Rejection(Reason.BAD_TOPIC, route.detail)
+    return Rejection(Reason.BAD_TOPIC, f"no decoder for topic {topic[:80]!r} yet")

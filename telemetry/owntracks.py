@@ -7,27 +7,19 @@ unit of the default agency, flagged unbound (`UnitRef.bound == False`).
 
 from __future__ import annotations
 
-from telemetry.fix import Decoded, Fix, Ignored, Reason, Rejection, UnitRef
-from telemetry.psn_v1 import NAME
+from telemetry.fix import Decoded, Fix, Ignored, Reason, UnitRef
 from telemetry.rules import DecodeContext, Refused, in_range, load_object, number, position, timestamp
-
-PREFIX = "owntracks/"
+from telemetry.topics import OwnTracksTopic
 
 
 def device_key(user: str, device: str) -> str:
     return f"{user}/{device}"
 
 
-def decode(topic: str, payload: bytes, ctx: DecodeContext) -> Decoded:
-    parts = topic.split("/")
-    if len(parts) != 3 or parts[0] != "owntracks":
-        # owntracks/{user}/{device}/event, /cmd, /info … are not positions.
-        if len(parts) > 3 and parts[0] == "owntracks":
-            return Ignored(f"owntracks sub-topic {parts[3]!r}")
-        return Rejection(Reason.BAD_TOPIC, f"expected owntracks/{{user}}/{{device}}, got {topic[:80]!r}")
-    user, device = parts[1], parts[2]
-    if not NAME.match(user) or not NAME.match(device):
-        return Rejection(Reason.BAD_TOPIC, f"user and device must match {NAME.pattern}")
+def decode(route: OwnTracksTopic, payload: bytes, ctx: DecodeContext) -> Decoded:
+    if route.sub is not None:  # owntracks/{user}/{device}/event, /cmd, /info … are not positions
+        return Ignored(f"owntracks sub-topic {route.sub.split('/')[0]!r}")
+    user, device = route.user, route.device
     key = device_key(user, device)
     who = ctx.devices.get(key) or UnitRef(ctx.default_agency, f"ot-{user}-{device}", bound=False)
     try:

@@ -24,18 +24,15 @@ class BBox:
         return self.south <= lat <= self.north and self.west <= lon <= self.east
 
 
-# Belize with a generous margin (neighbouring Guatemala/Mexico border areas, the cayes and the reef).
-BELIZE_SERVICE_AREA = BBox(west=-90.5, south=15.0, east=-86.5, north=19.5)
-DEFAULT_AGENCIES = frozenset({"police", "nemo", "fire", "ems", "bdf"})
-
 
 @dataclass(frozen=True, slots=True)
 class DecodeContext:
-    """Everything a decoder needs beyond the bytes; `now` is injected so decoding is deterministic."""
+    """Everything a decoder needs beyond the bytes; `now` is injected so decoding is deterministic, and the
+    deployment's facts (its agencies, its service area) come from the server's settings."""
 
     now: float
-    agencies: frozenset[str] = DEFAULT_AGENCIES
-    service_area: BBox = BELIZE_SERVICE_AREA
+    agencies: frozenset[str]
+    service_area: BBox
     max_payload: int = 4096
     max_future_s: float = 30.0
     max_age_s: float = 7 * 24 * 3600.0

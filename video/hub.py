@@ -77,8 +77,12 @@ class StreamHub:
         config: HubConfig | None = None,
         recordings: RecordingStarter | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_stream: Callable[[str, str, bool], None] | None = None,
     ) -> None:
+        """`on_stream(stream_id, publisher name, live)` hears each stream start (after its answer) and end."""
         self.config = config or HubConfig()
+        self._on_stream = on_stream
+        self._announced: set[str] = set()
         self._recordings = recordings
         self._clock = clock
         self._publishers: dict[str, Publisher] = {}
@@ -106,6 +110,9 @@ class StreamHub:
         answer = await self._start(publisher, publisher.start(offer))
         if self._recordings is not None:
             self._recording[stream_id] = self._recordings.start(publisher)
+        if self._on_stream is not None:
+            self._announced.add(stream_id)
+            self._on_stream(stream_id, principal.name, True)
         return publisher, answer
 
     async def view(self, stream_id: str, principal: Principal, offer: str) -> tuple[Viewer, str]:
@@ -141,6 +148,9 @@ class StreamHub:
     async def _publisher_closed(self, session: PeerSession) -> None:
         if self._publishers.get(session.stream_id) is session:
             del self._publishers[session.stream_id]
+            if session.stream_id in self._announced and self._on_stream is not None:
+                self._announced.discard(session.stream_id)
+                self._on_stream(session.stream_id, session.principal.name, False)
         self._windows.pop(session.stream_id, None)
         await asyncio.gather(*(v.close() for v in self._viewers_of(session)))
         recording = self._recording.pop(session.stream_id, None)

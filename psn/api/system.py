@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -29,18 +30,20 @@ def healthz(server: ServerDep) -> dict[str, Any]:
 def stats(server: ServerDep, _who: PrincipalDep) -> dict[str, Any]:
     return {
         **server.stats.as_json(),
+        "late": server.state.late,
         "units": len(server.state),
         "store_backlog": server.writer.backlog,
         "stored": server.writer.written,
         "store_failed_batches": server.writer.failed_batches,
         "live_clients": len(server.hub.clients),
         "live_coalesced": server.hub.coalesced,
+        "bus": [dataclasses.asdict(sub) for sub in server.bus.stats()],
     }
 
 
 @router.get("/metrics", tags=["system"], include_in_schema=False)
 def metrics(server: ServerDep) -> Response:
-    server.stats.export()
+    server.stats.export(server.state.late, server.bus.stats())
     server.stats.units.set(len(server.state))
     server.stats.store_backlog.set(server.writer.backlog)
     server.stats.live_clients.set(len(server.hub.clients))

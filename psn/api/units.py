@@ -12,7 +12,7 @@ from psn.access import Action, Resource, Target
 from psn.api.deps import PrincipalDep, ServerDep, authorize
 from psn.api.visibility import unit_filter
 from telemetry import UnitRef, device_key
-from telemetry.psn_v1 import NAME
+from telemetry.topics import NAME
 
 router = APIRouter(prefix="/api/v1", tags=["units"])
 

@@ -15,7 +15,7 @@ from psn.access import Action, Principal, Resource, Target, decide
 from psn.api.deps import bearer_token
 from psn.security_events import Kind
 from psn.server import Server
-from telemetry.psn_v1 import NAME_PART
+from telemetry.topics import NAME_PART
 from video import build_router
 
 STREAM_ID = re.compile(rf"^(?P<agency>{NAME_PART}):(?P<unit>{NAME_PART})(?::{NAME_PART})?$")

@@ -17,17 +17,17 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from crypto.broker_config import SERVER_IDENTITY, BrokerConfig, TlsFiles, render_acl, render_mosquitto_conf
+from crypto.broker_config import SERVER_IDENTITY, BrokerConfig, TlsFiles, render_mosquitto_conf
 from crypto.errors import CryptoError
 from crypto.identity import UnitIdentity
 from crypto.pki import CertificateAuthority, IndexRecord, PkiError
 from psn.cli.admin import _record, _server, store_flags
+from psn.mqtt.acl import render_acl
 from psn.mqtt.certs import ca_dir, ensure_issued, open_ca, pki_dir
 from psn.server import Server
 
 REASONS = {flag.name: flag for flag in x509.ReasonFlags if flag is not x509.ReasonFlags.remove_from_crl}
 # OwnTracks phones with a unit certificate publish as user={agency}, device={unit}; same rule as psn.mqtt.acl.
-OWNTRACKS_ACL = "# OwnTracks: a unit's phone publishes to owntracks/{agency}/{unit}.\npattern write owntracks/%u/#\n"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -205,7 +205,7 @@ def broker_config(args: argparse.Namespace) -> int:
     shutil.copyfile(ca.cert_path, out / "ca.pem")
     (out / "crl.pem").write_bytes(ca.crl(now=now))
     units = ca.active_units(now=now)
-    (out / "acl").write_text(render_acl(units) + OWNTRACKS_ACL)
+    (out / "acl").write_text(render_acl(units))
     tls = TlsFiles(out / "ca.pem", broker.cert, broker.key, out / "crl.pem")
     conf = out / "mosquitto.conf"
     conf.write_text(render_mosquitto_conf(BrokerConfig(tls, out / "acl", port=args.port, bind=args.bind,

@@ -1,4 +1,5 @@
-"""Who may publish and receive what on the embedded broker: the same rules as the Mosquitto ACL psn renders.
+"""Who may publish and receive what: the embedded broker's rules and the Mosquitto ACL file, side by side and
+both built from the topic namespace (`telemetry.topics`).
 
 An identity is a certificate CN: `{agency}/{unit}` for a unit, a plain name (`psn-server`) for a service.
 Pure functions of (identity, topic, client id), so the broker plugins are thin and the rules are testable alone.
@@ -6,7 +7,11 @@ Pure functions of (identity, topic, client id), so the broker plugins are thin a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from crypto.broker_config import SERVER_IDENTITY
 from crypto.identity import UnitIdentity
+from telemetry import topics
 
 
 def is_service(identity: str) -> bool:
@@ -23,15 +28,15 @@ def may_publish(identity: str, topic: str) -> bool:
     """A unit writes only below `psn/v1/{agency}/{unit}` (and its OwnTracks topic `owntracks/{agency}/{unit}`)."""
     if is_service(identity):
         return True
-    return _under(topic, f"psn/v1/{identity}") or _under(topic, f"owntracks/{identity}")
+    return _under(topic, f"{topics.ROOT}/{identity}") or _under(topic, f"{topics.OWNTRACKS}/{identity}")
 
 
 def may_receive(identity: str, topic: str) -> bool:
     """A unit reads its own commands and its agency's broadcasts; a subscription to `#` delivers no more."""
     if is_service(identity):
         return True
-    agency = UnitIdentity.from_cn(identity).agency
-    return _under(topic, f"psn/v1/{identity}/cmd") or _under(topic, f"psn/v1/{agency}/_broadcast")
+    who = UnitIdentity.from_cn(identity)
+    return _under(topic, topics.cmd_topic(who.agency, who.unit)) or _under(topic, topics.broadcast_prefix(who.agency))
 
 
 def owns_client_id(identity: str, client_id: str, clean_session: bool) -> bool:
@@ -44,3 +49,24 @@ def owns_client_id(identity: str, client_id: str, clean_session: bool) -> bool:
     if not client_id:
         return clean_session
     return client_id == identity or client_id.startswith(identity + ":")
+
+
+def render_acl(units: Iterable[UnitIdentity], services: Iterable[str] = (SERVER_IDENTITY,)) -> str:
+    """Mosquitto's ACL with the same rules: services may do anything; a unit writes under its own prefix (and
+    its OwnTracks topic) and reads its commands and its agency's broadcasts. Mosquitto has no "%agency", so
+    broadcast rights are listed per unit: re-render and SIGHUP the broker when units are issued (revocation
+    needs no ACL change: the CRL does it)."""
+    lines = ["# psn broker ACL: rendered by psn.mqtt.acl from telemetry.topics. Username = certificate CN.", ""]
+    for service in services:
+        lines += [f"user {service}", "topic readwrite #", ""]
+    lines += [
+        "# A unit's CN is {agency}/{unit}, so %u = {agency}/{unit}.",
+        f"pattern write {topics.UNIT_WRITE_PATTERN}",
+        f"pattern read {topics.UNIT_READ_PATTERN}",
+        "# OwnTracks: a unit's phone publishes to owntracks/{agency}/{unit}.",
+        f"pattern write {topics.OWNTRACKS_WRITE_PATTERN}",
+        "",
+    ]
+    for who in sorted(set(units)):
+        lines += [f"user {who.cn}", f"topic read {topics.broadcast_prefix(who.agency)}/#", ""]
+    return "\n".join(lines)

@@ -6,11 +6,10 @@ broker, which speaks nothing newer. QoS 1 subscriptions, automatic reconnect wit
 
 from __future__ import annotations
 
-import json
 import logging
 import ssl
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,10 +18,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from psn.gateways import Sink
 from psn.mqtt.url import BrokerURL
 
 log = logging.getLogger(__name__)
-REJECTED_PREFIX = "psn/v1/_rejected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +37,7 @@ class MqttClient:
         url: BrokerURL,
         client_id: str,
         subscriptions: Iterable[str],
-        on_message: Callable[[str, bytes], Any],
+        on_message: Sink,
         mqtt5: bool = True,
         tls: TLSFiles | None = None,
         session_expiry_s: int = 3600,
@@ -86,16 +85,6 @@ class MqttClient:
 
     def publish(self, topic: str, payload: bytes, qos: int = 0) -> None:
         self.client.publish(topic, payload, qos=qos)
-
-    def publish_rejected(self, topic: str, payload: bytes, reason: str, detail: str) -> None:
-        body = {
-            "reason": reason,
-            "detail": detail,
-            "topic": topic,
-            "payload": payload[:1024].decode("utf-8", errors="replace"),
-            "payload_bytes": len(payload),
-        }
-        self.publish(f"{REJECTED_PREFIX}/{reason}/{topic}", json.dumps(body).encode(), qos=0)
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if reason.is_failure:

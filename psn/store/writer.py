@@ -3,7 +3,8 @@
 Ingest appends to a deque (one atomic append, no lock or wake-up per message); the writer takes what has
 accumulated every `flush_s`. The backlog is bounded: when the database falls far behind, `put` waits, which
 blocks the MQTT thread, which stops acknowledging QoS 1 messages and lets the broker hold them —
-back-pressure instead of silent loss.
+back-pressure instead of silent loss. Each record may carry the `Receipt` of its message, resolved once the
+batch holding it is committed (the MQTT adapter acknowledges the broker on it).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import logging
 import threading
 import time
 
+from psn.events import Receipt
 from psn.store.database import Database
 from telemetry import Fix, StatusReport
 
 log = logging.getLogger(__name__)
-Item = tuple[Fix | StatusReport, float]
+Item = tuple[Fix | StatusReport, float, Receipt | None]
 
 
 class BatchWriter:
@@ -38,12 +40,12 @@ class BatchWriter:
     def start(self) -> None:
         self._thread.start()
 
-    def put(self, item: Fix | StatusReport, received: float) -> None:
+    def put(self, item: Fix | StatusReport, received: float, receipt: Receipt | None = None) -> None:
         if len(self._pending) >= self.capacity:
             self.waits += 1
             with self._drained:
                 self._drained.wait_for(lambda: len(self._pending) < self.capacity or self._stopping.is_set())
-        self._pending.append((item, received))
+        self._pending.append((item, received, receipt))
 
     @property
     def backlog(self) -> int:
@@ -76,8 +78,8 @@ class BatchWriter:
                 return
 
     def _write(self, items: list[Item]) -> None:
-        fixes = [(i, r) for i, r in items if isinstance(i, Fix)]
-        reports = [(i, r) for i, r in items if isinstance(i, StatusReport)]
+        fixes = [(i, r) for i, r, _ in items if isinstance(i, Fix)]
+        reports = [(i, r) for i, r, _ in items if isinstance(i, StatusReport)]
         attempt = 0
         while True:
             try:
@@ -86,6 +88,7 @@ class BatchWriter:
                 if reports:
                     self.db.insert_statuses(reports)
                 self.written += len(items)
+                _resolve(items, ok=True)
                 return
             except Exception:
                 # A database outage must neither kill the writer nor drop accepted data: retry while the
@@ -95,5 +98,12 @@ class BatchWriter:
                 log.exception("store write of %d records failed (attempt %d)", len(items), attempt)
                 if self._stopping.is_set() and attempt >= 3:
                     log.error("shutting down with %d records unwritten", len(items) + len(self._pending))
+                    _resolve(items, ok=False)
                     return
                 time.sleep(min(0.2 * 2**attempt, 5.0))
+
+
+def _resolve(items: list[Item], ok: bool) -> None:
+    for _, _, receipt in items:
+        if receipt is not None:
+            receipt.resolve(ok)

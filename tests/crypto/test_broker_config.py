@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crypto.broker_config import BrokerConfig, TlsFiles, render_acl, render_mosquitto_conf
-from crypto.identity import UnitIdentity
+from crypto.broker_config import BrokerConfig, TlsFiles, render_mosquitto_conf
 
 TLS = TlsFiles(*(Path(f"/etc/psn/{name}") for name in ("ca.pem", "broker.pem", "broker.key", "crl.pem")))
 
@@ -25,13 +24,3 @@ def test_demo_listener_only_when_asked() -> None:
         "listener 18883 127.0.0.1", "listener 1884 127.0.0.1"
     ]
     assert text.index("allow_anonymous false") < text.index("listener 1884") < text.index("allow_anonymous true")
-
-
-def test_acl_patterns_and_per_unit_broadcast() -> None:
-    units = [UnitIdentity("police", "P-12"), UnitIdentity("fire", "F-1"), UnitIdentity("police", "P-12")]
-    lines = render_acl(units).splitlines()
-    assert lines.count("pattern write psn/v1/%u/#") == 1 and "pattern read psn/v1/%u/cmd/#" in lines
-    assert lines[lines.index("user psn-server") + 1] == "topic readwrite #"
-    assert lines[lines.index("user police/P-12") + 1] == "topic read psn/v1/police/_broadcast/#"
-    assert lines[lines.index("user fire/F-1") + 1] == "topic read psn/v1/fire/_broadcast/#"
-    assert lines.count("user police/P-12") == 1

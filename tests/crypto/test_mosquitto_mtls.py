@@ -18,8 +18,9 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from crypto.broker_config import BrokerConfig, TlsFiles, render_acl, render_mosquitto_conf
+from crypto.broker_config import BrokerConfig, TlsFiles, render_mosquitto_conf
 from crypto.pki import CertificateAuthority, init_ca
+from psn.mqtt.acl import render_acl
 from tests.support import MOSQUITTO, free_port, wait_for
 
 TIMEOUT = 10.0

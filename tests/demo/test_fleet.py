@@ -5,7 +5,8 @@ import pytest
 
 from psn.web import STATIC_DIR
 from simulator.fleet import Fleet
-from telemetry import DecodeContext, Fix, decode
+from telemetry import Fix, decode
+from tests.decoding import context
 from traffic import RoadNetwork
 
 
@@ -30,7 +31,7 @@ def test_units_are_police_and_nemo_and_move_along_roads(fleet: Fleet) -> None:
 def test_fixes_are_valid_psn_v1_messages(fleet: Fleet) -> None:
     unit = fleet.units[0]
     message = json.dumps(fleet.fix(unit, 1_764_383_040.0)).encode()
-    decoded = decode(f"psn/v1/{unit.agency}/{unit.unit}/telemetry", message, DecodeContext(now=1_764_383_040.0))
+    decoded = decode(f"psn/v1/{unit.agency}/{unit.unit}/telemetry", message, context(1_764_383_040.0))
     assert isinstance(decoded, Fix)
 
 

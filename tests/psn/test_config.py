@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,3 +40,40 @@ def test_bad_config_files_say_what_is_wrong(tmp_path: Path, text: str, message: 
     path.write_text(text)
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load(env={}, config_file=path)
+
+
+@pytest.mark.parametrize(("agencies", "message"), [
+    ("police,net", "'net' is reserved"),
+    ("police,probes", "'probes' is reserved"),
+    ("police,_x", "'_x' is reserved"),
+    ("police,_rejected", "'_rejected' is reserved"),
+    ("police,a/b", "must match"),
+    ("police,+", "must match"),
+    ("", "at least one agency"),
+])
+def test_reserved_or_malformed_agency_names_are_refused_at_start(agencies: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load(env={"PSN_AGENCIES": agencies})
+
+
+def test_deployment_facts_are_settings() -> None:
+    settings = load(env={"PSN_SERVICE_AREA": "-89.3, 15.8, -87.4, 18.6", "PSN_AGENCIES": "police,fire",
+                         "PSN_DEFAULT_AGENCY": "fire"})
+    box = settings.service_bbox()
+    assert (box.west, box.south, box.east, box.north) == (-89.3, 15.8, -87.4, 18.6)
+    assert Settings().service_area == (-90.5, 15.0, -86.5, 19.5)  # Belize with its border areas and the reef
+    with pytest.raises(ConfigError, match="west,south,east,north"):
+        load(env={"PSN_SERVICE_AREA": "-87.4, 15.8, -89.3, 18.6"})
+    with pytest.raises(ConfigError, match="west,south,east,north"):
+        load(env={"PSN_SERVICE_AREA": "1,2,3"})
+    with pytest.raises(ConfigError, match="default_agency 'police' is not one of"):
+        load(env={"PSN_AGENCIES": "fire"})
+
+
+def test_psn_refuses_to_start_with_a_reserved_agency(tmp_path: Path) -> None:
+    """Through the command a person types: a clear message, no traceback, non-zero exit."""
+    done = subprocess.run([sys.executable, "-m", "psn", "serve", "--data-dir", str(tmp_path), "--port", "0"],
+                          env={"PSN_AGENCIES": "police,net", "PATH": "/usr/bin:/bin"}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode != 0
+    assert "agencies: agency name 'net' is reserved" in done.stderr and "Traceback" not in done.stderr

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from psn.mqtt.acl import may_publish, may_receive, owns_client_id
+from crypto.identity import UnitIdentity
+from psn.mqtt.acl import may_publish, may_receive, owns_client_id, render_acl
 
 
 @pytest.mark.parametrize(("topic", "allowed"), [
@@ -54,3 +55,14 @@ def test_a_unit_receives_its_commands_and_its_agency_broadcast(topic: str, allow
 ])
 def test_client_ids_belong_to_identities(client_id: str, clean: bool, allowed: bool) -> None:
     assert owns_client_id("police/P-1", client_id, clean) is allowed
+
+
+def test_acl_patterns_and_per_unit_broadcast() -> None:
+    units = [UnitIdentity("police", "P-12"), UnitIdentity("fire", "F-1"), UnitIdentity("police", "P-12")]
+    lines = render_acl(units).splitlines()
+    assert lines.count("pattern write psn/v1/%u/#") == 1 and "pattern read psn/v1/%u/cmd/#" in lines
+    assert lines[lines.index("user psn-server") + 1] == "topic readwrite #"
+    assert lines[lines.index("user police/P-12") + 1] == "topic read psn/v1/police/_broadcast/#"
+    assert lines[lines.index("user fire/F-1") + 1] == "topic read psn/v1/fire/_broadcast/#"
+    assert lines.count("user police/P-12") == 1
+    assert "pattern write owntracks/%u/#" in lines

@@ -40,3 +40,28 @@ def test_remove_is_reported() -> None:
     state.remove(P1)
     assert state.drain() == ([], ["police/P-1"])
     assert len(state) == 0
+
+
+def test_streaming_flag_follows_stream_events_even_before_the_first_fix() -> None:
+    state = LiveState()
+    state.set_streaming("police/P-1", True)  # a body cam streams before its unit's first fix
+    state.apply_fix(Fix(P1, 1.0, 17.0, -88.0))
+    unit = state.get("police/P-1")
+    assert unit is not None and unit.video is True
+    state.drain()
+    state.set_streaming("police/P-1", False)
+    changed, _ = state.drain()
+    assert [(u.id, u.video) for u in changed] == [("police/P-1", False)]
+    state.apply_status(StatusReport(UnitRef("police", "P-2"), 1.0, "patrol"))
+    state.set_streaming("police/P-2", True)
+    unit = state.get("police/P-2")
+    assert unit is not None and unit.video is True
+
+
+def test_late_fixes_and_statuses_are_counted() -> None:
+    state = LiveState()
+    state.apply_fix(Fix(P1, 10.0, 17.0, -88.0))
+    state.apply_fix(Fix(P1, 9.0, 17.0, -88.0))
+    state.apply_status(StatusReport(P1, 10.0, "patrol"))
+    state.apply_status(StatusReport(P1, 10.0, "patrol"))
+    assert state.late == 2

@@ -4,10 +4,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from telemetry import DecodeContext, Fix, Ignored, Reason, Rejection, UnitRef, decode
+from telemetry import Fix, Ignored, Reason, Rejection, UnitRef, decode
+from tests.decoding import context
 
 NOW = 1_764_383_040.0
-CTX = DecodeContext(now=NOW, default_agency="nemo")
+CTX = context(NOW, default_agency="nemo")
 
 # Messages as the OwnTracks apps publish them (Android 2.x and iOS; field sets differ between them).
 ANDROID = (
@@ -43,7 +44,7 @@ def test_ios_without_course() -> None:
 
 
 def test_bound_device_speaks_for_its_unit() -> None:
-    ctx = DecodeContext(now=NOW, devices={"jdoe/pixel": UnitRef("police", "P-107")})
+    ctx = context(NOW, devices={"jdoe/pixel": UnitRef("police", "P-107")})
     fix = decode("owntracks/jdoe/pixel", ANDROID, ctx)
     assert isinstance(fix, Fix) and fix.who == UnitRef("police", "P-107", bound=True)
 

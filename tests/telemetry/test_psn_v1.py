@@ -4,10 +4,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from telemetry import DecodeContext, Fix, Reason, Rejection, StatusReport, UnitRef, decode
+from telemetry import Fix, Reason, Rejection, StatusReport, UnitRef, decode
+from tests.decoding import context
 
 NOW = 1_764_383_040.0
-CTX = DecodeContext(now=NOW)
+CTX = context(NOW)
 TOPIC = "psn/v1/police/P-101/telemetry"
 
 # Real messages of the format as the demo fleet and the field app send them.

@@ -77,3 +77,27 @@ async def test_frame_tap_delivers_decoded_frames_at_bounded_rate() -> None:
     await publisher_pc.close()
     await hub.close()
     assert open_peer_connections() == 0
+
+
+async def test_stream_start_and_end_are_announced_once_each() -> None:
+    heard: list[tuple[str, str, bool]] = []
+    hub = StreamHub(on_stream=lambda stream, unit, live: heard.append((stream, unit, live)))
+
+    async def whip(offer: str) -> str:
+        return (await hub.publish("cam1", Unit(), offer))[1]
+
+    publisher_pc = await publish(whip, MovingImageTrack())
+    assert heard == [("cam1", "unit-7", True)]
+    for _ in range(100):  # connected (frames arrive) before closing, so the server hears the close
+        if hub.publisher("cam1").sources.get("video") and hub.publisher("cam1").sources["video"].frames:
+            break
+        await asyncio.sleep(0.1)
+    with pytest.raises(Exception):  # noqa: B017 - a refused offer: no start, so no end either
+        await hub.publish("cam2", Unit(name="unit-8"), "v=0\r\nnot an offer")
+    await publisher_pc.close()
+    for _ in range(100):
+        if hub.peer_connection_count == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert hub.peer_connection_count == 0
+    assert heard == [("cam1", "unit-7", True), ("cam1", "unit-7", False)]

@@ -1,0 +1,211 @@
+"""The event bus: every event is published once and delivered to every subscriber of its type.
+
+Two kinds of subscriber:
+- **queued** (the default): its own bounded queue and thread. A subscriber that stalls fills only its own
+  queue; further events for it are dropped and counted (`psn_bus_dropped_total{subscriber}`), and the
+  publisher and the other subscribers never wait for it.
+- **inline**: runs in the publisher's thread. Only for handlers measured cheap (a lock and a dict update:
+  live state, counters) or that bring their own bounded queue with back-pressure (the store writer's
+  backlog, which must never drop accepted data: when it is full the MQTT thread waits and the broker
+  holds the messages).
+An exception in any handler is logged and counted (`psn_bus_errors_total{subscriber}`); the others still run.
+
+Ordering: each subscriber receives the events published by one thread in the order they were published.
+Every message of one unit is ingested by the one thread of the adapter that reads its topic, so each
+subscriber sees each unit's events in order.
+
+Receipts: a *durable* subscriber (inline, like the store) resolves an event's `Receipt` once it has
+committed it; the bus tells the receipt how many durable subscribers took the event before delivering it,
+so a receipt with no durable taker is done at once.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Any], None]
+DEFAULT_CAPACITY = 10_000
+LOG_FAILURES_EVERY_S = 60.0  # a subscriber broken for every event would otherwise log a traceback per message
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberStats:
+    name: str
+    mode: str  # "inline" or "queued"
+    delivered: int
+    dropped: int
+    errors: int
+    queued: int
+
+
+class _Subscriber:
+    def __init__(self, name: str, handler: Handler, durable: bool) -> None:
+        self.name = name
+        self.handler = handler
+        self.durable = durable
+        self.delivered = 0
+        self.dropped = 0
+        self.errors = 0
+        self._count_lock = threading.Lock()  # only on the rare paths (errors, drops) several threads share
+        self._logged_at = -LOG_FAILURES_EVERY_S
+
+    def offer(self, event: Any) -> None:
+        try:
+            self.handler(event)
+        except Exception:
+            self._failed(event)
+        self.delivered += 1  # inline: under the GIL, from publisher threads; a racy miss costs a count
+
+    def _failed(self, event: Any) -> None:
+        now = time.monotonic()
+        with self._count_lock:
+            self.errors += 1
+            loud = now - self._logged_at >= LOG_FAILURES_EVERY_S
+            if loud:
+                self._logged_at = now
+        if loud:
+            log.exception("bus subscriber %s failed on %s (%d failures so far; next report in %.0f s at most)",
+                          self.name, type(event).__name__, self.errors, LOG_FAILURES_EVERY_S)
+        receipt = getattr(event, "receipt", None)
+        if self.durable and receipt is not None:
+            receipt.resolve(ok=False)
+
+    def stats(self) -> SubscriberStats:
+        return SubscriberStats(self.name, "inline", self.delivered, self.dropped, self.errors, 0)
+
+    def start(self) -> None:
+        pass
+
+    def stop(self, timeout: float) -> None:
+        pass
+
+    def idle(self) -> bool:
+        return True
+
+
+class _Queued(_Subscriber):
+    """A deque and a wake-up flag: one atomic append and one `Event.set` per event on the publisher's side."""
+
+    def __init__(self, name: str, handler: Handler, capacity: int) -> None:
+        super().__init__(name, handler, durable=False)
+        self.capacity = capacity
+        self._items: collections.deque[Any] = collections.deque()
+        self._wake = threading.Event()
+        self._busy = False
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name=f"psn-bus-{name}", daemon=True)
+
+    def offer(self, event: Any) -> None:
+        if len(self._items) >= self.capacity:
+            with self._count_lock:
+                self.dropped += 1
+            return
+        self._items.append(event)
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float) -> None:
+        """Delivers what is already queued, then ends the thread (bounded by `timeout`)."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def idle(self) -> bool:
+        return not self._items and not self._busy
+
+    def stats(self) -> SubscriberStats:
+        return SubscriberStats(self.name, "queued", self.delivered, self.dropped, self.errors, len(self._items))
+
+    def _run(self) -> None:
+        items = self._items
+        while True:
+            self._wake.wait()
+            self._wake.clear()  # before draining: an append after this sets it again, so none is missed
+            while items:
+                self._busy = True
+                event = items.popleft()
+                try:
+                    self.handler(event)
+                except Exception:
+                    self._failed(event)
+                self.delivered += 1
+            self._busy = False
+            if self._stopping:
+                return
+
+
+class Bus:
+    def __init__(self) -> None:
+        self._subscribers: list[_Subscriber] = []
+        # Copy-on-write routes: publish reads them without a lock.
+        self._routes: dict[type, tuple[tuple[_Subscriber, ...], int]] = {}
+        self._lock = threading.Lock()
+        self._started = False
+
+    def subscribe(
+        self,
+        name: str,
+        handler: Handler,
+        events: Iterable[type],
+        *,
+        inline: bool = False,
+        durable: bool = False,
+        capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
+        """`handler` receives every event of the given types. `durable` subscribers resolve receipts and must
+        be inline: a queue that may drop could leave a receipt pending for ever."""
+        if durable and not inline:
+            raise ValueError(f"durable subscriber {name!r} must be inline (with its own back-pressure)")
+        if any(s.name == name for s in self._subscribers):
+            raise ValueError(f"a bus subscriber named {name!r} exists already")
+        subscriber = _Subscriber(name, handler, durable) if inline else _Queued(name, handler, capacity)
+        with self._lock:
+            self._subscribers.append(subscriber)
+            routes = dict(self._routes)
+            for kind in events:
+                subs, durables = routes.get(kind, ((), 0))
+                routes[kind] = ((*subs, subscriber), durables + durable)
+            self._routes = routes
+            if self._started:
+                subscriber.start()
+
+    def publish(self, event: Any) -> None:
+        subscribers, durables = self._routes.get(type(event), ((), 0))
+        receipt = getattr(event, "receipt", None)
+        if receipt is not None:
+            receipt.expect(durables)
+        for subscriber in subscribers:
+            subscriber.offer(event)
+
+    def start(self) -> None:
+        with self._lock:
+            self._started = True
+            for subscriber in self._subscribers:
+                subscriber.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stops in reverse order of subscription, each delivering what it already holds."""
+        for subscriber in reversed(self._subscribers):
+            subscriber.stop(timeout)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Waits until every queued subscriber has handled what was published so far (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(s.idle() for s in self._subscribers):
+                return True
+            time.sleep(0.005)
+        return False
+
+    def stats(self) -> list[SubscriberStats]:
+        return [s.stats() for s in self._subscribers]

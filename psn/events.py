@@ -1,0 +1,106 @@
+"""The typed events psn publishes on its bus, and the receipt a durable subscriber resolves.
+
+Events are frozen: every subscriber receives the same object, so none may change what another sees.
+New capabilities add their own event types here (incidents, alarms …) and subscribe to the ones they need.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from psn.security_events import SecurityEvent
+from telemetry import Fix, Ignored, Rejection, StatusReport
+
+
+class Receipt:
+    """One message's durable handling: done when every durable subscriber that took its event has committed
+    it, or at once when none did. The MQTT adapter can hold the broker's acknowledgement until then
+    (at-least-once delivery) without making any other subscriber wait for the database."""
+
+    __slots__ = ("_done", "_lock", "_pending", "failed")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._pending = 0
+        self.failed = False  # a durable subscriber gave up (shutdown with the database down): do not acknowledge
+
+    def expect(self, count: int) -> None:
+        """Called by the bus before delivery, so a fast resolver can never count below zero."""
+        with self._lock:
+            self._pending += count
+            if self._pending <= 0:
+                self._done.set()
+
+    def resolve(self, ok: bool = True) -> None:
+        with self._lock:
+            self.failed = self.failed or not ok
+            self._pending -= 1
+            if self._pending <= 0:
+                self._done.set()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+
+@dataclass(frozen=True, slots=True)
+class FixAccepted:
+    fix: Fix
+    received: float  # server time the message arrived (epoch seconds)
+    receipt: Receipt | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusAccepted:
+    report: StatusReport
+    received: float
+    receipt: Receipt | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FixReplayed:
+    """A fix whose unit already reported its timestamp: a replay or a redelivery; counted, never stored."""
+
+    topic: str
+    fix: Fix
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRejected:
+    """What operators see on `psn/v1/_rejected/{reason}/{original topic}`."""
+
+    topic: str
+    payload: bytes
+    rejection: Rejection
+
+
+@dataclass(frozen=True, slots=True)
+class MessageIgnored:
+    topic: str
+    ignored: Ignored
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityRaised:
+    event: SecurityEvent
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStarted:
+    stream: str
+    unit: str  # `{agency}/{unit}` of the publisher
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEnded:
+    stream: str
+    unit: str
+
+
+Event = (FixAccepted | StatusAccepted | FixReplayed | MessageRejected | MessageIgnored
+         | SecurityRaised | StreamStarted | StreamEnded)
