@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-UTM16N = "EPSG:32616"
+from traffic.utm import to_lonlat, to_utm
+
 # Free-flow speeds by road class, m/s (used for travel times and the demo fleet).
 CLASS_SPEED = {"trunk": 80 / 3.6, "primary": 60 / 3.6}
 
@@ -33,11 +33,8 @@ class Road:
 class RoadNetwork:
     def __init__(self, roads: Iterable[Road], snap_m: float = 100.0) -> None:
         self.roads = list(roads)
-        self._to_xy = Transformer.from_crs("EPSG:4326", UTM16N, always_xy=True)
-        self._to_lonlat = Transformer.from_crs(UTM16N, "EPSG:4326", always_xy=True)
         lonlat = np.array([c for road in self.roads for c in road.coords], dtype=float)
-        x, y = self._to_xy.transform(lonlat[:, 0], lonlat[:, 1])
-        self.xy: NDArray[np.float64] = np.column_stack([x, y])
+        self.xy: NDArray[np.float64] = to_utm(lonlat[:, 0], lonlat[:, 1])
         starts = np.cumsum([0] + [len(r.coords) for r in self.roads])
         road_of = np.repeat(np.arange(len(self.roads)), np.diff(starts))
         speed_of = np.array([CLASS_SPEED.get(r.road_class, 50 / 3.6) for r in self.roads])
@@ -74,7 +71,7 @@ class RoadNetwork:
         return np.flatnonzero(self.components == labels[np.argmax(counts)])
 
     def nearest_vertex(self, lon: float, lat: float) -> int:
-        x, y = self._to_xy.transform(lon, lat)
+        x, y = to_utm(lon, lat)[0]
         return int(np.argmin(np.hypot(self.xy[:, 0] - x, self.xy[:, 1] - y)))
 
     def route(self, source: int, target: int) -> list[int]:
@@ -92,8 +89,7 @@ class RoadNetwork:
         return np.asarray(dijkstra(self.travel_s, indices=list(sources)))
 
     def lonlat(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        lon, lat = self._to_lonlat.transform(xy[..., 0], xy[..., 1])
-        return np.stack([lon, lat], axis=-1)
+        return to_lonlat(xy)
 
 
 def _symmetric(a: NDArray[np.intp], b: NDArray[np.intp], w: NDArray[np.float64], n: int) -> csr_matrix:
