@@ -1,4 +1,4 @@
-"""A routable road network from polylines (the Belize trunk and primary roads).
+"""A routable road network from polylines (the Belize trunk and primary roads, shipped in `data/`).
 
 The OSM extract is in fragments; endpoints are snapped to any vertex of another fragment within
 `snap_m` (about 100 m joins the whole 675 km into one network). Distances are metric in UTM 16N.
@@ -7,8 +7,10 @@ The OSM extract is in fragments; endpoints are snapped to any vertex of another 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,8 @@ from scipy.spatial import cKDTree
 
 from traffic.utm import to_lonlat, to_utm
 
+# OpenStreetMap extract (ODbL 1.0, © OpenStreetMap contributors; see data/ATTRIBUTION.md).
+DEFAULT_ROADS: Path = Path(__file__).resolve().parent / "data" / "belize-osm-roads.json"
 # Free-flow speeds by road class, m/s (used for travel times and the demo fleet).
 CLASS_SPEED = {"trunk": 80 / 3.6, "primary": 60 / 3.6}
 
@@ -90,6 +94,11 @@ class RoadNetwork:
 
     def lonlat(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
         return to_lonlat(xy)
+
+
+def load_roads(path: Path = DEFAULT_ROADS, snap_m: float = 100.0) -> RoadNetwork:
+    """The network of an OSM extract file, by default Belize's trunk and primary roads."""
+    return RoadNetwork.from_osm_json(json.loads(path.read_text(encoding="utf-8")), snap_m)
 
 
 def _symmetric(a: NDArray[np.intp], b: NDArray[np.intp], w: NDArray[np.float64], n: int) -> csr_matrix:
