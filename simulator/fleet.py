@@ -20,6 +20,7 @@ import paho.mqtt.client as mqtt
 from numpy.typing import NDArray
 from paho.mqtt.enums import CallbackAPIVersion
 
+from telemetry.topics import UnitKind, unit_topic
 from traffic import DEFAULT_ROADS, RoadNetwork, load_roads
 
 # Where units are based (lon, lat) and which agencies patrol there.
@@ -134,11 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         fleet.step(now - last)
         last = now
         for unit in fleet.units:
-            base = f"psn/v1/{unit.agency}/{unit.unit}"
-            client.publish(f"{base}/telemetry", json.dumps(fleet.fix(unit, now)), qos=1)
+            client.publish(unit_topic(unit.agency, unit.unit, UnitKind.TELEMETRY), json.dumps(fleet.fix(unit, now)),
+                           qos=1)
             if statuses.get(unit.unit) != unit.status:
                 statuses[unit.unit] = unit.status
-                client.publish(f"{base}/status", json.dumps({"ts": now, "status": unit.status}), qos=1)
+                client.publish(unit_topic(unit.agency, unit.unit, UnitKind.STATUS),
+                               json.dumps({"ts": now, "status": unit.status}), qos=1)
         time.sleep(max(0.0, period - (time.time() - now)))
     client.loop_stop()
     return 0
