@@ -27,7 +27,7 @@ test: $(STAMP) system lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	@echo "see bench/README.md: each benchmark is run on its own, e.g. $(BIN)/python bench/telemetry.py"
+	@echo "see bench/README.md: each benchmark is run on its own, e.g. $(BIN)/python -m bench.telemetry"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -33,6 +33,7 @@ from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
 from psn.store.sealing import Sealer
 from psn.subscribers import subscribe_ingest
+from telemetry.topics import UnitKind, unit_topic
 
 AGENCIES = ("police", "nemo", "fire", "ems", "bdf")
 MODES = ("plain", "encrypted", "encrypted_static_keyring")
@@ -46,7 +47,8 @@ def burst(count: int, units: int) -> list[tuple[str, bytes]]:
         unit = i % units
         body = {"ts": start + i / units * 0.5 + unit * 1e-6, "lat": 17.2 + unit % 100 * 0.003,
                 "lon": -88.8 + unit // 100 % 100 * 0.006, "speed": 12.5, "heading": i % 360, "battery": 80}
-        out.append((f"psn/v1/{AGENCIES[unit % len(AGENCIES)]}/B-{unit}/telemetry", json.dumps(body).encode()))
+        topic = unit_topic(AGENCIES[unit % len(AGENCIES)], f"B-{unit}", UnitKind.TELEMETRY)
+        out.append((topic, json.dumps(body).encode()))
     return out
 
 

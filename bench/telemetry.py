@@ -6,7 +6,10 @@ Three measurements in one run, each process separate so the load generator never
   3. sustained — N units at R Hz for D s: accepted msgs/s and publish → WebSocket delivery latency p50/p99.
 Prints the figures and the ratio pipeline/ceiling. Targets: 5,000 units at 1 Hz, p99 <= 250 ms, ratio >= 0.7.
 
-    .venv/bin/python bench/telemetry.py --units 5000 --rate 1 --duration 30
+    .venv/bin/python -m bench.telemetry --units 5000 --rate 1 --duration 30
+
+Run it as a module from the repository root: as a script, `bench/` comes first on the import path and this
+file would hide the telemetry package it takes its topics from.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from telemetry.topics import UnitKind, unit_topic
+
 # One agency, so one dispatcher's live feed sees every unit of the load.
-TOPIC = "psn/v1/{agency}/B-{i}/telemetry"
 AGENCIES = ("police",)
 
 
@@ -59,7 +63,7 @@ def client(port: int, name: str) -> mqtt.Client:
 
 
 def topic(unit: int) -> str:
-    return TOPIC.format(agency=AGENCIES[unit % len(AGENCIES)], i=unit)
+    return unit_topic(AGENCIES[unit % len(AGENCIES)], f"B-{unit}", UnitKind.TELEMETRY)
 
 
 def payload(i: int, now: float) -> bytes:
@@ -112,7 +116,7 @@ def bare_subscriber(port: int, expected: int, ready: Any, result: Any) -> None:
 
     c = client(port, "bench-bare")
     c.on_message = on_message
-    c.subscribe([("psn/v1/+/+/telemetry", 1)])
+    c.subscribe([(unit_topic("+", "+", UnitKind.TELEMETRY), 1)])
     c.loop_start()
     ready.set()
     deadline = time.time() + 120

@@ -1,10 +1,11 @@
 """Build the offline base layers of the live map from the shared Belize data.
 
-Copies the GeoJSON layers as they are, keeps the raw ``osm-roads.json`` (the demo
-simulator reads it) and converts it to ``roads.geojson`` so the page loads every
-layer the same way. Re-runnable: outputs are overwritten.
+Copies the GeoJSON layers as they are, keeps the raw ``osm-roads.json`` with the road
+network (``traffic/data/belize-osm-roads.json``: routing and the demo fleet read it) and
+converts it to ``roads.geojson`` so the page loads every layer the same way. The web
+serves only that derived layer. Re-runnable: outputs are overwritten.
 
-    python scripts/build_base_layers.py [--src DIR] [--dst DIR]
+    python scripts/build_base_layers.py [--src DIR] [--dst DIR] [--roads FILE]
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import json
 import shutil
 from pathlib import Path
 
+from traffic import DEFAULT_ROADS
+
 ROOT = Path(__file__).resolve().parent.parent
 SRC = Path("/work/shared/data/belize")
 DST = ROOT / "psn" / "web" / "static" / "data" / "belize"
-COPIED = ("districts.geojson", "places.geojson", "geonames-places.geojson", "osm-roads.json")
+COPIED = ("districts.geojson", "places.geojson", "geonames-places.geojson")
 
 
 def roads_to_geojson(raw: dict | list) -> dict:
@@ -39,22 +42,24 @@ def roads_to_geojson(raw: dict | list) -> dict:
     }
 
 
-def build(src: Path, dst: Path) -> None:
+def build(src: Path, dst: Path, roads_out: Path) -> None:
     dst.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         shutil.copyfile(src / name, dst / name)
+    shutil.copyfile(src / "osm-roads.json", roads_out)
     roads = roads_to_geojson(json.loads((src / "osm-roads.json").read_text()))
     # Compact separators: this file goes over weak mobile links.
     (dst / "roads.geojson").write_text(json.dumps(roads, separators=(",", ":")) + "\n")
-    print(f"{len(roads['features'])} roads, {len(COPIED)} files copied -> {dst}")
+    print(f"{len(roads['features'])} roads: raw -> {roads_out}; roads.geojson and {len(COPIED)} layers -> {dst}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, default=SRC)
     parser.add_argument("--dst", type=Path, default=DST)
+    parser.add_argument("--roads", type=Path, default=DEFAULT_ROADS, help="where the raw road network goes")
     args = parser.parse_args()
-    build(args.src, args.dst)
+    build(args.src, args.dst, args.roads)
 
 
 if __name__ == "__main__":

@@ -254,6 +254,7 @@ def _run_plots(out: Path, r: Any) -> None:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from simulator.radio.pathloss import MODELS
+    from telemetry.topics import cell_kpi_topic
 
     parser = sub.add_parser("sim", help="radio network simulator: path loss, calibration, capacity, coverage")
 
@@ -309,7 +310,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     plan_args(p)
     p.add_argument("--scheduler", choices=["pf", "rr"], default="pf")
     p.add_argument("--duration-s", type=float, default=1.0)
-    p.add_argument("--mqtt", help="publish cell KPIs to this broker (host[:port]) on psn/v1/net/cell/{id}/kpi")
+    p.add_argument("--mqtt", help=f"publish cell KPIs to this broker (host[:port]) on {cell_kpi_topic('{id}')}")
     p.add_argument("--repeat", type=int, default=1, help="with --mqtt: publish this many reports")
     p.add_argument("--period-s", type=float, default=5.0, help="with --mqtt: seconds between reports")
     p.add_argument("--plots", help="directory for the SINR CDF and load-per-cell plots")

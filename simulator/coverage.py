@@ -14,10 +14,10 @@ from numpy.typing import NDArray
 from shapely import box, union_all
 from shapely.geometry import mapping, shape
 
-from simulator.geo import UTM16N, to_lonlat, to_utm
 from simulator.plan import NetworkPlan
 from simulator.radio.network import Ues, snapshot
 from simulator.sim import radio_config
+from traffic.utm import UTM16N, to_lonlat, to_utm
 
 FloatArray = NDArray[np.float64]
 DISTRICTS = Path(__file__).parent / "data" / "belize-districts.geojson"

@@ -20,7 +20,8 @@ import paho.mqtt.client as mqtt
 from numpy.typing import NDArray
 from paho.mqtt.enums import CallbackAPIVersion
 
-from traffic import RoadNetwork
+from telemetry.topics import UnitKind, unit_topic
+from traffic import DEFAULT_ROADS, RoadNetwork, load_roads
 
 # Where units are based (lon, lat) and which agencies patrol there.
 BASES = {
@@ -30,7 +31,6 @@ BASES = {
     "San Ignacio": ((-89.0700, 17.1590), ("police", "nemo")),
 }
 STATUSES = ("patrol", "responding", "on_scene", "available")
-DEFAULT_ROADS = Path(__file__).resolve().parents[1] / "psn" / "web" / "static" / "data" / "belize" / "osm-roads.json"
 
 
 @dataclass
@@ -109,13 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simulator.fleet", description=__doc__)
     parser.add_argument("--mqtt", default="mqtt://127.0.0.1:1883", help="broker URL")
     parser.add_argument("--units", type=int, default=36)
-    parser.add_argument("--roads", type=Path, default=DEFAULT_ROADS, help="osm-roads.json")
+    parser.add_argument("--roads", type=Path, default=DEFAULT_ROADS, help="OSM road extract (JSON)")
     parser.add_argument("--rate", type=float, default=1.0, help="fixes per unit per second")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     host, port = args.mqtt.split("://", 1)[1].rsplit(":", 1)
-    fleet = Fleet(RoadNetwork.from_osm_json(json.loads(args.roads.read_text())), args.units,
-                  np.random.default_rng(args.seed))
+    fleet = Fleet(load_roads(args.roads), args.units, np.random.default_rng(args.seed))
     client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"psn-demo-fleet-{args.seed}",
                          protocol=mqtt.MQTTv311)
     client.connect_async(host, int(port))
@@ -136,11 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         fleet.step(now - last)
         last = now
         for unit in fleet.units:
-            base = f"psn/v1/{unit.agency}/{unit.unit}"
-            client.publish(f"{base}/telemetry", json.dumps(fleet.fix(unit, now)), qos=1)
+            client.publish(unit_topic(unit.agency, unit.unit, UnitKind.TELEMETRY), json.dumps(fleet.fix(unit, now)),
+                           qos=1)
             if statuses.get(unit.unit) != unit.status:
                 statuses[unit.unit] = unit.status
-                client.publish(f"{base}/status", json.dumps({"ts": now, "status": unit.status}), qos=1)
+                client.publish(unit_topic(unit.agency, unit.unit, UnitKind.STATUS),
+                               json.dumps({"ts": now, "status": unit.status}), qos=1)
         time.sleep(max(0.0, period - (time.time() - now)))
     client.loop_stop()
     return 0

@@ -1,4 +1,4 @@
-"""MQTT adapter: publish cell KPIs like an eNodeB agent would, on psn/v1/net/cell/{id}/kpi (MQTT v5)."""
+"""MQTT adapter: publish cell KPIs like an eNodeB agent would, on `telemetry.topics.cell_kpi_topic` (MQTT v5)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-TOPIC = "psn/v1/net/cell/{id}/kpi"
+from telemetry.topics import cell_kpi_topic
 
 
 class KpiPublisher:
@@ -29,7 +29,7 @@ class KpiPublisher:
     def publish(self, kpis: Iterable[dict[str, Any]], timeout_s: float = 5.0) -> int:
         """Publish each KPI document (QoS 1, retained so a late dashboard sees the last value)."""
         infos = [
-            self._client.publish(TOPIC.format(id=k["cell"]), json.dumps(k, separators=(",", ":")), qos=1,
+            self._client.publish(cell_kpi_topic(k["cell"]), json.dumps(k, separators=(",", ":")), qos=1,
                                  retain=True)
             for k in kpis
         ]

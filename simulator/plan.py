@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from simulator.geo import to_utm
 from simulator.radio.antenna import SectorAntenna
 from simulator.radio.cells import Cells
+from traffic.utm import to_utm
 
 Environment = Literal["rma", "uma"]
 DEFAULT_PLAN = Path(__file__).parent / "data" / "belize-band14-plan.json"

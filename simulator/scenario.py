@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from simulator.geo import to_utm
 from simulator.radio.network import Ues
 from simulator.radio.qos import QCI_TABLE, Bearers
+from traffic.utm import to_utm
 
 FloatArray = NDArray[np.float64]
 DATA = Path(__file__).parent / "data"

@@ -1,5 +1,5 @@
-"""Traffic analytics and the road network (pure: numpy, scipy, pyproj; no I/O)."""
+"""Traffic analytics and the road network (pure: numpy, scipy, pyproj; the only I/O reads its own data files)."""
 
-from traffic.roads import CLASS_SPEED, Road, RoadNetwork
+from traffic.roads import CLASS_SPEED, DEFAULT_ROADS, Road, RoadNetwork, load_roads
 
-__all__ = ["CLASS_SPEED", "Road", "RoadNetwork"]
+__all__ = ["CLASS_SPEED", "DEFAULT_ROADS", "Road", "RoadNetwork", "load_roads"]

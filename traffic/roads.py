@@ -1,4 +1,4 @@
-"""A routable road network from polylines (the Belize trunk and primary roads).
+"""A routable road network from polylines (the Belize trunk and primary roads, shipped in `data/`).
 
 The OSM extract is in fragments; endpoints are snapped to any vertex of another fragment within
 `snap_m` (about 100 m joins the whole 675 km into one network). Distances are metric in UTM 16N.
@@ -7,18 +7,22 @@ The OSM extract is in fragments; endpoints are snapped to any vertex of another 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-UTM16N = "EPSG:32616"
+from traffic.utm import to_lonlat, to_utm
+
+# OpenStreetMap extract (ODbL 1.0, © OpenStreetMap contributors; see data/ATTRIBUTION.md).
+DEFAULT_ROADS: Path = Path(__file__).resolve().parent / "data" / "belize-osm-roads.json"
 # Free-flow speeds by road class, m/s (used for travel times and the demo fleet).
 CLASS_SPEED = {"trunk": 80 / 3.6, "primary": 60 / 3.6}
 
@@ -33,11 +37,8 @@ class Road:
 class RoadNetwork:
     def __init__(self, roads: Iterable[Road], snap_m: float = 100.0) -> None:
         self.roads = list(roads)
-        self._to_xy = Transformer.from_crs("EPSG:4326", UTM16N, always_xy=True)
-        self._to_lonlat = Transformer.from_crs(UTM16N, "EPSG:4326", always_xy=True)
         lonlat = np.array([c for road in self.roads for c in road.coords], dtype=float)
-        x, y = self._to_xy.transform(lonlat[:, 0], lonlat[:, 1])
-        self.xy: NDArray[np.float64] = np.column_stack([x, y])
+        self.xy: NDArray[np.float64] = to_utm(lonlat[:, 0], lonlat[:, 1])
         starts = np.cumsum([0] + [len(r.coords) for r in self.roads])
         road_of = np.repeat(np.arange(len(self.roads)), np.diff(starts))
         speed_of = np.array([CLASS_SPEED.get(r.road_class, 50 / 3.6) for r in self.roads])
@@ -74,7 +75,7 @@ class RoadNetwork:
         return np.flatnonzero(self.components == labels[np.argmax(counts)])
 
     def nearest_vertex(self, lon: float, lat: float) -> int:
-        x, y = self._to_xy.transform(lon, lat)
+        x, y = to_utm(lon, lat)[0]
         return int(np.argmin(np.hypot(self.xy[:, 0] - x, self.xy[:, 1] - y)))
 
     def route(self, source: int, target: int) -> list[int]:
@@ -92,8 +93,12 @@ class RoadNetwork:
         return np.asarray(dijkstra(self.travel_s, indices=list(sources)))
 
     def lonlat(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        lon, lat = self._to_lonlat.transform(xy[..., 0], xy[..., 1])
-        return np.stack([lon, lat], axis=-1)
+        return to_lonlat(xy)
+
+
+def load_roads(path: Path = DEFAULT_ROADS, snap_m: float = 100.0) -> RoadNetwork:
+    """The network of an OSM extract file, by default Belize's trunk and primary roads."""
+    return RoadNetwork.from_osm_json(json.loads(path.read_text(encoding="utf-8")), snap_m)
 
 
 def _symmetric(a: NDArray[np.intp], b: NDArray[np.intp], w: NDArray[np.float64], n: int) -> csr_matrix:

@@ -1,21 +1,36 @@
-"""The `psn` command line: one sub-command module per area, each with `register(subparsers)`."""
+"""The `psn` command line: one sub-command module per area, each with `register(subparsers)`.
+
+Packages outside psn's server plug their commands in through the `psn.cli` entry-point group (pyproject.toml:
+`sim = "simulator.cli:register"`), so psn never imports them; a plug-in that fails to load costs its own
+commands, with one line on stderr, never the others'.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+PLUGIN_GROUP = "psn.cli"
 
 
 def _registrars() -> list[Register]:
-    # Imported here so `psn --help` stays fast and one area's import error cannot break the others' help.
+    # Imported here so `psn --help` stays fast.
     from psn.cli import admin, pki, serve
-    from simulator.cli import register as sim
     from video.cli import register as evidence
 
-    return [serve.register, admin.register, pki.register, evidence, sim]
+    return [serve.register, admin.register, pki.register, evidence]
+
+
+def _register_plugins(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for plugin in sorted(entry_points(group=PLUGIN_GROUP), key=lambda ep: ep.name):
+        try:
+            plugin.load()(sub)
+        except Exception as e:  # an uninstalled or broken plug-in: whatever it raises, the rest still works
+            print(f"psn: commands {plugin.name!r} ({plugin.value}) unavailable: {type(e).__name__}: {e}",
+                  file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in _registrars():
         register(sub)
+    _register_plugins(sub)
     return parser
 
 

@@ -3,17 +3,15 @@ import json
 import numpy as np
 import pytest
 
-from psn.web import STATIC_DIR
 from simulator.fleet import Fleet
 from telemetry import Fix, decode
 from tests.decoding import context
-from traffic import RoadNetwork
+from traffic import load_roads
 
 
 @pytest.fixture(scope="module")
 def fleet() -> Fleet:
-    network = RoadNetwork.from_osm_json(json.loads((STATIC_DIR / "data/belize/osm-roads.json").read_text()))
-    return Fleet(network, 24, np.random.default_rng(1))
+    return Fleet(load_roads(), 24, np.random.default_rng(1))
 
 
 def test_units_are_police_and_nemo_and_move_along_roads(fleet: Fleet) -> None:

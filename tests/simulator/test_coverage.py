@@ -4,7 +4,7 @@ import numpy as np
 import tifffile
 
 from simulator.coverage import class_polygons, coverage_raster, plot_map, write_geotiff
-from simulator.geo import to_utm
+from traffic.utm import to_utm
 
 
 def test_raster_exports(tmp_path, small_plan) -> None:

@@ -1,18 +1,12 @@
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from psn.web import STATIC_DIR
-from traffic import Road, RoadNetwork
-
-ROADS = STATIC_DIR / "data" / "belize" / "osm-roads.json"
+from traffic import Road, RoadNetwork, load_roads
 
 
 @pytest.fixture(scope="module")
 def belize() -> RoadNetwork:
-    return RoadNetwork.from_osm_json(json.loads(Path(ROADS).read_text()))
+    return load_roads()
 
 
 def test_snapping_joins_the_trunk_network(belize: RoadNetwork) -> None:

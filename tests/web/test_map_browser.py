@@ -18,9 +18,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from psn.access import Agreement, Resource
-from psn.web import STATIC_DIR
 from tests.browser import chromium
 from tests.support import RunningServer, publish, publisher
+from traffic import DEFAULT_ROADS
 
 pytestmark = pytest.mark.browser
 
@@ -194,7 +194,7 @@ def test_live_map_phone(fleet: RunningServer, browser: Browser, artifacts: Path)
 
 def test_live_map_5000_units(psn_server: RunningServer, browser: Browser, artifacts: Path) -> None:
     """A national-scale fleet: all units drawn, and a moving one still follows within seconds."""
-    roads = json.loads((STATIC_DIR / "data/belize/osm-roads.json").read_text())["roads"]
+    roads = json.loads(DEFAULT_ROADS.read_text())["roads"]
     vertices = [pt for road in roads for pt in road["g"]]
     share_with_police(psn_server)
     client = publisher(psn_server.mqtt_url, mqtt5=False)
