@@ -14,13 +14,16 @@ import time
 from pathlib import Path
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from psn import config
 from psn.api import create_app
 from psn.cli.admin import store_flags
+from psn.cli.demo_console import LOG_FORMAT, banner, quiet_logging, rotate_log
 from psn.demo_accounts import PASSWORD, seed
 from psn.mqtt import free_port
 from psn.server import Server
+from video.errors import StreamNotFound
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 DEMO_CAMERAS = (("police", "P-101"), ("nemo", "N-101"))  # fleet units that also stream a body cam
@@ -49,6 +52,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo", help="run the server with an embedded broker and a live Belize scenario")
     _common(demo)
     demo.add_argument("--units", type=int, default=36, help="simulated police and NEMO units (default 36)")
+    demo.add_argument("--verbose", action="store_true",
+                      help="everything on the console (INFO, HTTP access log, WebRTC) instead of DATA_DIR/psn.log")
     demo.set_defaults(func=run_demo)
 
 
@@ -82,11 +87,14 @@ def _check_transport(settings: config.Settings) -> None:
                 "!" * 78, settings.host, "!" * 78)
 
 
-def _uvicorn(server: Server) -> uvicorn.Server:
+def _uvicorn(server: Server, quiet: bool = False) -> uvicorn.Server:
+    """Quiet: logging is set up already (quiet_logging) and uvicorn's loggers only propagate to it."""
     settings = server.settings
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not quiet:
+        logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
     return uvicorn.Server(
         uvicorn.Config(create_app(server), host=settings.host, port=settings.port, log_level=settings.log_level,
+                       log_config=None if quiet else LOGGING_CONFIG,
                        ws_ping_interval=20, ssl_certfile=settings.tls_cert, ssl_keyfile=settings.tls_key)
     )
 
@@ -101,9 +109,12 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.port is None and _in_use(settings.host, settings.port):
         # Something else has 8000: the demo should still start, and its banner says where.
         settings = dataclasses.replace(settings, port=free_port(settings.host))
+    log_file = None if args.verbose else rotate_log(settings.data_dir)
+    if log_file is not None:
+        quiet_logging(log_file, settings.log_level)
     server = Server(settings)
-    web = _uvicorn(server)
-    threading.Thread(target=_start_fleet, args=(server, web, args.units), daemon=True).start()
+    web = _uvicorn(server, quiet=log_file is not None)
+    threading.Thread(target=_start_fleet, args=(server, web, args.units, log_file), daemon=True).start()
     web.run()
     return 0
 
@@ -113,8 +124,9 @@ def _in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def _start_fleet(server: Server, web: uvicorn.Server, units: int) -> None:
-    """Once the server listens, drives the scenario from a separate process, as real units would."""
+def _start_fleet(server: Server, web: uvicorn.Server, units: int, log_file: Path | None) -> None:
+    """Once the server listens, drives the scenario from separate processes, as real units would; their output
+    goes to the demo's log file unless --verbose. The banner comes once they run, so it stays the last line."""
     while not web.started:
         time.sleep(0.1)
     seed(server)
@@ -122,20 +134,50 @@ def _start_fleet(server: Server, web: uvicorn.Server, units: int) -> None:
     nemo = server.users.get("nemo.dispatch")
     assert nemo is not None
     token = server.auth.issue_user(nemo).token
-    fleet = subprocess.Popen(
-        [sys.executable, "-m", "simulator.fleet", "--mqtt", str(server.broker_url), "--units", str(units)]
-    )
-    cameras = [subprocess.Popen([sys.executable, "-m", "simulator.bodycam", "--base", base, "--stream",
-                                 f"{agency}:{unit}", "--token", server.auth.issue_device(agency, unit, 8 * 3600).token])
-               for agency, unit in DEMO_CAMERAS]
-    print(f"\n  psn demo is live — open this link (signs you in as the NEMO dispatcher):\n\n"
-          f"    {base}/login?token={token}\n\n"
-          f"  or sign in at {base}/login as nemo.dispatch, police.dispatch, police.admin … "
-          f"(password {PASSWORD})\n"
-          f"  live video (click the camera badge): {', '.join(f'{a}/{u}' for a, u in DEMO_CAMERAS)}\n"
-          f"  MQTT broker (embedded): {server.broker_url}  ·  {units} simulated units  ·  Ctrl-C to stop\n",
-          flush=True)
+    out = None if log_file is None else log_file.open("ab")  # appends, as the server's own handler does
+    processes = {"fleet": subprocess.Popen(
+        [sys.executable, "-m", "simulator.fleet", "--mqtt", str(server.broker_url), "--units", str(units)],
+        stdout=out, stderr=out)}
+    for agency, unit in DEMO_CAMERAS:
+        processes[f"body cam {agency}/{unit}"] = subprocess.Popen(
+            [sys.executable, "-m", "simulator.bodycam", "--base", base, "--stream", f"{agency}:{unit}",
+             "--token", server.auth.issue_device(agency, unit, 8 * 3600).token], stdout=out, stderr=out)
+    if out is not None:
+        out.close()  # the children hold their own copies
+    # Measured: cams connected and fleet publishing 4.4 s after start-up (mostly the cams importing aiortc);
+    # past 20 s the banner shows anyway, and _watch reports a part that died.
+    deadline = time.monotonic() + 20
+    while not (_scenario_running(server) or web.should_exit or time.monotonic() > deadline):
+        time.sleep(0.1)
+    print(banner(base, token, PASSWORD, [f"{a}/{u}" for a, u in DEMO_CAMERAS], str(server.broker_url), units,
+                 log_file), flush=True)
+    _watch(web, processes, log_file)
+
+
+def _scenario_running(server: Server) -> bool:
+    """The fleet's fixes arrive and both body cams are connected. Connected takes the cam's DTLS handshake,
+    which its event loop runs only after it printed that it publishes. A small fleet may lack the cams' units,
+    so this asks the hub; `streams()` copies its dict in one C call under the GIL, safe from this thread."""
+    if not server.stats.as_json()["accepted"]:
+        return False
+    streams = server.video.streams()
+    try:
+        connected = [server.video.publisher(s).pc.connectionState == "connected" for s in streams]
+    except StreamNotFound:  # one ended meanwhile: look again
+        return False
+    return len(streams) >= len(DEMO_CAMERAS) and all(connected)
+
+
+def _watch(web: uvicorn.Server, processes: dict[str, subprocess.Popen[bytes]], log_file: Path | None) -> None:
+    """Says on the console when a part of the scenario stops early (its own output may be in the log file);
+    stops them all when the server stops."""
+    running = dict(processes)
     while not web.should_exit:
+        for name, process in list(running.items()):
+            if process.poll() is not None and not web.should_exit:
+                log.warning("demo %s stopped (exit code %s)%s", name, process.returncode,
+                            f"; its output is in {log_file}" if log_file else "")
+                del running[name]
         time.sleep(0.5)
-    for process in (fleet, *cameras):
+    for process in processes.values():
         process.terminate()
