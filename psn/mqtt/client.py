@@ -49,6 +49,7 @@ class MqttClient:
         self.session_expiry_s = session_expiry_s
         self.connected = threading.Event()
         self.connects = 0
+        self._stopping = False
         self.client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -80,6 +81,7 @@ class MqttClient:
         self.client.loop_start()
 
     def stop(self) -> None:
+        self._stopping = True
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -97,7 +99,10 @@ class MqttClient:
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         self.connected.clear()
-        log.warning("disconnected from MQTT broker %s (%s); reconnecting", self.url, reason)
+        if self._stopping:
+            log.info("disconnected from MQTT broker %s (stopping)", self.url)
+        else:
+            log.warning("disconnected from MQTT broker %s (%s); reconnecting", self.url, reason)
 
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         try:
