@@ -151,9 +151,11 @@ def stats(base: str, token: str) -> dict[str, Any]:
 
 
 def dispatcher_token(data_dir: Path, env: dict[str, str], db: list[str]) -> str:
-    """A police dispatcher account and token, made with the operator CLI as an operator would."""
+    """A police dispatcher account (also a network admin, who may read the server-wide counters) and its token,
+    made with the operator CLI as an operator would."""
     cli = [sys.executable, "-m", "psn"]
-    subprocess.run([*cli, "users", "add", "bench", "--agency", "police", "--role", "dispatcher", "--password-stdin",
+    subprocess.run([*cli, "users", "add", "bench", "--agency", "police", "--role", "dispatcher", "--role",
+                    "network_admin", "--password-stdin",
                     "--data-dir", str(data_dir), *db], input="bench-password\n", text=True, env=env, check=True,
                    capture_output=True)
     token = subprocess.run([*cli, "token", "issue", "--user", "bench", "--ttl", "1h", "--data-dir", str(data_dir),

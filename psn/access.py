@@ -32,6 +32,7 @@ class Resource(enum.StrEnum):
     SECURITY = "security"  # security events, audit log
     SHARING = "sharing"  # grants between agencies
     USERS = "users"
+    SYSTEM = "system"  # server-wide counters (/api/v1/stats): every agency's traffic in one figure
 
 
 class Action(enum.StrEnum):
@@ -59,7 +60,10 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
         Resource.UNIT: frozenset({Action.VIEW}),
         Resource.TRAFFIC: frozenset({Action.VIEW}),
     },
-    Role.NETWORK_ADMIN: {Resource.NETWORK: frozenset({Action.VIEW, Action.MANAGE})},
+    Role.NETWORK_ADMIN: {
+        Resource.NETWORK: frozenset({Action.VIEW, Action.MANAGE}),
+        Resource.SYSTEM: frozenset({Action.VIEW}),
+    },
     Role.ADMIN: {
         Resource.UNIT: frozenset({Action.VIEW}),
         Resource.TRACK: frozenset({Action.VIEW}),
@@ -70,10 +74,11 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
         Resource.SECURITY: frozenset({Action.VIEW}),
         Resource.SHARING: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.USERS: frozenset({Action.VIEW, Action.MANAGE}),
+        Resource.SYSTEM: frozenset({Action.VIEW}),
     },
 }
 # Resources that belong to no agency: the role alone decides.
-UNOWNED = frozenset({Resource.TRAFFIC, Resource.NETWORK})
+UNOWNED = frozenset({Resource.TRAFFIC, Resource.NETWORK, Resource.SYSTEM})
 # What a grant can open to another agency. Only viewing crosses agencies, never managing.
 SHAREABLE = frozenset({Resource.UNIT, Resource.TRACK, Resource.INCIDENT, Resource.VIDEO})
 # What an incident grant opens for each assigned unit.

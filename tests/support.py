@@ -136,7 +136,8 @@ class RunningServer:
         return found
 
     def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = httpx.get(f"{self.base_url}/api/v1/stats", headers=self.headers()).json()
+        result: dict[str, Any] = httpx.get(f"{self.base_url}/api/v1/stats",
+                                           headers=self.headers("police", Role.NETWORK_ADMIN)).json()
         return result
 
     def start(self) -> RunningServer:

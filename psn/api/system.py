@@ -27,7 +27,9 @@ def healthz(server: ServerDep) -> dict[str, Any]:
 
 
 @router.get("/api/v1/stats", tags=["system"])
-def stats(server: ServerDep, _who: PrincipalDep) -> dict[str, Any]:
+def stats(server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+    """Server-wide counters: network operators and admins only (they count every agency's traffic)."""
+    require_role_right(server, who, Action.VIEW, Resource.SYSTEM)
     return {
         **server.stats.as_json(),
         "late": server.state.late,

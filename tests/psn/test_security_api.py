@@ -151,6 +151,20 @@ def test_device_token_cannot_read(psn_server: RunningServer) -> None:
     assert refused.status_code == 403
 
 
+def test_server_wide_counters_are_for_network_operators_and_admins(psn_server: RunningServer) -> None:
+    """/api/v1/stats counts every agency's traffic: not for dispatchers, officers or devices (each role alone)."""
+    url = f"{psn_server.base_url}/api/v1/stats"
+    expected = {Role.DISPATCHER: 403, Role.FIELD_OFFICER: 403, Role.TRAFFIC_MANAGER: 403, Role.TRAINER: 403,
+                Role.NETWORK_ADMIN: 200, Role.ADMIN: 200}
+    got = {role: httpx.get(url, headers=psn_server.headers("nemo", role)).status_code for role in expected}
+    assert got == expected
+    device = psn_server.server.auth.issue_device("police", "P-1", 60).token
+    assert httpx.get(url, headers={"Authorization": f"Bearer {device}"}).status_code == 403
+    assert httpx.get(url).status_code == 401
+    refused = httpx.get(url, headers=psn_server.headers("nemo", Role.DISPATCHER)).json()
+    assert refused["detail"]  # says why
+
+
 def test_audit_log_records_access_and_detects_tampering(psn_server: RunningServer) -> None:
     seed_units(psn_server)
     headers = psn_server.headers("police")
