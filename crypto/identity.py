@@ -27,7 +27,7 @@ class UnitIdentity:
 
     def __post_init__(self) -> None:
         for label, value in (("agency", self.agency), ("unit", self.unit)):
-            if not NAME.match(value):
+            if not NAME.fullmatch(value):
                 raise InvalidIdentity(f"{label} {value!r} must match {NAME.pattern}")
             # `_broadcast` and friends are agency-wide topics: a unit with such a name could write to them.
             if value.startswith("_") or value in (".", ".."):

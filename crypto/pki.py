@@ -129,7 +129,7 @@ class CertificateAuthority:
 
     def issue_service(self, name: str, *, now: float, days: int = 365) -> Issued:
         """A client certificate for a server-side component (e.g. `psn-server` on the broker)."""
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise InvalidIdentity(f"service name {name!r} must match {NAME.pattern} (no '/': that is a unit)")
         return self._issue(name, "service", [], ExtendedKeyUsageOID.CLIENT_AUTH, now, days)
 

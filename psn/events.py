@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 
 from psn.security_events import SecurityEvent
-from telemetry import Fix, Ignored, Rejection, StatusReport
+from telemetry import CellKpi, Fix, Ignored, Rejection, StatusReport
 
 
 class Receipt:
@@ -63,6 +63,16 @@ class StatusAccepted:
 
 
 @dataclass(frozen=True, slots=True)
+class KpiAccepted:
+    """A cell's KPI report (psn/v1/net/cell/{cell}/kpi); no store takes these yet, so their receipts are done
+    at once (network management will subscribe one)."""
+
+    kpi: CellKpi
+    received: float
+    receipt: Receipt | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FixReplayed:
     """A fix whose unit already reported its timestamp: a replay or a redelivery; counted, never stored."""
 
@@ -102,5 +112,5 @@ class StreamEnded:
     unit: str
 
 
-Event = (FixAccepted | StatusAccepted | FixReplayed | MessageRejected | MessageIgnored
+Event = (FixAccepted | StatusAccepted | KpiAccepted | FixReplayed | MessageRejected | MessageIgnored
          | SecurityRaised | StreamStarted | StreamEnded)

@@ -13,9 +13,17 @@ import threading
 from psn.bus import Bus
 from psn.clock import Clock
 from psn.config import Settings
-from psn.events import FixAccepted, FixReplayed, MessageIgnored, MessageRejected, Receipt, StatusAccepted
+from psn.events import (
+    FixAccepted,
+    FixReplayed,
+    KpiAccepted,
+    MessageIgnored,
+    MessageRejected,
+    Receipt,
+    StatusAccepted,
+)
 from psn.replay import ReplayGuard
-from telemetry import DecodeContext, Decoded, Fix, Ignored, Reason, Rejection, StatusReport, UnitRef, decode
+from telemetry import CellKpi, DecodeContext, Decoded, Fix, Ignored, Reason, Rejection, StatusReport, UnitRef, decode
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +71,9 @@ class Ingest:
             result = Rejection(Reason.DUPLICATE, f"{result.who.id} already reported ts {result.ts}", result.who)
         elif isinstance(result, StatusReport):
             self.bus.publish(StatusAccepted(result, context.now, receipt))
+            return result
+        elif isinstance(result, CellKpi):
+            self.bus.publish(KpiAccepted(result, context.now, receipt))
             return result
         elif isinstance(result, Ignored):
             self.bus.publish(MessageIgnored(topic, result))

@@ -18,6 +18,7 @@ from psn.clock import Clock
 from psn.events import (
     FixAccepted,
     FixReplayed,
+    KpiAccepted,
     MessageIgnored,
     MessageRejected,
     SecurityRaised,
@@ -40,7 +41,7 @@ def subscribe_ingest(bus: Bus, state: LiveState, writer: BatchWriter, stats: Ing
                   inline=True)
     # Inline and durable: the writer's bounded backlog is the store's queue, and it never drops (back-pressure).
     bus.subscribe("store", _store(writer), (FixAccepted, StatusAccepted), inline=True, durable=True)
-    bus.subscribe("stats", _stats(stats), (FixAccepted, StatusAccepted, FixReplayed, MessageRejected,
+    bus.subscribe("stats", _stats(stats), (FixAccepted, StatusAccepted, KpiAccepted, FixReplayed, MessageRejected,
                                            MessageIgnored), inline=True)
 
 
@@ -72,6 +73,8 @@ def _stats(stats: IngestStats) -> Callable[[Any], None]:
             stats.accept(event.fix.source)
         elif kind is StatusAccepted:
             stats.accept(event.report.source)
+        elif kind is KpiAccepted:
+            stats.accept(event.kpi.source)
         elif kind is MessageRejected:
             stats.reject(event.rejection.reason.value)
         elif kind is FixReplayed:

@@ -51,7 +51,7 @@ class Users:
         return self._dummy_hash
 
     def add(self, name: str, agency: str, roles: list[str], password: str, agencies: tuple[str, ...]) -> None:
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise UserError(f"user name must match {NAME.pattern}")
         if agency not in agencies:
             raise UserError(f"agency {agency!r} is not registered ({', '.join(agencies)})")

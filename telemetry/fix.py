@@ -1,4 +1,4 @@
-"""The typed results every decoder returns: an accepted position fix, a status report, or a rejection."""
+"""The typed results every decoder returns: a position fix, a status report, a cell's KPIs, or a rejection."""
 
 from __future__ import annotations
 
@@ -62,6 +62,23 @@ class Reason(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class CellKpi:
+    """One cell's key performance indicators over its last reporting interval (uplink and downlink)."""
+
+    cell: str
+    ts: float
+    connected_ues: int
+    prb_util_dl: float
+    prb_util_ul: float
+    thr_dl_mbps: float
+    thr_ul_mbps: float
+    mean_dl_sinr_db: float | None
+    bearers_rejected: int
+    bearers_preempted: int
+    source: str = "net"
+
+
+@dataclass(frozen=True, slots=True)
 class Rejection:
     reason: Reason
     detail: str
@@ -75,4 +92,4 @@ class Ignored:
     detail: str
 
 
-Decoded = Fix | StatusReport | Rejection | Ignored
+Decoded = Fix | StatusReport | CellKpi | Rejection | Ignored

@@ -7,32 +7,14 @@ two must agree. Units: PRB utilisation as a fraction of the cell's resource bloc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from telemetry.fix import Reason, Rejection
+from telemetry.fix import CellKpi, Reason, Rejection
 from telemetry.rules import DecodeContext, Refused, in_range, load_object, number, timestamp
 
 MAX_THROUGHPUT_MBPS = 10_000.0
 MAX_COUNT = 1_000_000  # UEs or bearers of one cell: far above any real cell, far below float's exact integers
 MIN_SINR_DB, MAX_SINR_DB = -30.0, 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class CellKpi:
-    """One cell's key performance indicators over its last reporting interval (uplink and downlink)."""
-
-    cell: str
-    ts: float
-    connected_ues: int
-    prb_util_dl: float
-    prb_util_ul: float
-    thr_dl_mbps: float
-    thr_ul_mbps: float
-    mean_dl_sinr_db: float | None
-    bearers_rejected: int
-    bearers_preempted: int
-    source: str = "net"
 
 
 def decode(cell: str, payload: bytes, ctx: DecodeContext) -> CellKpi | Rejection:

@@ -38,7 +38,7 @@ def decode(route: UnitTopic, payload: bytes, ctx: DecodeContext) -> Decoded:
             )
         if kind == UnitKind.STATUS:
             status = obj.get("status")
-            if not isinstance(status, str) or not STATUS.match(status):
+            if not isinstance(status, str) or not STATUS.fullmatch(status):
                 raise Refused(Reason.BAD_FIELD, f"'status' must match {STATUS.pattern}")
             return StatusReport(who=who, ts=ts, status=status)
     except Refused as refused:

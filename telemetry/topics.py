@@ -57,7 +57,7 @@ def is_reserved(name: str) -> bool:
 
 def reserved_agency_error(name: str) -> str | None:
     """Why `name` cannot be an agency, or None when it can."""
-    if not NAME.match(name):
+    if not NAME.fullmatch(name):
         return f"agency name {name!r} must match {NAME.pattern}"
     if is_reserved(name):
         return (f"agency name {name!r} is reserved in the MQTT namespace "
@@ -156,24 +156,24 @@ def parse(topic: str) -> Parsed:
         if len(parts) < 3:
             return BadTopic(f"expected owntracks/{{user}}/{{device}}, got {topic[:80]!r}")
         user, device = parts[1], parts[2]
-        if not NAME.match(user) or not NAME.match(device):
+        if not NAME.fullmatch(user) or not NAME.fullmatch(device):
             return BadTopic(f"user and device must match {NAME.pattern}")
         return OwnTracksTopic(user, device, "/".join(parts[3:]) or None)
     if len(parts) < 3 or f"{parts[0]}/{parts[1]}" != ROOT:
         return BadTopic(f"no decoder for topic {topic[:80]!r}")
     first = parts[2]
     if first == NET:
-        if len(parts) == 6 and parts[3] == "cell" and parts[5] == "kpi" and NAME.match(parts[4]):
+        if len(parts) == 6 and parts[3] == "cell" and parts[5] == "kpi" and NAME.fullmatch(parts[4]):
             return CellKpiTopic(parts[4])
         return BadTopic(f"expected psn/v1/net/cell/{{cell}}/kpi, got {topic[:80]!r}")
     if first == PROBES:
-        if len(parts) == 4 and NAME.match(parts[3]):
+        if len(parts) == 4 and NAME.fullmatch(parts[3]):
             return ProbeTopic(parts[3])
         return BadTopic(f"expected psn/v1/probes/{{source}}, got {topic[:80]!r}")
     if len(parts) != 5:
         return BadTopic(f"expected psn/v1/{{agency}}/{{unit}}/{{kind}}, got {topic[:80]!r}")
     agency, unit, kind = parts[2], parts[3], parts[4]
-    if not NAME.match(agency) or not NAME.match(unit):
+    if not NAME.fullmatch(agency) or not NAME.fullmatch(unit):
         return BadTopic(f"agency and unit must match {NAME.pattern}")
     if is_reserved(agency) or unit.startswith("_"):
         return BadTopic(f"{agency}/{unit}: names starting with '_' are psn's own")

@@ -23,7 +23,7 @@ STREAM_ID = re.compile(rf"^(?P<agency>{NAME_PART}):(?P<unit>{NAME_PART})(?::{NAM
 
 def stream_owner(stream_id: str) -> tuple[str, str]:
     """(agency, unit id) of a stream; PermissionError for ids outside the naming scheme."""
-    match = STREAM_ID.match(stream_id)
+    match = STREAM_ID.fullmatch(stream_id)
     if match is None:
         raise PermissionError(f"stream ids are '{{agency}}:{{unit}}[:{{camera}}]', not {stream_id!r}")
     return match["agency"], f"{match['agency']}/{match['unit']}"

@@ -12,11 +12,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from psn.security_events import Kind
-from telemetry import Fix, Reason, Rejection, topics
+from telemetry import Fix, Reason, Rejection, decode, topics
 from telemetry.kpi import CellKpi
 from telemetry.kpi import decode as decode_kpi
-from telemetry.owntracks import decode as decode_owntracks
-from telemetry.psn_v1 import decode as decode_psn_v1
 from tests.telemetry.test_kpi import CTX as KPI_CTX
 from tests.telemetry.test_kpi import SAMPLES as KPI_SAMPLES
 from tests.telemetry.test_kpi import json_values
@@ -87,8 +85,8 @@ def test_the_protocol_names_every_topic_of_the_namespace() -> None:
 
 def accepted_samples() -> list[tuple[str, bytes]]:
     """(schema, payload) of every sample payload of the decoder tests that its decoder accepts."""
-    psn_v1 = [("telemetry", p, decode_psn_v1(PSN_V1_TOPIC, p, PSN_V1_CTX)) for p in PSN_V1_SAMPLES]
-    owntracks = [("owntracks-location", p, decode_owntracks("owntracks/jdoe/pixel", p, OWNTRACKS_CTX))
+    psn_v1 = [("telemetry", p, decode(PSN_V1_TOPIC, p, PSN_V1_CTX)) for p in PSN_V1_SAMPLES]
+    owntracks = [("owntracks-location", p, decode("owntracks/jdoe/pixel", p, OWNTRACKS_CTX))
                  for p in (ANDROID, IOS)]
     kpi = [("cell-kpi", p, decode_kpi(cell, p, KPI_CTX)) for cell, p in KPI_SAMPLES.items()]
     return [(name, payload) for name, payload, result in psn_v1 + owntracks + kpi if isinstance(result, Fix | CellKpi)]
@@ -142,9 +140,9 @@ def test_enumerations_follow_the_code() -> None:
 
 def decoder_accepts(name: str, payload: bytes) -> bool:
     if name == "telemetry":
-        return isinstance(decode_psn_v1(PSN_V1_TOPIC, payload, PSN_V1_CTX), Fix)
+        return isinstance(decode(PSN_V1_TOPIC, payload, PSN_V1_CTX), Fix)
     if name == "owntracks-location":
-        return isinstance(decode_owntracks("owntracks/jdoe/pixel", payload, OWNTRACKS_CTX), Fix)
+        return isinstance(decode("owntracks/jdoe/pixel", payload, OWNTRACKS_CTX), Fix)
     result = decode_kpi("BZE-CTR-1", payload, KPI_CTX)
     assert isinstance(result, CellKpi | Rejection)
     return isinstance(result, CellKpi)

@@ -247,3 +247,26 @@ def test_mqtt_v5_publisher(psn_server: RunningServer) -> None:
     assert info.rc == mqtt.MQTT_ERR_SUCCESS
     wait_for(lambda: "nemo/N-300" in units(psn_server))
     client.loop_stop()
+
+
+def test_cell_kpis_from_the_simulators_publisher_are_routed_onto_the_bus(psn_server: RunningServer) -> None:
+    """psn/v1/net/cell/{cell}/kpi was once refused as bad_topic: now decoded and published as KpiAccepted."""
+    from psn.events import KpiAccepted
+    from simulator.kpi_publisher import KpiPublisher
+
+    heard: list[KpiAccepted] = []
+    psn_server.server.bus.subscribe("test-kpi", heard.append, (KpiAccepted,))
+    now = round(time.time(), 1)
+    doc = {"cell": "BZE-PMD-1", "ts": now, "connected_ues": 12, "prb_util_dl": 0.41, "prb_util_ul": 0.22,
+           "thr_dl_mbps": 8.5, "thr_ul_mbps": 3.1, "mean_dl_sinr_db": 9.4, "bearers_rejected": 0,
+           "bearers_preempted": 1}
+    url = psn_server.server.broker_url
+    assert url is not None
+    with KpiPublisher(url.host, url.port, client_id="test-enb") as enb:
+        enb.publish([doc, {**doc, "cell": "BZE-PMD-2", "connected_ues": 3}])
+    publish(psn_server.mqtt_url, "psn/v1/net/cell/BZE-PMD-3/kpi", {**doc, "cell": "BZE-PMD-1"})  # cells disagree
+    wait_for(lambda: len(heard) == 2 and stats(psn_server)["rejected_total"] == 1)
+    assert sorted((e.kpi.cell, e.kpi.connected_ues, e.kpi.bearers_preempted, e.kpi.ts) for e in heard) == [
+        ("BZE-PMD-1", 12, 1, now), ("BZE-PMD-2", 3, 1, now)]
+    counters = stats(psn_server)
+    assert counters["accepted_by_source"] == {"net": 2} and counters["rejected"] == {"bad_field": 1}

@@ -5,11 +5,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telemetry import DecodeContext, Reason, Rejection
+from telemetry import Reason, Rejection
 from telemetry.kpi import CellKpi, decode
+from tests.decoding import context
 
 NOW = 1_764_566_405.0
-CTX = DecodeContext(now=NOW)
+CTX = context(NOW)
 
 # Real payloads of psn/v1/net/cell/{cell}/kpi, keyed by the topic's {cell}: simulator.sim.cell_kpis on the
 # Belize Band 14 plan and the carnival-hurricane scenario (rng seed 1, timestamp 1764566400), serialised as

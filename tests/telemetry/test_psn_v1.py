@@ -67,6 +67,8 @@ def test_status() -> None:
         ("psn/v1/police/P-1/selfie", SAMPLES[0], Reason.BAD_TOPIC),
         ("psn/v2/police/P-1/telemetry", SAMPLES[0], Reason.BAD_TOPIC),
         ("psn/v1/police/P-1/status", b'{"ts": 1764383039, "status": "Out To Lunch!"}', Reason.BAD_FIELD),
+        ("psn/v1/police/P-1/status", b'{"ts": 1764383039, "status": "patrol\\n"}', Reason.BAD_FIELD),
+        ("psn/v1/police/P-1\n/status", b'{"ts": 1764383039, "status": "patrol"}', Reason.BAD_TOPIC),
     ],
 )
 def test_bad_input_is_refused_with_its_reason(topic: str, payload: bytes, reason: Reason) -> None:

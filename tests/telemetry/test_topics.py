@@ -43,6 +43,11 @@ def test_parse_places_each_topic(topic: str, parsed: object) -> None:
     "owntracks/jdoe",
     "owntracks/j doe/pixel",
     "tak/cot",
+    "psn/v1/police/P-1\n/telemetry",  # `$` would match before a final newline; names are matched whole
+    "psn/v1/police\n/P-1/telemetry",
+    "psn/v1/net/cell/BZE-1\n/kpi",
+    "psn/v1/probes/taxi\n",
+    "owntracks/jdoe\n/pixel",
 ])
 def test_parse_refuses_what_is_not_in_the_namespace(topic: str) -> None:
     assert isinstance(topics.parse(topic), BadTopic)
