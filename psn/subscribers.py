@@ -60,7 +60,7 @@ def _live_state(state: LiveState) -> Callable[[Any], None]:
 
 def _store(writer: BatchWriter) -> Callable[[Any], None]:
     def handle(event: FixAccepted | StatusAccepted) -> None:
-        record = event.fix if type(event) is FixAccepted else event.report  # type: ignore[union-attr]
+        record = event.fix if isinstance(event, FixAccepted) else event.report
         writer.put(record, event.received, event.receipt)
 
     return handle

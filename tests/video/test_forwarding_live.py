@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
 from tests.video.clients import MovingImageTrack, frame_difference, open_peer_connections, publish, view
 from video.hub import StreamHub
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    for _ in range(int(timeout / 0.1)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.1)
+    return predicate()
 
 
 @dataclass
@@ -40,11 +49,7 @@ async def test_frames_reach_every_viewer(codec: str) -> None:
     assert hub.publisher("cam1").tap.decoded < source.frames, "forwarding must not decode every frame"
 
     await publisher_pc.close()
-    for _ in range(100):
-        if hub.peer_connection_count == 0:
-            break
-        await asyncio.sleep(0.1)
-    assert hub.peer_connection_count == 0
+    assert await until(lambda: hub.peer_connection_count == 0)
     await asyncio.gather(*(v.pc.close() for v in viewers))
     assert open_peer_connections() == 0
 
@@ -88,16 +93,10 @@ async def test_stream_start_and_end_are_announced_once_each() -> None:
 
     publisher_pc = await publish(whip, MovingImageTrack())
     assert heard == [("cam1", "unit-7", True)]
-    for _ in range(100):  # connected (frames arrive) before closing, so the server hears the close
-        if hub.publisher("cam1").sources.get("video") and hub.publisher("cam1").sources["video"].frames:
-            break
-        await asyncio.sleep(0.1)
+    source = lambda: hub.publisher("cam1").sources.get("video")  # noqa: E731
+    assert await until(lambda: bool(source() and source().frames))  # connected, so the server hears the close
     with pytest.raises(Exception):  # noqa: B017 - a refused offer: no start, so no end either
         await hub.publish("cam2", Unit(name="unit-8"), "v=0\r\nnot an offer")
     await publisher_pc.close()
-    for _ in range(100):
-        if hub.peer_connection_count == 0:
-            break
-        await asyncio.sleep(0.1)
-    assert hub.peer_connection_count == 0
+    assert await until(lambda: hub.peer_connection_count == 0)
     assert heard == [("cam1", "unit-7", True), ("cam1", "unit-7", False)]
