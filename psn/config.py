@@ -54,6 +54,9 @@ class Settings:
     video_retention_days: float = 90.0
     video_retention: tuple[str, ...] = ()
     housekeeping_interval_s: float = 3600.0
+    # WebRTC: the addresses ICE offers to publishers and viewers; empty offers every interface but loopback
+    # (aioice's choice). The demo, on loopback, offers 127.0.0.1.
+    ice_host_addresses: tuple[str, ...] = ()
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
     demo: bool = False
 

@@ -25,6 +25,7 @@ from psn.store import BatchWriter, Database
 from psn.users import Users
 from telemetry.topics import SUBSCRIPTIONS
 from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
+from video.aiortc_compat import offer_host_addresses
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,8 @@ class Server:
         self.sharing.reload()
 
     async def start(self) -> None:
+        if self.settings.ice_host_addresses:
+            offer_host_addresses(self.settings.ice_host_addresses)
         self.prepare_store()
         for unit in self.db.latest_units():
             self.state.restore(unit)

@@ -29,6 +29,8 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 from numpy.typing import NDArray
 
+from video.aiortc_compat import offer_host_addresses
+
 CLOCK_RATE = 90_000  # RTP video clock
 
 
@@ -163,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=360)
     parser.add_argument("--fps", type=float, default=15.0)
+    parser.add_argument("--ice-address", action="append", default=[], metavar="ADDR",
+                        help="offer ICE candidates on this address only (repeatable), e.g. 127.0.0.1 next to psn demo")
     args = parser.parse_args(argv)
+    offer_host_addresses(args.ice_address)
     try:
         return asyncio.run(run(args))
     except Refused as exc:

@@ -9,10 +9,20 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.support import Mosquitto, RunningServer, make_settings, postgres_database, publish_fix
+from video.aiortc_compat import offer_host_addresses
 
 # Two shared cores and parallel work make timings noisy: judge properties, not speed.
 settings.register_profile("psn", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("psn")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_ice() -> Iterator[None]:
+    """WebRTC peers in tests (psn's and the test clients') offer 127.0.0.1 only: aioice's default is every
+    interface's address except loopback, and tests target loopback only."""
+    offer_host_addresses(["127.0.0.1"])
+    yield
+    offer_host_addresses([])
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ publisher.  Both are reached per instance, never by patching classes:
   decoder thread) is swapped, before ``receive()`` starts that thread, for a
   queue that first shows every frame to the forwarder and only lets through
   the frames it chooses to have decoded;
-* the sender's ``_send_keyframe`` is replaced on the instance.
+* the sender's ``_send_keyframe`` is replaced on the instance;
+* aioice's module function that lists the host addresses to gather ICE candidates on can be replaced, so the
+  demo and the tests offer loopback only (``offer_host_addresses``).
 
 ``check_compatible()`` verifies the assumptions and raises
 :class:`IncompatibleAiortc` when an aiortc upgrade breaks them;
@@ -22,9 +24,10 @@ from __future__ import annotations
 
 import inspect
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import aioice.ice
 import aiortc
 from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.jitterbuffer import JitterFrame
@@ -68,6 +71,8 @@ def check_compatible() -> None:
         raise IncompatibleAiortc(f"aiortc {aiortc.__version__}: RTCRtpSender._send_keyframe is gone")
     if not callable(getattr(RTCRtpReceiver, "_send_rtcp_pli", None)):
         raise IncompatibleAiortc(f"aiortc {aiortc.__version__}: RTCRtpReceiver._send_rtcp_pli is gone")
+    if "get_host_addresses(" not in inspect.getsource(aioice.ice.Connection.gather_candidates):
+        raise IncompatibleAiortc("aioice no longer gathers host candidates through ice.get_host_addresses")
 
 
 def tap_encoded_frames(receiver: RTCRtpReceiver, on_frame: FrameHandler, on_end: Callable[[], None]) -> None:
@@ -85,3 +90,22 @@ def route_keyframe_requests(sender: RTCRtpSender, on_request: Callable[[], None]
 
 async def send_pli(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
     await receiver._send_rtcp_pli(media_ssrc)
+
+
+_aioice_host_addresses = aioice.ice.get_host_addresses
+
+
+def offer_host_addresses(addresses: Sequence[str]) -> None:
+    """Gather ICE host candidates on these addresses only; empty restores aioice's own choice.
+
+    aioice offers the address of every interface *except* 127.0.0.1 and ::1, so two peers on one machine
+    reach each other through its public or LAN address. The demo and the tests talk over loopback only, so
+    they offer 127.0.0.1. Replaces ``aioice.ice.get_host_addresses``, the module function its connections call
+    when gathering (checked by ``check_compatible``).
+    """
+    chosen = tuple(addresses)
+
+    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in chosen if (use_ipv6 if ":" in a else use_ipv4)]
+
+    aioice.ice.get_host_addresses = host_addresses if chosen else _aioice_host_addresses

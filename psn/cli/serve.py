@@ -105,7 +105,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    settings = _settings(args, data_dir=Path("var/demo"), demo=True)
+    settings = _settings(args, data_dir=Path("var/demo"), demo=True, ice_host_addresses=("127.0.0.1",))
     if args.port is None and _in_use(settings.host, settings.port):
         # Something else has 8000: the demo should still start, and its banner says where.
         settings = dataclasses.replace(settings, port=free_port(settings.host))
@@ -141,7 +141,9 @@ def _start_fleet(server: Server, web: uvicorn.Server, units: int, log_file: Path
     for agency, unit in DEMO_CAMERAS:
         processes[f"body cam {agency}/{unit}"] = subprocess.Popen(
             [sys.executable, "-m", "simulator.bodycam", "--base", base, "--stream", f"{agency}:{unit}",
-             "--token", server.auth.issue_device(agency, unit, 8 * 3600).token], stdout=out, stderr=out)
+             "--token", server.auth.issue_device(agency, unit, 8 * 3600).token,
+             *(arg for address in server.settings.ice_host_addresses for arg in ("--ice-address", address))],
+            stdout=out, stderr=out)
     if out is not None:
         out.close()  # the children hold their own copies
     # Measured: cams connected and fleet publishing 4.4 s after start-up (mostly the cams importing aiortc);
