@@ -99,10 +99,10 @@ def site_links(rng: np.random.Generator, cells: Cells, ues: Ues, cfg: RadioConfi
     d2d = np.maximum(np.hypot(dxy[..., 0], dxy[..., 1]), 10.0)
     h = ues.height_m[:, None]
     tr36873 = cfg.o2i == "36.873"
+    mean_in = cfg.indoor_max_m / 2.0  # the median map's indoor depth
     d_in = np.zeros(len(ues))
     if tr36873:  # TR 36.873: d_2D-in belongs to the drop, and the LOS probability takes d_2D - d_2D-in
-        d_in = np.where(ues.indoor, cfg.indoor_max_m / 2.0 if median else rng.uniform(0, cfg.indoor_max_m,
-                                                                                       len(ues)), 0.0)
+        d_in = np.where(ues.indoor, mean_in if median else rng.uniform(0, cfg.indoor_max_m, len(ues)), 0.0)
     d_out = d2d - d_in[:, None]
     p_los = np.where(urban_site, p38.uma_los_probability(d_out, h), p38.rma_los_probability(d_out))
     los = p_los if median else (rng.random(d2d.shape) < p_los).astype(float)
@@ -113,7 +113,7 @@ def site_links(rng: np.random.Generator, cells: Cells, ues: Ues, cfg: RadioConfi
             d, hb, w = d2d[:, cols], h_bs[cols], los[:, cols]
             pl[:, cols] = w * los_f(d, cfg.dl_ghz, hb, h) + (1.0 - w) * nlos_f(d, cfg.dl_ghz, hb, h)
     if median:
-        pl += np.where(ues.indoor, o2i_loss(cfg.o2i, cfg.dl_ghz, cfg.indoor_max_m / 2.0), 0.0)[:, None]
+        pl += np.where(ues.indoor, o2i_loss(cfg.o2i, cfg.dl_ghz, mean_in), 0.0)[:, None]
         pl += np.where(ues.vehicle, VEHICLE_MU_DB, 0.0)[:, None]
         return _site_links(dxy, d2d, h, h_bs, los, pl)
     s = cfg.sf_sigma_db

@@ -48,6 +48,11 @@ def test_the_cli_compares_with_the_tr_numbers(measured: cal.CalibrationDrop) -> 
     assert all(table[m]["within_tolerance"] for m in TR36873_REFERENCE), table
 
 
+def test_noise_is_over_the_50_occupied_prbs() -> None:
+    # -174 dBm/Hz + 10 log10(50 x 180 kHz) + 9 dB = -95.458 dBm (not the 10 MHz channel's -95.0 dBm)
+    assert cal.Uma3dCalibration().radio().dl_noise_dbm == pytest.approx(-95.458, abs=0.001)
+
+
 def test_drop_is_deterministic_for_a_seed() -> None:
     a = cal.drop(np.random.default_rng(7), 300)
     b = cal.drop(np.random.default_rng(7), 300)

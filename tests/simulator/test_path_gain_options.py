@@ -42,13 +42,13 @@ def test_wrapped_median_gains_do_not_change_when_the_ue_moves_by_a_site_spacing(
 
 
 def test_tr36873_median_indoor_loss_is_20_db_plus_half_a_db_per_metre_of_the_mean_depth() -> None:
-    ues = ues_at([(3000.0, 0.0), (3000.0, 0.0), (25.0, 0.0), (25.0, 0.0)], [False, True, False, True])
+    ues = ues_at([(3000.0, 0.0), (3000.0, 0.0), (40.0, 0.0), (40.0, 0.0)], [False, True, False, True])
     g = path_gain(np.random.default_rng(0), one_site(), SectorAntenna(), ues, TR36873, median=True)
     # 3 km: 20 + 0.5 x 12.5 m (mean of U(0, 25 m)) = 26.25 dB; the LOS probability barely moves there
     assert g[0, 0] - g[1, 0] == pytest.approx(26.25, abs=0.01)
-    # 25 m: outdoors P_LOS(25 m) = 0.9083, so 0.9083 x 67.80 + 0.0917 x 79.57 = 68.88 dB; indoors the LOS
-    # probability is taken at 25 - 12.5 m < 18 m, i.e. pure LOS 67.80 dB: 26.25 - 1.08 = 25.17 dB
-    assert g[2, 0] - g[3, 0] == pytest.approx(25.171, abs=0.01)
+    # 40 m (LOS 70.68 dB, NLOS 84.69 dB): outdoors P_LOS(40 m) = 0.7415 -> 74.30 dB; indoors the LOS
+    # probability is taken at 40 - 12.5 = 27.5 m: 0.8778 -> 72.39 dB, so 26.25 - 1.91 = 24.34 dB
+    assert g[2, 0] - g[3, 0] == pytest.approx(24.341, abs=0.01)
 
 
 def test_the_default_median_indoor_loss_is_tr38901_low_loss_at_5_m() -> None:
