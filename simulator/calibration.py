@@ -1,7 +1,12 @@
 """TR 36.873 3D-UMa calibration: 19 sites x 3 sectors, wrap-around, ISD 500 m, 2 GHz, 80 % indoor UEs.
 
+This module only supplies the TR's deployment and UE drop; the gains and SINR come from the code the
+capacity and coverage answers use (`simulator.radio.network`: `site_links`, `link_gain`, `link_budget`),
+run with the TR's options (wrap-around, TR 36.873 O2I and shadowing).
+
 Phase 1 (large scale only): coupling loss and geometry. Phase 2 adds fast fading per sub-band and
-reports the wideband SINR (sum of serving power over the band / sum of interference + noise).
+reports the wideband SINR (sum of serving power over the band / sum of interference + noise); the
+network simulator itself has no fast fading, so phase 2 is the one layer that exists here only.
 """
 
 from __future__ import annotations
@@ -12,9 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.radio import antenna, layout, link
-from simulator.radio.pathloss_36873 import uma3d_nlos
-from simulator.radio.pathloss_38901 import uma_los, uma_los_probability
-from simulator.radio.penetration import o2i_loss_36873
+from simulator.radio.cells import Cells
+from simulator.radio.network import RadioConfig, SiteLinks, Ues, antenna_gain, link_budget, link_gain, site_links
 
 FloatArray = NDArray[np.float64]
 PERCENTILES = (5, 50, 95)
@@ -33,7 +37,7 @@ class Uma3dCalibration:
     isd_m: float = 500.0
     h_bs_m: float = 25.0
     fc_ghz: float = 2.0
-    bandwidth_hz: float = 10e6
+    prbs: int = 50  # 10 MHz
     bs_power_dbm: float = 46.0
     ue_noise_figure_db: float = 9.0
     indoor_fraction: float = 0.8
@@ -47,6 +51,16 @@ class Uma3dCalibration:
     subbands: int = 17  # ~ 10 MHz / coherence bandwidth of a 3D-UMa NLOS delay spread (~360 ns)
     element: antenna.SectorAntenna = field(default=antenna.ELEMENT_36873)
 
+    def radio(self) -> RadioConfig:
+        """The shared radio model with the TR 36.873 options (RMa entries unused: every site is UMa)."""
+        los, nlos, o2i = self.sf_sigma_db
+        return RadioConfig(dl_ghz=self.fc_ghz, prbs=self.prbs, ue_noise_figure_db=self.ue_noise_figure_db,
+                           sf_sigma_db=(los, nlos, los, nlos), o2i="36.873",
+                           indoor_max_m=self.max_indoor_m, sf_sigma_o2i_db=o2i)
+
+    def cells(self) -> Cells:
+        return layout.hex_cells(self.isd_m, self.h_bs_m, self.bs_power_dbm, wrap_around=True)
+
 
 @dataclass(frozen=True)
 class CalibrationDrop:
@@ -55,57 +69,44 @@ class CalibrationDrop:
     wideband_sinr_db: FloatArray
 
 
-def drop(rng: np.random.Generator, n_ue: int, cfg: Uma3dCalibration = Uma3dCalibration()) -> CalibrationDrop:
-    sites = layout.hex_sites(cfg.isd_m)
-    ue = layout.drop_in_hexagons(rng, sites, cfg.isd_m, n_ue, cfg.min_distance_m)
+def drop_ues(rng: np.random.Generator, n_ue: int, cfg: Uma3dCalibration) -> Ues:
+    """UEs uniform over the 19 site hexagons; indoor ones on floor n_fl ~ U{1..N_fl}, N_fl ~ U{4..8}."""
+    ue = layout.drop_in_hexagons(rng, layout.hex_sites(cfg.isd_m), cfg.isd_m, n_ue, cfg.min_distance_m)
     indoor = rng.random(n_ue) < cfg.indoor_fraction
     n_floors = rng.integers(4, 9, n_ue)
     floor = rng.integers(1, n_floors + 1)
-    h_ut = np.where(indoor, 3.0 * (floor - 1) + 1.5, 1.5)
-    d_in = np.where(indoor, rng.uniform(0.0, cfg.max_indoor_m, n_ue), 0.0)
+    return Ues(ue, np.where(indoor, 3.0 * (floor - 1) + 1.5, 1.5), indoor, np.zeros(n_ue, dtype=bool))
 
-    v = layout.wrapped_vectors(ue, sites, cfg.isd_m)  # (U, S, 2), UE -> site
-    d2d = np.hypot(v[..., 0], v[..., 1])
-    h = h_ut[:, None]
-    p_los = uma_los_probability(np.maximum(d2d - d_in[:, None], 1.0), h)
-    los = rng.random(d2d.shape) < p_los  # one LOS state and one shadowing per UE-site link
-    pl = np.where(los, uma_los(d2d, cfg.fc_ghz, cfg.h_bs_m, h), uma3d_nlos(d2d, cfg.fc_ghz, cfg.h_bs_m, h))
-    pl = pl + np.where(indoor, o2i_loss_36873(d_in), 0.0)[:, None]
-    sigma = np.where(indoor[:, None], cfg.sf_sigma_db[2], np.where(los, cfg.sf_sigma_db[0], cfg.sf_sigma_db[1]))
-    pl = pl + sigma * rng.standard_normal(d2d.shape)
 
-    az = np.degrees(np.arctan2(-v[..., 1], -v[..., 0]))  # bearing from site to UE
-    elev = np.degrees(np.arctan2(cfg.h_bs_m - h, d2d))
-    gain = antenna.gain_db(cfg.element, az[..., None] - layout.SECTOR_AZIMUTHS_DEG, elev[..., None])
-    coupling = (gain - pl[..., None]).reshape(n_ue, -1)  # (U, 57) dB, 0 dBi omni UE
-    serving = np.argmax(coupling, axis=1)
-    noise = link.noise_dbm(cfg.bandwidth_hz, cfg.ue_noise_figure_db)
-    geometry = link.sinr_db(cfg.bs_power_dbm + coupling, serving, noise)
-
-    wideband = _wideband_sinr(rng, cfg, los, indoor, az, elev, gain, pl, serving, noise)
-    return CalibrationDrop(np.max(coupling, axis=1), geometry, wideband)
+def drop(rng: np.random.Generator, n_ue: int, cfg: Uma3dCalibration = Uma3dCalibration()) -> CalibrationDrop:
+    cells, radio = cfg.cells(), cfg.radio()
+    ues = drop_ues(rng, n_ue, cfg)
+    links = site_links(rng, cells, ues, radio)
+    gain = link_gain(cells, cfg.element, links)
+    snap = link_budget(gain, cells, radio)  # every other cell at full load: the TR's geometry
+    wideband = _wideband_sinr(rng, cfg, cells, ues, links, gain, snap.serving, radio.dl_noise_dbm)
+    return CalibrationDrop(np.max(gain, axis=1), snap.dl_sinr_db, wideband)
 
 
 def _wideband_sinr(
     rng: np.random.Generator,
     cfg: Uma3dCalibration,
-    los: NDArray[np.bool_],
-    indoor: NDArray[np.bool_],
-    az: FloatArray,
-    elev: FloatArray,
+    cells: Cells,
+    ues: Ues,
+    links: SiteLinks,
     gain: FloatArray,
-    pl: FloatArray,
     serving: NDArray[np.int64],
     noise: float,
 ) -> FloatArray:
     """Phase 2: the sector pattern is applied per departure ray (rms spread = the TR's ASD), then each
     sub-band sees Rician (LOS ray + scattered rays) or Rayleigh fading around those powers."""
     n_ue = len(serving)
-    los_share, scatter_gain = _spread_gains(rng, cfg, los, indoor, az, elev)  # (U, S), (U, S, 3)
-    path = link.db2lin(cfg.bs_power_dbm - pl)[..., None]
-    direct = (link.db2lin(gain) * los_share[..., None] * path).reshape(n_ue, -1, 1)
-    scatter = (link.db2lin(scatter_gain) * (1.0 - los_share)[..., None] * path).reshape(n_ue, -1, 1)
-    shape = (n_ue, direct.shape[1], cfg.subbands)
+    si = cells.site_index
+    los_share, scatter_gain = _spread_gains(rng, cfg, cells, ues, links)  # (U, S), (U, C)
+    p = cells.power_dbm
+    direct = (link.db2lin(p + gain) * los_share[:, si])[..., None]
+    scatter = (link.db2lin(p + scatter_gain - links.loss_db[:, si]) * (1.0 - los_share[:, si]))[..., None]
+    shape = (n_ue, len(cells), cfg.subbands)
     cn = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2.0)
     rx = np.abs(np.sqrt(direct) + np.sqrt(scatter) * cn) ** 2  # (U, 57, B) power per sub-band, mW
     s = rx[np.arange(n_ue), serving].sum(axis=1)
@@ -114,27 +115,20 @@ def _wideband_sinr(
 
 
 def _spread_gains(
-    rng: np.random.Generator,
-    cfg: Uma3dCalibration,
-    los: NDArray[np.bool_],
-    indoor: NDArray[np.bool_],
-    az: FloatArray,
-    elev: FloatArray,
+    rng: np.random.Generator, cfg: Uma3dCalibration, cells: Cells, ues: Ues, links: SiteLinks
 ) -> tuple[FloatArray, FloatArray]:
-    """LOS power share and the mean sector gain (dB) over Laplacian-distributed departure rays."""
-    kind = np.where(indoor[:, None], 2, np.where(los, 0, 1))
+    """LOS power share per site link and the mean sector gain (dB) over Laplacian-distributed departure rays."""
+    los = links.los > 0.5
+    indoor = ues.indoor[:, None]
+    kind = np.where(indoor, 2, np.where(los, 0, 1))
     mu = np.array([m for m, _ in cfg.lg_asd])[kind]
     sd = np.array([s for _, s in cfg.lg_asd])[kind]
     asd = np.minimum(10.0 ** (mu + sd * rng.standard_normal(los.shape)), 104.0)
     offsets = rng.laplace(0.0, 1.0, (*los.shape, cfg.rays)) * (asd / np.sqrt(2.0))[..., None]
-    ray_az = az[..., None] + offsets  # (U, S, R); the 3 sectors of a site share the rays
-    g = antenna.gain_db(
-        cfg.element, ray_az[..., None] - layout.SECTOR_AZIMUTHS_DEG, elev[..., None, None]
-    )  # (U, S, R, 3)
-    mean_gain = link.lin2db(link.db2lin(g).mean(axis=2))
+    rays = links.bearing_deg[..., None] + offsets  # (U, S, R); the 3 sectors of a site share the rays
+    mean_gain = link.lin2db(link.db2lin(antenna_gain(cells, cfg.element, rays, links.elev_deg)).mean(axis=2))
     k = link.db2lin(cfg.los_k_factor_db)
-    los_share = np.where(los & ~indoor[:, None], k / (k + 1.0), 0.0)
-    return los_share, mean_gain
+    return np.where(los & ~indoor, k / (k + 1.0), 0.0), mean_gain
 
 
 def percentiles(x: FloatArray) -> tuple[float, float, float]:

@@ -110,7 +110,7 @@ def cell_kpis(run: ScenarioRun, timestamp: float) -> list[dict[str, object]]:
 
 
 def link_conditions(run: ScenarioRun) -> dict[str, dict[str, float]]:
-    """Per simulated unit: the throughput, latency and loss the scenario engine should apply to it."""
+    """Per simulated unit: the serving cell, throughput, latency and loss the network gives it."""
     n_ue = len(run.population.ues)
     b, res = run.bearers, run.result
     dl = np.bincount(b.ue[~b.uplink], res.throughput_bps[~b.uplink], minlength=n_ue)

@@ -9,7 +9,10 @@ from simulator.radio.cells import Cells
 
 FloatArray = NDArray[np.float64]
 
-SECTOR_AZIMUTHS_DEG = np.array([30.0, 150.0, 270.0])  # boresights between neighbouring sites
+# Sector boresights as compass bearings (clockwise from north). The TR's 30° / 150° / 270° are measured
+# counter-clockwise from the x axis (east), which is 60° / 300° / 180° on the compass: each boresight points
+# between two neighbouring sites, whose directions (a1, a2 below) are east and 60° north of east.
+SECTOR_AZIMUTHS_DEG = np.array([60.0, 300.0, 180.0])
 
 
 def hex_sites(isd: float, rings: int = 2) -> FloatArray:
@@ -31,14 +34,6 @@ def wrap_offsets(isd: float) -> FloatArray:
     return np.vstack([np.zeros(2)] + [r @ shift for r in rot])
 
 
-def wrapped_vectors(ue_xy: FloatArray, site_xy: FloatArray, isd: float) -> FloatArray:
-    """UE-to-site vectors (n_ue, n_site, 2) to the nearest wrapped copy of each site."""
-    copies = site_xy[None, :, :] + wrap_offsets(isd)[:, None, :]  # (7, S, 2)
-    v = copies[None, :, :, :] - ue_xy[:, None, None, :]  # (U, 7, S, 2)
-    best = np.argmin(np.einsum("uksd,uksd->uks", v, v), axis=1)  # (U, S)
-    return np.take_along_axis(v, best[:, None, :, None], axis=1)[:, 0]
-
-
 def drop_in_hexagons(
     rng: np.random.Generator, site_xy: FloatArray, isd: float, n: int, min_distance: float
 ) -> FloatArray:
@@ -58,8 +53,9 @@ def drop_in_hexagons(
     return out[:n]
 
 
-def hex_cells(isd: float = 500.0, height_m: float = 25.0, power_dbm: float = 46.0, tilt_deg: float = 0.0) -> Cells:
-    """The 57 cells of the 19-site layout, urban (UMa) propagation."""
+def hex_cells(isd: float = 500.0, height_m: float = 25.0, power_dbm: float = 46.0, tilt_deg: float = 0.0,
+              wrap_around: bool = False) -> Cells:
+    """The 57 cells of the 19-site layout, urban (UMa) propagation; wrap_around: 7 copies of the cluster."""
     sites = hex_sites(isd)
     n = len(sites) * 3
     return Cells(
@@ -71,4 +67,5 @@ def hex_cells(isd: float = 500.0, height_m: float = 25.0, power_dbm: float = 46.
         tilt_deg=np.full(n, tilt_deg),
         power_dbm=np.full(n, power_dbm),
         urban=np.ones(n, dtype=bool),
+        wrap_xy=wrap_offsets(isd) if wrap_around else None,
     )

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from simulator.radio import antenna, link
 from simulator.radio import pathloss_38901 as p38
 from simulator.radio.cells import Cells
-from simulator.radio.penetration import VEHICLE_MU_DB, o2i_low_loss_38901, vehicle_loss
+from simulator.radio.penetration import VEHICLE_MU_DB, O2iModel, o2i_loss, vehicle_loss
 from simulator.radio.shadowing import shadow_field
 
 FloatArray = NDArray[np.float64]
@@ -36,12 +36,19 @@ class RadioConfig:
     overhead_dl: float = 0.25  # PDCCH, CRS, PBCH/SS share of a PRB pair
     overhead_ul: float = 0.15  # DMRS, SRS
     sf_sigma_db: tuple[float, float, float, float] = (4.0, 8.0, 4.0, 6.0)  # RMa LOS/NLOS, UMa LOS/NLOS
-    sf_sigma_o2i_db: float = 4.4
     decorrelation_m: tuple[float, float] = (120.0, 50.0)  # RMa NLOS, UMa NLOS
+    o2i: O2iModel = "38.901-low"
+    indoor_max_m: float = 10.0  # d_2D-in ~ U(0, indoor_max_m)
+    sf_sigma_o2i_db: float = 4.4  # 38.901-low: σ_P added to the outdoor shadowing; 36.873: indoor links' σ
 
     @property
     def prb_hz(self) -> float:
         return 12 * self.scs_khz * 1e3
+
+    @property
+    def dl_noise_dbm(self) -> float:
+        """UE receiver noise over the occupied downlink PRBs."""
+        return link.noise_dbm(self.prbs * self.prb_hz, self.ue_noise_figure_db)
 
     @property
     def slot_s(self) -> float:
@@ -72,17 +79,32 @@ class Snapshot:
     ul_bits_per_prb: FloatArray
 
 
-def path_gain(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna, ues: Ues,
-              cfg: RadioConfig, median: bool = False) -> FloatArray:
-    """(U, C) gains in dB. median=True gives the planning map: LOS-probability-weighted path loss,
-    no shadowing and mean penetration, so adjacent raster tiles agree."""
-    sxy = cells.site_xy()
+@dataclass(frozen=True)
+class SiteLinks:
+    """What each UE-site link is made of; the three sectors of a site share it."""
+
+    bearing_deg: FloatArray  # (U, S) compass bearing from the site (its nearest copy with wrap-around)
+    elev_deg: FloatArray  # (U, S) angle below the site's horizon
+    los: FloatArray  # (U, S) drawn LOS state (1 / 0), or the LOS probability in the median map
+    loss_db: FloatArray  # (U, S) path loss + shadowing + penetration, at the DL frequency
+
+
+def site_links(rng: np.random.Generator, cells: Cells, ues: Ues, cfg: RadioConfig,
+               median: bool = False) -> SiteLinks:
+    """median=True gives the planning map: LOS-probability-weighted path loss, no shadowing and mean
+    penetration, so adjacent raster tiles agree."""
     h_bs = cells.site_height()
     urban_site = cells.urban[np.unique(cells.site_index, return_index=True)[1]]
-    dxy = ues.xy[:, None, :] - sxy[None, :, :]  # site -> UE
+    dxy = cells.site_to_ue(ues.xy)
     d2d = np.maximum(np.hypot(dxy[..., 0], dxy[..., 1]), 10.0)
     h = ues.height_m[:, None]
-    p_los = np.where(urban_site, p38.uma_los_probability(d2d, h), p38.rma_los_probability(d2d))
+    tr36873 = cfg.o2i == "36.873"
+    mean_in = cfg.indoor_max_m / 2.0  # the median map's indoor depth
+    d_in = np.zeros(len(ues))
+    if tr36873:  # TR 36.873: d_2D-in belongs to the drop, and the LOS probability takes d_2D - d_2D-in
+        d_in = np.where(ues.indoor, mean_in if median else rng.uniform(0, cfg.indoor_max_m, len(ues)), 0.0)
+    d_out = d2d - d_in[:, None]
+    p_los = np.where(urban_site, p38.uma_los_probability(d_out, h), p38.rma_los_probability(d_out))
     los = p_los if median else (rng.random(d2d.shape) < p_los).astype(float)
     pl = np.empty_like(d2d)
     for urban, los_f, nlos_f in ((True, p38.uma_los, p38.uma_nlos), (False, p38.rma_los, p38.rma_nlos)):
@@ -91,26 +113,48 @@ def path_gain(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna
             d, hb, w = d2d[:, cols], h_bs[cols], los[:, cols]
             pl[:, cols] = w * los_f(d, cfg.dl_ghz, hb, h) + (1.0 - w) * nlos_f(d, cfg.dl_ghz, hb, h)
     if median:
-        pl += np.where(ues.indoor, o2i_low_loss_38901(cfg.dl_ghz, 5.0), 0.0)[:, None]
+        pl += np.where(ues.indoor, o2i_loss(cfg.o2i, cfg.dl_ghz, mean_in), 0.0)[:, None]
         pl += np.where(ues.vehicle, VEHICLE_MU_DB, 0.0)[:, None]
-        return _antenna_gain(cells, ant, dxy, d2d, h, h_bs) - pl[:, cells.site_index]
-    los = los > 0.5
+        return _site_links(dxy, d2d, h, h_bs, los, pl)
     s = cfg.sf_sigma_db
-    sigma = np.where(urban_site, np.where(los, s[2], s[3]), np.where(los, s[0], s[1]))
+    sigma = np.where(urban_site, np.where(los > 0.5, s[2], s[3]), np.where(los > 0.5, s[0], s[1]))
+    if tr36873:  # one shadowing σ for every link of an indoor UE, instead of the LOS / NLOS one
+        sigma = np.where(ues.indoor[:, None], cfg.sf_sigma_o2i_db, sigma)
     dcorr = np.where(urban_site, cfg.decorrelation_m[1], cfg.decorrelation_m[0])
     pl += sigma * shadow_field(rng, dcorr).sample(ues.xy)
-    pl += np.where(ues.indoor, o2i_low_loss_38901(cfg.dl_ghz, rng.uniform(0, 10, len(ues)))
-                   + cfg.sf_sigma_o2i_db * rng.standard_normal(len(ues)), 0.0)[:, None]
+    if tr36873:
+        pl += np.where(ues.indoor, o2i_loss(cfg.o2i, cfg.dl_ghz, d_in), 0.0)[:, None]
+    else:  # drawn here, after the shadowing: the plans' fixed-seed results stay bit-identical (checked)
+        pl += np.where(ues.indoor, o2i_loss(cfg.o2i, cfg.dl_ghz, rng.uniform(0, cfg.indoor_max_m, len(ues)))
+                       + cfg.sf_sigma_o2i_db * rng.standard_normal(len(ues)), 0.0)[:, None]
     pl += np.where(ues.vehicle, vehicle_loss(rng, len(ues)), 0.0)[:, None]
-    return _antenna_gain(cells, ant, dxy, d2d, h, h_bs) - pl[:, cells.site_index]
+    return _site_links(dxy, d2d, h, h_bs, los, pl)
 
 
-def _antenna_gain(cells: Cells, ant: antenna.SectorAntenna, dxy: FloatArray, d2d: FloatArray, h: FloatArray,
-                  h_bs: FloatArray) -> FloatArray:
-    az = 90.0 - np.degrees(np.arctan2(dxy[..., 1], dxy[..., 0]))  # compass bearing from the site
-    elev = np.degrees(np.arctan2(h_bs - h, d2d))
+def _site_links(dxy: FloatArray, d2d: FloatArray, h: FloatArray, h_bs: FloatArray, los: FloatArray,
+                pl: FloatArray) -> SiteLinks:
+    bearing = 90.0 - np.degrees(np.arctan2(dxy[..., 1], dxy[..., 0]))
+    return SiteLinks(bearing, np.degrees(np.arctan2(h_bs - h, d2d)), los, pl)
+
+
+def antenna_gain(cells: Cells, ant: antenna.SectorAntenna, bearing_deg: FloatArray,
+                 elev_deg: FloatArray) -> FloatArray:
+    """(U, C) sector gains in dB towards per-site directions (U, S) or rays (U, S, R) -> (U, C, R)."""
     si = cells.site_index
-    return antenna.gain_db(ant, az[:, si] - cells.azimuth_deg, elev[:, si], cells.tilt_deg)
+    extra = (None,) * (bearing_deg.ndim - 2)  # broadcast the cells' boresight and tilt over rays
+    return antenna.gain_db(ant, bearing_deg[:, si] - cells.azimuth_deg[(..., *extra)],
+                           elev_deg[:, si][(..., *extra)], cells.tilt_deg[(..., *extra)])
+
+
+def link_gain(cells: Cells, ant: antenna.SectorAntenna, links: SiteLinks) -> FloatArray:
+    """(U, C) gains in dB: sector antenna gain minus the site link's loss."""
+    return antenna_gain(cells, ant, links.bearing_deg, links.elev_deg) - links.loss_db[:, cells.site_index]
+
+
+def path_gain(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna, ues: Ues,
+              cfg: RadioConfig, median: bool = False) -> FloatArray:
+    """(U, C) gains in dB of freshly drawn site links (see site_links)."""
+    return link_gain(cells, ant, site_links(rng, cells, ues, cfg, median))
 
 
 def snapshot(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna, ues: Ues,
@@ -127,8 +171,7 @@ def link_budget(gain: FloatArray, cells: Cells, cfg: RadioConfig, dl_load: Float
     serving = np.argmax(rx, axis=1)
     rows = np.arange(n)
     rsrp = rx[rows, serving]
-    bw = cfg.prbs * cfg.prb_hz
-    dl_sinr = link.sinr_db(cells.power_dbm + gain, serving, link.noise_dbm(bw, cfg.ue_noise_figure_db),
+    dl_sinr = link.sinr_db(cells.power_dbm + gain, serving, cfg.dl_noise_dbm,
                            np.broadcast_to(np.asarray(dl_load, dtype=float), (len(cells),)))
 
     # Uplink: same gains shifted to the UL frequency (the models scale as 20 log10 f).
