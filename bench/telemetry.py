@@ -315,8 +315,8 @@ def one_round(ctx: Any, work: Path, mqtt_port: int, args: argparse.Namespace,
     return row, load
 
 
-# Medians of each round's own figures: a ratio or a loss pairs values measured minutes apart, so drift on the shared
-# machine between rounds cancels in it.
+# Medians of each round's own figures: a round's ratio or loss pairs bursts measured within that round, so drift of
+# the shared machine from one round to the next cancels in it.
 MEDIANS = ("ceiling_msgs_per_s", "pipeline_committed_msgs_per_s", "pipeline_accepted_msgs_per_s",
            "ratio_pipeline_to_ceiling", "pipeline_plain_committed_msgs_per_s", "pipeline_plain_accepted_msgs_per_s",
            "encryption_loss_percent")
