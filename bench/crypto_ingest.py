@@ -9,6 +9,8 @@ load on a shared machine than the wall clock).
 
     .venv/bin/python -m bench.crypto_ingest --messages 50000 --rounds 3
 
+Prints the figures as JSON and writes the same to bench/results/crypto_ingest-<UTC timestamp>.json.
+
 Run it as a module from the repository root: as a script, `bench/` comes first on the import path and
 bench/telemetry.py hides the telemetry package. (For the same reason this file is not named crypto.py: it
 would hide the crypto package from bench/crypto_seal.py.)
@@ -19,10 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.raw_results import save
 from psn.bus import Bus
 from psn.clock import SystemClock
 from psn.config import Settings
@@ -102,7 +106,9 @@ def main() -> None:
             figures[f"{mode}_loss_percent_wall"] = round(100 * (1 - rate[mode] / rate["plain"]), 1)
             figures[f"{mode}_loss_percent_cpu"] = round(100 * (1 - cpu["plain"] / cpu[mode]), 1)
         figures[f"{mode}_runs_msgs_per_s"] = [round(r) for r, _ in runs[mode]]
+        figures[f"{mode}_runs_cpu_us_per_msg"] = [round(c, 1) for _, c in runs[mode]]
     print(json.dumps(figures, indent=2))
+    print(f"raw JSON: {save('crypto_ingest', figures)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
 """Telemetry ingest benchmark: N units publishing at R Hz through a real Mosquitto into a real psn.
 
-Three measurements in one run, each process separate so the load generator never shares psn's GIL:
-  1. ceiling  — a bare paho subscriber (QoS 1) drains a burst of B messages: msgs/s;
-  2. pipeline — psn drains the same burst (decode, validate, live state, batched SQLite/PostgreSQL): msgs/s;
-  3. sustained — N units at R Hz for D s: accepted msgs/s and publish → WebSocket delivery latency p50/p99.
-Prints the figures and the ratio pipeline/ceiling. Targets: 5,000 units at 1 Hz, p99 <= 250 ms, ratio >= 0.7.
+Each process separate so the load generator never shares psn's GIL. Every round, each on a fresh burst of B
+messages and a fresh psn:
+  1. ceiling  — a bare paho subscriber (QoS 1) drains the burst: msgs/s from its first message to its last;
+  2. pipeline — psn drains the burst (decode, validate, live state, sealing at rest, batched SQLite/PostgreSQL
+     commit): msgs/s until every row is committed and the store backlog is empty (bench/drain.py);
+  3. with --compare-encryption, the same through a psn storing in clear: the cost of sealing.
+Then once, on the first round's psn, sustained — N units at R Hz for D s: accepted msgs/s and publish →
+WebSocket delivery latency p50/p99. Prints the medians over the rounds with each round's values, and writes
+the same JSON to bench/results/telemetry-<UTC timestamp>.json. Targets: 5,000 units at 1 Hz, p99 <= 250 ms,
+ratio >= 0.7.
 
-    .venv/bin/python -m bench.telemetry --units 5000 --rate 1 --duration 30
+    .venv/bin/python -m bench.telemetry --units 5000 --rate 1 --duration 30 --rounds 3
 
 Run it as a module from the repository root: as a script, `bench/` comes first on the import path and this
 file would hide the telemetry package it takes its topics from.
@@ -20,6 +25,7 @@ import multiprocessing as mp
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +38,8 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from bench.drain import Drain, Sample, drain_figures, drained
+from bench.raw_results import save
 from telemetry.topics import UnitKind, unit_topic
 
 # One agency, so one dispatcher's live feed sees every unit of the load.
@@ -78,8 +86,8 @@ def publish_burst(port: int, count: int, units: int) -> None:
     infos = [c.publish(topic(i % units), payload(i % units, time.time()), qos=1) for i in range(count)]
     for info in infos[-1000:]:
         info.wait_for_publish(60)
+    c.disconnect()  # before loop_stop, which otherwise waits out the network loop's 1 s select (measured: +1 s)
     c.loop_stop()
-    c.disconnect()
 
 
 def publish_paced(port: int, units: int, rate: float, duration: float, result: Any) -> None:
@@ -164,47 +172,78 @@ def dispatcher_token(data_dir: Path, env: dict[str, str], db: list[str]) -> str:
 
 
 class Psn:
-    """psn serve in its own process against the bench broker, with a dispatcher token."""
+    """psn serve in its own process against the bench broker, with a dispatcher token; fresh data each time."""
 
-    def __init__(self, work: Path, mqtt_port: int, db: str, encrypt: bool) -> None:
+    def __init__(self, work: Path, mqtt_port: int, db: str, encrypt: bool, label: str) -> None:
         self.port = free_port()
+        self.mqtt_port = mqtt_port
         self.base = f"http://127.0.0.1:{self.port}"
-        data = work / f"data-{'sealed' if encrypt else 'plain'}"
+        self.client_id = f"psn-bench-{self.port}"
+        data = work / f"data-{'sealed' if encrypt else 'plain'}-{label}"
         db_flags = [] if db == "sqlite" else ["--db", db]
-        env = {**os.environ, "PSN_LOG_LEVEL": "warning", "PSN_MQTT_CLIENT_ID": f"psn-bench-{self.port}",
+        env = {**os.environ, "PSN_LOG_LEVEL": "warning", "PSN_MQTT_CLIENT_ID": self.client_id,
                "PSN_ENCRYPT_AT_REST": "true" if encrypt else "false"}
         self.token = dispatcher_token(data, env, db_flags)
         self.process = subprocess.Popen([sys.executable, "-m", "psn", "serve", "--port", str(self.port), "--mqtt",
                                          f"mqtt://127.0.0.1:{mqtt_port}", "--data-dir", str(data), *db_flags], env=env)
-        wait_port(self.port, 60)
-        deadline = time.time() + 30
-        while httpx.get(f"{self.base}/healthz").json()["mqtt"] != "connected" and time.time() < deadline:
-            time.sleep(0.1)
+        try:
+            wait_port(self.port, 60)
+            deadline = time.time() + 30
+            while httpx.get(f"{self.base}/healthz").json()["mqtt"] != "connected":
+                if time.time() > deadline:
+                    raise RuntimeError(f"psn on port {self.port} did not connect to the broker within 30 s")
+                time.sleep(0.1)
+        except BaseException:
+            self.process.kill()
+            raise
+
+    def __enter__(self) -> Psn:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+        forget_session(self.mqtt_port, self.client_id)
 
     def stats(self) -> dict[str, Any]:
         return stats(self.base, self.token)
 
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
+
+def forget_session(port: int, client_id: str) -> None:
+    """Ends a stopped psn's session at the broker. psn asks for an hour's session expiry, so without this the
+    broker goes on queueing every later burst for it, work charged to whatever is measured next (measured: a burst
+    of 5,000 after a psn stopped left `$SYS/broker/store/messages/count` at 5,053; with this, 53)."""
+    c = client(port, client_id)  # clean start, session expiry 0: the old session is discarded, this one dies with it
+    c.loop_start()
+    deadline = time.time() + 10
+    while not c.is_connected() and time.time() < deadline:
+        time.sleep(0.01)
+    c.disconnect()
+    c.loop_stop()
 
 
-def drain_rate(ctx: Any, psn: Psn, mqtt_port: int, burst: int, units: int) -> int:
-    """msgs/s at which psn accepts a burst of `burst` messages queued at the broker."""
-    start = psn.stats()["accepted"]
+def drain_rate(ctx: Any, psn: Psn, mqtt_port: int, burst: int, units: int, timeout: float = 180) -> Drain:
+    """How fast psn takes a burst of `burst` messages queued at the broker all the way into the database."""
+    base = psn.stats()
     pub = ctx.Process(target=publish_burst, args=(mqtt_port, burst, units))
     pub.start()
-    samples: list[tuple[float, int]] = []
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        samples.append((time.time(), psn.stats()["accepted"] - start))
-        if samples[-1][1] >= burst:
+    samples: list[Sample] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = psn.stats()
+        samples.append(Sample(time.monotonic(), now["accepted"] - base["accepted"], now["stored"] - base["stored"],
+                              now["store_backlog"]))
+        if drained(samples[-1], burst):
             break
-        time.sleep(0.1)
+        if pub.exitcode not in (None, 0):
+            raise RuntimeError(f"the burst's publisher failed (exit code {pub.exitcode}): nothing more will come")
+        time.sleep(0.1)  # a poll is an HTTP request to psn: at this pace ≈ 1.2 % of a core (measured, 8 polls/s)
     pub.join()
-    moving = [(t, n) for t, n in samples if 0 < n < burst] or samples
-    (t0, n0), (t1, n1) = moving[0], samples[-1]
-    return round((n1 - n0) / max(t1 - t0, 1e-9))
+    try:
+        return drain_figures(samples, burst)
+    except ValueError as e:
+        rejected = psn.stats()["rejected_total"] - base["rejected_total"]
+        raise RuntimeError(f"{e} within {timeout:.0f} s ({rejected} rejected)") from e
 
 
 def sustained(ctx: Any, psn: Psn, mqtt_port: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -250,6 +289,39 @@ def ceiling_rate(ctx: Any, mqtt_port: int, burst: int, units: int) -> tuple[int,
     return round((received - 1) / max(last - first, 1e-9)), received
 
 
+def pipeline(prefix: str, drain: Drain) -> dict[str, Any]:
+    return {f"{prefix}_committed_msgs_per_s": round(drain.committed_msgs_per_s),
+            f"{prefix}_accepted_msgs_per_s": round(drain.accepted_msgs_per_s),
+            f"{prefix}_drain_s": round(drain.seconds, 3)}
+
+
+def one_round(ctx: Any, work: Path, mqtt_port: int, args: argparse.Namespace,
+              index: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Ceiling, pipeline and (with --compare-encryption) pipeline in clear, each on a fresh burst; and the figures
+    of the sustained load, which only the first round runs (on its psn, after the burst)."""
+    row: dict[str, Any] = {}
+    load: dict[str, Any] = {}
+    row["ceiling_msgs_per_s"], row["ceiling_received"] = ceiling_rate(ctx, mqtt_port, args.burst, args.units)
+    with Psn(work, mqtt_port, args.db, args.encrypt, str(index)) as psn:
+        row.update(pipeline("pipeline", drain_rate(ctx, psn, mqtt_port, args.burst, args.units)))
+        if index == 0:
+            load = sustained(ctx, psn, mqtt_port, args)
+    row["ratio_pipeline_to_ceiling"] = round(row["pipeline_committed_msgs_per_s"] / row["ceiling_msgs_per_s"], 3)
+    if args.compare_encryption and args.encrypt:
+        with Psn(work, mqtt_port, args.db, False, str(index)) as plain:
+            row.update(pipeline("pipeline_plain", drain_rate(ctx, plain, mqtt_port, args.burst, args.units)))
+        row["encryption_loss_percent"] = round(
+            100 * (1 - row["pipeline_committed_msgs_per_s"] / row["pipeline_plain_committed_msgs_per_s"]), 1)
+    return row, load
+
+
+# Medians of each round's own figures: a round's ratio or loss pairs bursts measured within that round, so drift of
+# the shared machine from one round to the next cancels in it.
+MEDIANS = ("ceiling_msgs_per_s", "pipeline_committed_msgs_per_s", "pipeline_accepted_msgs_per_s",
+           "ratio_pipeline_to_ceiling", "pipeline_plain_committed_msgs_per_s", "pipeline_plain_accepted_msgs_per_s",
+           "encryption_loss_percent")
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     work = Path(tempfile.mkdtemp(prefix="psn-bench-"))
@@ -261,30 +333,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                               stderr=subprocess.DEVNULL)
     wait_port(mqtt_port)
     figures: dict[str, Any] = {"units": args.units, "rate_hz": args.rate, "duration_s": args.duration,
-                               "burst": args.burst, "db": args.db, "encrypt_at_rest": args.encrypt}
+                               "burst": args.burst, "rounds": args.rounds, "db": args.db,
+                               "encrypt_at_rest": args.encrypt}
     try:
-        figures["ceiling_msgs_per_s"], figures["ceiling_received"] = ceiling_rate(ctx, mqtt_port, args.burst,
-                                                                                  args.units)
-        psn = Psn(work, mqtt_port, args.db, args.encrypt)
-        try:
-            figures["pipeline_msgs_per_s"] = drain_rate(ctx, psn, mqtt_port, args.burst, args.units)
-            figures["ratio_pipeline_to_ceiling"] = round(figures["pipeline_msgs_per_s"] / figures["ceiling_msgs_per_s"],
-                                                         3)
-            figures.update(sustained(ctx, psn, mqtt_port, args))
-        finally:
-            psn.stop()
-        if args.compare_encryption and args.encrypt:
-            plain = Psn(work, mqtt_port, args.db, encrypt=False)
-            try:
-                figures["pipeline_plain_msgs_per_s"] = drain_rate(ctx, plain, mqtt_port, args.burst, args.units)
-            finally:
-                plain.stop()
-            figures["encryption_loss_percent"] = round(
-                100 * (1 - figures["pipeline_msgs_per_s"] / figures["pipeline_plain_msgs_per_s"]), 1)
+        rounds, loads = zip(*(one_round(ctx, work, mqtt_port, args, index) for index in range(args.rounds)),
+                            strict=True)
     finally:
         broker.terminate()
         broker.wait(10)
         shutil.rmtree(work, ignore_errors=True)
+    for name in MEDIANS:
+        if name in rounds[0]:
+            median = statistics.median(row[name] for row in rounds)
+            figures[name] = round(median) if name.endswith("_per_s") else round(median, 3)
+    figures.update(loads[0])
+    figures["per_round"] = list(rounds)
     return figures
 
 
@@ -293,14 +356,19 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=1.0, help="fixes per unit per second")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of sustained load")
-    parser.add_argument("--burst", type=int, default=40000, help="messages in the ceiling/pipeline bursts")
+    parser.add_argument("--burst", type=int, default=40000, help="messages in each round's ceiling/pipeline bursts")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of bursts; medians reported, each kept")
     parser.add_argument("--db", default="sqlite", help="sqlite or a postgresql:// URL")
     parser.add_argument("--no-encrypt", dest="encrypt", action="store_false",
                         help="store positions in clear (default: sealed at rest, as in production)")
     parser.add_argument("--compare-encryption", action="store_true",
-                        help="also drain the burst through a psn storing in clear: the cost of sealing, same run")
-    figures = run(parser.parse_args())
+                        help="also drain each burst through a psn storing in clear: the cost of sealing, same run")
+    args = parser.parse_args()
+    if args.rounds < 1 or args.burst < 2 or args.units < 1:
+        parser.error("--rounds and --units must be at least 1, --burst at least 2")
+    figures = run(args)
     print(json.dumps(figures, indent=2))
+    print(f"raw JSON: {save('telemetry', figures)}", file=sys.stderr)
 
 
 if __name__ == "__main__":
