@@ -11,6 +11,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from psn.access import Action, Resource
 from psn.api.deps import PrincipalDep, ServerDep, require_role_right
+from psn.api.security_view import unit_redactor
 from psn.security_events import CAPACITY, Kind
 
 router = APIRouter()
@@ -59,7 +60,9 @@ def metrics(request: Request, server: ServerDep) -> Response:
 def security_events(server: ServerDep, who: PrincipalDep,
                     limit: Annotated[int, Query(ge=1, le=CAPACITY, description="newest events")] = 200,
                     kind: Kind | None = None) -> dict[str, Any]:
-    """The security team's feed (admins): newest first, with counts per kind since start."""
+    """The security team's feed (admins): newest first, with counts per kind since start. Units of other
+    agencies that are not shared with the admin's show as `{agency}/…`."""
     require_role_right(server, who, Action.VIEW, Resource.SECURITY)
-    return {"events": [e.to_json() for e in server.security.recent(limit, kind)],
+    redact = unit_redactor(who, server.settings.agencies, server.sharing.snapshot)
+    return {"events": [redact(e.to_json()) for e in server.security.recent(limit, kind)],
             "counts": dict(server.security.counts)}

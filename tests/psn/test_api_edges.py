@@ -134,3 +134,15 @@ def test_an_incident_id_of_another_agency_is_not_taken_over(server: RunningServe
     assert taken.status_code == 409 and taken.json()["detail"]
     [share] = [s for s in server.server.sharing.snapshot.incidents if s.incident == "INC-77"]
     assert (share.owner, share.partners, share.units) == ("police", frozenset({"fire"}), frozenset({"police/P-1"}))
+
+
+def test_the_security_feed_blanks_units_of_other_agencies(server: RunningServer, tokens: dict[str, str]) -> None:
+    nemo = {"Authorization": f"Bearer {server.token('nemo')}"}
+    assert httpx.get(f"{server.base_url}/api/v1/units/police/P-1/track", headers=nemo).status_code == 403
+    assert send(server, tokens["dispatcher"], "GET", "/api/v1/units/nemo/N-secret", None).status_code == 403
+    feed = send(server, tokens["admin"], "GET", "/api/v1/security/events?kind=access_denied&limit=2", None).json()
+    assert [(e["actor"], e["detail"]["unit"]) for e in feed["events"]] == [
+        ("police.test", "nemo/…"),  # police's own dispatcher reached for a NEMO unit: which one is NEMO's data
+        ("nemo.test", "police/P-1"),  # a police unit, named in full to police's admin
+    ]
+    assert "N-secret" not in str(feed)
