@@ -23,6 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from psn.access import Principal, Role
 from psn.api import create_app
+from psn.api.live import MAX_CLIENT_FRAME
 from psn.config import Settings
 from psn.mqtt import BrokerURL, free_port
 from psn.server import Server
@@ -96,7 +97,8 @@ class RunningServer:
         self.settings = settings
         self.server = Server(settings)
         self.web = uvicorn.Server(
-            uvicorn.Config(create_app(self.server), host="127.0.0.1", port=settings.port, log_level="warning")
+            uvicorn.Config(create_app(self.server), host="127.0.0.1", port=settings.port, log_level="warning",
+                           ws_max_size=MAX_CLIENT_FRAME)
         )
         self._thread = threading.Thread(target=self.web.run, daemon=True)
 

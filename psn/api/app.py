@@ -60,6 +60,7 @@ def create_app(server: Server) -> FastAPI:
     app.state.server = server
     app.state.refusals = Refusals(server.stats.registry)
     count_refusals(app, app.state.refusals)
+    live.quiet_client_faults()
     # Officers on a congested radio link: the map's layers and JSON shrink several-fold compressed.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(StrictTransportSecurity)

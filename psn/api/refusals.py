@@ -1,5 +1,6 @@
 """Refused requests, counted by status: every 4xx psn answers (a field that fails its check, an unknown agency, a
-denial) adds one, for `/api/v1/stats` and Prometheus. The answer itself is FastAPI's, reason in `detail`."""
+denial) adds one, and every WebSocket closed for the client's fault one under `ws_{code}`, for `/api/v1/stats` and
+Prometheus. The answer itself is FastAPI's, reason in `detail`."""
 
 from __future__ import annotations
 
@@ -14,20 +15,24 @@ from starlette.exceptions import HTTPException
 
 class Refusals:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.by_status: Counter[int] = Counter()
+        self.by_status: Counter[str] = Counter()
         # Set from the counter at scrape time, like the ingest counters; named *_total as the counter it mirrors.
-        self._gauge = Gauge("psn_http_refused_total", "Requests answered with a 4xx", ["status"], registry=registry)
+        self._gauge = Gauge("psn_http_refused_total", "Requests answered with a 4xx; WebSockets closed for the "
+                            "client's fault (status ws_{code})", ["status"], registry=registry)
 
     def count(self, status: int) -> None:
         if 400 <= status < 500:
-            self.by_status[status] += 1
+            self.by_status[str(status)] += 1
+
+    def count_ws(self, code: int) -> None:
+        self.by_status[f"ws_{code}"] += 1
 
     def as_json(self) -> dict[str, int]:
-        return {str(status): count for status, count in sorted(self.by_status.items())}
+        return dict(sorted(self.by_status.items()))
 
     def export(self) -> None:
         for status, count in self.by_status.items():
-            self._gauge.labels(str(status)).set(count)
+            self._gauge.labels(status).set(count)
 
 
 def count_refusals(app: FastAPI, refusals: Refusals) -> None:
