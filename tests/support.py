@@ -154,6 +154,21 @@ class RunningServer:
         self._thread.join(timeout=20)
 
 
+@contextlib.contextmanager
+def server_with_units(tmp: Path, units: list[tuple[str, str]]) -> Iterator[RunningServer]:
+    """psn on its own Mosquitto, with each (agency, unit) of `units` in its live picture (one fix each)."""
+    broker = Mosquitto(tmp).start()
+    running = RunningServer(make_settings(tmp, broker.url)).start()
+    try:
+        for agency, unit in units:
+            publish_fix(broker.url, agency, unit, 17.5, -88.2)
+        wait_for(lambda: len(running.server.state) == len(units))
+        yield running
+    finally:
+        running.stop()
+        broker.stop()
+
+
 def make_settings(tmp: Path, mqtt_url: str | None, db_url: str | None = None, **extra: Any) -> Settings:
     return Settings(port=free_port(), mqtt_url=mqtt_url, db_url=db_url, data_dir=tmp,
                     mqtt_client_id=f"psn-test-{uuid.uuid4().hex[:8]}", **extra)

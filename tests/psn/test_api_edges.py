@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from psn.access import Role
-from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, wait_for
+from tests.support import RunningServer, server_with_units
 
 LONG = "x" * 65  # one past the 64 characters a name may have
 
@@ -77,14 +77,8 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None, int]] = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    tmp = Path(tmp_path_factory.mktemp("edges"))
-    broker = Mosquitto(tmp).start()
-    running = RunningServer(make_settings(tmp, broker.url)).start()
-    publish_fix(broker.url, "police", "P-1", 17.5, -88.2)
-    wait_for(lambda: len(running.server.state) == 1)
-    yield running
-    running.stop()
-    broker.stop()
+    with server_with_units(Path(tmp_path_factory.mktemp("edges")), [("police", "P-1")]) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from schemathesis import APIOperation, GenerationMode
 
 from psn.access import Role
 from psn.store.schema import agreements, flags, incident_shares
-from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, wait_for
+from tests.support import RunningServer, server_with_units
 
 # Unit names no generator stumbles on by chance: finding one in an answer means psn put it there.
 UNITS = {"police": "P-kq7z", "nemo": "N-wx3v", "fire": "F-jt9y"}
@@ -43,15 +43,8 @@ EXAMPLES = 250  # per caller and generation mode: 10 runs, 2,500 requests, about
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    tmp = Path(tmp_path_factory.mktemp("fuzz"))
-    broker = Mosquitto(tmp).start()
-    running = RunningServer(make_settings(tmp, broker.url)).start()
-    for agency, unit in UNITS.items():
-        publish_fix(broker.url, agency, unit, 17.5, -88.2)
-    wait_for(lambda: len(running.server.state) == len(UNITS))
-    yield running
-    running.stop()
-    broker.stop()
+    with server_with_units(Path(tmp_path_factory.mktemp("fuzz")), sorted(UNITS.items())) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from psn.access import Role
-from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, publisher, wait_for
+from tests.support import RunningServer, publisher, server_with_units, wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -35,14 +35,8 @@ class Errors(logging.Handler):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    tmp = Path(tmp_path_factory.mktemp("live-abuse"))
-    broker = Mosquitto(tmp).start()
-    running = RunningServer(make_settings(tmp, broker.url)).start()
-    publish_fix(broker.url, "police", "P-1", 17.5, -88.2)
-    wait_for(lambda: len(running.server.state) == 1)
-    yield running
-    running.stop()
-    broker.stop()
+    with server_with_units(Path(tmp_path_factory.mktemp("live-abuse")), [("police", "P-1")]) as running:
+        yield running
 
 
 @pytest.fixture
