@@ -38,7 +38,7 @@ CALLERS: dict[str, frozenset[str]] = {
     "nemo dispatcher": frozenset({UNITS["nemo"]}),
     "device police/P-kq7z": frozenset({UNITS["police"]}),
 }
-EXAMPLES = 250  # per caller and generation mode: 10 runs, 2,500 requests, about 50 s on 2 cores
+EXAMPLES = 250  # per caller and generation mode: 10 runs, 2,500 requests, about 35 s on 2 cores (measured)
 
 
 @pytest.fixture(scope="module")
