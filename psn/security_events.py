@@ -13,6 +13,8 @@ from typing import Any
 
 from psn.clock import Clock
 
+CAPACITY = 10_000  # events kept for the feed; older ones are in the audit log and the MQTT _security topic
+
 
 class Kind(enum.StrEnum):
     FAILED_LOGIN = "failed_login"
@@ -38,7 +40,7 @@ class SecurityEvent:
 
 class SecurityFeed:
     def __init__(self, clock: Clock, publish: Callable[[SecurityEvent], None] | None = None,
-                 capacity: int = 10_000) -> None:
+                 capacity: int = CAPACITY) -> None:
         self.clock = clock
         self._publish = publish
         self._events: collections.deque[SecurityEvent] = collections.deque(maxlen=capacity)

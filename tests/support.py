@@ -23,6 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from psn.access import Principal, Role
 from psn.api import create_app
+from psn.api.live import MAX_CLIENT_FRAME
 from psn.config import Settings
 from psn.mqtt import BrokerURL, free_port
 from psn.server import Server
@@ -96,7 +97,8 @@ class RunningServer:
         self.settings = settings
         self.server = Server(settings)
         self.web = uvicorn.Server(
-            uvicorn.Config(create_app(self.server), host="127.0.0.1", port=settings.port, log_level="warning")
+            uvicorn.Config(create_app(self.server), host="127.0.0.1", port=settings.port, log_level="warning",
+                           ws_max_size=MAX_CLIENT_FRAME)
         )
         self._thread = threading.Thread(target=self.web.run, daemon=True)
 
@@ -150,6 +152,21 @@ class RunningServer:
     def stop(self) -> None:
         self.web.should_exit = True
         self._thread.join(timeout=20)
+
+
+@contextlib.contextmanager
+def server_with_units(tmp: Path, units: list[tuple[str, str]]) -> Iterator[RunningServer]:
+    """psn on its own Mosquitto, with each (agency, unit) of `units` in its live picture (one fix each)."""
+    broker = Mosquitto(tmp).start()
+    running = RunningServer(make_settings(tmp, broker.url)).start()
+    try:
+        for agency, unit in units:
+            publish_fix(broker.url, agency, unit, 17.5, -88.2)
+        wait_for(lambda: len(running.server.state) == len(units))
+        yield running
+    finally:
+        running.stop()
+        broker.stop()
 
 
 def make_settings(tmp: Path, mqtt_url: str | None, db_url: str | None = None, **extra: Any) -> Settings:

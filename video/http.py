@@ -24,8 +24,9 @@ from video.session import PeerSession, Principal
 
 Action = Literal["publish", "view"]
 # Gets the bearer token (None when absent), the stream id and the action; returns the principal, or raises
-# LookupError (unknown, expired or missing credentials: 401) or PermissionError (not allowed: 403).
-Authorize = Callable[[str | None, str, Action], Principal]
+# LookupError (unknown, expired or missing credentials: 401) or PermissionError (not allowed: 403). A stream id
+# of None asks for the credentials alone (a recording that is not there still needs them, like one that is).
+Authorize = Callable[[str | None, str | None, Action], Principal]
 # StreamHub.publish or StreamHub.view: (stream id, principal, SDP offer) -> (the new session, SDP answer).
 StartSession = Callable[[str, Principal, str], Awaitable[tuple[PeerSession, str]]]
 
@@ -54,12 +55,15 @@ def build_router(
     config = config or HttpConfig()
     router = APIRouter()
 
-    def principal(request: Request, stream_id: str, action: Action) -> Principal:
+    def principal(request: Request, stream_id: str | None, action: Action, hidden: str | None = None) -> Principal:
+        """The caller, allowed `action` on the stream; a refusal is 403, or 404 with `hidden` as its reason."""
         try:
             return authorize(token_of(request), stream_id, action)
         except LookupError as exc:
             raise HTTPException(401, f"authentication required: {exc}", {"WWW-Authenticate": "Bearer"}) from exc
         except PermissionError as exc:
+            if hidden is not None:
+                raise HTTPException(404, hidden) from None
             raise HTTPException(403, f"not allowed to {action} stream {stream_id!r}: {exc}") from exc
 
     async def read_offer(request: Request) -> str:
@@ -179,9 +183,16 @@ def build_router(
 
     @router.get("/api/v1/recordings/{recording_id}/{segment}")
     async def playback(request: Request, recording_id: str, segment: str) -> Response:
+        # Another agency's recording answers exactly as one that is not there: a 403 would confirm that a guessed
+        # id exists. The authorizer still reports the denial (psn: a security event across agencies).
+        hidden = f"no recording {recording_id!r} that you may see"
         try:
             directory, signed = recordings.find(recording_id)
-            principal(request, signed.manifest.stream_id, "view")
+        except LookupError:
+            principal(request, None, "view")  # no credentials: 401, as for a recording that exists
+            raise HTTPException(404, hidden) from None
+        principal(request, signed.manifest.stream_id, "view", hidden)
+        try:
             data = recordings.open_segment(directory, signed.manifest, segment, opener)
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from exc

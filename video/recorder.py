@@ -21,7 +21,6 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -278,8 +277,9 @@ class RecordingService:
         request_keyframe: Callable[[], None],
     ) -> StreamRecorder:
         started = self._clock()
-        stamp = datetime.fromtimestamp(started, UTC).strftime("%Y%m%dT%H%M%SZ")
-        recording_id = f"{stream_id}-{stamp}-{secrets.token_hex(3)}"
+        # 128 random bits and nothing else: an id names no stream and no time, and cannot be guessed. Ids of the
+        # earlier scheme (stream, UTC stamp, 24 random bits) stay valid: a recording is found by its manifest.
+        recording_id = secrets.token_hex(16)
         codecs = {kind: s.codec_name for kind, s in sources.items() if s.codec_name}
         manifest = Manifest(recording_id, stream_id, unit, agency, started, codecs)
         recorder = StreamRecorder(manifest, self.store.directory(agency, stream_id, recording_id), self._sealer,

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from psn.api import auth, live, sharing, system, units
 from psn.api.deps import authenticate
+from psn.api.refusals import Refusals, count_refusals
 from psn.api.video import video_router
 from psn.server import Server
 from psn.web import LEAFLET_DIR, STATIC_DIR
@@ -57,6 +58,9 @@ def create_app(server: Server) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.server = server
+    app.state.refusals = Refusals(server.stats.registry)
+    count_refusals(app, app.state.refusals)
+    live.quiet_client_faults()
     # Officers on a congested radio link: the map's layers and JSON shrink several-fold compressed.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(StrictTransportSecurity)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse
 
 from crypto.tokens import TokenError
 from psn.api.deps import COOKIE, PrincipalDep, ServerDep
 from psn.security_events import Kind
+from psn.users import NAME as USER_NAME
 from psn.users import LoginRefused
 from psn.web import STATIC_DIR
 
 router = APIRouter(tags=["auth"])
+# Far beyond any passphrase a person types; argon2id then hashes at most this much for one sign-in attempt.
+MAX_PASSWORD = 1024
+MAX_TOKEN = 4096  # psn's signed tokens are a few hundred characters
 
 
 def _set_cookie(response: Response, request: Request, token: str, max_age: float) -> None:
@@ -25,7 +29,8 @@ def _set_cookie(response: Response, request: Request, token: str, max_age: float
 
 @router.post("/api/v1/auth/login")
 async def login(request: Request, response: Response, server: ServerDep,
-                name: Annotated[str, Form()], password: Annotated[str, Form()]) -> dict[str, Any]:
+                name: Annotated[str, Form(pattern=USER_NAME.pattern)],
+                password: Annotated[str, Form(max_length=MAX_PASSWORD)]) -> dict[str, Any]:
     client = request.client.host if request.client else "?"
     try:
         issued = await run_in_threadpool(server.auth.login, name, password)
@@ -52,7 +57,8 @@ def me(who: PrincipalDep) -> dict[str, Any]:
 
 
 @router.get("/login", include_in_schema=False)
-def login_page(request: Request, server: ServerDep, token: str | None = None) -> Response:
+def login_page(request: Request, server: ServerDep,
+               token: Annotated[str | None, Query(max_length=MAX_TOKEN)] = None) -> Response:
     """The sign-in form; `?token=` (printed by `psn demo`) signs the browser in directly."""
     if token:
         try:

@@ -1,16 +1,29 @@
-"""WebSocket `/api/v1/live`: a snapshot, then coalesced changes — only of the units the principal may see."""
+"""WebSocket `/api/v1/live`: a snapshot, then coalesced changes — only of the units the principal may see.
+
+The feed is one-way: the map never sends. A data frame from a client is therefore a client psn does not know, and
+its connection is closed at once rather than read on (a flood ends at its first frame): text with 1008 (policy
+violation), binary with 1003 (unsupported data). Frames over `MAX_CLIENT_FRAME` never reach psn: uvicorn
+(`ws_max_size`) closes with 1009 as soon as a frame header announces one, so one client makes psn buffer at most
+that; invalid UTF-8 in a text frame is closed with 1007 by the protocol. Every such close is counted.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect, status
 
 from psn.api.deps import authenticate, get_server
+from psn.api.refusals import Refusals
 from psn.api.visibility import LiveUnitFilter
 
 router = APIRouter()
+# The map sends nothing; 64 KiB bounds what one connection can make psn hold (uvicorn's default is 16 MiB).
+MAX_CLIENT_FRAME = 64 * 1024
+COUNTED_CLOSES = frozenset({1007, 1009})  # the protocol's closes for a client's fault (bad UTF-8, too big)
+UNICODE_FAULT = "Invalid UTF-8 sequence received from client."  # what uvicorn logs when it closes with 1007
 
 
 @router.websocket("/api/v1/live")
@@ -28,7 +41,7 @@ async def live(websocket: WebSocket) -> None:
         server.hub.serve(websocket.send_text, lambda u: (agency is None or u.agency == agency) and visible(u))
     )
     # Reading is how a close is noticed while nothing changes; whichever side ends first ends both.
-    receiving = asyncio.create_task(_drain_incoming(websocket))
+    receiving = asyncio.create_task(_refuse_incoming(websocket, websocket.app.state.refusals))
     done, pending = await asyncio.wait({sending, receiving}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
@@ -37,6 +50,34 @@ async def live(websocket: WebSocket) -> None:
             await task
 
 
-async def _drain_incoming(websocket: WebSocket) -> None:
-    while True:
-        await websocket.receive_text()
+async def _refuse_incoming(websocket: WebSocket, refusals: Refusals) -> None:
+    """Returns when the client leaves, or closes its connection on the first data frame it sends."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        if message.get("code") in COUNTED_CLOSES:
+            refusals.count_ws(message["code"])
+        return
+    if message.get("bytes") is not None:
+        code, reason = status.WS_1003_UNSUPPORTED_DATA, "the live feed is text, and one-way"
+    else:
+        code, reason = status.WS_1008_POLICY_VIOLATION, "the live feed is one-way: it takes no messages"
+    refusals.count_ws(code)
+    await websocket.close(code, reason)
+
+
+class ClientFaultIsAWarning(logging.Filter):
+    """uvicorn handles a client's invalid UTF-8 (it closes with 1007) but logs it at ERROR with a traceback: one
+    client could fill the error log. Kept as one WARNING line, without the traceback; the close is counted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() == UNICODE_FAULT:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_client_faults() -> None:
+    """Installs `ClientFaultIsAWarning` on uvicorn's error log, once."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, ClientFaultIsAWarning) for f in logger.filters):
+        logger.addFilter(ClientFaultIsAWarning())

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, Field
 
 from psn.access import SHAREABLE, Action, Agreement, IncidentShare, Resource, Target
 from psn.api.deps import PrincipalDep, ServerDep, authorize
+from psn.api.fields import MAX_PARTNERS, MAX_UNITS, Name, NamePath, UnitId, registered
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
 EMERGENCY_AUTHORITY = "nemo"  # the agency whose admins declare a national emergency
+STORE_INT_MAX = 2**63 - 1  # the largest id PostgreSQL's BIGINT (and SQLite's INTEGER) holds
 
 
 class AgreementIn(BaseModel):
-    grantee: str
-    resources: list[Resource] = Field(min_length=1)
+    grantee: Name
+    resources: list[Resource] = Field(min_length=1, max_length=len(Resource))
     only_during_emergency: bool = False
 
 
@@ -25,8 +27,8 @@ class EmergencyIn(BaseModel):
 
 
 class IncidentShareIn(BaseModel):
-    partners: list[str]
-    units: list[str] = Field(description="unit ids agency/unit")
+    partners: list[Name] = Field(max_length=MAX_PARTNERS, description="registered agencies other than the owner")
+    units: list[UnitId] = Field(max_length=MAX_UNITS, description="the owner's unit ids agency/unit")
     open: bool = True
 
 
@@ -52,8 +54,9 @@ def sharing_state(server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
 def add_agreement(body: AgreementIn, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     """An agency admin opens some of the agency's data to another agency."""
     authorize(server, who, Action.MANAGE, Target(Resource.SHARING, who.agency))
-    if body.grantee not in server.settings.agencies or body.grantee == who.agency:
-        raise HTTPException(422, f"grantee must be another registered agency, not {body.grantee!r}")
+    registered(server, body.grantee, 422)
+    if body.grantee == who.agency:
+        raise HTTPException(422, f"grantee must be another agency than {who.agency!r}")
     if not set(body.resources) <= SHAREABLE:
         raise HTTPException(422, f"only {sorted(SHAREABLE)} can be shared")
     agreement = Agreement(who.agency, body.grantee, frozenset(body.resources), body.only_during_emergency)
@@ -64,7 +67,8 @@ def add_agreement(body: AgreementIn, server: ServerDep, who: PrincipalDep) -> di
 
 
 @router.delete("/agreements/{agreement_id}")
-def remove_agreement(agreement_id: int, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+def remove_agreement(agreement_id: Annotated[int, Path(ge=1, le=STORE_INT_MAX)], server: ServerDep,
+                     who: PrincipalDep) -> dict[str, Any]:
     owned = [a for a in server.sharing.agreements if a.id == agreement_id]
     if not owned:
         raise HTTPException(404, f"no agreement {agreement_id}")
@@ -83,12 +87,20 @@ def declare_emergency(body: EmergencyIn, server: ServerDep, who: PrincipalDep) -
 
 
 @router.put("/incidents/{incident}")
-def share_incident(incident: str, body: IncidentShareIn, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+def share_incident(incident: NamePath, body: IncidentShareIn, server: ServerDep,
+                   who: PrincipalDep) -> dict[str, Any]:
     """Shares an incident of the caller's agency with partners; its assigned units become visible to them."""
     authorize(server, who, Action.MANAGE, Target(Resource.INCIDENT, who.agency, incident=incident))
+    for partner in body.partners:
+        registered(server, partner, 422)
+    if who.agency in body.partners:
+        raise HTTPException(422, f"{who.agency!r} owns the incident: it is no partner of its own")
     foreign = [u for u in body.units if not u.startswith(f"{who.agency}/")]
     if foreign:
-        raise HTTPException(422, f"an agency shares only its own units, not {foreign}")
+        raise HTTPException(422, f"an agency shares only its own units, not {foreign[:10]}")
+    # Incident ids are one namespace across agencies (the store's key): another agency's share stays its own.
+    if any(s.incident == incident and s.owner != who.agency for s in server.sharing.snapshot.incidents):
+        raise HTTPException(409, f"incident id {incident!r} is another agency's: choose another id")
     share = IncidentShare(incident, who.agency, frozenset(body.partners), frozenset(body.units), body.open)
     server.sharing.share_incident(share)
     server.audit.record(who.name, "sharing.incident", incident, partners=sorted(body.partners),

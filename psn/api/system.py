@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Request, Response
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from psn.access import Action, Resource
 from psn.api.deps import PrincipalDep, ServerDep, require_role_right
+from psn.api.security_view import unit_redactor
+from psn.security_events import CAPACITY, Kind
 
 router = APIRouter()
 
@@ -27,7 +29,7 @@ def healthz(server: ServerDep) -> dict[str, Any]:
 
 
 @router.get("/api/v1/stats", tags=["system"])
-def stats(server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+def stats(request: Request, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     """Server-wide counters: network operators and admins only (they count every agency's traffic)."""
     require_role_right(server, who, Action.VIEW, Resource.SYSTEM)
     return {
@@ -40,12 +42,14 @@ def stats(server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
         "live_clients": len(server.hub.clients),
         "live_coalesced": server.hub.coalesced,
         "bus": [dataclasses.asdict(sub) for sub in server.bus.stats()],
+        "http_refused": request.app.state.refusals.as_json(),
     }
 
 
 @router.get("/metrics", tags=["system"], include_in_schema=False)
-def metrics(server: ServerDep) -> Response:
+def metrics(request: Request, server: ServerDep) -> Response:
     server.stats.export(server.state.late, server.bus.stats())
+    request.app.state.refusals.export()
     server.stats.units.set(len(server.state))
     server.stats.store_backlog.set(server.writer.backlog)
     server.stats.live_clients.set(len(server.hub.clients))
@@ -53,9 +57,12 @@ def metrics(server: ServerDep) -> Response:
 
 
 @router.get("/api/v1/security/events", tags=["security"])
-def security_events(server: ServerDep, who: PrincipalDep, limit: int = 200,
-                    kind: str | None = None) -> dict[str, Any]:
-    """The security team's feed (admins): newest first, with counts per kind since start."""
+def security_events(server: ServerDep, who: PrincipalDep,
+                    limit: Annotated[int, Query(ge=1, le=CAPACITY, description="newest events")] = 200,
+                    kind: Kind | None = None) -> dict[str, Any]:
+    """The security team's feed (admins): newest first, with counts per kind since start. Units of other
+    agencies that are not shared with the admin's show as `{agency}/…`."""
     require_role_right(server, who, Action.VIEW, Resource.SECURITY)
-    return {"events": [e.to_json() for e in server.security.recent(limit, kind)],
+    redact = unit_redactor(who, server.settings.agencies, server.sharing.snapshot)
+    return {"events": [redact(e.to_json()) for e in server.security.recent(limit, kind)],
             "counts": dict(server.security.counts)}

@@ -6,27 +6,32 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from psn.access import Action, Resource, Target
 from psn.api.deps import PrincipalDep, ServerDep, authorize
+from psn.api.fields import EpochQuery, Name, NamePath, registered
 from psn.api.visibility import unit_filter
 from telemetry import UnitRef, device_key
-from telemetry.topics import NAME
 
 router = APIRouter(prefix="/api/v1", tags=["units"])
 
 
 @router.get("/units")
-def list_units(server: ServerDep, who: PrincipalDep, agency: str | None = None) -> dict[str, Any]:
+def list_units(server: ServerDep, who: PrincipalDep,
+               agency: Annotated[Name | None, Query(description="only this agency's units")] = None,
+               ) -> dict[str, Any]:
     """The units this principal may see: its agency's, and others' shared with it."""
+    if agency is not None:
+        registered(server, agency, 422)
     visible = unit_filter(who, server.sharing.snapshot)
     units = server.state.snapshot()
     return {"units": [u.to_json() for u in units if (agency is None or u.agency == agency) and visible(u)]}
 
 
 @router.get("/units/{agency}/{unit}")
-def get_unit(agency: str, unit: str, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+def get_unit(agency: NamePath, unit: NamePath, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
+    registered(server, agency)
     authorize(server, who, Action.VIEW, Target(Resource.UNIT, agency, f"{agency}/{unit}"))
     state = server.state.get(f"{agency}/{unit}")
     if state is None:
@@ -36,15 +41,17 @@ def get_unit(agency: str, unit: str, server: ServerDep, who: PrincipalDep) -> di
 
 @router.get("/units/{agency}/{unit}/track")
 async def track(
-    agency: str,
-    unit: str,
+    agency: NamePath,
+    unit: NamePath,
     server: ServerDep,
     who: PrincipalDep,
-    since: Annotated[float | None, Query(description="epoch seconds; default: 2 hours ago")] = None,
-    until: Annotated[float | None, Query(description="epoch seconds; default: now")] = None,
+    since: EpochQuery = None,
+    until: EpochQuery = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> dict[str, Any]:
-    """The unit's stored fixes as a GeoJSON Feature (LineString), times in `properties.times`."""
+    """The unit's stored fixes as a GeoJSON Feature (LineString), times in `properties.times`; `since` defaults
+    to 2 hours ago, `until` to now."""
+    registered(server, agency)
     unit_id = f"{agency}/{unit}"
     decision = authorize(server, who, Action.VIEW, Target(Resource.TRACK, agency, unit_id))
     if since is None:
@@ -64,16 +71,15 @@ async def track(
 
 
 class Binding(BaseModel):
-    agency: str = Field(pattern=NAME.pattern)
-    unit: str = Field(pattern=NAME.pattern)
+    agency: Name
+    unit: Name
 
 
 @router.put("/devices/owntracks/{user}/{device}")
-async def bind_device(user: str, device: str, binding: Binding, server: ServerDep,
+async def bind_device(user: NamePath, device: NamePath, binding: Binding, server: ServerDep,
                       who: PrincipalDep) -> dict[str, Any]:
     """Binds an OwnTracks device to a unit (an agency admin's act): its fixes then appear as that unit."""
-    if binding.agency not in server.settings.agencies:
-        raise HTTPException(422, f"agency {binding.agency!r} is not registered")
+    registered(server, binding.agency, 422)
     authorize(server, who, Action.MANAGE, Target(Resource.USERS, binding.agency))
     key = device_key(user, device)
     unit = UnitRef(binding.agency, binding.unit)

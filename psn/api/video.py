@@ -30,7 +30,7 @@ def stream_owner(stream_id: str) -> tuple[str, str]:
 
 
 def video_router(server: Server) -> APIRouter:
-    def authorize(token: str | None, stream_id: str, action: str) -> Principal:
+    def authorize(token: str | None, stream_id: str | None, action: str) -> Principal:
         if not token:
             raise LookupError("no bearer token or session cookie")
         try:
@@ -38,6 +38,8 @@ def video_router(server: Server) -> APIRouter:
         except TokenError as exc:
             server.security.report(Kind.BAD_TOKEN, "video", reason=str(exc), stream=stream_id)
             raise LookupError(str(exc)) from None
+        if stream_id is None:  # credentials alone: the caller answers 404 whatever this principal may see
+            return who
         agency, unit_id = stream_owner(stream_id)
         wanted = Action.PUBLISH if action == "publish" else Action.VIEW
         decision = decide(who, wanted, Target(Resource.VIDEO, agency, unit_id), server.sharing.snapshot)

@@ -18,6 +18,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 from psn import config
 from psn.api import create_app
+from psn.api.live import MAX_CLIENT_FRAME
 from psn.cli.admin import store_flags
 from psn.cli.demo_console import LOG_FORMAT, banner, quiet_logging, rotate_log
 from psn.demo_accounts import PASSWORD, seed
@@ -95,7 +96,8 @@ def _uvicorn(server: Server, quiet: bool = False) -> uvicorn.Server:
     return uvicorn.Server(
         uvicorn.Config(create_app(server), host=settings.host, port=settings.port, log_level=settings.log_level,
                        log_config=None if quiet else LOGGING_CONFIG,
-                       ws_ping_interval=20, ssl_certfile=settings.tls_cert, ssl_keyfile=settings.tls_key)
+                       ws_ping_interval=20, ws_max_size=MAX_CLIENT_FRAME,
+                       ssl_certfile=settings.tls_cert, ssl_keyfile=settings.tls_key)
     )
 
 

@@ -14,21 +14,15 @@ from websockets.sync.client import connect
 
 from psn.access import Action, Resource, Role
 from tests.psn.test_access import SHARING_STATES, expected
-from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, wait_for
+from tests.support import RunningServer, server_with_units
 
 AGENCIES = ("police", "nemo", "fire")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    tmp = Path(tmp_path_factory.mktemp("matrix"))
-    broker = Mosquitto(tmp).start()
-    running = RunningServer(make_settings(tmp, broker.url)).start()
-    publish_fix(broker.url, "police", "P-1", 17.5, -88.2)
-    wait_for(lambda: len(running.server.state) == 1)
-    yield running
-    running.stop()
-    broker.stop()
+    with server_with_units(Path(tmp_path_factory.mktemp("matrix")), [("police", "P-1")]) as running:
+        yield running
 
 
 def status(server: RunningServer, token: str, resource: Resource) -> int:

@@ -31,7 +31,7 @@ TOKENS = {
 }
 
 
-def fake_authorize(token: str | None, stream_id: str, action: Action) -> FakePrincipal:
+def fake_authorize(token: str | None, stream_id: str | None, action: Action) -> FakePrincipal:
     if token is None or token not in TOKENS:
         raise LookupError("unknown or missing bearer token")
     principal, allowed = TOKENS[token]

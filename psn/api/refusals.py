@@ -1,0 +1,52 @@
+"""Refused requests, counted by status: every 4xx psn answers (a field that fails its check, an unknown agency, a
+denial) adds one, and every WebSocket closed for the client's fault one under `ws_{code}`, for `/api/v1/stats` and
+Prometheus. The answer itself is FastAPI's, reason in `detail`."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from prometheus_client import CollectorRegistry, Gauge
+from starlette.exceptions import HTTPException
+
+
+class Refusals:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.by_status: Counter[str] = Counter()
+        # Set from the counter at scrape time, like the ingest counters; named *_total as the counter it mirrors.
+        self._gauge = Gauge("psn_http_refused_total", "Requests answered with a 4xx; WebSockets closed for the "
+                            "client's fault (status ws_{code})", ["status"], registry=registry)
+
+    def count(self, status: int) -> None:
+        if 400 <= status < 500:
+            self.by_status[str(status)] += 1
+
+    def count_ws(self, code: int) -> None:
+        self.by_status[f"ws_{code}"] += 1
+
+    def as_json(self) -> dict[str, int]:
+        return dict(sorted(self.by_status.items()))
+
+    def export(self) -> None:
+        for status, count in self.by_status.items():
+            self._gauge.labels(status).set(count)
+
+
+def count_refusals(app: FastAPI, refusals: Refusals) -> None:
+    """Counts each refusal on its way out; the handlers run on the event loop, one at a time."""
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        refusals.count(exc.status_code)
+        return await http_exception_handler(request, exc)
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        refusals.count(422)
+        return await request_validation_exception_handler(request, exc)
+
+    app.add_exception_handler(HTTPException, refused)
+    app.add_exception_handler(RequestValidationError, invalid)
