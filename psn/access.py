@@ -192,6 +192,8 @@ def _shared(principal: Principal, target: Target, sharing: Sharing) -> Decision:
             when = " during the declared emergency" if agreement.only_during_emergency else ""
             return Decision(True, f"agreement {agreement.owner}→{agreement.grantee}{when}", cross_agency=True)
     for share in _incidents_shared_with(principal.agency, sharing):
+        if share.owner != target.agency:  # an incident id names an incident of its owner only
+            continue
         if target.resource in UNIT_DATA and target.unit_id is not None and target.unit_id in share.units:
             return Decision(True, f"unit assigned to shared incident {share.incident}", cross_agency=True)
         if target.resource is Resource.INCIDENT and target.incident == share.incident:

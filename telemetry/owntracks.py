@@ -28,7 +28,9 @@ def decode(route: OwnTracksTopic, payload: bytes, ctx: DecodeContext) -> Decoded
         if kind != "location":
             if isinstance(kind, str):
                 return Ignored(f"owntracks _type {kind!r}")
-            raise Refused(Reason.MISSING_FIELD, "field '_type' is required")
+            if kind is None:
+                raise Refused(Reason.MISSING_FIELD, "field '_type' is required")
+            raise Refused(Reason.BAD_FIELD, f"'_type' must be a string, got {type(kind).__name__}")
         lat, lon = position(obj, ctx)
         vel = in_range("vel", number(obj, "vel"), 0.0, 1260.0)
         cog = in_range("cog", number(obj, "cog"), 0.0, 360.0)

@@ -1,5 +1,5 @@
 """The access matrix again, through the real HTTP and WebSocket endpoints of one running psn: every role × agency ×
-resource endpoint × sharing state, with the expectation taken from the independent table of test_access."""
+resource endpoint × sharing state, with the expectation taken from the hand-written tables of test_access."""
 
 from __future__ import annotations
 
@@ -35,10 +35,12 @@ def status(server: RunningServer, token: str, resource: Resource) -> int:
             return client.get("/api/v1/units/police/P-1").status_code
         if resource is Resource.SECURITY:
             return client.get("/api/v1/security/events").status_code
+        if resource is Resource.SYSTEM:
+            return client.get("/api/v1/stats").status_code
         raise AssertionError(resource)
 
 
-CASES = list(itertools.product(Role, AGENCIES, (Resource.UNIT, Resource.TRACK, Resource.SECURITY),
+CASES = list(itertools.product(Role, AGENCIES, (Resource.UNIT, Resource.TRACK, Resource.SECURITY, Resource.SYSTEM),
                                ("none", "agreement_emergency", "incident_open")))
 
 
@@ -47,8 +49,9 @@ def test_http_enforces_the_matrix(server: RunningServer, role: Role, agency: str
                                   state: str) -> None:
     server.server.sharing.snapshot = SHARING_STATES[state]  # the grants under test, as the store would hold
     token = server.token(agency, role, name=f"{agency}.{role}")
-    # Security events belong to no agency: the role alone decides (the table's "owner == agency" case).
-    owner = agency if resource is Resource.SECURITY else "police"
+    # The security feed and the server-wide counters are asked for as the caller's own agency's
+    # (require_role_right): the role alone decides (the table's "owner == agency" case).
+    owner = agency if resource in (Resource.SECURITY, Resource.SYSTEM) else "police"
     allowed = expected(role, agency, resource, Action.VIEW, owner, state)
     assert status(server, token, resource) == (200 if allowed else 403)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -196,38 +195,6 @@ def test_postgresql_end_to_end(tmp_path: Path, mosquitto: Mosquitto, pg_url: str
         assert [c[0] for c in track["geometry"]["coordinates"]] == pytest.approx([-88.6, -88.59, -88.58])
     finally:
         server.stop()
-
-
-def test_websocket_client_that_never_reads_does_not_hold_others_back(psn_server: RunningServer) -> None:
-    live_url = f"{psn_server.ws_url}/api/v1/live?access_token={psn_server.token('police')}"
-    slow = connect(live_url)  # opened, never read
-    seen: list[dict[str, Any]] = []
-    done = threading.Event()
-
-    def reader() -> None:
-        with connect(live_url) as ws:
-            ws.recv(timeout=5)
-            while not done.is_set():
-                try:
-                    seen.extend(json.loads(ws.recv(timeout=0.5))["units"])
-                except TimeoutError:
-                    continue
-
-    thread = threading.Thread(target=reader)
-    thread.start()
-    time.sleep(0.3)
-    client = publisher(psn_server.mqtt_url, mqtt5=False)
-    base = time.time()
-    for i in range(200):
-        client.publish("psn/v1/police/P-150/telemetry",
-                       json.dumps({"ts": base + i / 1000, "lat": 17.5, "lon": -88.2 + i / 10000}), qos=1)
-    wait_for(lambda: any(u["lon"] == pytest.approx(-88.2 + 199 / 10000) for u in seen), timeout=10)
-    done.set()
-    thread.join()
-    slow.close()
-    client.loop_stop()
-    # Coalesced: 200 fixes arrive as far fewer updates.
-    assert len(seen) < 200
 
 
 def test_client_that_is_not_mqtt_at_all(psn_server: RunningServer, mosquitto: Mosquitto) -> None:

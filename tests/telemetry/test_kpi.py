@@ -1,4 +1,3 @@
-import json
 import math
 
 import pytest
@@ -8,6 +7,7 @@ from hypothesis import strategies as st
 from telemetry import Reason, Rejection
 from telemetry.kpi import CellKpi, decode
 from tests.decoding import context
+from tests.near_valid import DELETE, mutated
 
 NOW = 1_764_566_405.0
 CTX = context(NOW)
@@ -41,19 +41,6 @@ def test_simulator_samples_are_accepted(cell: str) -> None:
     assert result == EXPECTED[cell]
     assert isinstance(result, CellKpi) and result.source == "net"
     assert type(result.connected_ues) is int and type(result.bearers_preempted) is int
-
-
-DELETE = object()
-
-
-def mutated(field: str, value: object) -> bytes:
-    """SAMPLES["BZE-CTR-1"] with one field set to `value`, or removed when `value` is DELETE."""
-    obj = json.loads(SAMPLES["BZE-CTR-1"])
-    if value is DELETE:
-        del obj[field]
-    else:
-        obj[field] = value
-    return json.dumps(obj).encode()
 
 
 @pytest.mark.parametrize(
@@ -94,7 +81,7 @@ def mutated(field: str, value: object) -> bytes:
     ],
 )
 def test_near_valid_mutations_are_refused(field: str, value: object, reason: Reason) -> None:
-    result = decode("BZE-CTR-1", mutated(field, value), CTX)
+    result = decode("BZE-CTR-1", mutated(SAMPLES["BZE-CTR-1"], field, value), CTX)
     assert isinstance(result, Rejection), result
     assert result.reason is reason
     assert result.detail and result.who is None
@@ -118,7 +105,7 @@ def test_near_valid_mutations_are_refused(field: str, value: object, reason: Rea
     ],
 )
 def test_edges_and_optional_fields_are_accepted(field: str, value: object, attribute: object) -> None:
-    result = decode("BZE-CTR-1", mutated(field, value), CTX)
+    result = decode("BZE-CTR-1", mutated(SAMPLES["BZE-CTR-1"], field, value), CTX)
     assert isinstance(result, CellKpi), result
     if hasattr(result, field):
         assert getattr(result, field) == attribute
@@ -171,9 +158,7 @@ json_values = scalars | st.lists(scalars, max_size=3) | st.dictionaries(st.text(
 @settings(max_examples=500)
 @given(st.sampled_from(sorted(SAMPLES)), st.sampled_from(sorted(REFUSALS)), json_values)
 def test_one_field_replaced_by_any_json_value(cell: str, field: str, value: object) -> None:
-    obj = json.loads(SAMPLES[cell])
-    obj[field] = value
-    result = decode(cell, json.dumps(obj).encode(), CTX)
+    result = decode(cell, mutated(SAMPLES[cell], field, value), CTX)
     if isinstance(result, Rejection):
         assert result.reason in REFUSALS[field], (field, value, result)
         return

@@ -1,11 +1,13 @@
 import json
+from dataclasses import replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from telemetry import Fix, Ignored, Reason, Rejection, UnitRef, decode
-from tests.decoding import context
+from tests import near_valid as nv
+from tests.decoding import BELIZE, context
 
 NOW = 1_764_383_040.0
 CTX = context(NOW, default_agency="nemo")
@@ -78,3 +80,98 @@ def test_bad_owntracks(payload: bytes, reason: Reason) -> None:
 @given(st.binary(max_size=300), st.sampled_from(["owntracks/a/b", "owntracks/a", "owntracks/a/b/c"]))
 def test_any_bytes_give_a_typed_result(payload: bytes, topic: str) -> None:
     assert isinstance(decode(topic, payload, CTX), Fix | Rejection | Ignored)
+
+
+# Near-valid fuzz: one field of a real message replaced, the outcome taken from the contract written out below.
+TOPIC = "owntracks/jdoe/pixel"
+WHO = UnitRef("nemo", "ot-jdoe-pixel", bound=False)
+SAMPLES = {"android": ANDROID, "ios": nv.mutated(IOS, "cog", nv.DELETE)}  # iOS with its course unknown (left out)
+# SAMPLES as psn keeps them, decoded by hand: vel 36 km/h = 10 m/s.
+EXPECTED = {
+    "android": Fix(WHO, 1764383030.0, 17.4973, -88.1881, alt=14.0, speed=10.0, heading=90.0, accuracy=12.0,
+                   battery=74.0, source="owntracks"),
+    "ios": Fix(WHO, 1764383020.0, 17.2511, -88.7702, alt=76.0, speed=0.0, accuracy=5.0, battery=55.0,
+               source="owntracks"),
+}
+# docs/protocol.md, field by field: the range, the Fix attribute it becomes and its conversion to SI units
+# (`tst`: epoch seconds, neither stale nor ahead; `_type`: "location").
+OWNTRACKS = {
+    "lat": (nv.Number(-90, 90, required=True), "lat", lambda v: v),
+    "lon": (nv.Number(-180, 180, required=True), "lon", lambda v: v),
+    "acc": (nv.Number(0, 100_000), "accuracy", lambda v: v),
+    "vel": (nv.Number(0, 1260), "speed", lambda kmh: kmh * 1000 / 3600),
+    "cog": (nv.Number(0, 360), "heading", lambda deg: 0.0 if deg == 360 else deg),
+    "alt": (nv.Number(-500, 20_000), "alt", lambda v: v),
+    "batt": (nv.Number(0, 100), "battery", lambda v: v),
+}
+FIELDS = ("tst", "_type", *OWNTRACKS)
+
+
+def owntracks_outcome(field: str, value: object) -> Reason | type[Ignored] | tuple[str, object]:
+    """The refusal, Ignored, or the Fix attribute and the value it takes."""
+    if field == "tst":
+        ts = nv.timestamp_outcome(value, NOW)
+        return ts if isinstance(ts, Reason) else ("ts", ts)
+    if field == "_type":
+        if nv.unrepresentable(value):
+            return Reason.MALFORMED_JSON
+        if value is nv.DELETE or value is None:
+            return Reason.MISSING_FIELD
+        if not isinstance(value, str):
+            return Reason.BAD_FIELD
+        return ("source", "owntracks") if value == "location" else Ignored
+    spec, attribute, convert = OWNTRACKS[field]
+    kept = nv.field_outcome(field, spec, value)
+    if isinstance(kept, Reason):
+        return kept
+    return attribute, None if kept is None else convert(kept)
+
+
+def owntracks_values(field: str) -> st.SearchStrategy[object]:
+    if field == "tst":
+        return nv.timestamp_values(NOW)
+    if field == "_type":
+        return st.sampled_from(["location", "transition", "waypoint", "Location", ""]) | nv.word_values()
+    return nv.field_values(field, OWNTRACKS[field][0])
+
+
+def owntracks_sweep(field: str) -> list[object]:
+    if field == "tst":
+        return nv.timestamp_sweep(NOW)
+    if field == "_type":
+        return ["location", "transition", "Location", *nv.WRONG_EXAMPLES]
+    return nv.field_sweep(field, OWNTRACKS[field][0])
+
+
+def check_location(sample: str, field: str, value: object) -> None:
+    result = decode(TOPIC, nv.mutated(SAMPLES[sample], field, value), CTX)
+    outcome = owntracks_outcome(field, value)
+    nv.note(field, outcome)
+    if outcome is Ignored:
+        assert isinstance(result, Ignored), (field, value, result)
+        return
+    if nv.refused(result, outcome, WHO, (field, value)):
+        return
+    assert isinstance(result, Fix) and isinstance(outcome, tuple), (field, value, result)
+    attribute, kept = outcome
+    expected = replace(EXPECTED[sample], **{attribute: kept})
+    assert replace(result, speed=None) == replace(expected, speed=None), (field, value)
+    assert result.speed == (None if expected.speed is None else pytest.approx(expected.speed, rel=1e-12))
+    assert NOW - nv.MAX_AGE_S <= result.ts <= NOW + nv.MAX_FUTURE_S
+    assert BELIZE.contains(result.lat, result.lon)
+    assert result.speed is None or 0 <= result.speed <= 350 + 1e-9  # 1,260 km/h
+    assert result.heading is None or 0 <= result.heading < 360
+
+
+def test_every_bound_and_kind_of_value_in_every_field_of_a_location() -> None:
+    for sample in SAMPLES:
+        for field in FIELDS:
+            for value in owntracks_sweep(field):
+                check_location(sample, field, value)
+
+
+@settings(max_examples=400)
+@given(st.sampled_from(sorted(SAMPLES)),
+       st.sampled_from(FIELDS).flatmap(lambda f: st.tuples(st.just(f), owntracks_values(f))))
+def test_one_field_of_a_real_location_replaced(sample: str, field_value: tuple[str, object]) -> None:
+    check_location(sample, *field_value)
