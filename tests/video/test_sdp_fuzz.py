@@ -68,46 +68,37 @@ def mutated(door: str, offers: dict[str, dict[str, str]]) -> st.SearchStrategy[R
     return st.sampled_from(sorted(offers[door])).flatmap(lambda name: requests(offers[door][name]))
 
 
-def test_whip_survives_mutated_offers(doors: tuple[Doors, asyncio.Runner], offers: dict[str, dict[str, str]]) -> None:
-    door, runner = doors
-    device = door.server.server.auth.issue_device("police", "P-1", 600).token
+def fuzz(doors: tuple[Doors, asyncio.Runner], offers: dict[str, dict[str, str]], door: str, stream: str,
+         token: str, held: int) -> None:
+    """Every base offer psn can take gets in as it is; then the mutated ones, each followed by chromium's."""
+    psn, runner = doors
 
-    async def publish_and_end(offer: str) -> None:
-        await door.end(await door.session("whip", "police:P-1", device, offer), device)
+    async def open_and_end(offer: str) -> None:
+        await psn.end(await psn.session(door, stream, token, offer), token)
 
-    for offer in offers["whip"].values():  # every base offer is valid as it is
-        runner.run(publish_and_end(offer))
+    for name, offer in offers[door].items():
+        if door == "whip" or "H264" not in name:  # the stream viewed is VP8: H.264-only viewers are refused
+            runner.run(open_and_end(offer))
 
     @FUZZ
-    @given(request=mutated("whip", offers))
+    @given(request=mutated(door, offers))
     def example(request: Request) -> None:
-        runner.run(try_door(door, "whip", "police:P-1", device, request, offers["whip"]["chromium"], held=0))
+        runner.run(try_door(psn, door, stream, token, request, offers[door]["chromium"], held))
 
-    door.assert_released(0)
+    psn.assert_released(held)
     example()
-    assert door.server.server.video.refused, "the fuzzing refused nothing: the mutations are too gentle"
+    assert psn.server.server.video.refused, "the fuzzing refused nothing: the mutations are too gentle"
+
+
+def test_whip_survives_mutated_offers(doors: tuple[Doors, asyncio.Runner], offers: dict[str, dict[str, str]]) -> None:
+    device = doors[0].server.server.auth.issue_device("police", "P-1", 600).token
+    fuzz(doors, offers, "whip", "police:P-1", device, held=0)
 
 
 def test_whep_survives_mutated_offers(doors: tuple[Doors, asyncio.Runner], offers: dict[str, dict[str, str]]) -> None:
-    door, runner = doors
-    device = door.server.server.auth.issue_device("police", "P-2", 600).token
-    dispatcher = door.server.token("police")
-    publishing = runner.run(door.session("whip", "police:P-2", device, offers["whip"]["aiortc VP8 audio+video"]))
-
-    async def view_and_end(offer: str) -> None:
-        await door.end(await door.session("whep", "police:P-2", dispatcher, offer), dispatcher)
-
-    for name, offer in offers["whep"].items():  # every base offer a viewer of VP8 could make is valid
-        if "H264" not in name:
-            runner.run(view_and_end(offer))
-
-    @FUZZ
-    @given(request=mutated("whep", offers))
-    def example(request: Request) -> None:
-        runner.run(try_door(door, "whep", "police:P-2", dispatcher, request, offers["whep"]["chromium"], held=1))
-
-    door.assert_released(1)
-    example()
-    assert door.server.server.video.refused
-    runner.run(door.end(publishing, device))
-    door.assert_released(0)
+    psn, runner = doors
+    device = psn.server.server.auth.issue_device("police", "P-2", 600).token
+    publishing = runner.run(psn.session("whip", "police:P-2", device, offers["whip"]["aiortc VP8 audio+video"]))
+    fuzz(doors, offers, "whep", "police:P-2", psn.server.token("police"), held=1)  # the publisher stays
+    runner.run(psn.end(publishing, device))
+    psn.assert_released(0)
