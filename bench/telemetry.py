@@ -20,6 +20,7 @@ file would hide the telemetry package it takes its topics from.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +181,7 @@ class Psn:
         self.mqtt_port = mqtt_port
         self.base = f"http://127.0.0.1:{self.port}"
         self.client_id = f"psn-bench-{self.port}"
-        data = work / f"data-{'sealed' if encrypt else 'plain'}-{label}"
+        self.data = data = work / f"data-{'sealed' if encrypt else 'plain'}-{label}"
         db_flags = [] if db == "sqlite" else ["--db", db]
         env = {**os.environ, "PSN_LOG_LEVEL": "warning", "PSN_MQTT_CLIENT_ID": self.client_id,
                "PSN_ENCRYPT_AT_REST": "true" if encrypt else "false"}
@@ -322,8 +324,9 @@ MEDIANS = ("ceiling_msgs_per_s", "pipeline_committed_msgs_per_s", "pipeline_acce
            "encryption_loss_percent")
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    ctx = mp.get_context("spawn")
+@contextlib.contextmanager
+def bench_broker() -> Iterator[tuple[Path, int]]:
+    """A private Mosquitto on a free loopback port with queues sized for bursts, and a scratch folder; both go."""
     work = Path(tempfile.mkdtemp(prefix="psn-bench-"))
     mqtt_port = free_port()
     conf = work / "mosquitto.conf"
@@ -331,17 +334,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "max_queued_messages 200000\nmax_inflight_messages 1000\nmax_queued_bytes 0\n")
     broker = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)],
                               stderr=subprocess.DEVNULL)
-    wait_port(mqtt_port)
-    figures: dict[str, Any] = {"units": args.units, "rate_hz": args.rate, "duration_s": args.duration,
-                               "burst": args.burst, "rounds": args.rounds, "db": args.db,
-                               "encrypt_at_rest": args.encrypt}
     try:
-        rounds, loads = zip(*(one_round(ctx, work, mqtt_port, args, index) for index in range(args.rounds)),
-                            strict=True)
+        wait_port(mqtt_port)
+        yield work, mqtt_port
     finally:
         broker.terminate()
         broker.wait(10)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    figures: dict[str, Any] = {"units": args.units, "rate_hz": args.rate, "duration_s": args.duration,
+                               "burst": args.burst, "rounds": args.rounds, "db": args.db,
+                               "encrypt_at_rest": args.encrypt}
+    with bench_broker() as (work, mqtt_port):
+        rounds, loads = zip(*(one_round(ctx, work, mqtt_port, args, index) for index in range(args.rounds)),
+                            strict=True)
     for name in MEDIANS:
         if name in rounds[0]:
             median = statistics.median(row[name] for row in rounds)

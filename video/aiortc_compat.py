@@ -13,7 +13,12 @@ publisher.  Both are reached per instance, never by patching classes:
   the frames it chooses to have decoded;
 * the sender's ``_send_keyframe`` is replaced on the instance;
 * aioice's module function that lists the host addresses to gather ICE candidates on can be replaced, so the
-  demo and the tests offer loopback only (``offer_host_addresses``).
+  demo and the tests offer loopback only (``offer_host_addresses``);
+* when ``RTCPeerConnection.close()`` fails half way (it stops at the first
+  transceiver an unusable offer left without a transport, with the
+  connection still reading "new" and its closing future never resolved),
+  ``close_peer_connection`` stops the transports the connection did create
+  and finishes its bookkeeping, so the connection reads "closed".
 
 ``check_compatible()`` verifies the assumptions and raises
 :class:`IncompatibleAiortc` when an aiortc upgrade breaks them;
@@ -22,6 +27,7 @@ tests/video/test_aiortc_compat.py runs it so the break is loud.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import queue
 from collections.abc import Callable, Sequence
@@ -29,13 +35,16 @@ from typing import Any
 
 import aioice.ice
 import aiortc
-from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 AIORTC_TARGET = "1.16"
 _QUEUE_ATTR = "_RTCRtpReceiver__decoder_queue"
 _THREAD_ATTR = "_RTCRtpReceiver__decoder_thread"
+_PC = "_RTCPeerConnection__"  # name-mangling prefix of RTCPeerConnection's private attributes
+_PC_FIELDS = ("dtlsTransports", "iceTransports", "isClosed")  # set in __init__
+_PC_UPDATES = ("updateIceGatheringState", "updateIceConnectionState", "updateConnectionState")
 
 # Called on the event loop for every complete encoded frame; returns whether the frame should also be decoded.
 FrameHandler = Callable[[RTCRtpCodecParameters, JitterFrame], bool]
@@ -73,6 +82,11 @@ def check_compatible() -> None:
         raise IncompatibleAiortc(f"aiortc {aiortc.__version__}: RTCRtpReceiver._send_rtcp_pli is gone")
     if "get_host_addresses(" not in inspect.getsource(aioice.ice.Connection.gather_candidates):
         raise IncompatibleAiortc("aioice no longer gathers host candidates through ice.get_host_addresses")
+    pc_init = inspect.getsource(RTCPeerConnection.__init__)
+    missing = [name for name in _PC_FIELDS if f"self.__{name}" not in pc_init]
+    missing += [name for name in _PC_UPDATES if not callable(getattr(RTCPeerConnection, _PC + name, None))]
+    if missing:
+        raise IncompatibleAiortc(f"aiortc {aiortc.__version__}: RTCPeerConnection lost {', '.join(missing)}")
 
 
 def tap_encoded_frames(receiver: RTCRtpReceiver, on_frame: FrameHandler, on_end: Callable[[], None]) -> None:
@@ -109,3 +123,28 @@ def offer_host_addresses(addresses: Sequence[str]) -> None:
         return [a for a in chosen if (use_ipv6 if ":" in a else use_ipv4)]
 
     aioice.ice.get_host_addresses = host_addresses if chosen else _aioice_host_addresses
+
+
+async def close_peer_connection(pc: RTCPeerConnection) -> None:
+    """``pc.close()``; if aiortc fails half way, release what the connection holds, mark it closed, re-raise."""
+    try:
+        await pc.close()
+    except Exception:
+        await _finish_close(pc)
+        raise
+
+
+async def _finish_close(pc: RTCPeerConnection) -> None:
+    for transceiver in pc.getTransceivers():
+        with contextlib.suppress(Exception):
+            await transceiver.stop()
+    # DTLS before ICE, as close() does; these sets hold every transport the connection created (sockets included).
+    for transport in [*getattr(pc, _PC + "dtlsTransports"), *getattr(pc, _PC + "iceTransports")]:
+        with contextlib.suppress(Exception):
+            await transport.stop()
+    closing = getattr(pc, _PC + "isClosed")  # close() set it before failing
+    if not closing.done():
+        closing.set_result(True)  # a second close() awaits this future: unresolved, it would wait forever
+    for update in _PC_UPDATES:  # with the future set, each state reads "closed"
+        getattr(pc, _PC + update)()
+    pc.remove_all_listeners()

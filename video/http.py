@@ -10,6 +10,7 @@ candidates, so clients do not need to trickle.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -21,6 +22,8 @@ from video.errors import VideoError
 from video.hub import StreamHub
 from video.recorder import Opener, RecordingStore
 from video.session import PeerSession, Principal
+
+logger = logging.getLogger(__name__)
 
 Action = Literal["publish", "view"]
 # Gets the bearer token (None when absent), the stream id and the action; returns the principal, or raises
@@ -103,13 +106,21 @@ def build_router(
     def add_resource_routes(prefix: str, action: Action, start: StartSession) -> None:
         """POST creates a session on the stream (``start`` is hub.publish or hub.view); DELETE/PATCH address it."""
 
+        def count_refusal(stream_id: str, status: int, reason: object) -> None:
+            hub.refused[f"{prefix} {status}"] += 1
+            logger.info("%s offer for %s refused (%d): %s", prefix.upper(), stream_id, status, reason)
+
         @router.post(f"/{prefix}/{{stream_id}}", name=prefix)
         async def create(request: Request, stream_id: str) -> Response:
             who = principal(request, stream_id, action)
-            offer = await read_offer(request)
             try:
+                offer = await read_offer(request)
                 session, answer = await start(stream_id, who, offer)
+            except HTTPException as exc:  # from read_offer: 413, 415, 400
+                count_refusal(stream_id, exc.status_code, exc.detail)
+                raise
             except VideoError as exc:
+                count_refusal(stream_id, exc.status, exc)
                 raise HTTPException(exc.status, str(exc)) from exc
             return created(request, session, answer)
 

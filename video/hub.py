@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from video.errors import SessionNotFound, StreamBusy, StreamNotFound, TooManySessions
+from video.errors import BadOffer, SessionNotFound, StreamBusy, StreamNotFound, TooManySessions, VideoError
 from video.session import PeerSession, Principal, SessionConfig
 from video.snapshot import FrameCallback, Subscription, encode_jpeg
 from video.whep import Viewer
 from video.whip import Publisher, PublisherConfig
+
+logger = logging.getLogger(__name__)
 
 
 class StreamRecording(Protocol):
@@ -89,10 +93,16 @@ class StreamHub:
         self._viewers: dict[str, Viewer] = {}
         self._recording: dict[str, StreamRecording] = {}
         self._windows: dict[str, _RateWindow] = {}
+        self.refused: Counter[str] = Counter()  # "whip 400", "whep 404"...: offers answered with an error
+        self.close_failures = 0  # sessions whose aiortc close() raised (released all the same)
 
     @property
     def peer_connection_count(self) -> int:
         return len(self._publishers) + len(self._viewers)
+
+    def stats(self) -> dict[str, object]:
+        return {"peer_connections": self.peer_connection_count, "refused": dict(self.refused),
+                "close_failures": self.close_failures}
 
     def publisher(self, stream_id: str) -> Publisher:
         try:
@@ -109,7 +119,11 @@ class StreamHub:
         publisher.on_close(self._publisher_closed)
         answer = await self._start(publisher, publisher.start(offer))
         if self._recordings is not None:
-            self._recording[stream_id] = self._recordings.start(publisher)
+            try:
+                self._recording[stream_id] = self._recordings.start(publisher)
+            except BaseException:
+                await publisher.close()
+                raise
         if self._on_stream is not None:
             self._announced.add(stream_id)
             self._on_stream(stream_id, principal.name, True)
@@ -127,11 +141,16 @@ class StreamHub:
 
     @staticmethod
     async def _start(session: PeerSession, starting: Any) -> str:
+        """Await the negotiation; on any failure close the session (its callbacks release it). aiortc's own
+        errors become BadOffer (400) with what it said, never a 500."""
         try:
             answer: str = await starting
-        except BaseException:
+        except BaseException as exc:
             await session.close()
-            raise
+            if isinstance(exc, VideoError) or not isinstance(exc, Exception):
+                raise
+            logger.warning("negotiating %s failed", session.stream_id, exc_info=True)
+            raise BadOffer(f"SDP offer could not be negotiated: {type(exc).__name__}: {exc}") from exc
         return answer
 
     def session(self, session_id: str) -> PeerSession:
@@ -145,7 +164,12 @@ class StreamHub:
     async def end(self, session_id: str) -> None:
         await self.session(session_id).close()
 
+    def _count_close_failure(self, session: PeerSession) -> None:
+        if session.close_error is not None:
+            self.close_failures += 1
+
     async def _publisher_closed(self, session: PeerSession) -> None:
+        self._count_close_failure(session)
         if self._publishers.get(session.stream_id) is session:
             del self._publishers[session.stream_id]
             if session.stream_id in self._announced and self._on_stream is not None:
@@ -161,6 +185,7 @@ class StreamHub:
         return [v for v in self._viewers.values() if v.publisher is publisher]
 
     def _viewer_closed(self, session: PeerSession) -> None:
+        self._count_close_failure(session)
         self._viewers.pop(session.id, None)
 
     def streams(self) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Protocol
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc import sdp as aiortc_sdp
 
+from video import aiortc_compat
 from video.errors import BadOffer
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,14 @@ def parse_offer(sdp: str, direction: str) -> aiortc_sdp.SessionDescription:
     media = [m for m in description.media if m.kind in ("audio", "video")]
     if not media:
         raise BadOffer("SDP offer has no audio or video section")
+    mids: set[str] = set()
+    for index, m in enumerate(description.media):
+        # WebRTC offers bundle their sections by mid (RFC 8843); aiortc fails deep inside without one.
+        if m.rtp.muxId in (None, ""):
+            raise BadOffer(f"SDP offer section {index} ({m.kind}) has no a=mid")
+        if m.rtp.muxId in mids:
+            raise BadOffer(f"SDP offer repeats a=mid:{m.rtp.muxId}")
+        mids.add(m.rtp.muxId)
     for m in media:
         if m.direction not in (direction, "sendrecv"):
             raise BadOffer(f"{m.kind} section is {m.direction}, expected {direction}")
@@ -57,6 +66,7 @@ class PeerSession:
         self.principal = principal
         self.pc = RTCPeerConnection(config.rtc)
         self.closed = asyncio.Event()
+        self.close_error: Exception | None = None  # what aiortc raised while closing, if anything
         self._on_close: list[Callable[[PeerSession], Awaitable[None] | None]] = []
         self.pc.on("connectionstatechange", self._on_state)
 
@@ -80,11 +90,20 @@ class PeerSession:
         """Hook between applying the offer and creating the answer."""
 
     async def close(self) -> None:
+        """Close the peer connection, then run every close callback, whatever fails on the way."""
         if self.closed.is_set():
             return
         self.closed.set()
-        await self.pc.close()
+        try:
+            await aiortc_compat.close_peer_connection(self.pc)
+        except Exception as exc:
+            self.close_error = exc
+            logger.warning("closing %s session %s failed in aiortc (released anyway): %r", self.stream_id, self.id,
+                           exc)
         for callback in self._on_close:
-            result = callback(self)
-            if result is not None:
-                await result
+            try:
+                result = callback(self)
+                if result is not None:
+                    await result
+            except Exception:
+                logger.exception("a close callback of %s session %s failed", self.stream_id, self.id)

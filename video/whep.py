@@ -29,6 +29,10 @@ class Viewer(PeerSession):
         kinds = {m.kind for m in description.media} & self.publisher.sources.keys()
         if not kinds:
             raise BadOffer(f"offer asks for none of the published media ({', '.join(sorted(self.publisher.sources))})")
+        for m in description.media:
+            sent = self.publisher.sources[m.kind].codec_name if m.kind in kinds else None
+            if sent and sent.upper() not in {c.name.upper() for c in m.rtp.codecs}:
+                raise BadOffer(f"the stream's {m.kind} is {sent}, which the offer does not accept (no transcoding)")
         # Transceivers created before the offer is applied take its m-lines and keep our codec preference,
         # so the viewer negotiates exactly the publisher's codec: forwarded frames cannot be transcoded.
         for kind in sorted(kinds):
