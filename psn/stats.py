@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
 
@@ -35,6 +36,21 @@ class IngestStats:
             "queued": Gauge("psn_bus_queued", "Events waiting in a bus subscriber's queue", by_subscriber,
                             registry=self.registry),
         }
+
+        self.video_peers = Gauge("psn_video_peer_connections", "Open WebRTC peer connections",
+                                 registry=self.registry)
+        self._video_refused = Gauge("psn_video_refused_total", "WHIP/WHEP offers answered with an error",
+                                    ["door", "status"], registry=self.registry)
+        self._video_close_failures = Gauge("psn_video_close_failures_total",
+                                           "Sessions whose WebRTC close failed (released all the same)",
+                                           registry=self.registry)
+
+    def export_video(self, video: dict[str, Any]) -> None:
+        self.video_peers.set(video["peer_connections"])
+        for key, count in video["refused"].items():
+            door, _, status = key.partition(" ")
+            self._video_refused.labels(door, status).set(count)
+        self._video_close_failures.set(video["close_failures"])
 
     def accept(self, source: str) -> None:
         with self._lock:

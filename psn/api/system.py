@@ -43,6 +43,7 @@ def stats(request: Request, server: ServerDep, who: PrincipalDep) -> dict[str, A
         "live_coalesced": server.hub.coalesced,
         "bus": [dataclasses.asdict(sub) for sub in server.bus.stats()],
         "http_refused": request.app.state.refusals.as_json(),
+        "video": server.video.stats(),
     }
 
 
@@ -53,6 +54,7 @@ def metrics(request: Request, server: ServerDep) -> Response:
     server.stats.units.set(len(server.state))
     server.stats.store_backlog.set(server.writer.backlog)
     server.stats.live_clients.set(len(server.hub.clients))
+    server.stats.export_video(server.video.stats())
     return Response(generate_latest(server.stats.registry), media_type=CONTENT_TYPE_LATEST)
 
 

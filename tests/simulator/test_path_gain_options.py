@@ -26,13 +26,15 @@ def ues_at(xy: list[tuple[float, float]], indoor: list[bool]) -> Ues:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.floats(35.0, 250.0), st.floats(0.0, 2.0 * np.pi), st.integers(-2, 2), st.integers(-2, 2))
+@given(st.floats(35.0, 245.0), st.floats(0.0, 2.0 * np.pi), st.integers(-2, 2), st.integers(-2, 2))
 def test_wrapped_median_gains_do_not_change_when_the_ue_moves_by_a_site_spacing(
     r: float, t: float, i: int, j: int
 ) -> None:
     # On the torus of 19 sites, moving a UE by a lattice vector i a1 + j a2 only relabels the sites, so
     # the multiset of its 57 median gains is the same: a UE near the cluster edge still sees full rings.
-    # (At least 35 m from any site, as the TR drops UEs: on a site the bearing is undefined.)
+    # (At least 35 m from any site, as the TR drops UEs: on a site the bearing is undefined. At most 245 m: at
+    # 250 m, half way to the next site, two copies of a site are equally near and which one wraps is a tie that
+    # rounding decides differently after the shift — hypothesis found r=250, t=0, j=-2.)
     x, y = r * np.cos(t), r * np.sin(t)
     cells = layout.hex_cells(500.0, tilt_deg=6.0, wrap_around=True)
     shift = i * np.array([500.0, 0.0]) + j * np.array([250.0, 250.0 * np.sqrt(3.0)])

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
+from psn.access import Role
 from tests.support import RunningServer
 from tests.video.offers import aiortc_offer
 from tests.video.psn_doors import Doors, refusal_reason
@@ -81,3 +82,18 @@ async def test_a_viewer_without_the_publishers_codec_is_refused(doors: Doors) ->
     doors.assert_released(1)
     await doors.end(publishing, device)
     doors.assert_released(0)
+
+
+async def test_refusals_reach_the_operators_counters(doors: Doors) -> None:
+    """What the hub counts is what /api/v1/stats and /metrics show (network operators only)."""
+    device = doors.server.server.auth.issue_device("police", "P-1", 600).token
+    offer = await aiortc_offer(("audio", "video"))
+    for _ in range(2):
+        refused = await doors.post("whip", "police:P-1", device, offer.replace("a=mid:0\r\n", "", 1))
+        assert refused.status_code == 400
+    operator = doors.server.headers("police", Role.NETWORK_ADMIN)
+    stats = (await doors.http.get("/api/v1/stats", headers=operator)).json()
+    assert stats["video"] == {"peer_connections": 0, "refused": {"whip 400": 2}, "close_failures": 0}
+    metrics = (await doors.http.get("/metrics")).text
+    assert 'psn_video_refused_total{door="whip",status="400"} 2.0' in metrics
+    assert "psn_video_peer_connections 0.0" in metrics
