@@ -111,7 +111,7 @@ SUBSCRIPTIONS = (
 )
 
 # Mosquitto ACL patterns: a unit's certificate CN is `{agency}/{unit}`, which `%u` expands to.
-UNIT_WRITE_PATTERN = f"{ROOT}/%u/#"
+UNIT_WRITE_PATTERNS = tuple(f"{ROOT}/%u/{kind}" for kind in UnitKind)  # its own telemetry|status|alert|ack only
 UNIT_READ_PATTERN = f"{ROOT}/%u/{CMD}/#"
 OWNTRACKS_WRITE_PATTERN = f"{OWNTRACKS}/%u/#"
 

@@ -13,6 +13,8 @@ from crypto.broker_config import SERVER_IDENTITY
 from crypto.identity import UnitIdentity
 from telemetry import topics
 
+_UNIT_KINDS = frozenset(topics.UnitKind)
+
 
 def is_service(identity: str) -> bool:
     # Unit CNs always contain '/', service names never may (crypto.pki refuses them): no overlap.
@@ -25,10 +27,14 @@ def _under(topic: str, prefix: str) -> bool:
 
 
 def may_publish(identity: str, topic: str) -> bool:
-    """A unit writes only below `psn/v1/{agency}/{unit}` (and its OwnTracks topic `owntracks/{agency}/{unit}`)."""
+    """A unit writes only its own `psn/v1/{agency}/{unit}/telemetry|status|alert|ack` (never its `cmd`, which
+    would forge commands) and its OwnTracks topic `owntracks/{agency}/{unit}`."""
     if is_service(identity):
         return True
-    return _under(topic, f"{topics.ROOT}/{identity}") or _under(topic, f"{topics.OWNTRACKS}/{identity}")
+    own, _, kind = topic.rpartition("/")
+    if own == f"{topics.ROOT}/{identity}" and kind in _UNIT_KINDS:
+        return True
+    return _under(topic, f"{topics.OWNTRACKS}/{identity}")
 
 
 def may_receive(identity: str, topic: str) -> bool:
@@ -61,7 +67,7 @@ def render_acl(units: Iterable[UnitIdentity], services: Iterable[str] = (SERVER_
         lines += [f"user {service}", "topic readwrite #", ""]
     lines += [
         "# A unit's CN is {agency}/{unit}, so %u = {agency}/{unit}.",
-        f"pattern write {topics.UNIT_WRITE_PATTERN}",
+        *(f"pattern write {pattern}" for pattern in topics.UNIT_WRITE_PATTERNS),
         f"pattern read {topics.UNIT_READ_PATTERN}",
         "# OwnTracks: a unit's phone publishes to owntracks/{agency}/{unit}.",
         f"pattern write {topics.OWNTRACKS_WRITE_PATTERN}",

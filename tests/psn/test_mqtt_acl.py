@@ -10,8 +10,14 @@ from psn.mqtt.acl import may_publish, may_receive, owns_client_id, render_acl
 
 @pytest.mark.parametrize(("topic", "allowed"), [
     ("psn/v1/police/P-1/telemetry", True),
-    ("psn/v1/police/P-1", True),
-    ("psn/v1/police/P-1/cmd/ack", True),  # its own cmd/ subtree only affects itself, as on Mosquitto
+    ("psn/v1/police/P-1/status", True),
+    ("psn/v1/police/P-1/alert", True),
+    ("psn/v1/police/P-1/ack", True),
+    ("psn/v1/police/P-1", False),  # only the four kinds a unit sends, nothing else below its name
+    ("psn/v1/police/P-1/cmd", False),  # a unit never writes its own commands
+    ("psn/v1/police/P-1/cmd/ack", False),
+    ("psn/v1/police/P-1/telemetry/x", False),
+    ("psn/v1/police/P-1/video", False),
     ("owntracks/police/P-1", True),
     ("owntracks/police/P-1/event", True),
     ("psn/v1/police/P-12/telemetry", False),  # a prefix of another unit's name is not the unit
@@ -60,7 +66,10 @@ def test_client_ids_belong_to_identities(client_id: str, clean: bool, allowed: b
 def test_acl_patterns_and_per_unit_broadcast() -> None:
     units = [UnitIdentity("police", "P-12"), UnitIdentity("fire", "F-1"), UnitIdentity("police", "P-12")]
     lines = render_acl(units).splitlines()
-    assert lines.count("pattern write psn/v1/%u/#") == 1 and "pattern read psn/v1/%u/cmd/#" in lines
+    assert [line for line in lines if line.startswith("pattern write psn/v1/")] == [
+        "pattern write psn/v1/%u/telemetry", "pattern write psn/v1/%u/status", "pattern write psn/v1/%u/alert",
+        "pattern write psn/v1/%u/ack"]
+    assert "pattern read psn/v1/%u/cmd/#" in lines
     assert lines[lines.index("user psn-server") + 1] == "topic readwrite #"
     assert lines[lines.index("user police/P-12") + 1] == "topic read psn/v1/police/_broadcast/#"
     assert lines[lines.index("user fire/F-1") + 1] == "topic read psn/v1/fire/_broadcast/#"

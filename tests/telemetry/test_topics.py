@@ -64,8 +64,9 @@ def test_builders_spell_the_documented_topics() -> None:
     assert topics.security_topic("spoofed_topic") == "psn/v1/_security/spoofed_topic"
     assert topics.SUBSCRIPTIONS == ("psn/v1/+/+/telemetry", "psn/v1/+/+/status", "psn/v1/net/cell/+/kpi",
                                     "owntracks/+/+")
-    assert (topics.UNIT_WRITE_PATTERN, topics.UNIT_READ_PATTERN, topics.OWNTRACKS_WRITE_PATTERN) == (
-        "psn/v1/%u/#", "psn/v1/%u/cmd/#", "owntracks/%u/#")
+    assert topics.UNIT_WRITE_PATTERNS == ("psn/v1/%u/telemetry", "psn/v1/%u/status", "psn/v1/%u/alert",
+                                          "psn/v1/%u/ack")
+    assert (topics.UNIT_READ_PATTERN, topics.OWNTRACKS_WRITE_PATTERN) == ("psn/v1/%u/cmd/#", "owntracks/%u/#")
 
 
 @pytest.mark.parametrize(("name", "reserved"), [
