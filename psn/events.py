@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 
 from psn.security_events import SecurityEvent
-from telemetry import CellKpi, Fix, Ignored, Rejection, StatusReport
+from telemetry import Ack, Alert, CellKpi, Fix, Ignored, Rejection, StatusReport
 
 
 class Receipt:
@@ -58,6 +58,24 @@ class FixAccepted:
 @dataclass(frozen=True, slots=True)
 class StatusAccepted:
     report: StatusReport
+    received: float
+    receipt: Receipt | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAccepted:
+    """A unit's alert (the emergency button …). Not stored yet: dispatch will subscribe and keep it."""
+
+    alert: Alert
+    received: float
+    receipt: Receipt | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AckAccepted:
+    """A unit's answer to a command. Not stored yet: dispatch will subscribe and match it to its command."""
+
+    ack: Ack
     received: float
     receipt: Receipt | None = None
 
@@ -112,5 +130,5 @@ class StreamEnded:
     unit: str
 
 
-Event = (FixAccepted | StatusAccepted | KpiAccepted | FixReplayed | MessageRejected | MessageIgnored
-         | SecurityRaised | StreamStarted | StreamEnded)
+Event = (FixAccepted | StatusAccepted | AlertAccepted | AckAccepted | KpiAccepted | FixReplayed | MessageRejected
+         | MessageIgnored | SecurityRaised | StreamStarted | StreamEnded)

@@ -14,6 +14,8 @@ from psn.bus import Bus
 from psn.clock import Clock
 from psn.config import Settings
 from psn.events import (
+    AckAccepted,
+    AlertAccepted,
     FixAccepted,
     FixReplayed,
     KpiAccepted,
@@ -23,7 +25,20 @@ from psn.events import (
     StatusAccepted,
 )
 from psn.replay import ReplayGuard
-from telemetry import CellKpi, DecodeContext, Decoded, Fix, Ignored, Reason, Rejection, StatusReport, UnitRef, decode
+from telemetry import (
+    Ack,
+    Alert,
+    CellKpi,
+    DecodeContext,
+    Decoded,
+    Fix,
+    Ignored,
+    Reason,
+    Rejection,
+    StatusReport,
+    UnitRef,
+    decode,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +89,12 @@ class Ingest:
             return result
         elif isinstance(result, CellKpi):
             self.bus.publish(KpiAccepted(result, context.now, receipt))
+            return result
+        elif isinstance(result, Alert):
+            self.bus.publish(AlertAccepted(result, context.now, receipt))
+            return result
+        elif isinstance(result, Ack):
+            self.bus.publish(AckAccepted(result, context.now, receipt))
             return result
         elif isinstance(result, Ignored):
             self.bus.publish(MessageIgnored(topic, result))

@@ -16,6 +16,8 @@ from psn.audit import AuditLog
 from psn.bus import Bus
 from psn.clock import Clock
 from psn.events import (
+    AckAccepted,
+    AlertAccepted,
     FixAccepted,
     FixReplayed,
     KpiAccepted,
@@ -41,8 +43,8 @@ def subscribe_ingest(bus: Bus, state: LiveState, writer: BatchWriter, stats: Ing
                   inline=True)
     # Inline and durable: the writer's bounded backlog is the store's queue, and it never drops (back-pressure).
     bus.subscribe("store", _store(writer), (FixAccepted, StatusAccepted), inline=True, durable=True)
-    bus.subscribe("stats", _stats(stats), (FixAccepted, StatusAccepted, KpiAccepted, FixReplayed, MessageRejected,
-                                           MessageIgnored), inline=True)
+    bus.subscribe("stats", _stats(stats), (FixAccepted, StatusAccepted, AlertAccepted, AckAccepted, KpiAccepted,
+                                           FixReplayed, MessageRejected, MessageIgnored), inline=True)
 
 
 def _live_state(state: LiveState) -> Callable[[Any], None]:
@@ -75,6 +77,10 @@ def _stats(stats: IngestStats) -> Callable[[Any], None]:
             stats.accept(event.report.source)
         elif kind is KpiAccepted:
             stats.accept(event.kpi.source)
+        elif kind is AlertAccepted:
+            stats.accept(event.alert.source)
+        elif kind is AckAccepted:
+            stats.accept(event.ack.source)
         elif kind is MessageRejected:
             stats.reject(event.rejection.reason.value)
         elif kind is FixReplayed:

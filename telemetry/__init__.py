@@ -5,11 +5,13 @@ adapters that move bytes live in `psn.mqtt` and `psn.gateways`.
 """
 
 from telemetry.decode import decode
-from telemetry.fix import CellKpi, Decoded, Fix, Ignored, Reason, Rejection, StatusReport, UnitRef
+from telemetry.fix import Ack, Alert, CellKpi, Decoded, Fix, Ignored, Reason, Rejection, StatusReport, UnitRef
 from telemetry.owntracks import device_key
 from telemetry.rules import BBox, DecodeContext
 
 __all__ = [
+    "Ack",
+    "Alert",
     "BBox",
     "CellKpi",
     "DecodeContext",

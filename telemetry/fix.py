@@ -1,4 +1,5 @@
-"""The typed results every decoder returns: a position fix, a status report, a cell's KPIs, or a rejection."""
+"""The typed results every decoder returns: a position fix, a status report, an alert, a command's acknowledgement,
+a cell's KPIs, or a rejection."""
 
 from __future__ import annotations
 
@@ -40,6 +41,31 @@ class StatusReport:
     who: UnitRef
     ts: float
     status: str
+    source: str = "psn/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A unit's alert: its emergency button (`type` "emergency"), officer down, a geofence crossing …"""
+
+    who: UnitRef
+    ts: float
+    type: str
+    lat: float | None = None
+    lon: float | None = None
+    note: str | None = None
+    source: str = "psn/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """A unit's answer (`accepted`, `rejected`, `done`) to the command psn sent it with id `ref`."""
+
+    who: UnitRef
+    ts: float
+    ref: str
+    result: str
+    note: str | None = None
     source: str = "psn/v1"
 
 
@@ -92,4 +118,4 @@ class Ignored:
     detail: str
 
 
-Decoded = Fix | StatusReport | CellKpi | Rejection | Ignored
+Decoded = Fix | StatusReport | Alert | Ack | CellKpi | Rejection | Ignored

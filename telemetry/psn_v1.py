@@ -1,4 +1,4 @@
-"""Decoder for psn's own wire format: `psn/v1/{agency}/{unit}/telemetry|status` with a JSON object.
+"""Decoder for psn's own wire format: `psn/v1/{agency}/{unit}/telemetry|status|alert|ack` with a JSON object.
 
 The router (`telemetry.decode`) has already placed the topic in the namespace (`telemetry.topics`).
 See docs/protocol.md for the contract.
@@ -7,12 +7,16 @@ See docs/protocol.md for the contract.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from telemetry.fix import Decoded, Fix, Reason, Rejection, StatusReport, UnitRef
+from telemetry.fix import Ack, Alert, Decoded, Fix, Reason, Rejection, StatusReport, UnitRef
 from telemetry.rules import DecodeContext, Refused, in_range, load_object, number, position, timestamp
 from telemetry.topics import UnitKind, UnitTopic
 
-STATUS = re.compile(r"^[a-z0-9_\-]{1,32}$")
+STATUS = re.compile(r"^[a-z0-9_\-]{1,32}$")  # a status word, or an alert's type
+REF = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")  # the id of the command an ack answers
+ACK_RESULTS = frozenset({"accepted", "rejected", "done"})
+MAX_NOTE = 1000
 
 
 def decode(route: UnitTopic, payload: bytes, ctx: DecodeContext) -> Decoded:
@@ -37,13 +41,38 @@ def decode(route: UnitTopic, payload: bytes, ctx: DecodeContext) -> Decoded:
                 battery=in_range("battery", number(obj, "battery"), 0.0, 100.0),
             )
         if kind == UnitKind.STATUS:
-            status = obj.get("status")
-            if not isinstance(status, str) or not STATUS.fullmatch(status):
-                raise Refused(Reason.BAD_FIELD, f"'status' must match {STATUS.pattern}")
-            return StatusReport(who=who, ts=ts, status=status)
+            return StatusReport(who=who, ts=ts, status=_word(obj, "status"))
+        if kind == UnitKind.ALERT:
+            where: tuple[float, float] | tuple[None, None] = (
+                position(obj, ctx) if "lat" in obj or "lon" in obj else (None, None))
+            return Alert(who=who, ts=ts, type=_word(obj, "type"), lat=where[0], lon=where[1], note=_note(obj))
+        if kind == UnitKind.ACK:
+            ref, result = obj.get("ref"), obj.get("result")
+            if ref is None or result is None:
+                raise Refused(Reason.MISSING_FIELD, "fields 'ref' and 'result' are required")
+            if not isinstance(ref, str) or not REF.fullmatch(ref):
+                raise Refused(Reason.BAD_FIELD, f"'ref' must match {REF.pattern}")
+            if not isinstance(result, str) or result not in ACK_RESULTS:
+                raise Refused(Reason.BAD_FIELD, f"'result' must be one of {', '.join(sorted(ACK_RESULTS))}")
+            return Ack(who=who, ts=ts, ref=ref, result=result, note=_note(obj))
     except Refused as refused:
         return refused.rejection(who)
     return Rejection(Reason.BAD_TOPIC, f"unknown message kind {kind!r}", who)
+
+
+def _word(obj: dict[str, Any], key: str) -> str:
+    """A status word or an alert type; absent is a bad word too (docs/protocol.md)."""
+    value = obj.get(key)
+    if not isinstance(value, str) or not STATUS.fullmatch(value):
+        raise Refused(Reason.BAD_FIELD, f"'{key}' must match {STATUS.pattern}")
+    return value
+
+
+def _note(obj: dict[str, Any]) -> str | None:
+    note = obj.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
+        raise Refused(Reason.BAD_FIELD, f"'note' must be text of at most {MAX_NOTE} characters")
+    return note
 
 
 def _heading(value: float | None) -> float | None:

@@ -106,6 +106,8 @@ def owntracks_prefix(user: str, device: str) -> str:
 SUBSCRIPTIONS = (
     unit_topic("+", "+", UnitKind.TELEMETRY),
     unit_topic("+", "+", UnitKind.STATUS),
+    unit_topic("+", "+", UnitKind.ALERT),
+    unit_topic("+", "+", UnitKind.ACK),
     cell_kpi_topic("+"),
     owntracks_prefix("+", "+"),
 )

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from psn.security_events import Kind
-from telemetry import Fix, Reason, Rejection, decode, topics
+from telemetry import Ack, Alert, Fix, Reason, Rejection, decode, topics
 from telemetry.kpi import CellKpi
 from telemetry.kpi import decode as decode_kpi
 from tests.telemetry.test_kpi import CTX as KPI_CTX
@@ -23,6 +23,10 @@ from tests.telemetry.test_owntracks import CTX as OWNTRACKS_CTX
 from tests.telemetry.test_psn_v1 import CTX as PSN_V1_CTX
 from tests.telemetry.test_psn_v1 import SAMPLES as PSN_V1_SAMPLES
 from tests.telemetry.test_psn_v1 import TOPIC as PSN_V1_TOPIC
+from tests.telemetry.test_unit_alerts_acks import ACK as ACK_TOPIC
+from tests.telemetry.test_unit_alerts_acks import ACK_SAMPLES, ALERT_SAMPLES
+from tests.telemetry.test_unit_alerts_acks import ALERT as ALERT_TOPIC
+from tests.telemetry.test_unit_alerts_acks import CTX as UNIT_CTX
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 NAMES = ["ack", "alert", "cell-kpi", "cmd", "owntracks-location", "probe", "rejected", "security-event", "status",
@@ -89,13 +93,18 @@ def accepted_samples() -> list[tuple[str, bytes]]:
     owntracks = [("owntracks-location", p, decode("owntracks/jdoe/pixel", p, OWNTRACKS_CTX))
                  for p in (ANDROID, IOS)]
     kpi = [("cell-kpi", p, decode_kpi(cell, p, KPI_CTX)) for cell, p in KPI_SAMPLES.items()]
-    return [(name, payload) for name, payload, result in psn_v1 + owntracks + kpi if isinstance(result, Fix | CellKpi)]
+    alerts = [("alert", p, decode(ALERT_TOPIC, p, UNIT_CTX)) for p in ALERT_SAMPLES]
+    acks = [("ack", p, decode(ACK_TOPIC, p, UNIT_CTX)) for p in ACK_SAMPLES]
+    return [(name, payload) for name, payload, result in psn_v1 + owntracks + kpi + alerts + acks
+            if isinstance(result, Fix | CellKpi | Alert | Ack)]
 
 
 def test_the_decoders_accept_samples_of_every_decoded_schema() -> None:
-    # Three psn/v1 fixes, the Android OwnTracks location (iOS's carries cog -1) and three cells' KPIs.
+    # Three psn/v1 fixes, the Android OwnTracks location (iOS's carries cog -1), three cells' KPIs, three alerts
+    # and two acknowledgements.
     names = [name for name, _ in accepted_samples()]
-    assert sorted(names) == ["cell-kpi"] * 3 + ["owntracks-location"] + ["telemetry"] * 3
+    assert sorted(names) == (["ack"] * 2 + ["alert"] * 3 + ["cell-kpi"] * 3 + ["owntracks-location"]
+                             + ["telemetry"] * 3)
 
 
 @pytest.mark.parametrize(("name", "payload"), accepted_samples())

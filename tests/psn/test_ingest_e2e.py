@@ -237,3 +237,21 @@ def test_cell_kpis_from_the_simulators_publisher_are_routed_onto_the_bus(psn_ser
         ("BZE-PMD-1", 12, 1, now), ("BZE-PMD-2", 3, 1, now)]
     counters = stats(psn_server)
     assert counters["accepted_by_source"] == {"net": 2} and counters["rejected"] == {"bad_field": 1}
+
+
+def test_alerts_and_acks_over_mosquitto_are_on_the_bus(psn_server: RunningServer) -> None:
+    from psn.events import AckAccepted, AlertAccepted
+
+    heard: list[AlertAccepted | AckAccepted] = []
+    psn_server.server.bus.subscribe("test-dispatch", heard.append, (AlertAccepted, AckAccepted))
+    now = round(time.time(), 1)
+    publish(psn_server.mqtt_url, "psn/v1/police/P-7/alert", {"ts": now, "type": "emergency", "lat": 17.5,
+                                                             "lon": -88.2})
+    publish(psn_server.mqtt_url, "psn/v1/police/P-7/ack", {"ts": now, "ref": "cmd-1", "result": "accepted"})
+    publish(psn_server.mqtt_url, "psn/v1/police/P-7/ack", {"ts": now, "ref": "cmd-1", "result": "maybe"})
+    wait_for(lambda: len(heard) == 2 and stats(psn_server)["rejected_total"] == 1)
+    alert = next(e.alert for e in heard if isinstance(e, AlertAccepted))
+    ack = next(e.ack for e in heard if isinstance(e, AckAccepted))
+    assert (alert.who.id, alert.type, alert.lat, alert.lon, alert.ts) == ("police/P-7", "emergency", 17.5, -88.2, now)
+    assert (ack.who.id, ack.ref, ack.result) == ("police/P-7", "cmd-1", "accepted")
+    assert stats(psn_server)["rejected"] == {"bad_field": 1}
