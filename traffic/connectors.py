@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from traffic.entries import entries, sort_out
 from traffic.nearest import Hit, Segments
 from traffic.roads import Road
 from traffic.utm import to_lonlat, to_utm
@@ -44,18 +45,12 @@ class Joined:
 
 def read_connectors(raw: Any) -> tuple[list[Connector], list[str]]:
     """The well-formed connectors of a parsed connectors file, and a reason for each one that is not."""
-    if not isinstance(raw, dict) or not isinstance(raw.get("connectors"), list):
-        raise ValueError('not a connector list: expected a JSON object with a "connectors" list')
-    connectors: list[Connector] = []
-    refused: list[str] = []
-    for i, entry in enumerate(raw["connectors"]):
-        problem = _malformed(entry)
-        if problem:
-            refused.append(f"connector {i}: {problem}")
-            continue
-        (one, other), (a, b) = entry["roads"], entry["points"]
-        connectors.append(Connector((one, other), ((a[0], a[1]), (b[0], b[1])), entry["why"]))
-    return connectors, refused
+    return sort_out(entries(raw, "connectors", "connector list"), _malformed, _connector, lambda i, _: f"connector {i}")
+
+
+def _connector(entry: dict[str, Any]) -> Connector:
+    (one, other), (a, b) = entry["roads"], entry["points"]
+    return Connector((one, other), ((a[0], a[1]), (b[0], b[1])), entry["why"])
 
 
 def _malformed(entry: Any) -> str | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from traffic.connectors import Connector, is_lonlat, join, read_connectors
+from traffic.entries import entries, sort_out
 from traffic.roads import DEFAULT_ROADS, Road, RoadNetwork
 
 # The reviewed connectors of the shipped extract (why each exists: docs/roads.md).
@@ -28,20 +29,19 @@ class Loaded:
 
 def read_roads(raw: Any) -> tuple[list[Road], list[str]]:
     """The well-formed roads of a parsed road file, and a reason for each one that is not."""
-    if not isinstance(raw, dict) or not isinstance(raw.get("roads"), list):
-        raise ValueError('not a road network: expected a JSON object with a "roads" list')
-    if not raw["roads"]:
+    listed = entries(raw, "roads", "road network")
+    if not listed:
         raise ValueError('no roads: the "roads" list is empty')
-    roads: list[Road] = []
-    refused: list[str] = []
-    for i, entry in enumerate(raw["roads"]):
-        problem = _malformed(entry)
-        if problem:
-            name = entry.get("n") if isinstance(entry, dict) else None
-            refused.append(f"road {i}" + (f" ({name!r})" if isinstance(name, str) and name else "") + f": {problem}")
-            continue
-        roads.append(Road(entry.get("n") or "", entry.get("c") or "", [(p[0], p[1]) for p in entry["g"]]))
-    return roads, refused
+    return sort_out(listed, _malformed, _road, _label)
+
+
+def _road(entry: dict[str, Any]) -> Road:
+    return Road(entry.get("n") or "", entry.get("c") or "", [(p[0], p[1]) for p in entry["g"]])
+
+
+def _label(i: int, entry: Any) -> str:
+    name = entry.get("n") if isinstance(entry, dict) else None
+    return f"road {i}" + (f" ({name!r})" if isinstance(name, str) and name else "")
 
 
 def _malformed(entry: Any) -> str | None:
