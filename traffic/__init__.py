@@ -1,4 +1,4 @@
-"""Traffic analytics and the road network (pure: numpy, scipy, pyproj; the only I/O reads its own data files)."""
+"""Traffic analytics and the road network (pure: numpy, scipy, pyproj; the only I/O reads road network files)."""
 
 from traffic.loader import DEFAULT_CONNECTORS, load_roads
 from traffic.roads import CLASS_SPEED, DEFAULT_ROADS, Road, RoadNetwork
