@@ -3,7 +3,9 @@
 Copies the GeoJSON layers as they are, keeps the raw ``osm-roads.json`` with the road
 network (``traffic/data/belize-osm-roads.json``: routing and the demo fleet read it) and
 converts it to ``roads.geojson`` so the page loads every layer the same way. The web
-serves only that derived layer. Re-runnable: outputs are overwritten.
+serves only that derived layer, and ``road-check.geojson``: what ``psn roads check`` finds in
+the network with its reviewed connectors (``traffic/data/connectors.json``), and the connectors.
+Re-runnable: outputs are overwritten.
 
     python scripts/build_base_layers.py [--src DIR] [--dst DIR] [--roads FILE]
 """
@@ -15,7 +17,9 @@ import json
 import shutil
 from pathlib import Path
 
-from traffic import DEFAULT_ROADS
+from traffic import DEFAULT_CONNECTORS, DEFAULT_ROADS
+from traffic.check import as_geojson, check
+from traffic.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = Path("/work/shared/data/belize")
@@ -48,9 +52,16 @@ def build(src: Path, dst: Path, roads_out: Path) -> None:
         shutil.copyfile(src / name, dst / name)
     shutil.copyfile(src / "osm-roads.json", roads_out)
     roads = roads_to_geojson(json.loads((src / "osm-roads.json").read_text()))
-    # Compact separators: this file goes over weak mobile links.
+    # Compact separators: these files go over weak mobile links.
     (dst / "roads.geojson").write_text(json.dumps(roads, separators=(",", ":")) + "\n")
-    print(f"{len(roads['features'])} roads: raw -> {roads_out}; roads.geojson and {len(COPIED)} layers -> {dst}")
+    network = load(roads_out, DEFAULT_CONNECTORS)
+    if network.refused:
+        raise SystemExit("refused: " + "; ".join(network.refused))
+    findings = check(network.roads)
+    layer = as_geojson(findings, network.connectors)
+    (dst / "road-check.geojson").write_text(json.dumps(layer, separators=(",", ":")) + "\n")
+    print(f"{len(roads['features'])} roads: raw -> {roads_out}; roads.geojson, road-check.geojson "
+          f"({len(findings)} findings, {len(network.connectors)} connectors) and {len(COPIED)} layers -> {dst}")
 
 
 def main() -> None:

@@ -1,17 +1,16 @@
 """A routable road network from polylines (the Belize trunk and primary roads, shipped in `data/`).
 
 The OSM extract is in fragments; endpoints are snapped to any vertex of another fragment within
-`snap_m` (about 100 m joins the whole 675 km into one network). Distances are metric in UTM 16N.
+`snap_m` (100 m joins most of the 675 km; the gaps it leaves, some real, are closed one by one by the reviewed
+connectors of `traffic.connectors`, applied by `traffic.loader`). Distances are metric in UTM 16N.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,10 +64,6 @@ class RoadNetwork:
         self.speed_of_vertex = speed_of[road_of]
         self.components = connected_components(self.length, directed=False)[1]
 
-    @classmethod
-    def from_osm_json(cls, data: dict[str, Any], snap_m: float = 100.0) -> RoadNetwork:
-        return cls((Road(r.get("n") or "", r.get("c", ""), [tuple(p) for p in r["g"]]) for r in data["roads"]), snap_m)
-
     @property
     def largest_component(self) -> NDArray[np.intp]:
         labels, counts = np.unique(self.components, return_counts=True)
@@ -94,11 +89,6 @@ class RoadNetwork:
 
     def lonlat(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
         return to_lonlat(xy)
-
-
-def load_roads(path: Path = DEFAULT_ROADS, snap_m: float = 100.0) -> RoadNetwork:
-    """The network of an OSM extract file, by default Belize's trunk and primary roads."""
-    return RoadNetwork.from_osm_json(json.loads(path.read_text(encoding="utf-8")), snap_m)
 
 
 def _symmetric(a: NDArray[np.intp], b: NDArray[np.intp], w: NDArray[np.float64], n: int) -> csr_matrix:

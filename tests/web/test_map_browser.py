@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from psn.access import Agreement, Resource
 from tests.browser import chromium
 from tests.support import RunningServer, publish, publisher
-from traffic import DEFAULT_ROADS
+from traffic import DEFAULT_CONNECTORS, DEFAULT_ROADS
 
 pytestmark = pytest.mark.browser
 
@@ -99,6 +99,13 @@ def test_live_map_desktop(
     expect(page.locator(".lbl-place", has_text="Belize City")).to_be_visible()
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("© OpenStreetMap contributors")
     expect(page.locator("#user-name")).to_have_text("police.dispatch · Police")
+    # The road network check is a layer to switch on: each reviewed connector is a line on the map.
+    expect(page.locator("path.road-check")).to_have_count(0)
+    page.get_by_label("Road network check").check()
+    expect(page.locator("path.road-check-connector")).to_have_count(
+        len(json.loads(DEFAULT_CONNECTORS.read_text())["connectors"]))
+    page.get_by_label("Road network check").uncheck()
+    expect(page.locator("path.road-check")).to_have_count(0)
     # Two police units plus the unbound phone, which lands in the default agency (police).
     expect(page.locator("#filters [data-agency=police] b")).to_have_text("3")
 

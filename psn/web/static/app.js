@@ -2,6 +2,7 @@
 // ES module, no build step. Units live on one canvas renderer and are updated in place,
 // so thousands of markers stay cheap.
 import { loadBaseMap, text } from "./basemap.js";
+import { addRoadCheckLayer } from "./roadcheck.js";
 import { createVideoDock } from "./video.js";
 
 const AGENCIES = {
@@ -63,6 +64,7 @@ loadBaseMap(map).catch((err) => {
   $("notice").textContent = `Base map incomplete (${err.message}): units are still shown.`;
   $("notice").hidden = false;
 });
+addRoadCheckLayer(map);
 
 // ---------------------------------------------------------------- unit markers
 const renderer = L.canvas({ pane: "units", tolerance: L.Browser.mobile ? 10 : 3 });

@@ -7,7 +7,7 @@ const FILES = ["districts.geojson", "roads.geojson", "geonames-places.geojson", 
 // Leaflet treats string content as HTML; names from data files and the wire stay plain text.
 export const text = (s) => document.createTextNode(s);
 
-async function getJSON(url) {
+export async function getJSON(url) {
   const r = await fetch(url);
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return r.json();
