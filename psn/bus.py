@@ -61,6 +61,7 @@ class _Subscriber:
             self.handler(event)
         except Exception:
             self._failed(event)
+            return
         self.delivered += 1  # inline: under the GIL, from publisher threads; a racy miss costs a count
 
     def _failed(self, event: Any) -> None:
@@ -136,9 +137,9 @@ class _Queued(_Subscriber):
                 event = items.popleft()
                 try:
                     self.handler(event)
+                    self.delivered += 1
                 except Exception:
                     self._failed(event)
-                self.delivered += 1
             self._busy = False
             if self._stopping:
                 return
@@ -199,7 +200,7 @@ class Bus:
             subscriber.stop(timeout)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Waits until every queued subscriber has handled what was published so far (tests, shutdown)."""
+        """Waits until every queued subscriber has handled what was published so far (tests)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if all(s.idle() for s in self._subscribers):

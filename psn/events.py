@@ -129,6 +129,3 @@ class StreamEnded:
     stream: str
     unit: str
 
-
-Event = (FixAccepted | StatusAccepted | AlertAccepted | AckAccepted | KpiAccepted | FixReplayed | MessageRejected
-         | MessageIgnored | SecurityRaised | StreamStarted | StreamEnded)

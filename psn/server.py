@@ -62,6 +62,7 @@ class Server:
         self.ingest = Ingest(self.settings, self.clock, self.bus)
         self._subscribe()
         self.hub = LiveHub(self.state, self.settings.live_interval_s)
+        self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
         self.mqtt: MqttClient | None = None
         self.broker_url: BrokerURL | None = None
@@ -72,7 +73,8 @@ class Server:
         bus.subscribe("replay-reporter", subscribers.replay_reporter(self.security, self.clock), (FixReplayed,),
                       inline=True)
         bus.subscribe("rejected-republisher", subscribers.rejected_republisher(self._publish), (MessageRejected,))
-        bus.subscribe("security-audit", subscribers.security_auditor(self.audit), (SecurityRaised,))
+        # Inline: an audit record is never dropped, however many bad tokens arrive (the log has its own lock).
+        bus.subscribe("security-audit", subscribers.security_auditor(self.audit), (SecurityRaised,), inline=True)
         bus.subscribe("security-publisher", subscribers.security_publisher(self._publish), (SecurityRaised,))
 
     def prepare_store(self) -> None:
@@ -84,8 +86,15 @@ class Server:
         self.sharing.reload()
 
     async def start(self) -> None:
-        if self.settings.ice_host_addresses:
-            offer_host_addresses(self.settings.ice_host_addresses)
+        """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        offer_host_addresses(self.settings.ice_host_addresses)  # () restores aioice's own choice
         self.prepare_store()
         for unit in self.db.latest_units():
             self.state.restore(unit)
@@ -127,8 +136,11 @@ class Server:
         return TLSFiles(s.mqtt_ca, s.mqtt_cert, s.mqtt_key)
 
     async def stop(self) -> None:
+        """The reverse of start: no new messages (client, then broker), then the consumers drain, then storage."""
         if self.mqtt is not None:
             self.mqtt.stop()
+        if self.embedded is not None:
+            await self.embedded.stop()
         for task in self._tasks:
             task.cancel()
         await self.video.close()
@@ -136,8 +148,6 @@ class Server:
         self.bus.stop()
         self.writer.stop()
         self.audit.checkpoint()
-        if self.embedded is not None:
-            await self.embedded.stop()
         self.db.close()
 
     def _publish(self, topic: str, payload: bytes, qos: int) -> None:
@@ -147,8 +157,11 @@ class Server:
     def _raise(self, event: SecurityEvent) -> None:
         self.bus.publish(SecurityRaised(event))
 
-    def _on_stream(self, stream: str, unit: str, live: bool) -> None:
-        self.bus.publish(StreamStarted(stream, unit) if live else StreamEnded(stream, unit))
+    def _on_stream(self, stream: str, _publisher: str, live: bool) -> None:
+        # The badge belongs to the unit the stream is of ("police:P-7[:camera]"), whoever publishes it.
+        agency, unit = stream.split(":")[:2]
+        event = StreamStarted if live else StreamEnded
+        self.bus.publish(event(stream, f"{agency}/{unit}"))
 
     async def _housekeeping(self) -> None:
         while True:

@@ -77,13 +77,21 @@ class SharingStore:
             conn.execute(flags.insert().values(name=EMERGENCY, value="true" if declared else "false"))
         self.reload()
 
-    def share_incident(self, share: IncidentShare) -> None:
+    def share_incident(self, share: IncidentShare) -> bool:
+        """Stores the share; False (nothing written) when another agency already shares an incident of that id.
+        Checked inside the transaction, so two agencies (or two psn instances) racing for one id cannot both win."""
         with self.db.engine.begin() as conn:
-            conn.execute(incident_shares.delete().where(incident_shares.c.incident == share.incident))
+            owner = conn.execute(sa.select(incident_shares.c.owner)
+                                 .where(incident_shares.c.incident == share.incident)).scalar()
+            if owner is not None and owner != share.owner:
+                return False
+            conn.execute(incident_shares.delete().where((incident_shares.c.incident == share.incident)
+                                                        & (incident_shares.c.owner == share.owner)))
             conn.execute(incident_shares.insert().values(
                 incident=share.incident, owner=share.owner, partners=",".join(sorted(share.partners)),
                 units=",".join(sorted(share.units)), open=share.open))
         self.reload()
+        return True
 
 
 def _split(text: str) -> frozenset[str]:

@@ -7,6 +7,7 @@ from the event loop. Changes are coalesced: a unit that moved ten times between 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -50,7 +51,9 @@ class LiveState:
         self._units: dict[str, UnitState] = {}
         self._changed: dict[str, None] = {}  # insertion-ordered set
         self._removed: dict[str, None] = {}
-        self._streaming: set[str] = set()  # units with a live video stream, known or not yet seen
+        # Live video streams per unit (a unit may stream several cameras), known or not yet seen: only units with
+        # at least one are keys.
+        self._streaming: Counter[str] = Counter()
         self.late = 0  # fixes and statuses older than what the unit already shows (stored, never shown)
 
     def apply_fix(self, fix: Fix) -> bool:
@@ -96,16 +99,17 @@ class LiveState:
             return True
 
     def set_streaming(self, unit_id: str, live: bool) -> None:
-        """A unit's video stream started or ended (the map's camera badge); a flip counts as a change.
-        Remembered for units not seen yet, so a camera that streams before its first fix gets its badge."""
+        """One of a unit's video streams started or ended; the map's camera badge shows while any is live, and a
+        flip counts as a change. Remembered for units not seen yet, so a camera that streams before its first
+        fix gets its badge."""
         with self._lock:
-            if live:
-                self._streaming.add(unit_id)
-            else:
-                self._streaming.discard(unit_id)
+            self._streaming[unit_id] += 1 if live else -1
+            if self._streaming[unit_id] <= 0:
+                del self._streaming[unit_id]
+            on = unit_id in self._streaming
             unit = self._units.get(unit_id)
-            if unit is not None and unit.video != live:
-                self._units[unit_id] = replace(unit, video=live)
+            if unit is not None and unit.video != on:
+                self._units[unit_id] = replace(unit, video=on)
                 self._changed[unit_id] = None
 
     def restore(self, unit: UnitState) -> None:

@@ -7,6 +7,8 @@ unit of the default agency, flagged unbound (`UnitRef.bound == False`).
 
 from __future__ import annotations
 
+import hashlib
+
 from telemetry.fix import Decoded, Fix, Ignored, Reason, UnitRef
 from telemetry.rules import DecodeContext, Refused, in_range, load_object, number, position, timestamp
 from telemetry.topics import OwnTracksTopic
@@ -16,12 +18,21 @@ def device_key(user: str, device: str) -> str:
     return f"{user}/{device}"
 
 
+def provisional_unit(user: str, device: str) -> str:
+    """`ot-{user}-{device}`, kept within the 64 characters of a unit name (the REST paths' limit): a longer one
+    keeps its first 47 characters and a hash of the whole, so two long devices never share a unit."""
+    name = f"ot-{user}-{device}"
+    if len(name) <= 64:
+        return name
+    return f"{name[:47]}-{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+
+
 def decode(route: OwnTracksTopic, payload: bytes, ctx: DecodeContext) -> Decoded:
     if route.sub is not None:  # owntracks/{user}/{device}/event, /cmd, /info … are not positions
         return Ignored(f"owntracks sub-topic {route.sub.split('/')[0]!r}")
     user, device = route.user, route.device
     key = device_key(user, device)
-    who = ctx.devices.get(key) or UnitRef(ctx.default_agency, f"ot-{user}-{device}", bound=False)
+    who = ctx.devices.get(key) or UnitRef(ctx.default_agency, provisional_unit(user, device), bound=False)
     try:
         obj = load_object(payload, ctx)
         kind = obj.get("_type")

@@ -17,6 +17,7 @@ STATUS = re.compile(r"^[a-z0-9_\-]{1,32}$")  # a status word, or an alert's type
 REF = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")  # the id of the command an ack answers
 ACK_RESULTS = frozenset({"accepted", "rejected", "done"})
 MAX_NOTE = 1000
+_KINDS = frozenset(UnitKind)
 
 
 def decode(route: UnitTopic, payload: bytes, ctx: DecodeContext) -> Decoded:
@@ -24,6 +25,8 @@ def decode(route: UnitTopic, payload: bytes, ctx: DecodeContext) -> Decoded:
     who = UnitRef(agency, route.unit)
     if agency not in ctx.agencies:
         return Rejection(Reason.UNKNOWN_AGENCY, f"agency {agency!r} is not registered", who)
+    if kind not in _KINDS:
+        return Rejection(Reason.BAD_TOPIC, f"unknown message kind {kind!r}", who)
     try:
         obj = load_object(payload, ctx)
         ts = timestamp(obj, "ts", ctx)
@@ -43,21 +46,20 @@ def decode(route: UnitTopic, payload: bytes, ctx: DecodeContext) -> Decoded:
         if kind == UnitKind.STATUS:
             return StatusReport(who=who, ts=ts, status=_word(obj, "status"))
         if kind == UnitKind.ALERT:
-            where: tuple[float, float] | tuple[None, None] = (
-                position(obj, ctx) if "lat" in obj or "lon" in obj else (None, None))
+            # An optional field that is null counts as absent (docs/protocol.md): a position is both or neither.
+            located = obj.get("lat") is not None or obj.get("lon") is not None
+            where: tuple[float, float] | tuple[None, None] = position(obj, ctx) if located else (None, None)
             return Alert(who=who, ts=ts, type=_word(obj, "type"), lat=where[0], lon=where[1], note=_note(obj))
-        if kind == UnitKind.ACK:
-            ref, result = obj.get("ref"), obj.get("result")
-            if ref is None or result is None:
-                raise Refused(Reason.MISSING_FIELD, "fields 'ref' and 'result' are required")
-            if not isinstance(ref, str) or not REF.fullmatch(ref):
-                raise Refused(Reason.BAD_FIELD, f"'ref' must match {REF.pattern}")
-            if not isinstance(result, str) or result not in ACK_RESULTS:
-                raise Refused(Reason.BAD_FIELD, f"'result' must be one of {', '.join(sorted(ACK_RESULTS))}")
-            return Ack(who=who, ts=ts, ref=ref, result=result, note=_note(obj))
+        ref, result = obj.get("ref"), obj.get("result")  # UnitKind.ACK, the last of _KINDS
+        if ref is None or result is None:
+            raise Refused(Reason.MISSING_FIELD, "fields 'ref' and 'result' are required")
+        if not isinstance(ref, str) or not REF.fullmatch(ref):
+            raise Refused(Reason.BAD_FIELD, f"'ref' must match {REF.pattern}")
+        if not isinstance(result, str) or result not in ACK_RESULTS:
+            raise Refused(Reason.BAD_FIELD, f"'result' must be one of {', '.join(sorted(ACK_RESULTS))}")
+        return Ack(who=who, ts=ts, ref=ref, result=result, note=_note(obj))
     except Refused as refused:
         return refused.rejection(who)
-    return Rejection(Reason.BAD_TOPIC, f"unknown message kind {kind!r}", who)
 
 
 def _word(obj: dict[str, Any], key: str) -> str:

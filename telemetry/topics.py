@@ -1,7 +1,7 @@
 """The one MQTT topic namespace: every topic psn reads or writes is named here and nowhere else.
 
 Decoders route by `parse`, the MQTT client subscribes to `SUBSCRIPTIONS`, the broker ACLs (Mosquitto's
-rendered file and the embedded broker's rules) are built from the `unit_*` prefixes, and the simulator
+rendered file and the embedded broker's rules) are built from the patterns and builders below, and the simulator
 publishes with the same builders. docs/protocol.md documents each topic and its payload.
 
     psn/v1/{agency}/{unit}/telemetry|status|alert|ack   unit → psn
@@ -34,6 +34,7 @@ REJECTED = "_rejected"
 SECURITY = "_security"
 RESERVED = frozenset({NET, PROBES})  # and every name starting with "_"
 
+_ROOT_0, _ROOT_1 = ROOT.split("/")
 NAME_PART = r"[A-Za-z0-9_.\-]{1,64}"  # an agency, unit, cell, probe source, OwnTracks user or device name
 NAME = re.compile(rf"^{NAME_PART}$")
 
@@ -66,10 +67,6 @@ def reserved_agency_error(name: str) -> str | None:
 
 
 # Builders: the topics psn and its clients publish on.
-def unit_prefix(agency: str, unit: str) -> str:
-    return f"{ROOT}/{agency}/{unit}"
-
-
 def unit_topic(agency: str, unit: str, kind: UnitKind | str) -> str:
     return f"{ROOT}/{agency}/{unit}/{kind}"
 
@@ -161,7 +158,7 @@ def parse(topic: str) -> Parsed:
         if not NAME.fullmatch(user) or not NAME.fullmatch(device):
             return BadTopic(f"user and device must match {NAME.pattern}")
         return OwnTracksTopic(user, device, "/".join(parts[3:]) or None)
-    if len(parts) < 3 or f"{parts[0]}/{parts[1]}" != ROOT:
+    if len(parts) < 3 or parts[0] != _ROOT_0 or parts[1] != _ROOT_1:  # no string built per message
         return BadTopic(f"no decoder for topic {topic[:80]!r}")
     first = parts[2]
     if first == NET:

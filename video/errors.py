@@ -29,3 +29,9 @@ class StreamBusy(VideoError):
 
 class TooManySessions(VideoError):
     status = 503
+
+
+class RecordingUnavailable(VideoError):
+    """Evidence recording could not start for a new stream (disk full, permissions): try again later."""
+
+    status = 503

@@ -10,7 +10,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from video.errors import BadOffer, SessionNotFound, StreamBusy, StreamNotFound, TooManySessions, VideoError
+from video.errors import (
+    BadOffer,
+    RecordingUnavailable,
+    SessionNotFound,
+    StreamBusy,
+    StreamNotFound,
+    TooManySessions,
+    VideoError,
+)
 from video.session import PeerSession, Principal, SessionConfig
 from video.snapshot import FrameCallback, Subscription, encode_jpeg
 from video.whep import Viewer
@@ -121,6 +129,9 @@ class StreamHub:
         if self._recordings is not None:
             try:
                 self._recording[stream_id] = self._recordings.start(publisher)
+            except Exception as exc:  # disk full, permissions: evidence cannot be kept, so no live stream either
+                await publisher.close()
+                raise RecordingUnavailable(f"recording cannot start ({type(exc).__name__}: {exc})") from exc
             except BaseException:
                 await publisher.close()
                 raise

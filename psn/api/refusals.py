@@ -28,10 +28,11 @@ class Refusals:
         self.by_status[f"ws_{code}"] += 1
 
     def as_json(self) -> dict[str, int]:
-        return dict(sorted(self.by_status.items()))
+        return dict(sorted(list(self.by_status.items())))
 
     def export(self) -> None:
-        for status, count in self.by_status.items():
+        # A copy: /metrics runs on a worker thread while the event loop may count a new status.
+        for status, count in list(self.by_status.items()):
             self._gauge.labels(status).set(count)
 
 

@@ -99,10 +99,9 @@ def share_incident(incident: NamePath, body: IncidentShareIn, server: ServerDep,
     if foreign:
         raise HTTPException(422, f"an agency shares only its own units, not {foreign[:10]}")
     # Incident ids are one namespace across agencies (the store's key): another agency's share stays its own.
-    if any(s.incident == incident and s.owner != who.agency for s in server.sharing.snapshot.incidents):
-        raise HTTPException(409, f"incident id {incident!r} is another agency's: choose another id")
     share = IncidentShare(incident, who.agency, frozenset(body.partners), frozenset(body.units), body.open)
-    server.sharing.share_incident(share)
+    if not server.sharing.share_incident(share):
+        raise HTTPException(409, f"incident id {incident!r} is another agency's: choose another id")
     server.audit.record(who.name, "sharing.incident", incident, partners=sorted(body.partners),
                         units=sorted(body.units), open=body.open)
     return {"incident": incident, "open": body.open}

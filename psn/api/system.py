@@ -48,7 +48,9 @@ def stats(request: Request, server: ServerDep, who: PrincipalDep) -> dict[str, A
 
 
 @router.get("/metrics", tags=["system"], include_in_schema=False)
-def metrics(request: Request, server: ServerDep) -> Response:
+def metrics(request: Request, server: ServerDep, who: PrincipalDep) -> Response:
+    """The same server-wide figures as /api/v1/stats, for Prometheus (a bearer token of a network admin)."""
+    require_role_right(server, who, Action.VIEW, Resource.SYSTEM)
     server.stats.export(server.state.late, server.bus.stats())
     request.app.state.refusals.export()
     server.stats.units.set(len(server.state))

@@ -22,7 +22,7 @@ class Sink(Protocol):
 
 
 class Gateway(Protocol):
-    """What the server starts in order and stops in reverse, like `psn.mqtt.MqttClient`."""
+    """What a gateway offers the server, as `psn.mqtt.MqttClient` does: started in order, stopped in reverse."""
 
     def start(self) -> None: ...
 

@@ -4,7 +4,8 @@ Ingest appends to a deque (one atomic append, no lock or wake-up per message); t
 accumulated every `flush_s`. The backlog is bounded: when the database falls far behind, `put` waits, which
 blocks the MQTT thread, which stops acknowledging QoS 1 messages and lets the broker hold them —
 back-pressure instead of silent loss. Each record may carry the `Receipt` of its message, resolved once the
-batch holding it is committed (the MQTT adapter acknowledges the broker on it).
+batch holding it is committed: what the MQTT adapter will acknowledge the broker on (the "Durability" issue; the
+adapter does not pass receipts yet, so today paho acknowledges when the handler returns).
 """
 
 from __future__ import annotations

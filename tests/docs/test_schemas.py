@@ -100,10 +100,10 @@ def accepted_samples() -> list[tuple[str, bytes]]:
 
 
 def test_the_decoders_accept_samples_of_every_decoded_schema() -> None:
-    # Three psn/v1 fixes, the Android OwnTracks location (iOS's carries cog -1), three cells' KPIs, three alerts
+    # Three psn/v1 fixes, the Android OwnTracks location (iOS's carries cog -1), three cells' KPIs, four alerts
     # and two acknowledgements.
     names = [name for name, _ in accepted_samples()]
-    assert sorted(names) == (["ack"] * 2 + ["alert"] * 3 + ["cell-kpi"] * 3 + ["owntracks-location"]
+    assert sorted(names) == (["ack"] * 2 + ["alert"] * 4 + ["cell-kpi"] * 3 + ["owntracks-location"]
                              + ["telemetry"] * 3)
 
 

@@ -112,7 +112,7 @@ def test_every_bad_input_class_is_counted_republished_and_harmless(psn_server: R
     topics = {t for t, _ in rejected}
     assert "psn/v1/_rejected/unknown_agency/psn/v1/aliens/P-9/telemetry" in topics
     assert all(body["reason"] and body["detail"] for _, body in rejected)
-    metrics = httpx.get(f"{psn_server.base_url}/metrics").text
+    metrics = httpx.get(f"{psn_server.base_url}/metrics", headers=psn_server.headers("police", Role.NETWORK_ADMIN)).text
     assert 'psn_ingest_rejected_total{reason="oversized"} 1.0' in metrics
     assert httpx.get(f"{psn_server.base_url}/healthz").json()["mqtt"] == "connected"
     for c in (client, watcher):

@@ -151,9 +151,11 @@ def test_device_token_cannot_read(psn_server: RunningServer) -> None:
     assert refused.status_code == 403
 
 
-def test_server_wide_counters_are_for_network_operators_and_admins(psn_server: RunningServer) -> None:
-    """/api/v1/stats counts every agency's traffic: not for dispatchers, officers or devices (each role alone)."""
-    url = f"{psn_server.base_url}/api/v1/stats"
+@pytest.mark.parametrize("path", ["/api/v1/stats", "/metrics"])
+def test_server_wide_counters_are_for_network_operators_and_admins(psn_server: RunningServer, path: str) -> None:
+    """The stats and Prometheus's copy of them count every agency's traffic: not for dispatchers, officers or
+    devices (each role alone), nor for anyone without a token."""
+    url = f"{psn_server.base_url}{path}"
     expected = {Role.DISPATCHER: 403, Role.FIELD_OFFICER: 403, Role.TRAFFIC_MANAGER: 403, Role.TRAINER: 403,
                 Role.NETWORK_ADMIN: 200, Role.ADMIN: 200}
     got = {role: httpx.get(url, headers=psn_server.headers("nemo", role)).status_code for role in expected}

@@ -58,6 +58,19 @@ def test_streaming_flag_follows_stream_events_even_before_the_first_fix() -> Non
     assert unit is not None and unit.video is True
 
 
+def test_two_cameras_on_one_unit_keep_the_badge_until_both_end() -> None:
+    state = LiveState()
+    state.apply_fix(Fix(P1, 1.0, 17.0, -88.0))
+    state.set_streaming("police/P-1", True)  # police:P-1:front
+    state.set_streaming("police/P-1", True)  # police:P-1:rear
+    state.set_streaming("police/P-1", False)
+    unit = state.get("police/P-1")
+    assert unit is not None and unit.video is True
+    state.set_streaming("police/P-1", False)
+    unit = state.get("police/P-1")
+    assert unit is not None and unit.video is False
+
+
 def test_late_fixes_and_statuses_are_counted() -> None:
     state = LiveState()
     state.apply_fix(Fix(P1, 10.0, 17.0, -88.0))

@@ -175,3 +175,14 @@ def test_every_bound_and_kind_of_value_in_every_field_of_a_location() -> None:
        st.sampled_from(FIELDS).flatmap(lambda f: st.tuples(st.just(f), owntracks_values(f))))
 def test_one_field_of_a_real_location_replaced(sample: str, field_value: tuple[str, object]) -> None:
     check_location(sample, *field_value)
+
+
+def test_a_provisional_unit_name_fits_the_64_characters_of_a_unit() -> None:
+    user, device = "u" * 40, "d" * 30  # ot-…: 74 characters before capping
+    fix = decode(f"owntracks/{user}/{device}", ANDROID, CTX)
+    assert isinstance(fix, Fix)
+    assert len(fix.who.unit) == 64 and fix.who.unit.startswith("ot-" + "u" * 40 + "-ddd-")
+    other = decode(f"owntracks/{user}/{'d' * 29}e", ANDROID, CTX)
+    assert isinstance(other, Fix) and other.who.unit != fix.who.unit
+    short = decode("owntracks/jdoe/pixel", ANDROID, CTX)
+    assert isinstance(short, Fix) and short.who.unit == "ot-jdoe-pixel"

@@ -18,6 +18,7 @@ ALERT_SAMPLES = [  # the doc's example, the phone's bare panic button, RFC 3339 
     b'{"ts": 1764383041, "type": "officer_down", "lat": 17.4986, "lon": -88.1986, "note": "Albert St, shots fired"}',
     b'{"ts": 1764383039.5, "type": "emergency"}',
     b'{"ts": "2025-11-29T02:24:00Z", "type": "geofence", "lat": 17.25, "lon": -88.77, "zone": "shelter-3"}',
+    b'{"ts": 1764383039.5, "type": "emergency", "lat": null, "lon": null, "note": null}',  # no fix yet: null = absent
 ]
 ACK_SAMPLES = [
     b'{"ts": 1764383102, "ref": "5b1e9c04-7d2f-4c1a-9e0b-2f6d8a3c7e11", "result": "accepted"}',
@@ -30,6 +31,7 @@ def test_alerts_decode() -> None:
         Alert(P1, 1764383041.0, "officer_down", 17.4986, -88.1986, "Albert St, shots fired"),
         Alert(P1, 1764383039.5, "emergency"),
         Alert(P1, 1764383040.0, "geofence", 17.25, -88.77),
+        Alert(P1, 1764383039.5, "emergency"),
     ]
 
 
@@ -62,6 +64,8 @@ def test_acks_decode() -> None:
     (ACK, b'{"ts": 1764383039, "ref": "A-1", "result": ["accepted"]}', Reason.BAD_FIELD),
     (ACK, b'[1764383039, "A-1", "accepted"]', Reason.NOT_AN_OBJECT),
     ("psn/v1/police/P-1/cmd", b'{"ts": 1764383039, "ref": "A-1", "result": "done"}', Reason.BAD_TOPIC),
+    ("psn/v1/police/P-1/video", b'not json at all', Reason.BAD_TOPIC),  # the topic is judged before the bytes
+    (ALERT, b'{"ts": 1764383039, "type": "emergency", "lat": null, "lon": -88.2}', Reason.MISSING_FIELD),
 ])
 def test_bad_alerts_and_acks_are_refused_with_their_reason(topic: str, payload: bytes, reason: Reason) -> None:
     result = decode(topic, payload, CTX)

@@ -94,6 +94,7 @@ async def test_refusals_reach_the_operators_counters(doors: Doors) -> None:
     operator = doors.server.headers("police", Role.NETWORK_ADMIN)
     stats = (await doors.http.get("/api/v1/stats", headers=operator)).json()
     assert stats["video"] == {"peer_connections": 0, "refused": {"whip 400": 2}, "close_failures": 0}
-    metrics = (await doors.http.get("/metrics")).text
+    assert (await doors.http.get("/metrics")).status_code == 401
+    metrics = (await doors.http.get("/metrics", headers=operator)).text
     assert 'psn_video_refused_total{door="whip",status="400"} 2.0' in metrics
     assert "psn_video_peer_connections 0.0" in metrics

@@ -11,7 +11,7 @@ from aiortc import RTCSessionDescription
 from tests.video.clients import open_peer_connections
 from tests.video.conftest import FakePrincipal
 from tests.video.offers import aiortc_offer
-from video.errors import BadOffer
+from video.errors import BadOffer, RecordingUnavailable
 from video.hub import StreamHub
 from video.session import PeerSession, SessionConfig
 
@@ -58,6 +58,7 @@ class FailingRecordings:
 async def test_a_recording_that_cannot_start_does_not_keep_the_stream() -> None:
     hub = StreamHub(recordings=FailingRecordings())
     offer = await aiortc_offer(("video",))
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(RecordingUnavailable, match="No space left") as refused:
         await hub.publish("cam1", FakePrincipal("police", "unit-7"), offer)
+    assert refused.value.status == 503  # the publisher is told to retry later, never a 500
     assert hub.peer_connection_count == 0 and open_peer_connections() == 0
