@@ -1,4 +1,5 @@
 """Dispatch: incidents, unit status and ranking of the nearest unit by road time.
 
-Not built yet — no open issue asks for it. It will be pure (no I/O), ranking on `traffic.RoadNetwork`.
+Not built yet beyond its road core: ranking will be pure (no I/O) on `traffic.Router.travel_times_to` (one
+reverse search from the incident gives every unit's time) and `routes_to` for the top few's route geometry.
 """

@@ -1,5 +1,13 @@
-"""Traffic analytics and the road network (pure: numpy, scipy, pyproj; the only I/O reads its own data files)."""
+"""Traffic analytics and the road network (pure: numpy, scipy, pyproj, pyosmium; the only I/O reads road files).
 
+`RoadNetwork` (roads.py) is the shipped network as the demo fleet drives it; `RoadGraph` (graph.py) the directed
+graph that dispatch routes on, built from it or from an OpenStreetMap extract (osm.py); `Router` (router.py)
+gives every unit's travel time to one place from one search.
+"""
+
+from traffic.graph import RoadGraph
 from traffic.roads import CLASS_SPEED, DEFAULT_ROADS, Road, RoadNetwork, load_roads
+from traffic.router import OFFROAD_MPS, Route, Router
 
-__all__ = ["CLASS_SPEED", "DEFAULT_ROADS", "Road", "RoadNetwork", "load_roads"]
+__all__ = ["CLASS_SPEED", "DEFAULT_ROADS", "OFFROAD_MPS", "Road", "RoadGraph", "RoadNetwork", "Route", "Router",
+           "load_roads"]
