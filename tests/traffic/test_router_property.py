@@ -144,3 +144,16 @@ def test_snapping_finds_the_nearest_segment_not_the_nearest_vertex(segments: lis
         on_segment = start + found.fraction[i] * (end - start)
         np.testing.assert_allclose(found.xy[i], on_segment, atol=1e-9)
         assert math.isclose(math.dist(p, found.xy[i]), best, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_a_long_segment_passing_close_beats_many_nearer_endpoints() -> None:
+    # A 2 km road passes 10 m from the point; 20 one-metre stubs lie 50-240 m away. With samples only at segment
+    # ends (spacing 5 km) the 16 nearest samples are all stubs' ends: only the exact check finds the road.
+    stubs = [((1000 + r * np.cos(k), 10 + r * np.sin(k)), (1001 + r * np.cos(k), 10 + r * np.sin(k)))
+             for k, r in enumerate(range(50, 250, 10))]
+    segments = [((0.0, 0.0), (2000.0, 0.0)), *stubs]
+    xy = np.array([p for segment in segments for p in segment], dtype=float)
+    index = SegmentIndex(xy, np.arange(0, len(xy), 2), np.arange(1, len(xy), 2), spacing_m=5000)
+    found = index.snap(np.array([[1000.0, 10.0]]))
+    assert (found.segment[0], found.distance_m[0]) == (0, 10.0)
+    np.testing.assert_allclose(found.xy[0], (1000.0, 0.0))
