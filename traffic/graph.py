@@ -25,7 +25,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 # The shortest edge time: traffic.roads has always floored zero-length snap joins at 1 ms, and the same floor
-# keeps the shipped network's travel times unchanged (and no zero weight reaches scipy's csgraph).
+# keeps the shipped network's travel times unchanged.
 MIN_EDGE_S = 0.001
 
 

@@ -103,6 +103,8 @@ class Router:
         target = self.index.snap(target_xy)
         start_s = np.concatenate(self._ends(target, leaving=False))
         start_node = np.concatenate([target.a, target.b])
+        # A 0 s start (the target at a node) is still an edge: csgraph keeps explicit zeros of a CSR matrix (the
+        # target-at-A cases of tests/traffic/test_router.py would fail otherwise).
         keep = np.isfinite(start_s)
         n = self.graph.nodes
         indptr = self._reverse.indptr.copy()

@@ -58,9 +58,11 @@ CASES = [
     ((1000, 500), (1000, 800), 270.0),  # above it on the one-way: up to C 20 s, then 250 s
     ((1000, 500), (1000, 200), 30.0),  # below it: 300 m with the traffic at 10 m/s
     ((1000, 500), (5500, 5000), math.inf),  # on the island
-    # Target at node A: reached from A itself.
+    # Target at node A: reached from A itself, whichever road's end it snaps to.
     ((0, 0), (1000, 0), 50.0),
     ((0, 0), (-100, 0), 24.0),  # beyond the end of the road: 100 m off-road to A
+    ((0, 0), (0, 500), 50.0),  # half of D-A
+    ((0, 0), (1000, 1000), 150.0),  # C-D 50 s, D-A 100 s
 ]
 
 
