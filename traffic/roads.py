@@ -18,6 +18,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from traffic.graph import RoadGraph
 from traffic.utm import to_lonlat, to_utm
 
 # OpenStreetMap extract (ODbL 1.0, © OpenStreetMap contributors; see data/ATTRIBUTION.md).
@@ -62,7 +63,16 @@ class RoadNetwork:
         self.length = _symmetric(a, b, np.maximum(length, 0.01), n)
         self.travel_s = _symmetric(a, b, np.maximum(seconds, 0.001), n)
         self.speed_of_vertex = speed_of[road_of]
+        self._edges = (a, b, road_of[a], speed_of[road_of[a]])
         self.components = connected_components(self.length, directed=False)[1]
+
+    def graph(self) -> RoadGraph:
+        """The same network as a directed graph: every road (and snap join) both ways, the same travel times."""
+        a, b, road, speed = self._edges
+        classes = [self.roads[r].road_class for r in road]
+        names = [self.roads[r].name for r in road]
+        return RoadGraph.build(self.xy, np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([speed, speed]),
+                               classes * 2, names * 2)
 
     @property
     def largest_component(self) -> NDArray[np.intp]:

@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from psn.cli.roads_import import add_import_command
 from traffic.check import LABELS, Finding, Kind, as_geojson, check, place
 from traffic.loader import Loaded, load, shipped_connectors
 from traffic.roads import DEFAULT_ROADS
@@ -20,8 +21,9 @@ PLURALS = {Kind.COMPONENT: "disconnected components", Kind.GAP: "same-named gaps
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    roads = sub.add_parser("roads", help="the road network: check it for gaps")
+    roads = sub.add_parser("roads", help="the road network: check it for gaps, import an OpenStreetMap extract")
     commands = roads.add_subparsers(dest="roads_command", metavar="ACTION", required=True)
+    add_import_command(commands)
 
     checking = commands.add_parser(
         "check", help="disconnected pieces, dead ends near another road, same-named gaps",
