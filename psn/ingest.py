@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from psn.bus import Bus
 from psn.clock import Clock
@@ -41,6 +43,10 @@ from telemetry import (
 )
 
 log = logging.getLogger(__name__)
+# The event each kind of accepted record is published as (one dict lookup per message, not an isinstance chain).
+_ACCEPTED: dict[type, Callable[[Any, float, Receipt | None], object]] = {
+    Fix: FixAccepted, StatusReport: StatusAccepted, CellKpi: KpiAccepted, Alert: AlertAccepted, Ack: AckAccepted,
+}
 
 
 class Ingest:
@@ -78,27 +84,17 @@ class Ingest:
         except Exception as exc:  # a decoder bug must cost one message, not the server
             log.exception("decoder crashed on topic %r", topic)
             result = Rejection(Reason.BAD_FIELD, f"internal decoder error: {type(exc).__name__}")
-        if isinstance(result, Fix):
-            if not self.replays.seen(result.who.id, result.ts):
-                self.bus.publish(FixAccepted(result, context.now, receipt))
-                return result
-            self.bus.publish(FixReplayed(topic, result))
+        accepted = _ACCEPTED.get(type(result))
+        if isinstance(result, Fix) and self.replays.seen(result.who.id, result.ts):
+            self.bus.publish(FixReplayed(topic, result))  # counted as a duplicate, never republished
             result = Rejection(Reason.DUPLICATE, f"{result.who.id} already reported ts {result.ts}", result.who)
-        elif isinstance(result, StatusReport):
-            self.bus.publish(StatusAccepted(result, context.now, receipt))
-            return result
-        elif isinstance(result, CellKpi):
-            self.bus.publish(KpiAccepted(result, context.now, receipt))
-            return result
-        elif isinstance(result, Alert):
-            self.bus.publish(AlertAccepted(result, context.now, receipt))
-            return result
-        elif isinstance(result, Ack):
-            self.bus.publish(AckAccepted(result, context.now, receipt))
+        elif accepted is not None:
+            self.bus.publish(accepted(result, context.now, receipt))
             return result
         elif isinstance(result, Ignored):
             self.bus.publish(MessageIgnored(topic, result))
         else:
+            assert isinstance(result, Rejection)
             self.bus.publish(MessageRejected(topic, payload, result))
         if receipt is not None:
             receipt.expect(0)  # nothing to store: the broker may have its acknowledgement now
