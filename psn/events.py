@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from dispatch import StatusChange
 from psn.security_events import SecurityEvent
 from telemetry import Ack, Alert, CellKpi, Fix, Ignored, Rejection, StatusReport
 
@@ -129,3 +130,15 @@ class StreamEnded:
     stream: str
     unit: str
 
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStatusChanged:
+    """A unit's dispatch state changed (psn.cad.board): from the console, the officer's phone or the unit's own
+    MQTT `status` word. Incidents subscribe to put it on the timeline; the KPIs time the response from it."""
+
+    unit: str  # "agency/unit"
+    change: StatusChange  # ts, before, after
+    incident: str | None  # the incident the unit is on after (or, when it clears, was on before) the change
+    actor: str  # a user name, or the unit id for its own report
+    via: str  # "console", "phone" or "mqtt"

@@ -10,6 +10,7 @@ from psn import subscribers
 from psn.audit import AuditLog
 from psn.auth import Auth
 from psn.bus import Bus
+from psn.cad import Cad, CadContext
 from psn.clock import Clock, SystemClock
 from psn.config import Settings
 from psn.events import FixReplayed, MessageRejected, SecurityRaised, StreamEnded, StreamStarted
@@ -60,8 +61,10 @@ class Server:
         self.retention = RetentionPolicy(settings.retention_days_by_agency(), settings.video_retention_days)
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
         self.ingest = Ingest(self.settings, self.clock, self.bus)
-        self._subscribe()
         self.hub = LiveHub(self.state, self.settings.live_interval_s)
+        self.cad = Cad(CadContext(settings, self.clock, self.db, self.keys, self.bus, self.audit, self.sharing,
+                                  self.state, self.hub, self.stats, self._publish))
+        self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
         self.mqtt: MqttClient | None = None
@@ -76,6 +79,7 @@ class Server:
         # Inline: an audit record is never dropped, however many bad tokens arrive (the log has its own lock).
         bus.subscribe("security-audit", subscribers.security_auditor(self.audit), (SecurityRaised,), inline=True)
         bus.subscribe("security-publisher", subscribers.security_publisher(self._publish), (SecurityRaised,))
+        self.cad.subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -84,6 +88,7 @@ class Server:
         if self.keys is not None:
             self.keys.ensure(self.settings.agencies)
         self.sharing.reload()
+        self.cad.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""
@@ -104,6 +109,7 @@ class Server:
         self.writer.start()
         self.bus.start()
         await self.hub.start()
+        await self.cad.start()
         self._tasks = [asyncio.create_task(self._housekeeping(), name="psn-housekeeping")]
         tls: TLSFiles | None = None
         if self.settings.mqtt_url:
@@ -144,6 +150,7 @@ class Server:
         for task in self._tasks:
             task.cancel()
         await self.video.close()
+        await self.cad.stop()
         await self.hub.stop()
         self.bus.stop()
         self.writer.stop()

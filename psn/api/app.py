@@ -13,6 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from psn.api import auth, live, sharing, system, units
+from psn.api.cad import router as cad_router
 from psn.api.deps import authenticate
 from psn.api.refusals import Refusals, count_refusals
 from psn.api.video import video_router
@@ -69,6 +70,7 @@ def create_app(server: Server) -> FastAPI:
     app.include_router(system.router)
     app.include_router(units.router)
     app.include_router(live.router)
+    app.include_router(cad_router)
     app.include_router(video_router(server))
     app.mount("/static/vendor/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

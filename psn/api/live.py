@@ -38,7 +38,7 @@ async def live(websocket: WebSocket) -> None:
     agency = websocket.query_params.get("agency")
     await websocket.accept()
     sending = asyncio.create_task(
-        server.hub.serve(websocket.send_text, lambda u: (agency is None or u.agency == agency) and visible(u))
+        server.hub.serve(websocket.send_text, lambda u: (agency is None or u.agency == agency) and visible(u), who)
     )
     # Reading is how a close is noticed while nothing changes; whichever side ends first ends both.
     receiving = asyncio.create_task(_refuse_incoming(websocket, websocket.app.state.refusals))
