@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from psn.audit import AuditLog
 from psn.bus import Bus
+from psn.cad.board import UnitBoard
+from psn.cad.crew import Crew
 from psn.clock import Clock
 from psn.config import Settings
 from psn.keys import LiveKeyring
@@ -39,6 +41,8 @@ class CadContext:
 class Cad:
     def __init__(self, ctx: CadContext) -> None:
         self.ctx = ctx
+        self.board = UnitBoard(ctx.bus)
+        self.crew = Crew()
 
     def load(self) -> None:
         """Reads what is stored (after the schema is migrated), before the bus starts delivering."""
