@@ -4,15 +4,10 @@
 import { loadBaseMap, text } from "./basemap.js";
 import { addRoadCheckLayer } from "./roadcheck.js";
 import { createVideoDock } from "./video.js";
+import { api, apiJSON, signIn, whoAmI } from "./console/api.js";
+import { startConsole } from "./console/console.js";
+import { AGENCIES, agencyInfo, ago, now } from "./console/util.js";
 
-const AGENCIES = {
-  police: { label: "Police", color: "#1f4e9c" },
-  nemo: { label: "NEMO", color: "#e8790c" },
-  fire: { label: "Fire", color: "#c62828" },
-  ems: { label: "EMS", color: "#2e7d32" },
-  bdf: { label: "BDF", color: "#5d6b2f" },
-};
-const UNKNOWN_COLOR = "#757575";
 const STALE_S = 120;
 const MOVING_MS = 0.5;
 const TRACK_WINDOW_S = 3600;
@@ -23,21 +18,6 @@ const ATTRIBUTION =
   " · geoBoundaries (CC BY 4.0) · GeoNames (CC BY 4.0)</a>";
 
 const $ = (id) => document.getElementById(id);
-const agencyInfo = (a) => AGENCIES[a] || { label: a || "unknown", color: UNKNOWN_COLOR };
-const now = () => Date.now() / 1000;
-
-// Every API call goes through here: a missing or expired session sends the user to sign in.
-const signIn = () => location.assign("/login");
-async function api(path, init) {
-  const r = await fetch(path, init);
-  if (r.status === 401) signIn();
-  return r;
-}
-async function apiJSON(path) {
-  const r = await api(path);
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  return r.json();
-}
 
 // ---------------------------------------------------------------- map
 const map = L.map("map", {
@@ -358,13 +338,6 @@ let track = null; // {id, line, casing}
 let trackToken = 0;
 
 const compass = (deg) => ["N", "NE", "E", "SE", "S", "SW", "W", "NW"][Math.round(deg / 45) % 8];
-function ago(ts) {
-  const s = Math.max(0, Math.round(now() - ts));
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86400)} d ago`;
-}
 
 function select(id) {
   const prev = units.get(selectedId);
@@ -551,6 +524,10 @@ $("search").addEventListener("submit", (ev) => {
   if (first) goTo(first);
 });
 
+// The dispatch console beside the map (console/): incidents, recommendations, alerts, messages, KPIs.
+const unitLatLng = (id) => units.get(id)?.marker.getLatLng() ?? null;
+const dispatchConsole = startConsole({ map, goTo, unitLatLng });
+
 // ---------------------------------------------------------------- live feed
 let ws = null;
 let retries = 0;
@@ -561,9 +538,12 @@ function connect() {
   const proto = location.protocol === "https:" ? "wss" : "ws";
   const sock = new WebSocket(`${proto}://${location.host}/api/v1/live`);
   ws = sock;
+  sock.onopen = () => dispatchConsole.connected(); // reloads what the console missed while away
   sock.onmessage = (ev) => {
     retries = 0;
-    applyMessage(JSON.parse(ev.data));
+    const msg = JSON.parse(ev.data);
+    if (msg.type === "snapshot" || msg.type === "update") applyMessage(msg);
+    else dispatchConsole.live(msg); // incident, unit_status, command_ack, alert, message, …
   };
   sock.onclose = (ev) => {
     if (ws !== sock) return;
@@ -611,7 +591,7 @@ setInterval(pollStats, 10000);
 
 // ---------------------------------------------------------------- who is signed in
 // Access rules decide which agencies' units this screen shows, so say whose view it is.
-apiJSON("/api/v1/auth/me")
+whoAmI()
   .then((me) => {
     $("user-name").textContent = `${me.name} · ${agencyInfo(me.agency).label}`;
     $("user").hidden = false;

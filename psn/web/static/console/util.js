@@ -1,0 +1,57 @@
+// Shared by the live map (app.js) and the dispatch console: agency colours, clock words, a DOM builder.
+// Colours always come with a text label or icon beside them (colour-blind dispatchers).
+
+export const AGENCIES = {
+  police: { label: "Police", color: "#1f4e9c" },
+  nemo: { label: "NEMO", color: "#e8790c" },
+  fire: { label: "Fire", color: "#c62828" },
+  ems: { label: "EMS", color: "#2e7d32" },
+  bdf: { label: "BDF", color: "#5d6b2f" },
+};
+const UNKNOWN_COLOR = "#757575";
+export const agencyInfo = (a) => AGENCIES[a] || { label: a || "unknown", color: UNKNOWN_COLOR };
+
+export const now = () => Date.now() / 1000;
+
+// "12 s ago", "4 min ago", "2 h ago", "3 d ago": a dispatcher reads the age, not the clock.
+export function ago(ts) {
+  const s = Math.max(0, Math.round(now() - ts));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+// Local wall-clock time of an epoch second, 24 h (the control room's clock).
+export const clock = (ts) => new Date(ts * 1000).toLocaleTimeString([], { hour12: false });
+
+// "agency/unit" whatever form the server used (some payloads carry the agency apart).
+export const unitId = (unit, agency) => (unit.includes("/") || !agency ? unit : `${agency}/${unit}`);
+
+// el("li.item", {dataset: {id: 3}, onclick}, "text", child…): text children are always plain text.
+export function el(spec, props = {}, ...children) {
+  const [head, ...classes] = spec.split(".");
+  const [tag, id] = head.split("#");
+  const node = document.createElement(tag);
+  if (id) node.id = id;
+  if (classes.length) node.className = classes.join(" ");
+  for (const [k, v] of Object.entries(props)) {
+    if (v == null || v === false) continue;
+    if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k === "style") for (const [p, x] of Object.entries(v)) node.style.setProperty(p, x);
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k in node && typeof v !== "string") node[k] = v;
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  return fill(node, ...children);
+}
+
+// Replaces a node's children, leaving out null and false (a part that is not there).
+export function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c != null && c !== false).map((c) => (typeof c === "number" ? String(c) : c)));
+  return node;
+}
+
+// A coloured dot plus the agency's name: the colour never carries the meaning alone.
+export const agencyTag = (agency) =>
+  el("span.agency-tag", { style: { "--agency": agencyInfo(agency).color } }, el("i"), agencyInfo(agency).label);
