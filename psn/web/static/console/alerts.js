@@ -73,7 +73,7 @@ export function createAlerts(ctx) {
   function render() {
     const list = [...open.values()].sort((x, y) => y.ts - x.ts);
     $("emergency-list").replaceChildren(...list.map((a) => el("li", { dataset: { alert: a.id } },
-      el("b.what", {}, `⚠ ${TITLE[a.type] || a.type}`),
+      el("b.what", {}, `⚠ ${TITLE[a.type] || a.type}`, a.count > 1 ? ` ×${a.count}` : ""),
       el("span.who", { style: { "--agency": agencyInfo(a.agency).color } },
         `${unitId(a.unit, a.agency).split("/").pop()} · ${agencyInfo(a.agency).label}`),
       el("time", {}, `${clock(a.ts)} (`, el("span", { dataset: { since: a.ts } }, ago(a.ts)), ")"),
@@ -108,9 +108,9 @@ export function createAlerts(ctx) {
         const who = unitId(a.unit, a.agency);
         return event("alert", `${a.type.replaceAll("_", " ")} · ${who}${a.note ? ` · ${a.note}` : ""}`, () => show(a));
       }
-      if (a.acknowledged_at || open.has(a.id)) return;
-      open.set(a.id, a);
-      muted = false; // a new emergency always sounds
+      if (a.acknowledged_at || a.open === false) return remove(a.id);
+      open.set(a.id, a); // a repeated press updates the same alert (its count, time, position)
+      muted = false; // a new emergency, or a repeated one, always sounds
       render();
     },
     acknowledged(a) {

@@ -1,0 +1,203 @@
+"""The dispatcher console in a real browser against a real psn server, units played by real MQTT clients.
+
+Debian's chromium driven by Playwright. A dispatcher creates an incident by clicking the map, sees it queued,
+opens it, assigns the recommended unit; the unit (a paho client on Mosquitto) receives the `cmd` and acks,
+and the console shows it acknowledged. An emergency published by a police unit reaches a police dispatcher's
+banner within a second, never a NEMO dispatcher's, and an acknowledgement on one police console clears it on
+the other. Expectations are written out by hand (positions, names, words on screen).
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from paho.mqtt.client import MQTTMessage
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+
+from tests.browser import chromium
+from tests.support import RunningServer, publish_fix, publisher
+
+pytestmark = pytest.mark.browser
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+DESKTOP: ViewportSize = {"width": 1400, "height": 900}
+
+# Where the incident is clicked: Albert Street, Belize City. P-101 patrols 1 km away; P-102 is in Orange Walk
+# (75 km by road), so the road ETA ranks P-101 first. F-7 (fire) cannot take a robbery: wrong agency.
+INCIDENT_AT = (17.4925, -88.1880)
+FLEET = [("police", "P-101", 17.5005, -88.1950), ("police", "P-102", 18.0810, -88.5630),
+         ("fire", "F-7", 17.4950, -88.1900)]
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def open_console(browser: Browser, server: RunningServer, agency: str, name: str) -> tuple[Page, list[str]]:
+    """Signs a dispatcher in by token link and waits for the live picture and the console's first load."""
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server.base_url}/login?token={server.token(agency, name=name)}")
+    expect(page.locator("#status")).to_contain_text("live ✓", timeout=20_000)
+    expect(page.locator("#user-name")).to_contain_text(name)
+    return page, errors
+
+
+def map_point(page: Page, lat: float, lon: float) -> dict[str, float]:
+    """Page pixels of a map position, as a user aims the mouse."""
+    point: dict[str, float] = page.evaluate(
+        """([lat, lon]) => { const m = window.psnMap.map; const p = m.latLngToContainerPoint([lat, lon]);
+             const box = m.getContainer().getBoundingClientRect(); return {x: box.left + p.x, y: box.top + p.y}; }""",
+        [lat, lon])
+    return point
+
+
+def subscribe(server: RunningServer, topic: str) -> tuple[Any, queue.Queue[MQTTMessage]]:
+    """A unit's MQTT client listening on `topic`, returned once the broker has confirmed the subscription."""
+    got: queue.Queue[MQTTMessage] = queue.Queue()
+    subscribed = threading.Event()
+    client = publisher(server.mqtt_url)
+    client.on_message = lambda _c, _u, msg: got.put(msg)
+    client.on_subscribe = lambda *_: subscribed.set()
+    client.subscribe(topic, qos=1)
+    assert subscribed.wait(10)
+    return client, got
+
+
+def test_create_by_map_click_assign_top_and_ack(psn_server: RunningServer, browser: Browser) -> None:
+    for agency, unit, lat, lon in FLEET:
+        publish_fix(psn_server.mqtt_url, agency, unit, lat, lon)
+    unit_client, commands = subscribe(psn_server, "psn/v1/police/P-101/cmd")
+    page, errors = open_console(browser, psn_server, "police", "police.dispatch")
+    expect(page.locator("#status")).to_contain_text("2 units")  # the fire unit is not shared with police
+    page.evaluate("([lat, lon]) => window.psnMap.map.setView([lat, lon], 14, {animate: false})", list(INCIDENT_AT))
+
+    # N opens the form ready to pick the place on the map (crosshair); one click drops the pin there.
+    page.keyboard.press("n")
+    form = page.locator("#view-create")
+    expect(form).to_be_visible()
+    expect(page.locator("#map")).to_have_class(re.compile(r"\bpicking\b"))
+    at = map_point(page, *INCIDENT_AT)
+    page.mouse.click(at["x"], at["y"])
+    expect(page.locator("#map")).not_to_have_class(re.compile(r"\bpicking\b"))
+    assert abs(float(form.locator("[name=lat]").input_value()) - INCIDENT_AT[0]) < 2e-4
+    assert abs(float(form.locator("[name=lon]").input_value()) - INCIDENT_AT[1]) < 2e-4
+    expect(page.locator(".new-pin")).to_have_count(1)
+    form.locator("[name=type]").select_option("robbery")
+    form.locator("label[for=prio-1]").click()
+    form.locator("[name=address]").fill("Albert St")
+
+    # No notes: the server's refusal is shown beside the notes box, nothing is created.
+    form.get_by_role("button", name="Create incident").click()
+    expect(form.locator(".field-error[data-field=notes]")).to_contain_text("notes")
+    expect(form.locator(".form-error")).to_be_hidden()
+    form.locator("[name=notes]").fill("Two men, one armed, heading north")
+    form.get_by_role("button", name="Create incident").click()
+
+    # Created: the details open, the queue and the map have it.
+    details = page.locator("#view-incident")
+    expect(details).to_be_visible()
+    expect(details.locator(".inc-head h2")).to_have_text("Robbery")
+    expect(details.locator(".inc-head .id")).to_contain_text("police-00001")
+    expect(details.locator(".inc-head .where")).to_contain_text("Albert St")
+    expect(page.locator(".inc-marker[data-incident=police-00001]")).to_contain_text("P1")
+
+    # The recommendation: P-101 first, P-102 second; F-7 folded away as the wrong agency.
+    recs = details.locator(".recs li")
+    expect(recs).to_have_count(2)
+    expect(recs.nth(0).locator(".unit")).to_have_text("P-101")
+    expect(recs.nth(1).locator(".unit")).to_have_text("P-102")
+    expect(details.locator(".excluded li[data-unit='fire/F-7']")).to_contain_text("wrong agency")
+    recs.nth(1).hover()
+    expect(page.locator("path.route")).to_have_count(1)  # the hovered unit's road route on the map
+    page.screenshot(path=DOCS_IMG / "console-recommendation.png")
+
+    # A assigns the top one: the unit gets the assignment over MQTT, the console waits for its ack.
+    page.mouse.move(5, 5)
+    page.keyboard.press("a")
+    row = details.locator(".unit-list li[data-unit='police/P-101']")
+    expect(row.locator(".ack")).to_contain_text("awaiting ack")
+    cmd = json.loads(commands.get(timeout=10).payload)
+    assert (cmd["type"], cmd["incident"]) == ("assignment", "police-00001")
+    unit_client.publish("psn/v1/police/P-101/ack",
+                        json.dumps({"ts": time.time(), "ref": cmd["id"], "result": "accepted"}), qos=1)
+    expect(row.locator(".ack")).to_have_text("✓ acknowledged")
+    expect(row.locator(".ustate")).to_have_text("dispatched")
+    page.keyboard.press("Escape")
+    item = page.locator("#queue li[data-id=police-00001]")
+    expect(item).to_contain_text("P1")
+    expect(item).to_contain_text("P-101 dispatched")
+    page.screenshot(path=DOCS_IMG / "console-queue.png")
+    unit_client.loop_stop()
+    unit_client.disconnect()
+    assert errors == []
+
+
+def test_emergency_banner_reaches_police_only_and_ack_clears_everywhere(
+        psn_server: RunningServer, browser: Browser) -> None:
+    publish_fix(psn_server.mqtt_url, "police", "P-7", 17.2510, -88.7590)
+    publish_fix(psn_server.mqtt_url, "nemo", "N-2", 16.9700, -88.2300)
+    first, errors = open_console(browser, psn_server, "police", "police.dispatch")
+    second, _ = open_console(browser, psn_server, "police", "police.supervisor")
+    nemo, _ = open_console(browser, psn_server, "nemo", "nemo.dispatch")
+    # The moment the banner shows, taken in the page (same machine clock as the test's).
+    first.evaluate("""() => new MutationObserver((_, obs) => {
+        if (!document.getElementById("emergency").hidden) { window.bannerAt = Date.now(); obs.disconnect(); }
+      }).observe(document.getElementById("emergency"), {attributes: true})""")
+
+    unit = publisher(psn_server.mqtt_url)
+    sent = time.time()
+    unit.publish("psn/v1/police/P-7/alert", json.dumps(
+        {"ts": sent, "type": "emergency", "lat": 17.2510, "lon": -88.7590, "note": "shots fired"}), qos=1)
+    banner = first.locator("#emergency")
+    expect(banner).to_be_visible(timeout=5_000)
+    latency = first.evaluate("window.bannerAt") / 1000 - sent
+    assert latency <= 1.0, f"banner after {latency:.3f} s"
+    expect(banner.locator("li")).to_have_count(1)
+    expect(banner).to_contain_text("EMERGENCY")
+    expect(banner).to_contain_text("P-7 · Police")
+    expect(banner).to_contain_text("shots fired")
+    assert first.evaluate("window.psnConsole.ringing") is True
+    expect(second.locator("#emergency")).to_contain_text("P-7 · Police")
+
+    # The NEMO console hears its own unit's emergency (sent after the police one, so delivered after it)
+    # and only that one.
+    unit.publish("psn/v1/nemo/N-2/alert", json.dumps({"ts": time.time(), "type": "officer_down"}), qos=1)
+    expect(nemo.locator("#emergency li")).to_have_count(1)
+    expect(nemo.locator("#emergency")).to_contain_text("N-2 · NEMO")
+    expect(nemo.locator("#emergency")).not_to_contain_text("P-7")
+    first.screenshot(path=DOCS_IMG / "console-emergency.png")
+
+    # Show centres the map on the unit; mute silences this one only.
+    banner.get_by_role("button", name="Show").click()
+    first.wait_for_function("window.psnMap.map.getCenter().distanceTo([17.2510, -88.7590]) < 50")
+    first.locator("#emergency-mute").click()
+    assert first.evaluate("window.psnConsole.ringing") is False
+
+    # Acknowledged on the second police console: gone from both.
+    second.locator("#emergency").get_by_role("button", name="Acknowledge").click()
+    expect(second.locator("#emergency")).to_be_hidden()
+    expect(banner).to_be_hidden()
+    assert first.evaluate("window.psnConsole.ringing") is False
+    open_alerts = httpx.get(f"{psn_server.base_url}/api/v1/alerts?open=true",
+                            headers=psn_server.headers("police")).json()["alerts"]
+    assert open_alerts == []
+
+    # A new emergency sounds even though the last one was muted.
+    unit.publish("psn/v1/police/P-7/alert", json.dumps({"ts": time.time(), "type": "officer_down"}), qos=1)
+    expect(banner).to_contain_text("OFFICER DOWN")
+    assert first.evaluate("window.psnConsole.ringing") is True
+    unit.loop_stop()
+    unit.disconnect()
+    assert errors == []
