@@ -23,6 +23,7 @@ import pytest
 from paho.mqtt.client import MQTTMessage
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
+from psn.access import Agreement, Resource
 from tests.browser import chromium
 from tests.support import RunningServer, publish_fix, publisher
 
@@ -31,7 +32,8 @@ DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 DESKTOP: ViewportSize = {"width": 1400, "height": 900}
 
 # Where the incident is clicked: Albert Street, Belize City. P-101 patrols 1 km away; P-102 is in Orange Walk
-# (75 km by road), so the road ETA ranks P-101 first. F-7 (fire) cannot take a robbery: wrong agency.
+# (75 km by road), so the road ETA ranks P-101 first. F-7 (fire, shared with police by a standing agreement)
+# cannot take a robbery: wrong agency.
 INCIDENT_AT = (17.4925, -88.1880)
 FLEET = [("police", "P-101", 17.5005, -88.1950), ("police", "P-102", 18.0810, -88.5630),
          ("fire", "F-7", 17.4950, -88.1900)]
@@ -76,11 +78,12 @@ def subscribe(server: RunningServer, topic: str) -> tuple[Any, queue.Queue[MQTTM
 
 
 def test_create_by_map_click_assign_top_and_ack(psn_server: RunningServer, browser: Browser) -> None:
+    psn_server.server.sharing.add_agreement(Agreement("fire", "police", frozenset({Resource.UNIT})), created_by="test")
     for agency, unit, lat, lon in FLEET:
         publish_fix(psn_server.mqtt_url, agency, unit, lat, lon)
     unit_client, commands = subscribe(psn_server, "psn/v1/police/P-101/cmd")
     page, errors = open_console(browser, psn_server, "police", "police.dispatch")
-    expect(page.locator("#status")).to_contain_text("2 units")  # the fire unit is not shared with police
+    expect(page.locator("#status")).to_contain_text("3 units")
     page.evaluate("([lat, lon]) => window.psnMap.map.setView([lat, lon], 14, {animate: false})", list(INCIDENT_AT))
 
     # N opens the form ready to pick the place on the map (crosshair); one click drops the pin there.
