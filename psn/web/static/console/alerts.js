@@ -33,7 +33,7 @@ export function createAlerts(ctx) {
         osc.start(audio.currentTime + start);
         osc.stop(audio.currentTime + start + 0.3);
       }
-      window.psnConsole.beeps += 1;
+      ctx.probe.beeps += 1;
     } catch (err) {
       console.warn("alarm tone unavailable", err); // the banner still shows
     }
@@ -47,7 +47,7 @@ export function createAlerts(ctx) {
       clearInterval(toneTimer);
       toneTimer = null;
     }
-    window.psnConsole.ringing = ring;
+    ctx.probe.ringing = ring;
     $("emergency-mute").setAttribute("aria-pressed", String(muted));
     $("emergency-mute").textContent = muted ? "Tone muted ✓" : "Mute tone";
   }
@@ -99,11 +99,8 @@ export function createAlerts(ctx) {
     while (list.children.length > MAX_EVENTS) list.lastChild.remove();
   }
 
-  window.psnConsole = { ringing: false, beeps: 0 };
-
   return {
     put(a) {
-      if (!a?.id) return;
       if (!URGENT.has(a.type)) {
         const who = unitId(a.unit, a.agency);
         return event("alert", `${a.type.replaceAll("_", " ")} · ${who}${a.note ? ` · ${a.note}` : ""}`, () => show(a));
@@ -113,13 +110,11 @@ export function createAlerts(ctx) {
       muted = false; // a new emergency, or a repeated one, always sounds
       render();
     },
-    acknowledged(a) {
-      if (a?.id) remove(a.id);
-    },
+    acknowledged: (a) => remove(a.id),
     geofence(e) {
-      if (!e) return;
-      const who = e.unit ? unitId(e.unit, e.agency) : "";
-      event("geofence", `⬡ ${who} ${e.transition || e.event || "crossed"} ${e.name || e.geofence || ""}`.trim());
+      const verb = { enter: "entered", exit: "left" }[e.crossing] || "crossed";
+      event("geofence", `${e.unit || "a unit"} ${verb} ${e.name || e.geofence || "a geofence"}`,
+        e.lat != null ? () => ctx.map.setView([e.lat, e.lon], Math.max(ctx.map.getZoom(), 14)) : null);
     },
     commandUnacknowledged(c) {
       event("unacknowledged", `⚠ no ack from ${c.unit} (${c.type || "command"}${c.incident ? `, ${c.incident}` : ""})`,

@@ -12,6 +12,22 @@ import { createMessages } from "./messages.js";
 import { unitId } from "./util.js";
 
 const $ = (id) => document.getElementById(id);
+const str = (v) => typeof v === "string" && v.length > 0;
+const num = (v) => typeof v === "number" && Number.isFinite(v);
+const obj = (v) => v != null && typeof v === "object" && !Array.isArray(v);
+// The shape of each live event's object (docs/console.md); one that does not fit is dropped and counted,
+// so a malformed event can neither break the page nor put a half-drawn incident in the queue.
+const SHAPES = {
+  incident: (i) => obj(i) && str(i.id) && [1, 2, 3, 4].includes(i.priority) && str(i.type) &&
+    ["open", "closed"].includes(i.state) && num(i.opened) && num(i.lat) && num(i.lon) &&
+    Array.isArray(i.units) && Array.isArray(i.partners),
+  entry: (e) => obj(e) && str(e.unit) && str(e.state),
+  command: (c) => obj(c) && str(c.id) && (c.unit == null || str(c.unit)),
+  alert: (a) => obj(a) && str(a.id) && str(a.type) && str(a.unit) && num(a.ts),
+  event: obj,
+  message: (m) => obj(m) && str(m.id) && num(m.ts) && typeof m.text === "string" && obj(m.to),
+};
+const RELOAD_MS = 60_000;
 const VIEWS = ["queue", "incident", "create", "kpi", "messages"];
 
 export function startConsole({ map, goTo, unitLatLng }) {
@@ -25,6 +41,9 @@ export function startConsole({ map, goTo, unitLatLng }) {
     board: new Map(), // "agency/unit" -> {unit, state, incident, since}
     commands: new Map(), // command id -> {id, unit, incident, state, …}
     view: "queue",
+    // What tests and a curious operator read from the browser's console: the alarm tone's state,
+    // malformed live events dropped.
+    probe: (window.psnConsole = { ringing: false, beeps: 0, dropped: 0 }),
     emit: (name, detail) => bus.dispatchEvent(new CustomEvent(name, { detail })),
     on: (name, fn) => bus.addEventListener(name, (ev) => fn(ev.detail)),
     show(view) {
@@ -58,18 +77,19 @@ export function startConsole({ map, goTo, unitLatLng }) {
 
   // Live event kinds (docs/console.md): each carries its object under a key named for it.
   const handlers = {
-    incident: (m) => queue.put(m.incident),
-    unit_status: (m) => ctx.putBoard(m.entry),
-    command_ack: (m) => ctx.putCommand(m.command),
-    command_unacknowledged: (m) => {
-      ctx.putCommand({ ...m.command, state: "unacknowledged" });
-      alerts.commandUnacknowledged(m.command);
-    },
-    alert: (m) => alerts.put(m.alert),
-    alert_acknowledged: (m) => alerts.acknowledged(m.alert),
-    geofence: (m) => alerts.geofence(m.event),
-    message: (m) => messages.put(m.message),
+    incident: ["incident", (i) => queue.put(i)],
+    unit_status: ["entry", (e) => ctx.putBoard(e)],
+    command_ack: ["command", (c) => ctx.putCommand(c)],
+    command_unacknowledged: ["command", (c) => {
+      ctx.putCommand({ ...c, state: "unacknowledged" });
+      alerts.commandUnacknowledged(c);
+    }],
+    alert: ["alert", (a) => alerts.put(a)],
+    alert_acknowledged: ["alert", (a) => alerts.acknowledged(a)],
+    geofence: ["event", (e) => alerts.geofence(e)],
+    message: ["message", (m) => messages.put(m)],
   };
+
 
   async function loadBoard() {
     const r = await send("GET", "/api/v1/board");
@@ -107,6 +127,10 @@ export function startConsole({ map, goTo, unitLatLng }) {
     }
   });
 
+  // A partner stops seeing an incident when its owner closes it, so no live event tells the partner's console:
+  // the queue is read again every minute to drop what the caller may no longer see.
+  setInterval(() => queue.load().catch((err) => console.warn(err)), RELOAD_MS);
+
   whoAmI()
     .then((me) => {
       ctx.me = me;
@@ -114,18 +138,21 @@ export function startConsole({ map, goTo, unitLatLng }) {
     })
     .catch((err) => console.warn(err));
 
-  return {
+  const outside = {
     live(msg) {
-      const handle = handlers[msg.type];
-      if (!handle) return;
-      try {
-        handle(msg);
-      } catch (err) {
-        console.error(`live ${msg.type}`, err); // one odd event must not stop the next ones
+      if (!obj(msg) || !Object.hasOwn(handlers, msg.type)) return;
+      const [key, handle] = handlers[msg.type];
+      if (!SHAPES[key](msg[key])) {
+        ctx.probe.dropped += 1;
+        console.warn(`live ${msg.type}: malformed, dropped`);
+        return;
       }
+      handle(msg[key]);
     },
     connected() {
       Promise.all([queue.load(), loadBoard(), alerts.load()]).catch((err) => console.warn(err));
     },
   };
+  ctx.probe.live = outside.live; // lets a test feed live events the server would never send
+  return outside;
 }

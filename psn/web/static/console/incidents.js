@@ -123,7 +123,6 @@ export function createQueue(ctx) {
 
   return {
     put(inc) {
-      if (!inc?.id) return;
       const prev = ctx.incidents.get(inc.id);
       ctx.incidents.set(inc.id, prev?.timeline && !inc.timeline ? { ...inc, timeline: prev.timeline } : inc);
       ctx.emit("incident", inc);

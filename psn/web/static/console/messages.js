@@ -96,7 +96,6 @@ export function createMessages(ctx) {
   return {
     openDirect,
     put(m) {
-      if (!m?.id) return;
       let shown = false;
       for (const t of threads) {
         if (t.matches(m)) {
