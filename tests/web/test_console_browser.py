@@ -22,11 +22,12 @@ from typing import Any
 import httpx
 import pytest
 from paho.mqtt.client import MQTTMessage
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import APIResponse, Browser, Page, Route, ViewportSize, expect
 
 from psn.access import Agreement, Resource
+from psn.clock import ManualClock
 from tests.browser import chromium
-from tests.support import RunningServer, publish_fix, publisher
+from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, publisher
 
 pytestmark = pytest.mark.browser
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
@@ -249,7 +250,18 @@ def test_form_shows_each_mistake_beside_its_field(psn_server: RunningServer, bro
     assert errors == []
 
 
-def test_partner_thread_unread_priority_close_and_kpis(psn_server: RunningServer, browser: Browser) -> None:
+@pytest.fixture
+def clocked(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[tuple[RunningServer, ManualClock]]:
+    """psn whose clock the test moves: response times as long as a real call's, in a second."""
+    clock = ManualClock(time.time())
+    running = RunningServer(make_settings(tmp_path, mosquitto.url), clock).start()
+    yield running, clock
+    running.stop()
+
+
+def test_partner_thread_unread_priority_close_and_kpis(
+        clocked: tuple[RunningServer, ManualClock], browser: Browser) -> None:
+    psn_server, clock = clocked
     publish_fix(psn_server.mqtt_url, "police", "P-101", 17.5005, -88.1950)
     headers = psn_server.headers("police")
     base = f"{psn_server.base_url}/api/v1"
@@ -281,11 +293,13 @@ def test_partner_thread_unread_priority_close_and_kpis(psn_server: RunningServer
     police.locator("#view-incident .priority-edit button", has_text="P2").click()
     expect(ems_item.locator(".prio")).to_contain_text("P2")
 
-    # Dispatched, en route, on scene: one of each stage for the KPIs, then closed.
+    # Dispatched 90 s after the call, en route 48 s later, on scene 300 s after that; then closed.
+    clock.advance(90)
     assigned = httpx.post(f"{base}/incidents/police-00001/assign", headers=headers,
                           json={"units": ["police/P-101"]}).json()
     assert [a["unit"] for a in assigned["assigned"]] == ["police/P-101"]
-    for state in ("en_route", "on_scene"):
+    for wait, state in ((48, "en_route"), (300, "on_scene")):
+        clock.advance(wait)
         assert httpx.post(f"{base}/units/police/P-101/status", headers=headers,
                           json={"state": state}).status_code == 200
     expect(police.locator("#view-incident .unit-list li[data-unit='police/P-101'] .ustate")).to_have_text("on scene")
@@ -306,8 +320,11 @@ def test_partner_thread_unread_priority_close_and_kpis(psn_server: RunningServer
     chart = police.locator("#view-kpi svg.kpi-chart")
     for stage in ("call_to_dispatch", "dispatch_to_en_route", "en_route_to_on_scene"):
         expect(chart.locator(f"rect[data-agency=police][data-stage={stage}]")).to_have_count(1)
-    expect(police.locator("#view-kpi table.kpi").first.locator("tr[data-group='2'] th")).to_have_text("P2")
-    expect(police.locator("#view-kpi table.kpi").first.locator("tr[data-group='2'] td").first).to_contain_text("(1)")
+    # Median minutes (count): 90 s, 48 s, 300 s, and 438 s from call to on scene.
+    by_priority = police.locator("#view-kpi table.kpi").first.locator("tr[data-group='2']")
+    expect(by_priority.locator("th")).to_have_text("P2")
+    expect(by_priority.locator("td")).to_have_text(["1.5 (1)", "0.8 (1)", "5.0 (1)", "7.3 (1)"])
+    expect(chart.locator("text.value")).to_have_text(["1.5", "0.8", "5.0"])
     police.screenshot(path=DOCS_IMG / "console-kpi.png")
     assert errors == [] and ems_errors == []
 
@@ -370,3 +387,31 @@ def test_malformed_live_events_are_dropped_and_counted(psn_server: RunningServer
         unit: "police/P-7", agency: "police", ts: Date.now() / 1000}})""")
     expect(page.locator("#emergency li")).to_have_count(1)
     assert errors == []
+
+
+def test_a_reread_in_flight_keeps_what_arrived_live(psn_server: RunningServer, browser: Browser) -> None:
+    """The console's first read of the queue is answered by the server before incident A exists, but reaches the
+    page only after A's live event: A must stay (and B, which only the read knows, must come)."""
+    base = f"{psn_server.base_url}/api/v1"
+    headers = psn_server.headers("police")
+    incident = {"type": "fire", "priority": 2, "place": "Belmopan", "notes": "Smoke from a roof"}
+    assert httpx.post(f"{base}/incidents", headers=headers, json=incident).json()["id"] == "police-00001"  # B
+    held: list[tuple[Route, APIResponse]] = []
+
+    def hold_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))  # the server's answer now, delivered later
+
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.route("**/api/v1/incidents?state=open", hold_first)
+    page.goto(f"{psn_server.base_url}/login?token={psn_server.token('police', name='police.dispatch')}")
+    expect(page.locator("#status")).to_contain_text("live ✓", timeout=20_000)
+    page.wait_for_function("window.psnConsole !== undefined")
+    assert httpx.post(f"{base}/incidents", headers=headers, json=incident).json()["id"] == "police-00002"  # A
+    expect(page.locator("#queue li")).to_have_attribute("data-id", "police-00002")
+    route, answer = held[0]
+    route.fulfill(response=answer)
+    expect(page.locator("#queue li[data-id=police-00001]")).to_have_count(1)
+    expect(page.locator("#queue li")).to_have_count(2)

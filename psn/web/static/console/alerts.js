@@ -3,7 +3,7 @@
 // other console (alert_acknowledged). Mute silences the alerts on screen, never a new one. Every other
 // alert, geofence crossings and commands no unit acknowledged go to the small event list.
 import { send } from "./api.js";
-import { agencyInfo, ago, clock, el, unitId } from "./util.js";
+import { agencyInfo, ago, clock, el, liveSet, unitId } from "./util.js";
 
 const $ = (id) => document.getElementById(id);
 const URGENT = new Set(["emergency", "officer_down"]);
@@ -12,7 +12,7 @@ const MAX_EVENTS = 50;
 const TITLE = { emergency: "EMERGENCY", officer_down: "OFFICER DOWN" };
 
 export function createAlerts(ctx) {
-  const open = new Map(); // alert id -> alert (urgent, not acknowledged)
+  const open = liveSet(); // alert id -> alert (urgent, not acknowledged)
   let muted = false;
   let audio = null;
   let toneTimer = null;
@@ -39,7 +39,7 @@ export function createAlerts(ctx) {
     }
   }
   function syncTone() {
-    const ring = open.size > 0 && !muted;
+    const ring = open.items.size > 0 && !muted;
     if (ring && !toneTimer) {
       beep();
       toneTimer = setInterval(beep, TONE_EVERY_MS);
@@ -71,7 +71,7 @@ export function createAlerts(ctx) {
   }
 
   function render() {
-    const list = [...open.values()].sort((x, y) => y.ts - x.ts);
+    const list = [...open.items.values()].sort((x, y) => y.ts - x.ts);
     $("emergency-list").replaceChildren(...list.map((a) => el("li", { dataset: { alert: a.id } },
       el("b.what", {}, `⚠ ${TITLE[a.type] || a.type}`, a.count > 1 ? ` ×${a.count}` : ""),
       el("span.who", { style: { "--agency": agencyInfo(a.agency).color } },
@@ -89,7 +89,7 @@ export function createAlerts(ctx) {
   }, 1000);
 
   function remove(id) {
-    if (open.delete(id)) render();
+    if (open.remove(id)) render();
   }
 
   function event(kind, text, onclick) {
@@ -106,7 +106,7 @@ export function createAlerts(ctx) {
         return event("alert", `${a.type.replaceAll("_", " ")} · ${who}${a.note ? ` · ${a.note}` : ""}`, () => show(a));
       }
       if (a.acknowledged_at || a.open === false) return remove(a.id);
-      open.set(a.id, a); // a repeated press updates the same alert (its count, time, position)
+      open.put(a.id, a); // a repeated press updates the same alert (its count, time, position)
       muted = false; // a new emergency, or a repeated one, always sounds
       render();
     },
@@ -121,11 +121,12 @@ export function createAlerts(ctx) {
         c.incident ? () => ctx.openIncident(c.incident) : null);
     },
     async load() {
+      const mark = open.mark();
       const r = await send("GET", "/api/v1/alerts?open=true");
       if (!r.ok) return;
-      const ids = new Set(r.body.alerts.map((a) => a.id));
-      for (const id of [...open.keys()]) if (!ids.has(id)) open.delete(id); // acknowledged while we were away
-      for (const a of r.body.alerts) if (URGENT.has(a.type) && !a.acknowledged_at) open.set(a.id, a);
+      // What was acknowledged while this console was away goes; what arrived during the read stays.
+      const urgent = r.body.alerts.filter((a) => URGENT.has(a.type) && !a.acknowledged_at);
+      open.reread(new Map(urgent.map((a) => [a.id, a])), mark);
       render();
     },
   };

@@ -37,7 +37,7 @@ export function startConsole({ map, goTo, unitLatLng }) {
     goTo,
     unitLatLng,
     me: null,
-    incidents: new Map(), // id -> incident JSON (open ones, and the one on screen)
+    incidents: null, // id -> incident JSON (open ones, and the one on screen), kept by incidents.js
     board: new Map(), // "agency/unit" -> {unit, state, incident, since}
     commands: new Map(), // command id -> {id, unit, incident, state, …}
     view: "queue",

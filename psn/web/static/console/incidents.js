@@ -1,7 +1,7 @@
 // The incident queue: open incidents most urgent first, then oldest first, each with its priority chip,
 // type, place, age and units; and their markers on the map (labelled diamonds, unlike the unit dots).
 import { send } from "./api.js";
-import { ago, el, unitId } from "./util.js";
+import { ago, el, liveSet, unitId } from "./util.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -36,6 +36,8 @@ const byUrgency = (a, b) => a.priority - b.priority || a.opened - b.opened || (a
 export function createQueue(ctx) {
   const markers = new Map(); // id -> L.marker
   const unread = new Map(); // incident id -> messages not yet seen
+  const tracked = liveSet();
+  ctx.incidents = tracked.items;
   ctx.map.createPane("incidents").style.zIndex = 620; // above the unit canvas (450), below tooltips
 
   function markerFor(inc) {
@@ -124,17 +126,16 @@ export function createQueue(ctx) {
   return {
     put(inc) {
       const prev = ctx.incidents.get(inc.id);
-      ctx.incidents.set(inc.id, prev?.timeline && !inc.timeline ? { ...inc, timeline: prev.timeline } : inc);
+      tracked.put(inc.id, prev?.timeline && !inc.timeline ? { ...inc, timeline: prev.timeline } : inc);
       ctx.emit("incident", inc);
       schedule();
     },
     async load() {
+      const mark = tracked.mark();
       const r = await send("GET", "/api/v1/incidents?state=open");
       if (!r.ok) return;
-      for (const [id, inc] of ctx.incidents) if (inc.state === "open" && id !== ctx.openId) ctx.incidents.delete(id);
-      for (const inc of r.body.incidents) ctx.incidents.set(inc.id, inc);
+      tracked.reread(new Map(r.body.incidents.map((i) => [i.id, i])), mark, (id) => id === ctx.openId);
       schedule();
     },
-    markerPoint: (id) => markers.get(id)?.getLatLng() ?? null,
   };
 }

@@ -52,6 +52,32 @@ export function fill(node, ...children) {
   return node;
 }
 
+// A full re-read (on reconnecting, every minute) races the live events that arrive while it is in flight:
+// `reread(state, items, mark)` keeps whatever a live event changed after `mark` and takes the read for the rest.
+export function liveSet() {
+  const items = new Map();
+  const changed = new Map(); // id -> sequence number of its last live change
+  let seq = 0;
+  return {
+    items,
+    put(id, value) {
+      changed.set(id, ++seq);
+      items.set(id, value);
+    },
+    remove(id) {
+      changed.set(id, ++seq);
+      return items.delete(id);
+    },
+    mark: () => seq,
+    // `read`: id -> value of everything the server says is there now; `keep(id)`: never dropped (on screen).
+    reread(read, mark, keep = () => false) {
+      const stale = (id) => (changed.get(id) ?? 0) <= mark;
+      for (const id of [...items.keys()]) if (!read.has(id) && stale(id) && !keep(id)) items.delete(id);
+      for (const [id, value] of read) if (stale(id)) items.set(id, value);
+    },
+  };
+}
+
 // A coloured dot plus the agency's name: the colour never carries the meaning alone.
 export const agencyTag = (agency) =>
   el("span.agency-tag", { style: { "--agency": agencyInfo(agency).color } }, el("i"), agencyInfo(agency).label);
