@@ -24,6 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from psn.access import Principal, Role
 from psn.api import create_app
 from psn.api.live import MAX_CLIENT_FRAME
+from psn.clock import Clock
 from psn.config import Settings
 from psn.mqtt import BrokerURL, free_port
 from psn.server import Server
@@ -93,9 +94,9 @@ def postgres_database() -> Iterator[str]:
 class RunningServer:
     """psn really started (uvicorn on a free port, in a thread), with handles for tests."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
-        self.server = Server(settings)
+        self.server = Server(settings) if clock is None else Server(settings, clock)
         self.web = uvicorn.Server(
             uvicorn.Config(create_app(self.server), host="127.0.0.1", port=settings.port, log_level="warning",
                            ws_max_size=MAX_CLIENT_FRAME)
