@@ -2,14 +2,16 @@
 // ES module, no build step. Units live on one canvas renderer and are updated in place,
 // so thousands of markers stay cheap.
 import { loadBaseMap, text } from "./basemap.js";
+import { connectLive } from "./live.js";
 import { addRoadCheckLayer } from "./roadcheck.js";
+import { addUnitSearch } from "./search.js";
+import { unitMarkerClass } from "./unitmarker.js";
 import { createVideoDock } from "./video.js";
 import { api, apiJSON, signIn, whoAmI } from "./console/api.js";
 import { startConsole } from "./console/console.js";
 import { AGENCIES, agencyInfo, ago, now } from "./console/util.js";
 
 const STALE_S = 120;
-const MOVING_MS = 0.5;
 const TRACK_WINDOW_S = 3600;
 const CALLSIGN_ZOOM = 13;
 const BELIZE = [[15.8, -89.3], [18.6, -87.4]];
@@ -54,79 +56,7 @@ let showCallsigns = false;
 let dense = false;
 const wallScreen = matchMedia("(min-width: 1600px)"); // read from across a control room
 const baseRadius = () => (dense ? 5 : 7) + (wallScreen.matches ? 2 : 0);
-
-// A circle plus heading arrow, "?" for provisional units, camera badge, and the callsign when
-// zoomed in. Drawn by hand because Leaflet's canvas CircleMarker has no decorations; relies on
-// Leaflet 1.9's renderer internals (_updateCircle, _ctx), pinned by xstatic-leaflet.
-const UnitMarker = L.CircleMarker.extend({
-  _updateBounds() {
-    const r = 2 * this._radius + 2 + this._clickTolerance(); // circle + arrow
-    const labelW = showCallsigns ? 90 : 0;
-    this._pxBounds = L.bounds(this._point.subtract([r, r]), this._point.add([r + labelW, r]));
-  },
-  _updatePath() {
-    const rd = this._renderer;
-    if (!rd._drawing || this._empty()) return;
-    rd._updateCircle(this);
-    drawDecorations(rd._ctx, this._point, this._radius, this.unit, this.options);
-  },
-});
-
-function drawDecorations(ctx, p, r, u, opts) {
-  ctx.save();
-  ctx.globalAlpha = opts.opacity;
-  ctx.setLineDash([]);
-  // A parked unit's reported course is noise: the arrow is for units on the move.
-  if (u.heading != null && (u.speed == null || u.speed >= MOVING_MS)) {
-    const a = (u.heading * Math.PI) / 180;
-    const dx = Math.sin(a);
-    const dy = -Math.cos(a);
-    const half = r * 0.65;
-    const base = [p.x + dx * (r + 1), p.y + dy * (r + 1)];
-    ctx.beginPath();
-    ctx.moveTo(p.x + dx * (2 * r + 1), p.y + dy * (2 * r + 1));
-    ctx.lineTo(base[0] - dy * half, base[1] + dx * half);
-    ctx.lineTo(base[0] + dy * half, base[1] - dx * half);
-    ctx.closePath();
-    ctx.fillStyle = opts.fillColor;
-    ctx.strokeStyle = "#ffffff";
-    ctx.lineWidth = 1.5;
-    ctx.stroke();
-    ctx.fill();
-  }
-  ctx.textAlign = "center";
-  ctx.textBaseline = "middle";
-  if (!u.bound) {
-    ctx.font = `bold ${Math.round(r * 1.5)}px system-ui, sans-serif`;
-    ctx.fillStyle = "#111111";
-    ctx.fillText("?", p.x, p.y + 1);
-  }
-  if (u.video) {
-    const x = p.x + r - 1;
-    const y = p.y - r - 3;
-    ctx.fillStyle = "#111111";
-    ctx.strokeStyle = "#ffffff";
-    ctx.lineWidth = 1;
-    ctx.fillRect(x, y, 8, 6);
-    ctx.strokeRect(x, y, 8, 6);
-    ctx.beginPath();
-    ctx.moveTo(x + 8, y + 3);
-    ctx.lineTo(x + 11, y + 0.5);
-    ctx.lineTo(x + 11, y + 5.5);
-    ctx.closePath();
-    ctx.fill();
-  }
-  if (showCallsigns) {
-    ctx.font = "bold 13px system-ui, sans-serif";
-    ctx.textAlign = "left";
-    ctx.lineWidth = 3;
-    ctx.strokeStyle = "#ffffff";
-    ctx.fillStyle = "#111111";
-    ctx.strokeText(u.unit || u.id, p.x + r + 6, p.y);
-    ctx.fillText(u.unit || u.id, p.x + r + 6, p.y);
-  }
-  ctx.restore();
-}
+const UnitMarker = unitMarkerClass(() => showCallsigns);
 
 function unitStyle(u, stale, selected) {
   const color = agencyInfo(u.agency).color;
@@ -479,18 +409,6 @@ document.addEventListener("keydown", (ev) => {
 });
 
 // ---------------------------------------------------------------- search
-const input = $("search-input");
-const results = $("search-results");
-function matches(q) {
-  q = q.trim().toLowerCase();
-  if (!q) return [];
-  const out = [];
-  for (const id of units.keys()) {
-    if (id.toLowerCase().includes(q)) out.push(id);
-    if (out.length >= 8) break;
-  }
-  return out;
-}
 function goTo(id) {
   const e = units.get(id);
   if (!e) return;
@@ -498,67 +416,22 @@ function goTo(id) {
   if (box && !box.checked) box.click(); // a found unit must be visible
   map.setView(e.marker.getLatLng(), Math.max(map.getZoom(), 12));
   select(id);
-  results.hidden = true;
-  input.blur();
 }
-input.addEventListener("input", () => {
-  const ids = matches(input.value);
-  results.replaceChildren(
-    ...ids.map((id) => {
-      const li = document.createElement("li");
-      li.textContent = id;
-      li.setAttribute("role", "option");
-      li.addEventListener("mousedown", (ev) => {
-        ev.preventDefault(); // keep focus so the click lands
-        goTo(id);
-      });
-      return li;
-    }),
-  );
-  results.hidden = ids.length === 0;
-});
-input.addEventListener("blur", () => (results.hidden = true));
-$("search").addEventListener("submit", (ev) => {
-  ev.preventDefault();
-  const [first] = matches(input.value);
-  if (first) goTo(first);
-});
+addUnitSearch(() => units.keys(), goTo);
 
 // The dispatch console beside the map (console/): incidents, recommendations, alerts, messages, KPIs.
 const unitLatLng = (id) => units.get(id)?.marker.getLatLng() ?? null;
 const dispatchConsole = startConsole({ map, goTo, unitLatLng });
 
 // ---------------------------------------------------------------- live feed
-let ws = null;
-let retries = 0;
-let retryTimer = null;
-
-function connect() {
-  clearTimeout(retryTimer);
-  const proto = location.protocol === "https:" ? "wss" : "ws";
-  const sock = new WebSocket(`${proto}://${location.host}/api/v1/live`);
-  ws = sock;
-  sock.onopen = () => dispatchConsole.connected(); // reloads what the console missed while away
-  sock.onmessage = (ev) => {
-    retries = 0;
-    const msg = JSON.parse(ev.data);
+connectLive({
+  onOpen: () => dispatchConsole.connected(), // reloads what the console missed while away
+  onMessage(msg) {
     if (msg.type === "snapshot" || msg.type === "update") applyMessage(msg);
     else dispatchConsole.live(msg); // incident, unit_status, command_ack, alert, message, …
-  };
-  sock.onclose = (ev) => {
-    if (ws !== sock) return;
-    ws = null;
-    if (ev.code === 1008) return signIn(); // refused: no session, or it expired
-    setStatus("down", "reconnecting…");
-    // Exponential back-off with jitter, so a restarted server is not stampeded by every screen.
-    const delay = Math.min(30000, 1000 * 2 ** retries++) * (0.5 + Math.random() / 2);
-    retryTimer = setTimeout(connect, delay);
-  };
-  sock.onerror = () => sock.close();
-}
-// Field phones drop off the network: retry at once when it comes back.
-window.addEventListener("online", () => !ws && connect());
-connect();
+  },
+  onDown: () => setStatus("down", "reconnecting…"),
+});
 
 // While the WebSocket is down (server restarting, or a proxy that blocks WebSockets) poll the
 // plain list slowly, so the picture does not freeze; the status still says "reconnecting…".
