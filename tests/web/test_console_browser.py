@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import queue
-import random
 import re
 import threading
 import time
@@ -22,16 +21,14 @@ from typing import Any
 import httpx
 import pytest
 from paho.mqtt.client import MQTTMessage
-from playwright.sync_api import APIResponse, Browser, Page, Route, ViewportSize, expect
+from playwright.sync_api import Browser, expect
 
 from psn.access import Agreement, Resource
 from psn.clock import ManualClock
-from tests.browser import chromium
 from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, publisher
+from tests.web.console_pages import DOCS_IMG, map_point, open_console
 
 pytestmark = pytest.mark.browser
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
-DESKTOP: ViewportSize = {"width": 1400, "height": 900}
 
 # Where the incident is clicked: Albert Street, Belize City. P-101 patrols 1 km away; P-102 is in Orange Walk
 # (75 km by road), so the road ETA ranks P-101 first. F-7 (fire, shared with police by a standing agreement)
@@ -39,32 +36,6 @@ DESKTOP: ViewportSize = {"width": 1400, "height": 900}
 INCIDENT_AT = (17.4925, -88.1880)
 FLEET = [("police", "P-101", 17.5005, -88.1950), ("police", "P-102", 18.0810, -88.5630),
          ("fire", "F-7", 17.4950, -88.1900)]
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-def open_console(browser: Browser, server: RunningServer, agency: str, name: str) -> tuple[Page, list[str]]:
-    """Signs a dispatcher in by token link and waits for the live picture and the console's first load."""
-    page = browser.new_context(viewport=DESKTOP).new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server.base_url}/login?token={server.token(agency, name=name)}")
-    expect(page.locator("#status")).to_contain_text("live ✓", timeout=20_000)
-    expect(page.locator("#user-name")).to_contain_text(name)
-    return page, errors
-
-
-def map_point(page: Page, lat: float, lon: float) -> dict[str, float]:
-    """Page pixels of a map position, as a user aims the mouse."""
-    point: dict[str, float] = page.evaluate(
-        """([lat, lon]) => { const m = window.psnMap.map; const p = m.latLngToContainerPoint([lat, lon]);
-             const box = m.getContainer().getBoundingClientRect(); return {x: box.left + p.x, y: box.top + p.y}; }""",
-        [lat, lon])
-    return point
 
 
 def subscribe(server: RunningServer, topic: str) -> tuple[Any, queue.Queue[MQTTMessage]]:
@@ -207,49 +178,6 @@ def test_emergency_banner_reaches_police_only_and_ack_clears_everywhere(
     assert errors == []
 
 
-# What a dispatcher may type wrong, and where the console must say so (the server's words, beside the field).
-FORM_MISTAKES = [
-    # (lat, lon, place, notes, field the error shows beside, words it contains)
-    ("abc", "-88.2", "", "notes", "lat", "lat"),
-    ("95", "-88.2", "", "notes", "lat", "less than or equal to 90"),
-    ("17.5", "", "", "notes", "lat", "give both"),
-    ("", "", "Atlantis", "notes", "place", "no Belize place 'Atlantis'"),
-    ("17.5", "-88.2", "", "x" * 4097, "notes", "4096"),
-    ("", "", "", "notes", "place", "Where?"),  # refused before asking the server
-]
-
-
-def test_form_shows_each_mistake_beside_its_field(psn_server: RunningServer, browser: Browser) -> None:
-    page, errors = open_console(browser, psn_server, "police", "police.dispatch")
-    page.get_by_role("button", name="+ New incident").click()
-    form = page.locator("#view-create")
-    page.keyboard.press("Escape")  # no map pick: typed values only
-    for lat, lon, place, notes, field, words in FORM_MISTAKES:
-        for name, value in (("lat", lat), ("lon", lon), ("place", place), ("notes", notes)):
-            form.locator(f"[name={name}]").fill(value)
-        form.get_by_role("button", name="Create incident").click()
-        expect(form.locator(f".field-error[data-field={field}]")).to_contain_text(words)
-        shown = form.locator(".field-error:not(:empty), .form-error:not(:empty)")
-        expect(shown).to_have_count(1)  # beside that field only
-    listed = httpx.get(f"{psn_server.base_url}/api/v1/incidents", headers=psn_server.headers("police")).json()
-    assert listed["incidents"] == []
-
-    # A place name from the suggestions is enough: the server places it (Belmopan: 17.25 N, 88.77 W).
-    for name in ("lat", "lon", "place"):
-        form.locator(f"[name={name}]").fill("")
-    form.locator("[name=place]").press_sequentially("Belmo")
-    form.locator("#place-list li", has_text="Belmopan").first.click()
-    form.locator("[name=notes]").fill("Flooded road by the market")
-    form.locator("[name=type]").select_option("flood")
-    form.get_by_role("button", name="Create incident").click()
-    expect(page.locator("#view-incident .inc-head h2")).to_have_text("Flood")
-    created = httpx.get(f"{psn_server.base_url}/api/v1/incidents", headers=psn_server.headers("police")).json()
-    (incident,) = created["incidents"]
-    assert incident["place"] == "Belmopan" and incident["priority"] == 2
-    assert abs(incident["lat"] - 17.25) < 0.02 and abs(incident["lon"] + 88.77) < 0.02
-    assert errors == []
-
-
 @pytest.fixture
 def clocked(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[tuple[RunningServer, ManualClock]]:
     """psn whose clock the test moves: response times as long as a real call's, in a second."""
@@ -327,91 +255,3 @@ def test_partner_thread_unread_priority_close_and_kpis(
     expect(chart.locator("text.value")).to_have_text(["1.5", "0.8", "5.0"])
     police.screenshot(path=DOCS_IMG / "console-kpi.png")
     assert errors == [] and ems_errors == []
-
-
-# A valid object of each live event kind, and for each field the console relies on, values that are wrong for it
-# (written from the contract, not from the console's code). MISSING drops the field.
-MISSING = object()
-TEXT = [MISSING, None, "", 0, 7, [], {}, True]
-NUMBER = [MISSING, None, "1", [], {}, True, "x"]
-VALID: dict[str, tuple[str, dict[str, Any]]] = {
-    "incident": ("incident", {"id": "police-00009", "type": "robbery", "priority": 1, "state": "open",
-                              "opened": 1.0, "lat": 17.5, "lon": -88.2, "units": [], "partners": []}),
-    "unit_status": ("entry", {"unit": "police/P-1", "state": "available"}),
-    "command_ack": ("command", {"id": "c1", "unit": "police/P-1"}),
-    "alert": ("alert", {"id": "a1", "type": "emergency", "unit": "police/P-1", "ts": 1.0}),
-    "message": ("message", {"id": "m1", "ts": 1.0, "text": "hi", "to": {"agency": "police"}}),
-}
-WRONG: dict[str, list[Any]] = {
-    "id": TEXT, "type": TEXT, "unit": [None, "", 0, [], {}], "opened": NUMBER, "ts": NUMBER, "lat": NUMBER,
-    "lon": NUMBER, "priority": [MISSING, 0, 5, 1.5, "1", None], "state": [MISSING, None, 1, ""],
-    "units": [MISSING, None, "x", {}, 3], "partners": [MISSING, None, "x", {}, 3],
-    "text": [MISSING, None, 3, [], {}], "to": [MISSING, None, "police", [], 3],
-}
-
-SPECIAL = {("incident", "state"): [*WRONG["state"], "pending"],
-           ("command_ack", "unit"): ["", 0, [], {}]}  # a command's unit may be absent or null
-
-
-def malformed_events(seed: int, n: int) -> list[dict[str, Any]]:
-    """`n` live events, each a valid one with one field made wrong."""
-    rng = random.Random(seed)
-    events = []
-    for _ in range(n):
-        kind = rng.choice(sorted(VALID))
-        key, valid = VALID[kind]
-        body = dict(valid)
-        field = rng.choice(sorted(body))
-        wrong = rng.choice(SPECIAL.get((kind, field), WRONG[field]))
-        if wrong is MISSING:
-            del body[field]
-        else:
-            body[field] = wrong
-        events.append({"type": kind, key: body})
-    return events
-
-
-def test_malformed_live_events_are_dropped_and_counted(psn_server: RunningServer, browser: Browser) -> None:
-    page, errors = open_console(browser, psn_server, "police", "police.dispatch")
-    literal: list[Any] = [None, [], "incident", {"type": "incident"}, {"type": "incident", "incident": None},
-                          {"type": "alert", "alert": []}, {"type": "message", "message": "hi"},
-                          {"type": "unit_status", "entry": {"unit": "", "state": "available"}}]
-    fuzzed = malformed_events(7, 300)
-    known = 5 + len(fuzzed)  # the literal ones with a known type and a bad object; the rest are not events
-    page.evaluate("events => events.forEach((e) => window.psnConsole.live(e))", literal + fuzzed)
-    assert page.evaluate("window.psnConsole.dropped") == known
-    expect(page.locator("#queue li")).to_have_count(0)
-    expect(page.locator("#emergency")).to_be_hidden()
-    # The console still works after them.
-    page.evaluate("""() => window.psnConsole.live({type: "alert", alert: {id: "a7", type: "emergency",
-        unit: "police/P-7", agency: "police", ts: Date.now() / 1000}})""")
-    expect(page.locator("#emergency li")).to_have_count(1)
-    assert errors == []
-
-
-def test_a_reread_in_flight_keeps_what_arrived_live(psn_server: RunningServer, browser: Browser) -> None:
-    """The console's first read of the queue is answered by the server before incident A exists, but reaches the
-    page only after A's live event: A must stay (and B, which only the read knows, must come)."""
-    base = f"{psn_server.base_url}/api/v1"
-    headers = psn_server.headers("police")
-    incident = {"type": "fire", "priority": 2, "place": "Belmopan", "notes": "Smoke from a roof"}
-    assert httpx.post(f"{base}/incidents", headers=headers, json=incident).json()["id"] == "police-00001"  # B
-    held: list[tuple[Route, APIResponse]] = []
-
-    def hold_first(route: Route) -> None:
-        if held:
-            route.continue_()
-        else:
-            held.append((route, route.fetch()))  # the server's answer now, delivered later
-
-    page = browser.new_context(viewport=DESKTOP).new_page()
-    page.route("**/api/v1/incidents?state=open", hold_first)
-    page.goto(f"{psn_server.base_url}/login?token={psn_server.token('police', name='police.dispatch')}")
-    expect(page.locator("#status")).to_contain_text("live ✓", timeout=20_000)
-    page.wait_for_function("window.psnConsole !== undefined")
-    assert httpx.post(f"{base}/incidents", headers=headers, json=incident).json()["id"] == "police-00002"  # A
-    expect(page.locator("#queue li")).to_have_attribute("data-id", "police-00002")
-    route, answer = held[0]
-    route.fulfill(response=answer)
-    expect(page.locator("#queue li[data-id=police-00001]")).to_have_count(1)
-    expect(page.locator("#queue li")).to_have_count(2)

@@ -78,7 +78,7 @@ export function createAlerts(ctx) {
         `${unitId(a.unit, a.agency).split("/").pop()} · ${agencyInfo(a.agency).label}`),
       el("time", {}, `${clock(a.ts)} (`, el("span", { dataset: { since: a.ts } }, ago(a.ts)), ")"),
       a.note ? el("span.note", {}, a.note) : null,
-      el("button.show", { type: "button", onclick: () => show(a) }, "Show"),
+      el("button.show", { type: "button", onclick: () => ctx.showOnMap(() => show(a)) }, "Show"),
       el("button.ack", { type: "button", onclick: (ev) => acknowledge(a, ev.currentTarget) }, "Acknowledge"))));
     $("emergency").hidden = list.length === 0;
     for (const span of $("emergency").querySelectorAll("[data-since]")) span.textContent = ago(+span.dataset.since);

@@ -28,6 +28,13 @@ const SHAPES = {
   message: (m) => obj(m) && str(m.id) && num(m.ts) && typeof m.text === "string" && obj(m.to),
 };
 const RELOAD_MS = 60_000;
+// Narrow screens start with the map; there the console is drawn over the map, so it steps aside to show a
+// place (ctx.showOnMap) and while the dispatcher picks a position on the map.
+const narrow = matchMedia("(max-width: 700px)");
+function fold(collapsed) {
+  document.body.classList.toggle("console-collapsed", collapsed);
+  $("console-toggle").setAttribute("aria-expanded", String(!collapsed));
+}
 const VIEWS = ["queue", "incident", "create", "kpi", "messages"];
 
 export function startConsole({ map, goTo, unitLatLng }) {
@@ -52,10 +59,15 @@ export function startConsole({ map, goTo, unitLatLng }) {
       for (const [v, b] of [["kpi", "kpi-toggle"], ["messages", "messages-toggle"], ["create", "new-incident"]]) {
         $(b).setAttribute("aria-pressed", String(v === view));
       }
-      document.body.classList.remove("console-collapsed");
+      fold(false);
       ctx.emit("view", view);
     },
     openIncident: (id) => details.open(id),
+    showOnMap(go) {
+      if (narrow.matches) fold(true);
+      go();
+    },
+    unfold: () => fold(false),
     putCommand(c) {
       const prev = ctx.commands.get(c.id) || {};
       ctx.commands.set(c.id, { ...prev, ...c, unit: c.unit ? unitId(c.unit, c.agency) : prev.unit });
@@ -101,12 +113,8 @@ export function startConsole({ map, goTo, unitLatLng }) {
   $("messages-toggle").addEventListener("click", () =>
     ctx.view === "messages" ? ctx.show("queue") : messages.openDirect(),
   );
-  $("console-toggle").addEventListener("click", () => {
-    const collapsed = document.body.classList.toggle("console-collapsed");
-    $("console-toggle").setAttribute("aria-expanded", String(!collapsed));
-  });
-  // Narrow screens start with the map; the button in the bar opens the console.
-  if (matchMedia("(max-width: 700px)").matches) document.body.classList.add("console-collapsed");
+  $("console-toggle").addEventListener("click", () => fold(!document.body.classList.contains("console-collapsed")));
+  if (narrow.matches) fold(true);
   new ResizeObserver(() => map.invalidateSize()).observe($("console"));
 
   // N new incident, A assign the top recommendation, Esc back to the queue (or cancel the map pick).

@@ -47,6 +47,8 @@ export function createForm(ctx) {
     pin = null;
   }
   function setPicking(on) {
+    if (on) ctx.showOnMap(() => {});
+    else if (picking) ctx.unfold();
     picking = on;
     ctx.map.getContainer().classList.toggle("picking", on);
     $("pick-on-map").setAttribute("aria-pressed", String(on));

@@ -40,7 +40,8 @@ export function createDetails(ctx) {
       el("p.id", {}, `${inc.id} · `, agencyTag(inc.owner), ` · opened ${clock(inc.opened)} (`,
         el("span", { dataset: { since: inc.opened } }, ago(inc.opened)), ")"),
       el("p.where", {}, where(inc),
-        el("button.small", { type: "button", onclick: () => ctx.map.setView([inc.lat, inc.lon], 14) }, "Centre")),
+        el("button.small", { type: "button",
+          onclick: () => ctx.showOnMap(() => ctx.map.setView([inc.lat, inc.lon], 14)) }, "Centre")),
       el("p.notes", {}, inc.notes || ""),
     );
     const canEdit = inc.state === "open";
@@ -68,7 +69,8 @@ export function createDetails(ctx) {
             agencyTag(id.split("/")[0]), el("b", {}, id.split("/").pop()),
             el("span.ustate", {}, STATE_LABEL[state] || state || "—"),
             c ? el(`span.ack.${c.state}`, { dataset: { ack: c.state }, title: c.note || "" }, `${icon} ${word}`) : null,
-            el("button.small", { type: "button", onclick: () => ctx.goTo(id), title: "Show on map" }, "Show"));
+            el("button.small", { type: "button", onclick: () => ctx.showOnMap(() => ctx.goTo(id)), title: "Show on map" },
+              "Show"));
         }))
         : el("p.muted", {}, "No unit assigned yet."),
     );
