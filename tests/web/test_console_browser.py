@@ -144,6 +144,7 @@ def test_emergency_banner_reaches_police_only_and_ack_clears_everywhere(
     expect(banner).to_contain_text("P-7 · Police")
     expect(banner).to_contain_text("shots fired")
     assert first.evaluate("window.psnConsole.ringing") is True
+    assert first.evaluate("window.psnConsole.beeps") >= 1  # the tone started with the banner
     expect(second.locator("#emergency")).to_contain_text("P-7 · Police")
 
     # The NEMO console hears its own unit's emergency (sent after the police one, so delivered after it)

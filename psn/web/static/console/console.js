@@ -48,8 +48,8 @@ export function startConsole({ map, goTo, unitLatLng }) {
     board: new Map(), // "agency/unit" -> {unit, state, incident, since}
     commands: new Map(), // command id -> {id, unit, incident, state, …}
     view: "queue",
-    // What tests and a curious operator read from the browser's console: the alarm tone's state,
-    // malformed live events dropped.
+    // What tests and a curious operator read from the browser's console: whether the alarm tone is on and
+    // how often it sounded, malformed live events dropped.
     probe: (window.psnConsole = { ringing: false, beeps: 0, dropped: 0 }),
     emit: (name, detail) => bus.dispatchEvent(new CustomEvent(name, { detail })),
     on: (name, fn) => bus.addEventListener(name, (ev) => fn(ev.detail)),

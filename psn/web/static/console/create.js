@@ -143,7 +143,6 @@ export function createForm(ctx) {
     submit.disabled = false;
     if (!r.ok) return showError(fieldNamed(r.field ?? r.error, FIELDS), r.error);
     reset();
-    ctx.emit("created", r.body);
     ctx.incidents.set(r.body.id, r.body);
     ctx.openIncident(r.body.id);
   });
