@@ -48,9 +48,21 @@ export function createAlerts(ctx) {
       toneTimer = null;
     }
     ctx.probe.ringing = ring;
+    $("emergency-blocked").hidden = !ring || audio?.state === "running";
     $("emergency-mute").setAttribute("aria-pressed", String(muted));
     $("emergency-mute").textContent = muted ? "Tone muted ✓" : "Mute tone";
   }
+  // Browsers start sound only once the user has interacted with the page: the first click or key anywhere
+  // unlocks it, and until then an open emergency says that its tone is blocked.
+  function unlock() {
+    try {
+      audio ??= new AudioContext();
+      audio.resume().then(syncTone, () => {});
+    } catch (err) {
+      console.warn("alarm tone unavailable", err);
+    }
+  }
+  for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, unlock, { capture: true });
   $("emergency-mute").addEventListener("click", () => {
     muted = !muted;
     syncTone();
