@@ -6,6 +6,7 @@ import { STATE_LABEL } from "./incidents.js";
 import { agencyTag, el, fill, unitId } from "./util.js";
 
 const TOP = 5;
+const REFRESH_MS = 30_000; // units move: ETAs of an incident left open on screen are asked again
 const REASONS = {
   wrong_agency: "wrong agency",
   lacks_capability: "lacks capability",
@@ -112,12 +113,14 @@ export function createRecommend(ctx, box, incidentId) {
   }
 
   reload();
+  const timer = setInterval(reload, REFRESH_MS);
   return {
     reload,
     has: (id) => ranked.some((x) => x.id === id),
     assignTop: () => ranked.length && assign([ranked[0].id]),
     destroy() {
       gone = true;
+      clearInterval(timer);
       route?.remove();
     },
   };
