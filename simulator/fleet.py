@@ -105,7 +105,7 @@ class Fleet:
             unit.at_m += unit.speed * dt
             if unit.at_m >= unit.cum[-1]:
                 if task is not None:
-                    unit.at_m = float(unit.cum[-1]) + 0
+                    unit.at_m = float(unit.cum[-1])
                     out += self._report(unit, unit.responder.arrived(now, float(self.rng.uniform(*ON_SCENE_S))))
                 else:
                     end = self.network.nearest_vertex(*self.network.lonlat(unit.path[-1]))
