@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 import httpx
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
+from websockets.sync.connection import Connection
 
 from psn.clock import ManualClock
 from tests.psn.cad.conftest import T0
@@ -23,7 +24,7 @@ def create(server: RunningServer, agency: str, body: dict[str, Any]) -> str:
     return str(answer.json()["id"])
 
 
-def next_incident_event(ws: ClientConnection) -> dict[str, Any]:
+def next_incident_event(ws: Connection) -> dict[str, Any]:
     while True:
         message = json.loads(ws.recv(timeout=5))
         if message["type"] == "incident":

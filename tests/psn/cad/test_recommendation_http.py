@@ -30,7 +30,7 @@ def placed(server: RunningServer) -> str:
     return str(answer.json()["id"])
 
 
-def recommend(server: RunningServer, incident: str, agency: str = "police", top: object = 5) -> httpx.Response:
+def recommend(server: RunningServer, incident: str, agency: str = "police", top: int | str = 5) -> httpx.Response:
     return httpx.get(f"{server.base_url}/api/v1/incidents/{incident}/recommendation", params={"top": top},
                      headers={"Authorization": f"Bearer {server.token(agency)}"}, timeout=30)
 
