@@ -42,8 +42,10 @@ class IncidentBook:
     def load(self) -> None:
         with self._lock:
             self._incidents = {i.id: i for i in self.store.load()}
+        stored = set(self.ctx.sharing.snapshot.incidents)
         for incident in self._incidents.values():
-            self._share(incident)
+            if _share_of(incident) not in stored:  # a crash between the two writes: the incident is the truth
+                self.ctx.sharing.share_incident(_share_of(incident))
 
     def get(self, incident_id: str) -> Incident | None:
         with self._lock:
@@ -116,15 +118,17 @@ class IncidentBook:
 
     def _published(self, incident: Incident, entry: TimelineEntry) -> None:
         self.ctx.audit.record(entry.actor, f"incident.{entry.what.value}", incident.id, **entry.details)
-        self._share(incident)
+        self.ctx.sharing.share_incident(_share_of(incident))
         target = _target(incident)
         sharing = self.ctx.sharing
         self.ctx.hub.notify("incident", {"incident": incident_json(incident)},
                             lambda who: bool(decide(who, Action.VIEW, target, sharing.snapshot)))
 
-    def _share(self, incident: Incident) -> None:
-        self.ctx.sharing.share_incident(IncidentShare(incident.id, incident.owner, incident.partners,
-                                                      incident.units, incident.state is IncidentState.OPEN))
+
+
+def _share_of(incident: Incident) -> IncidentShare:
+    return IncidentShare(incident.id, incident.owner, incident.partners, incident.units,
+                         incident.state is IncidentState.OPEN)
 
 
 def _target(incident: Incident) -> Target:

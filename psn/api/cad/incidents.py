@@ -82,6 +82,9 @@ def list_incidents(server: ServerDep, who: PrincipalDep,
               if (state == "all" or i.state is IncidentState(state))
               and decide(who, Action.VIEW, Target(Resource.INCIDENT, i.owner, incident=i.id), snapshot)]
     chosen.sort(key=lambda i: (i.priority, i.opened, i.id))
+    if chosen:  # a read of their notes: one audit record per answer (consoles poll), naming every incident
+        server.audit.record(who.name, "incident.view", "list", agency=who.agency,
+                            incidents=",".join(i.id for i in chosen))
     return {"incidents": [incident_json(i) for i in chosen]}
 
 

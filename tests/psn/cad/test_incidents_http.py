@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,9 +14,9 @@ import sqlalchemy as sa
 
 from psn.access import Role
 from psn.clock import ManualClock
-from psn.store.schema import incident_timeline, incidents
+from psn.store.schema import incident_shares, incident_timeline, incidents
 from tests.psn.cad.conftest import T0
-from tests.support import RunningServer
+from tests.support import Mosquitto, RunningServer, make_settings
 
 NOTES = "Caller Maria Q. says two men with a machete, blue pickup plate BZ-4471"
 ROBBERY = {"type": "robbery", "priority": 2, "lat": 17.5046, "lon": -88.1962, "address": "12 Albert St",
@@ -129,6 +130,7 @@ def test_the_timeline_is_audited_without_the_callers_text(server: RunningServer)
     call(server, "POST", "/api/v1/incidents", body=ROBBERY)
     call(server, "PATCH", "/api/v1/incidents/police-00001", body={"address": "14 Albert St"})
     call(server, "GET", "/api/v1/incidents/police-00001")
+    call(server, "GET", "/api/v1/incidents")
     log = (server.settings.data_dir / "audit" / "audit.jsonl").read_text()
     entries = [json.loads(line)["entry"] for line in log.splitlines() if line.startswith('{"entry"')]
     mine = [(e["action"], e["target"], e["detail"]) for e in entries if e["target"] == "police-00001"]
@@ -138,6 +140,8 @@ def test_the_timeline_is_audited_without_the_callers_text(server: RunningServer)
         ("incident.updated", "police-00001", {"address": "changed"}),
         ("incident.view", "police-00001", {"agency": "police"}),
     ]
+    listed = [(e["action"], e["detail"]) for e in entries if e["target"] == "list"]
+    assert listed == [("incident.view", {"agency": "police", "incidents": "police-00001"})]
     assert "machete" not in log and "Albert St" not in log
 
 
@@ -195,3 +199,21 @@ def test_bad_changes_are_refused_and_nothing_is_written(server: RunningServer) -
     assert call(server, "PATCH", path, body={"priority": 1}).status_code == 409
     assert call(server, "PUT", f"{path}/partners/atlantis").status_code == 404
     assert rows(server) == (1, 2)  # created and closed, nothing else
+
+
+def test_incidents_survive_a_restart(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    first = RunningServer(make_settings(tmp_path, mosquitto.url)).start()
+    try:
+        call(first, "POST", "/api/v1/incidents", body={**ROBBERY, "partners": ["nemo"]})
+        before = call(first, "GET", "/api/v1/incidents/police-00001").json()
+    finally:
+        first.stop()
+    with first.server.db.engine.begin() as conn:  # as if psn died between the incident's write and its share's
+        conn.execute(incident_shares.delete())
+    second = RunningServer(make_settings(tmp_path, mosquitto.url)).start()
+    try:
+        assert call(second, "GET", "/api/v1/incidents/police-00001").json() == before
+        assert call(second, "GET", "/api/v1/incidents/police-00001", "nemo").status_code == 200  # share restored
+        assert call(second, "POST", "/api/v1/incidents", body=ROBBERY).json()["id"] == "police-00002"
+    finally:
+        second.stop()
