@@ -217,3 +217,42 @@ def test_incidents_survive_a_restart(tmp_path: Path, mosquitto: Mosquitto) -> No
         assert call(second, "POST", "/api/v1/incidents", body=ROBBERY).json()["id"] == "police-00002"
     finally:
         second.stop()
+
+
+CHANGES = [
+    ("PATCH", "", {"lat": 91}, 422),
+    ("PATCH", "", {"lon": -180.5}, 422),
+    ("PATCH", "", {"type": None}, 422),
+    ("PATCH", "", {"type": "burglary"}, 422),
+    ("PATCH", "", {"priority": True}, 422),
+    ("PATCH", "", {"notes": "é" * 2049}, 422),
+    ("PATCH", "", {"notes": "   "}, 422),
+    ("PATCH", "", {"colour": "red"}, 422),
+    ("PATCH", "", [1, 2], 422),
+    ("POST", "/close", {}, 422),
+    ("POST", "/close", {"disposition": ""}, 422),
+    ("POST", "/close", {"disposition": "x" * 201}, 422),
+    ("POST", "/reopen", {"reason": 5}, 422),
+    ("PUT", "/partners/police", None, 409),  # the owner
+    ("DELETE", "/partners/fire", None, 409),  # not a partner
+    ("PUT", "/partners/" + "x" * 65, None, 422),
+]
+
+
+@pytest.mark.parametrize(("method", "suffix", "body", "status"), CHANGES)
+def test_bad_changes_write_nothing(server: RunningServer, method: str, suffix: str, body: Any,
+                                   status: int) -> None:
+    call(server, "POST", "/api/v1/incidents", body=ROBBERY)
+    before = call(server, "GET", "/api/v1/incidents/police-00001").json()
+    answer = call(server, method, f"/api/v1/incidents/police-00001{suffix}", body=body)
+    assert answer.status_code == status and answer.json()["detail"]
+    assert rows(server) == (1, 1)
+    assert call(server, "GET", "/api/v1/incidents/police-00001").json() == before
+
+
+def test_clearing_the_address(server: RunningServer) -> None:
+    call(server, "POST", "/api/v1/incidents", body=ROBBERY)
+    cleared = call(server, "PATCH", "/api/v1/incidents/police-00001", body={"address": None}).json()
+    assert cleared["address"] is None
+    [loaded] = server.server.cad.incidents.store.load()
+    assert loaded.address is None
