@@ -9,6 +9,8 @@ from psn.audit import AuditLog
 from psn.bus import Bus
 from psn.cad.board import UnitBoard
 from psn.cad.crew import Crew
+from psn.cad.incidents import IncidentBook
+from psn.cad.recommendation import Recommender
 from psn.clock import Clock
 from psn.config import Settings
 from psn.keys import LiveKeyring
@@ -43,12 +45,16 @@ class Cad:
         self.ctx = ctx
         self.board = UnitBoard(ctx.bus)
         self.crew = Crew()
+        self.incidents = IncidentBook(ctx)
+        self.recommender = Recommender(ctx.state, self.board)
 
     def load(self) -> None:
         """Reads what is stored (after the schema is migrated), before the bus starts delivering."""
+        self.incidents.load()
 
     def subscribe(self, bus: Bus) -> None:
         """Subscribes the shell's consumers (before the bus starts)."""
+        self.incidents.subscribe(bus)
 
     async def start(self) -> None:
         """Starts timers (command resends …) once the live hub runs."""

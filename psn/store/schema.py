@@ -91,3 +91,41 @@ flags = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(256), nullable=False),
 )
+
+# Incidents (migration 0003): the row is the incident now; its caller notes and address are sealed with the
+# owner's key (`sealed_notes`, `sealed_address`, both under `key_id`) or, with encryption off, in clear.
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("lat", sa.Float(53), nullable=False),
+    sa.Column("lon", sa.Float(53), nullable=False),
+    sa.Column("place", sa.String(200)),
+    sa.Column("address", sa.String(200)),
+    sa.Column("notes", sa.Text),
+    sa.Column("sealed_address", sa.LargeBinary),
+    sa.Column("sealed_notes", sa.LargeBinary),
+    sa.Column("key_id", sa.String(64)),
+    sa.Column("partners", sa.String(256), nullable=False),
+    sa.Column("units", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("updated", sa.Float(53), nullable=False),
+    sa.UniqueConstraint("owner", "seq", name="uq_incidents_owner_seq"),
+    sa.Index("ix_incidents_key_id", "key_id"),
+)
+
+incident_timeline = sa.Table(
+    "incident_timeline",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("incident", sa.String(80), nullable=False),
+    sa.Column("ts", sa.Float(53), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("what", sa.String(32), nullable=False),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Index("ix_incident_timeline_incident", "incident", "id"),
+)

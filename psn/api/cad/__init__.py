@@ -3,6 +3,11 @@ geofences, messages and response KPIs, one module each, joined into the one `rou
 
 from fastapi import APIRouter
 
+from psn.api.cad import incidents, kpi, places
+
 router = APIRouter()
+router.include_router(incidents.router)
+router.include_router(places.router)
+router.include_router(kpi.router)
 
 __all__ = ["router"]
