@@ -3,6 +3,10 @@ geofences, messages and response KPIs, one module each, joined into the one `rou
 
 from fastapi import APIRouter
 
+from psn.api.cad import board, commands
+
 router = APIRouter()
+router.include_router(board.router)
+router.include_router(commands.router)
 
 __all__ = ["router"]
