@@ -41,7 +41,7 @@ from psn.cad.command_store import (
 from psn.cad.crew import Crew
 from psn.events import AckAccepted
 from psn.security_events import Kind
-from telemetry.topics import NAME, cmd_topic
+from telemetry.topics import NAME, UnitTopic, cmd_topic, parse
 
 if TYPE_CHECKING:  # service.py builds Commands
     from psn.cad.service import CadContext
@@ -86,8 +86,10 @@ class Commands:
         """Publishes the command to `unit` ("agency/unit") and returns its message id; a ValueError names what
         is wrong with the arguments before anything is stored or sent."""
         agency, _, name = unit.partition("/")
-        if not (NAME.fullmatch(agency) and NAME.fullmatch(name)):
-            raise ValueError(f"unit must be agency/unit, each matching {NAME.pattern}, not {unit!r:.80}")
+        topic = cmd_topic(agency, name)
+        if not isinstance(parse(topic), UnitTopic):  # the namespace's own rules: names, reserved words
+            raise ValueError(f"unit must be agency/unit, each matching {NAME.pattern} and not reserved, "
+                             f"not {unit!r:.80}")
         if not TYPE.fullmatch(type):
             raise ValueError(f"command type must match {TYPE.pattern}, not {type!r:.40}")
         if ENVELOPE & fields.keys():
@@ -102,7 +104,7 @@ class Commands:
         with self._lock:
             self.store.insert(command, payload)
             self._pending[command_id] = (command, payload)
-        self.ctx.publish(cmd_topic(agency, name), payload, 1)
+        self.ctx.publish(topic, payload, 1)
         self.ctx.audit.record(actor, "command.send", unit, id=command_id, type=type, incident=incident)
         self.ctx.hub.notify("command", {"unit": unit, "command": orjson.loads(payload)}, crew_of(unit, self.crew))
         return command_id

@@ -15,6 +15,7 @@ from prometheus_client import Counter
 from dispatch import DispatchError
 from psn.cad.audience import dispatchers_of
 from psn.cad.board import UnitBoard
+from psn.cad.board_live import entry_json
 from psn.clock import Clock
 from psn.events import StatusAccepted
 from psn.live import LiveHub
@@ -45,13 +46,9 @@ class StatusWords:
         except DispatchError as exc:
             self.refused.labels(exc.reason.value).inc()
             self._log(unit, word, exc)
-            state, incident = self.board.state(unit)
-            entry = self.board.get(unit)
-            self.hub.notify("unit_status", {
-                "entry": entry.to_json() if entry is not None
-                else {"unit": unit, "state": state.value, "incident": incident, "since": None},
-                "refused": exc.reason.value, "detail": exc.detail, "word": word, "via": "mqtt", "actor": unit,
-            }, dispatchers_of(unit, self.sharing))
+            data = {"entry": entry_json(self.board, unit), "refused": exc.reason.value, "detail": exc.detail,
+                    "word": word, "via": "mqtt", "actor": unit}
+            self.hub.notify("unit_status", data, dispatchers_of(unit, self.sharing))
 
     def _log(self, unit: str, word: str, exc: DispatchError) -> None:
         now = self.clock.time()

@@ -12,6 +12,7 @@ from dispatch import DispatchError, UnitState, parse_state
 from psn.access import Action, Resource, Target, decide
 from psn.api.deps import PrincipalDep, ServerDep, authorize
 from psn.api.fields import NamePath, registered
+from psn.cad.board_live import entry_json
 
 router = APIRouter(prefix="/api/v1", tags=["dispatch"])
 
@@ -24,12 +25,9 @@ class StatusIn(BaseModel):
 def board(server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     """Every unit on the board or in the live picture that the caller may view; a unit the board has never
     seen change is available (`since` null)."""
-    entries = {entry.unit: entry.to_json() for entry in server.cad.board.snapshot()}
-    for unit in server.state.snapshot():
-        entries.setdefault(unit.id, {"unit": unit.id, "state": UnitState.AVAILABLE.value, "incident": None,
-                                     "since": None})
+    units = {entry.unit for entry in server.cad.board.snapshot()} | {unit.id for unit in server.state.snapshot()}
     sharing = server.sharing.snapshot
-    return {"units": [entry for unit_id, entry in sorted(entries.items())
+    return {"units": [entry_json(server.cad.board, unit_id) for unit_id in sorted(units)
                       if decide(who, Action.VIEW, Target(Resource.UNIT, unit_id.split("/", 1)[0], unit_id),
                                 sharing)]}
 
