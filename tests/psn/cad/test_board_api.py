@@ -38,7 +38,7 @@ PATH = {"available": [], "dispatched": ["dispatched"], "en_route": ["dispatched"
 
 def _table() -> dict[tuple[str, str], int]:
     header, *rows = (line.split() for line in EXPECTED.strip().splitlines())
-    assert header[2:] == list(STATES)
+    assert header[3:] == list(STATES)  # after "current \\ wanted"
     return {(row[0], wanted): int(cell) for row in rows for wanted, cell in zip(STATES, row[1:], strict=True)}
 
 
