@@ -4,8 +4,10 @@ illegal dispatch sends nothing. Field values are written out by hand from the in
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from dispatch import DispatchError, Reason, UnitState, create
 from psn.cad import Cad
@@ -16,6 +18,7 @@ NOW = 1_764_400_000.0
 INCIDENT, _entry = create("police-00012", "p.disp", NOW - 60, type="traffic_collision", priority=2, lat=17.4921,
                           lon=-88.1869, notes="two cars, one trapped", owner="police", address="Northern Hwy mile 3",
                           place="Belize City")
+CMD_SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "docs" / "schemas" / "cmd.json").read_text())
 ROUTE = [(-88.2, 17.5), (-88.19, 17.495), (-88.1869, 17.4921)]
 
 
@@ -31,6 +34,7 @@ def test_assign_dispatches_the_unit_and_sends_every_field(recorded: Recorded) ->
         "address": "Northern Hwy mile 3", "place": "Belize City", "notes": "two cars, one trapped",
         "route": [[-88.2, 17.5], [-88.19, 17.495], [-88.1869, 17.4921]],
     }
+    Draft202012Validator(CMD_SCHEMA).validate(json.loads(payload))  # what psn sends is what the protocol says
     listed = cad.commands.store.listed(incident="police-00012")
     assert [(c.id, c.unit, c.type, c.actor, c.state) for c in listed] == [
         (command_id, "police/P-12", "assignment", "p.disp", "pending")]
