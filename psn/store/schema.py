@@ -129,3 +129,42 @@ incident_timeline = sa.Table(
     sa.Column("details", sa.Text, nullable=False),
     sa.Index("ix_incident_timeline_incident", "incident", "id"),
 )
+
+# The unit board (psn.cad.board_store): each unit's dispatch state, the incident it is on, and its time per state
+# (`totals`: JSON {state: seconds}), so a restart keeps who is dispatched where.
+board = sa.Table(
+    "board",
+    metadata,
+    sa.Column("unit_id", sa.String(130), primary_key=True),
+    sa.Column("agency", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("incident", sa.String(64)),
+    sa.Column("since", sa.Float(53), nullable=False),
+    sa.Column("totals", sa.Text, nullable=False),
+)
+
+# Commands sent to units (psn.cad.command_store). The payload is sealed with the unit's agency key when
+# encryption at rest is on (then `payload` is empty and `sealed` holds it, bound to the id).
+commands = sa.Table(
+    "commands",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("unit_id", sa.String(130), nullable=False),
+    sa.Column("agency", sa.String(64), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("incident", sa.String(64)),
+    sa.Column("actor", sa.String(130), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("sent", sa.Float(53), nullable=False),
+    sa.Column("last_sent", sa.Float(53), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("ack_ts", sa.Float(53)),
+    sa.Column("result", sa.String(16)),
+    sa.Column("note", sa.Text),
+    sa.Column("payload", sa.Text),
+    sa.Column("sealed", sa.LargeBinary),
+    sa.Column("key_id", sa.String(64)),
+    sa.Index("ix_commands_unit_sent", "unit_id", "sent"),
+    sa.Index("ix_commands_incident", "incident"),
+    sa.Index("ix_commands_state", "state"),
+)
