@@ -138,7 +138,7 @@ board = sa.Table(
     sa.Column("unit_id", sa.String(130), primary_key=True),
     sa.Column("agency", sa.String(64), nullable=False),
     sa.Column("state", sa.String(32), nullable=False),
-    sa.Column("incident", sa.String(64)),
+    sa.Column("incident", sa.String(80)),
     sa.Column("since", sa.Float(53), nullable=False),
     sa.Column("totals", sa.Text, nullable=False),
 )
@@ -152,7 +152,7 @@ commands = sa.Table(
     sa.Column("unit_id", sa.String(130), nullable=False),
     sa.Column("agency", sa.String(64), nullable=False),
     sa.Column("type", sa.String(32), nullable=False),
-    sa.Column("incident", sa.String(64)),
+    sa.Column("incident", sa.String(80)),
     sa.Column("actor", sa.String(130), nullable=False),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("sent", sa.Float(53), nullable=False),

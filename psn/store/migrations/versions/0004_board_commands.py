@@ -17,7 +17,7 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.String(130), primary_key=True),
         sa.Column("agency", sa.String(64), nullable=False),
         sa.Column("state", sa.String(32), nullable=False),
-        sa.Column("incident", sa.String(64)),
+        sa.Column("incident", sa.String(80)),  # an incident id: {owner}-{n:05d}
         sa.Column("since", sa.Float(53), nullable=False),
         sa.Column("totals", sa.Text, nullable=False),
     )
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.String(130), nullable=False),
         sa.Column("agency", sa.String(64), nullable=False),
         sa.Column("type", sa.String(32), nullable=False),
-        sa.Column("incident", sa.String(64)),
+        sa.Column("incident", sa.String(80)),  # an incident id: {owner}-{n:05d}
         sa.Column("actor", sa.String(130), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("sent", sa.Float(53), nullable=False),
