@@ -3,6 +3,11 @@ geofences, messages and response KPIs, one module each, joined into the one `rou
 
 from fastapi import APIRouter
 
+from psn.api.cad import alerts, geofences, messages
+
 router = APIRouter()
+router.include_router(alerts.router)
+router.include_router(geofences.router)
+router.include_router(messages.router)
 
 __all__ = ["router"]
