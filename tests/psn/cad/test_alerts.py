@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from psn.access import Role
 from psn.store.schema import alerts
 from tests.psn.cad.consoles import consoles, settle
-from tests.support import RunningServer, publish, server_with_units, wait_for
+from tests.support import Mosquitto, RunningServer, make_settings, publish, publish_fix, server_with_units, wait_for
 
 P1 = {"unit": "police/P-1", "agency": "police", "type": "emergency"}
 
@@ -107,3 +107,26 @@ def test_who_may_acknowledge_and_what_is_refused(tmp_path: Path) -> None:
             answer = _ack(server, token, alert_id)
             assert (answer.status_code, words in answer.text) == (status, True), (alert_id, answer.text)
         assert [a["id"] for a in _open(server, police)] == [down["id"]]  # nothing was acknowledged
+
+
+def test_an_open_alert_survives_a_restart_and_is_acknowledged_after_it(tmp_path: Path) -> None:
+    broker = Mosquitto(tmp_path).start()
+    try:
+        first = RunningServer(make_settings(tmp_path, broker.url)).start()
+        publish_fix(broker.url, "police", "P-1", 17.25, -88.75)
+        wait_for(lambda: first.server.state.get("police/P-1"))
+        _alert(first, "police/P-1", {"type": "emergency", "note": "ambush"})
+        wait_for(lambda: first.server.bus.flush() and _open(first, first.token("police")))
+        (before,) = _open(first, first.token("police"))
+        assert (before["lat"], before["lon"], before["note"]) == (17.25, -88.75, "ambush")
+        first.stop()
+        again = RunningServer(make_settings(tmp_path, broker.url)).start()
+        try:
+            police = again.token("police")
+            assert _open(again, police) == [before]
+            assert _ack(again, police, before["id"]).status_code == 200
+            assert _open(again, police) == []
+        finally:
+            again.stop()
+    finally:
+        broker.stop()
