@@ -49,6 +49,8 @@ def post_message(body: MessageIn, server: ServerDep, who: PrincipalDep) -> dict[
     kind, to = _addressee(body.incident, body.agency, body.unit)
     if not body.text.strip():
         raise HTTPException(422, "text: must hold more than white space")
+    if "\x00" in body.text:  # PostgreSQL's text cannot hold NUL (the column holds text in clear without keys)
+        raise HTTPException(422, "text: must not contain NUL characters")
     owner = _owner(server, who, kind, to)
     decision = may_post(who, kind, to, owner, server.sharing.snapshot)
     if not decision:

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from psn.access import Role
 from psn.store.schema import messages
@@ -130,3 +132,25 @@ def test_bad_messages_are_refused_naming_the_field_and_nothing_is_written(tmp_pa
         for query, status in [("", 422), ("incident=police-99999", 404), ("agency=police&unit=police/P-1", 422),
                               ("unit=P-1", 422)]:
             assert _thread(server, police, query).status_code == status, query
+
+
+@settings(max_examples=80, deadline=None, database=None)
+@given(text=st.one_of(st.text(max_size=40), st.text(min_size=1995, max_size=2005),
+                      st.sampled_from(["", " ", "\u2003\n", "a\x00b", "x" * 2000, "x" * 2001, "é" * 2000])))
+def _check_text(server: RunningServer, token: str, text: str) -> None:
+    answer = _post(server, token, {"incident": "police-00007", "text": text})
+    # By hand from the contract: 1 to 2000 characters, not only white space, no NUL.
+    valid = 1 <= len(text) <= 2000 and text.strip() != "" and "\x00" not in text
+    assert answer.status_code == (201 if valid else 422), (text[:40], answer.text[:200])
+    if valid:
+        thread = _thread(server, token, "incident=police-00007").json()["messages"]
+        assert thread[-1]["id"] == answer.json()["id"] and thread[-1]["text"] == text
+    else:
+        assert "text" in answer.json()["detail"] or "text" in str(answer.json()["detail"])
+
+
+def test_any_text_is_kept_exactly_or_refused_naming_the_field(tmp_path: Path) -> None:
+    with server_with_units(tmp_path, [("police", "P-1")]) as server:
+        token = server.token("police")
+        _share(server, token, [])
+        _check_text(server, token)
