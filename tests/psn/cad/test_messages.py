@@ -55,6 +55,7 @@ def test_an_incident_thread_opens_to_a_partner_and_agencies_talk_only_while_they
             refused = _thread(server, nemo, "incident=police-00007")
             assert refused.status_code == 403 and "incident of police is not shared with nemo" in refused.text
             assert _post(server, nemo, {"incident": "police-00007", "text": "may we help?"}).status_code == 403
+            assert server.server.security.counts["access_denied"] == 2  # the read and the post, across agencies
             across = _post(server, police, {"agency": "nemo", "text": "evacuate?"})
             assert across.status_code == 403
             assert "police and nemo share no open incident and no standing agreement" in across.text
