@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from psn.access import Principal
+from psn.access import Decision, Principal
 from psn.api.deps import PrincipalDep, ServerDep
 from psn.api.fields import Name, UnitId, registered
 from psn.cad.messages import TEXT_MAX, may_post, may_read
+from psn.security_events import Kind
 from psn.server import Server
 from telemetry.topics import NAME, NAME_PART
 
@@ -44,6 +45,17 @@ def _owner(server: Server, who: Principal, kind: str, to: str) -> str:
     return who.agency
 
 
+def _allowed(server: Server, who: Principal, kind: str, to: str, owner: str, decision: Decision) -> None:
+    """A denial is a 403 with its reason; across agencies also a security event, as `authorize` does."""
+    if decision:
+        return
+    agency = owner if kind == "incident" else to.split("/", 1)[0]
+    if agency != who.agency:
+        server.security.report(Kind.ACCESS_DENIED, who.name, action="message", resource=kind, agency=agency,
+                               target=to, reason=decision.reason)
+    raise HTTPException(403, f"not allowed: {decision.reason}")
+
+
 @router.post("/messages", status_code=201)
 def post_message(body: MessageIn, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     kind, to = _addressee(body.incident, body.agency, body.unit)
@@ -52,9 +64,7 @@ def post_message(body: MessageIn, server: ServerDep, who: PrincipalDep) -> dict[
     if "\x00" in body.text:  # PostgreSQL's text cannot hold NUL (the column holds text in clear without keys)
         raise HTTPException(422, "text: must not contain NUL characters")
     owner = _owner(server, who, kind, to)
-    decision = may_post(who, kind, to, owner, server.sharing.snapshot)
-    if not decision:
-        raise HTTPException(403, f"not allowed: {decision.reason}")
+    _allowed(server, who, kind, to, owner, may_post(who, kind, to, owner, server.sharing.snapshot))
     if kind == "unit" and server.state.get(to) is None:
         raise HTTPException(404, f"no unit {to}: psn has never heard from it")
     return server.cad.messages.post(who, kind, to, owner, body.text).to_json()
@@ -69,7 +79,5 @@ def list_messages(server: ServerDep, who: PrincipalDep,
     """One thread, oldest first (its newest 500), as far as the caller may read it."""
     kind, to = _addressee(incident, agency, unit)
     owner = _owner(server, who, kind, to)
-    decision = may_read(who, kind, to, owner, who.agency, server.sharing.snapshot)
-    if not decision:
-        raise HTTPException(403, f"not allowed: {decision.reason}")
+    _allowed(server, who, kind, to, owner, may_read(who, kind, to, owner, who.agency, server.sharing.snapshot))
     return {"messages": [m.to_json() for m in server.cad.messages.thread(who, kind, to)]}

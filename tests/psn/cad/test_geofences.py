@@ -141,9 +141,45 @@ def _check_polygon(server: RunningServer, token: str, polygon: list[tuple[float,
         assert kept == [list(p) for p in polygon[:len(kept)]]  # as sent, at most without its closing repeat
     else:
         assert answer.status_code == 422 and answer.json()["detail"], answer.text
-        assert not in_range or len(polygon) < 3 or "no area" in answer.text or "repeats" in answer.text
+        vertices = len(polygon) - (len(polygon) > 1 and polygon[0] == polygon[-1])  # a closing repeat is no vertex
+        assert not in_range or vertices < 3 or "no area" in answer.text or "repeats" in answer.text
 
 
 def test_any_polygon_is_stored_as_sent_or_refused_with_a_reason(tmp_path: Path) -> None:
     with server_with_units(tmp_path, [("police", "P-1")]) as server:
         _check_polygon(server, server.token("police"))
+
+
+def test_a_whole_agency_is_watched_and_another_agency_sees_only_what_an_agreement_opens(tmp_path: Path) -> None:
+    with server_with_units(tmp_path, [("police", "P-1")]) as server:
+        police, nemo, admin = server.token("police"), server.token("nemo"), server.token("police", Role.ADMIN)
+        auth = {"Authorization": f"Bearer {admin}"}
+        agreement = httpx.post(f"{server.base_url}/api/v1/sharing/agreements", headers=auth,
+                               json={"grantee": "nemo", "resources": ["unit"]})
+        assert agreement.status_code == 201, agreement.text
+        ours = _post(server, police, {"name": "Ours", "polygon": SQUARE, "agencies": ["police"]}).json()
+        theirs = _post(server, nemo, {"name": "Theirs", "polygon": SQUARE, "agencies": ["police"]})
+        assert theirs.status_code == 201, theirs.text
+        t = time.time() - 60
+        with consoles(server, police=police, nemo=nemo) as seen:
+            for i, lon in enumerate([-88.20, -88.18]):  # outside (first: no event), then inside
+                publish_fix(server.mqtt_url, "police", "P-2", 17.50, lon, ts=t + i)
+            wait_for(lambda: seen["police"].of("geofence") and seen["nemo"].of("geofence"))
+            settle(server, *seen.values())
+            assert [(e["event"]["name"], e["event"]["unit"], e["event"]["crossing"])
+                    for e in seen["police"].of("geofence")] == [("Ours", "police/P-2", "enter")]
+            assert [(e["event"]["name"], e["event"]["unit"], e["event"]["crossing"])
+                    for e in seen["nemo"].of("geofence")] == [("Theirs", "police/P-2", "enter")]
+            removed = httpx.delete(f"{server.base_url}/api/v1/sharing/agreements/{agreement.json()['id']}",
+                                   headers=auth)
+            assert removed.status_code == 200, removed.text
+            publish_fix(server.mqtt_url, "police", "P-2", 17.50, -88.16, ts=t + 2)  # out again
+            wait_for(lambda: len(seen["police"].of("geofence")) == 2)
+            settle(server, *seen.values())
+            assert seen["police"].of("geofence")[1]["event"]["geofence"] == ours["id"]
+            assert len(seen["nemo"].of("geofence")) == 1  # the agreement is gone: NEMO's fence no longer fires
+        with server.server.db.engine.connect() as conn:
+            fired = conn.execute(sa.select(geofence_events.c.geofence, geofence_events.c.crossing)
+                                 .order_by(geofence_events.c.ts)).all()
+        assert [tuple(r) for r in fired] == [(ours["id"], "enter"), (theirs.json()["id"], "enter"),
+                                             (ours["id"], "exit")]
