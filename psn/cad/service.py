@@ -7,18 +7,21 @@ from dataclasses import dataclass
 
 from psn.audit import AuditLog
 from psn.bus import Bus
+from psn.cad.alerts import Alerts
 from psn.cad.board import UnitBoard
 from psn.cad.board_live import BoardLive
 from psn.cad.board_store import BoardStore
 from psn.cad.command_store import CommandStore
 from psn.cad.commands import Commands
 from psn.cad.crew import Crew
+from psn.cad.geofences import Geofences
 from psn.cad.incidents import IncidentBook
+from psn.cad.messages import Messages
 from psn.cad.recommendation import Recommender
 from psn.cad.status_words import StatusWords
 from psn.clock import Clock
 from psn.config import Settings
-from psn.events import AckAccepted, StatusAccepted, UnitStatusChanged
+from psn.events import AckAccepted, AlertAccepted, FixAccepted, StatusAccepted, UnitStatusChanged
 from psn.keys import LiveKeyring
 from psn.live import LiveHub
 from psn.security_events import SecurityEvent
@@ -59,12 +62,18 @@ class Cad:
         self.board_store = BoardStore(ctx.db, self.board)
         self.commands = Commands(ctx, self.crew, CommandStore(ctx.db, ctx.keys))
         self.status_words = StatusWords(self.board, ctx.clock, ctx.hub, ctx.sharing, ctx.stats)
+        self.alerts = Alerts(ctx)
+        self.geofences = Geofences(ctx)
+        self.messages = Messages(ctx, self.commands.send, owner_of=self.incidents.owner_of,
+                                 incident_of=lambda unit: self.board.state(unit)[1])
 
     def load(self) -> None:
         """Reads what is stored (after the schema is migrated), before the bus starts delivering."""
         self.incidents.load()
         self.board_store.load()
         self.commands.load()
+        self.alerts.load()
+        self.geofences.load()
 
     def subscribe(self, bus: Bus) -> None:
         """Subscribes the shell's consumers (before the bus starts)."""
@@ -74,6 +83,10 @@ class Cad:
         live = BoardLive(self.board, self.ctx.hub, self.ctx.sharing)
         bus.subscribe("cad-board-live", live.on_change, (UnitStatusChanged,), inline=True)
         bus.subscribe("cad-acks", self.commands.on_ack, (AckAccepted,))
+        # Queued, each on its own thread: an alert never waits behind fixes, and the geofence test of 5,000
+        # fixes a second never holds up the MQTT thread.
+        bus.subscribe("cad-alerts", self.alerts.on_alert, (AlertAccepted,))
+        bus.subscribe("cad-geofences", self.geofences.on_fix, (FixAccepted,))
 
     async def start(self) -> None:
         """Starts timers (command resends …) once the live hub runs."""

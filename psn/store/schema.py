@@ -168,3 +168,71 @@ commands = sa.Table(
     sa.Index("ix_commands_incident", "incident"),
     sa.Index("ix_commands_state", "state"),
 )
+
+# Alerts, geofences, messages (psn.cad): free text and positions are sealed at rest when keys are on (then the
+# plain columns stay empty and `sealed` holds them, AAD "{table}/{id}").
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("unit_id", sa.String(130), nullable=False),
+    sa.Column("agency", sa.String(64), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("ts", sa.Float(53), nullable=False),
+    sa.Column("raised", sa.Float(53), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("lat", sa.Float(53)),
+    sa.Column("lon", sa.Float(53)),
+    sa.Column("note", sa.Text),
+    sa.Column("sealed", sa.LargeBinary),
+    sa.Column("key_id", sa.String(64)),
+    sa.Column("acknowledged_by", sa.String(64)),
+    sa.Column("acknowledged_at", sa.Float(53)),
+    sa.Index("ix_alerts_open", "acknowledged_at", "type"),
+    sa.Index("ix_alerts_raised", "raised"),
+)
+
+geofences = sa.Table(
+    "geofences",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("polygon", sa.Text, nullable=False),  # JSON [[lon, lat], …]
+    sa.Column("units", sa.Text, nullable=False),  # comma-separated "agency/unit"
+    sa.Column("agencies", sa.String(256), nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created", sa.Float(53), nullable=False),
+)
+
+geofence_events = sa.Table(
+    "geofence_events",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("geofence", sa.String(32), nullable=False),
+    sa.Column("unit_id", sa.String(130), nullable=False),
+    sa.Column("crossing", sa.String(8), nullable=False),
+    sa.Column("ts", sa.Float(53), nullable=False),
+    sa.Column("lat", sa.Float(53)),
+    sa.Column("lon", sa.Float(53)),
+    sa.Column("sealed", sa.LargeBinary),
+    sa.Column("key_id", sa.String(64)),
+    sa.Index("ix_geofence_events_fence_ts", "geofence", "ts"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("ts", sa.Float(53), nullable=False),
+    sa.Column("sender", sa.String(64), nullable=False),
+    sa.Column("sender_agency", sa.String(64), nullable=False),
+    sa.Column("to_kind", sa.String(8), nullable=False),  # incident, agency or unit
+    sa.Column("to_id", sa.String(130), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),  # the agency whose key seals the text
+    sa.Column("text", sa.Text),
+    sa.Column("sealed", sa.LargeBinary),
+    sa.Column("key_id", sa.String(64)),
+    sa.Column("command", sa.String(64)),  # the cmd id of a message to a unit
+    sa.Index("ix_messages_to_ts", "to_kind", "to_id", "ts"),
+)

@@ -3,7 +3,7 @@ geofences, messages and response KPIs, one module each, joined into the one `rou
 
 from fastapi import APIRouter
 
-from psn.api.cad import board, commands, incidents, kpi, places
+from psn.api.cad import alerts, board, commands, geofences, incidents, kpi, messages, places
 
 router = APIRouter()
 router.include_router(incidents.router)
@@ -11,5 +11,8 @@ router.include_router(places.router)
 router.include_router(kpi.router)
 router.include_router(board.router)
 router.include_router(commands.router)
+router.include_router(alerts.router)
+router.include_router(geofences.router)
+router.include_router(messages.router)
 
 __all__ = ["router"]
