@@ -3,6 +3,10 @@ geofences, messages and response KPIs, one module each, joined into the one `rou
 
 from fastapi import APIRouter
 
+from psn.api.cad import me, phone_page
+
 router = APIRouter()
+router.include_router(me.router)
+router.include_router(phone_page.router)
 
 __all__ = ["router"]
