@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from dispatch import DispatchError
-from psn.cad.board import UnitBoard
+from psn.cad.board import BoardEntry, UnitBoard
 from psn.config import Settings
 from psn.events import AckAccepted, AlertAccepted, FixAccepted, StatusAccepted, UnitStatusChanged
 from tests.support import RunningServer
@@ -45,8 +46,10 @@ def status_to_board(board: UnitBoard) -> Any:
     return handle
 
 
-def start_server(settings: Settings, seen: Seen) -> RunningServer:
+def start_server(settings: Settings, seen: Seen, board: Iterable[BoardEntry] = ()) -> RunningServer:
+    """psn on `settings` (a second call with the same settings restarts it on the same port and data dir)."""
     running = RunningServer(settings)
+    running.server.cad.board.restore(board)
     bus = running.server.bus
     bus.subscribe("test-status-board", status_to_board(running.server.cad.board), (StatusAccepted,), inline=True)
     bus.subscribe("test-seen", seen, SEEN, inline=True)
