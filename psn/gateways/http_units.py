@@ -10,6 +10,7 @@ thread, in order). Each item's answer is the decoder's: accepted, or refused wit
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -23,8 +24,8 @@ from telemetry.topics import UnitKind, unit_topic
 
 MAX_ITEMS = 500  # a phone offline for 40 minutes sharing a position every 5 s queues 480
 MAX_BODY = 256 * 1024  # 500 items of ~300 bytes (a fix with every optional field) fit with room to spare
-# How long an item waits for the store before its answer goes out anyway: the batch writer commits within
-# `store_flush_s` (0.5 s by default) when the database keeps up.
+# How long the answer waits for the store before it goes out anyway: the batch writer commits within
+# `store_flush_s` (0.25 s by default) when the database keeps up.
 RECEIPT_WAIT_S = 10.0
 KINDS = tuple(kind.value for kind in UnitKind)
 
@@ -47,10 +48,18 @@ class HttpUnits:
         self.refused = refused
 
     def handle(self, unit_id: str, items: Sequence[object]) -> list[ItemResult]:
+        """Each item's answer, once every accepted one is stored (as MQTT's QoS 1 acknowledgement waits)."""
         agency, unit = unit_id.split("/", 1)
-        return [self._one(agency, unit, item) for item in items]
+        receipts: list[Receipt] = []
+        results = [self._one(agency, unit, item, receipts) for item in items]
+        # Waited for together, not one by one: the batch writer commits every `store_flush_s`, so a phone back
+        # from a long dead spot with 480 positions would otherwise wait 480 flushes.
+        deadline = time.monotonic() + RECEIPT_WAIT_S
+        for receipt in receipts:
+            receipt.wait(max(0.0, deadline - time.monotonic()))
+        return results
 
-    def _one(self, agency: str, unit: str, item: object) -> ItemResult:
+    def _one(self, agency: str, unit: str, item: object, receipts: list[Receipt]) -> ItemResult:
         if not isinstance(item, dict):
             return self._refuse(Reason.NOT_AN_OBJECT, "each item must be an object {\"kind\", \"payload\"}")
         kind = item.get("kind")
@@ -63,7 +72,7 @@ class HttpUnits:
         result = self.sink(unit_topic(agency, unit, kind), payload, receipt)
         if isinstance(result, Rejection):
             return ItemResult(False, f"{result.reason.value}: {result.detail}")
-        receipt.wait(RECEIPT_WAIT_S)  # answered once stored, as MQTT's QoS 1 acknowledgement is
+        receipts.append(receipt)
         return ItemResult(True, "accepted")
 
     def _refuse(self, reason: Reason, detail: str) -> ItemResult:
