@@ -52,8 +52,8 @@ class HttpUnits:
         agency, unit = unit_id.split("/", 1)
         receipts: list[Receipt] = []
         results = [self._one(agency, unit, item, receipts) for item in items]
-        # Waited for together, not one by one: the batch writer commits every `store_flush_s`, so a phone back
-        # from a long dead spot with 480 positions would otherwise wait 480 flushes.
+        # Waited for together, not one by one: the batch writer commits every `store_flush_s`, and waiting per
+        # item made 25 requests of up to 30 items take 25 s instead of 3 s (tests/psn/cad/test_me_outbox_fuzz.py).
         deadline = time.monotonic() + RECEIPT_WAIT_S
         for receipt in receipts:
             receipt.wait(max(0.0, deadline - time.monotonic()))
