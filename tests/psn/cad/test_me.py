@@ -115,6 +115,8 @@ def test_outbox_items_in_order_like_mqtt(running: RunningServer, seen: Seen) -> 
     ]
     answer = phone.post("/api/v1/me/outbox", json=items)
     assert answer.status_code == 200
+    # Answered once stored, like MQTT's QoS 1 acknowledgement: the fix is in the database already.
+    assert running.server.db.track("police/P-12", 0, None, 10) == [(now - 30, 17.2510, -88.7590)]
     assert answer.json()["results"] == [
         {"ok": True, "detail": "accepted"},
         {"ok": True, "detail": "accepted"},
