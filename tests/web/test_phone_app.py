@@ -104,3 +104,22 @@ def test_installable_and_sharing_location_puts_the_unit_on_the_map(browser: Brow
         "police/P-12", "emergency", *SAN_IGNACIO)
     expect(page.locator("#emergency-confirm")).to_be_hidden()
     assert errors == []
+
+
+def test_a_refused_item_is_shown_and_dropped(browser: Browser, running: RunningServer) -> None:
+    """A position psn refuses (a receiver's fix far outside the service area) leaves the outbox, listed with its
+    reason, instead of blocking everything behind it."""
+    context = browser.new_context(permissions=["geolocation"], geolocation={"latitude": 40.7, "longitude": -74.0})
+    context.add_cookies([{"name": "psn_token", "value": running.token("police", Role.FIELD_OFFICER, name=OFFICER),
+                          "url": running.base_url}])
+    page = context.new_page()
+    page.goto(f"{running.base_url}/phone")
+    page.fill("#unit-input", "P-12")
+    page.click("#sign-on-button")
+    expect(page.locator("#unit-line")).to_have_text("Signed on: police/P-12 — available")
+    page.click("#share")
+    expect(page.locator("#refused li")).to_have_text(
+        "Refused: position — outside_service_area: (40.70000, -74.00000) is far outside the service area")
+    expect(page.locator("#outbox-count")).to_have_text("0 waiting to send")
+    page.click("[data-status='out_of_service']")
+    wait_for(lambda: running.server.cad.board.state("police/P-12")[0] == "out_of_service")

@@ -361,8 +361,9 @@ function connectLive() {
     refreshMe().catch(() => {}).finally(flush); // the link is back: what waited goes first
   };
   sock.onmessage = (e) => onLive(JSON.parse(e.data));
-  sock.onclose = () => {
+  sock.onclose = (e) => {
     setLink(false);
+    if (e.code === 1008) refreshMe().catch(() => {}); // refused: an expired session signs in again (401)
     setTimeout(connectLive, LIVE_RETRY_MS[Math.min(liveFailures, LIVE_RETRY_MS.length - 1)]);
     liveFailures += 1;
   };
