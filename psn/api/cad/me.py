@@ -29,12 +29,9 @@ class SignOn(BaseModel):
 
 def me_json(server: Server, who: Principal) -> dict[str, Any]:
     unit = server.cad.crew.unit_of(who.name)
-    if unit is None:
-        return {"user": who.name, "agency": who.agency, "roles": sorted(who.roles), "unit": None, "state": None,
-                "incident": None}
-    state, incident = server.cad.board.state(unit)
+    state, incident = server.cad.board.state(unit) if unit is not None else (None, None)
     return {"user": who.name, "agency": who.agency, "roles": sorted(who.roles), "unit": unit,
-            "state": state.value, "incident": incident}
+            "state": state.value if state is not None else None, "incident": incident}
 
 
 def _crew_member(who: Principal) -> None:
