@@ -98,6 +98,7 @@ def test_presses_while_the_server_is_down_arrive_in_order(browser: Browser, tmp_
     restarted = start_server(settings, seen, board)
     try:
         expect(page.locator("#outbox-count")).to_have_text("0 waiting to send", timeout=20_000)
+        expect(page.locator("#link")).to_have_text("live ✓")  # the live feed reconnected by itself
         arrived = [e.report.status if isinstance(e, StatusAccepted) else e.alert.type
                    for e in seen.events if isinstance(e, StatusAccepted | AlertAccepted)]
         assert arrived == ["en_route", "emergency", "on_scene"]
