@@ -4,6 +4,7 @@ worker that controls the page) and sharing the browser's position, which puts th
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from PIL import Image
 from playwright.sync_api import Browser, expect
 
 from psn.access import Role
-from psn.events import AlertAccepted
+from psn.events import AckAccepted, AlertAccepted, FixAccepted
 from tests.browser import chromium
 from tests.phone_support import Seen, start_server
 from tests.support import Mosquitto, RunningServer, make_settings, wait_for
@@ -123,3 +124,34 @@ def test_a_refused_item_is_shown_and_dropped(browser: Browser, running: RunningS
     expect(page.locator("#outbox-count")).to_have_text("0 waiting to send")
     page.click("[data-status='out_of_service']")
     wait_for(lambda: running.server.cad.board.state("police/P-12")[0] == "out_of_service")
+
+
+def test_position_rate_and_messages(browser: Browser, running: RunningServer, seen: Seen) -> None:
+    """A position goes at once after 25 m, not after 5 m within 5 s; a message command is shown and its
+    Acknowledge button answers it."""
+    lat, lon = SAN_IGNACIO
+    context = browser.new_context(permissions=["geolocation"], geolocation={"latitude": lat, "longitude": lon})
+    context.add_cookies([{"name": "psn_token", "value": running.token("police", Role.FIELD_OFFICER, name=OFFICER),
+                          "url": running.base_url}])
+    page = context.new_page()
+    page.goto(f"{running.base_url}/phone")
+    page.fill("#unit-input", "P-12")
+    page.click("#sign-on-button")
+    expect(page.locator("#link")).to_have_text("live ✓")
+    page.click("#share")
+    wait_for(lambda: len(seen.of(FixAccepted)) == 1)
+    context.set_geolocation({"latitude": lat + 0.00036, "longitude": lon})  # 40 m north
+    wait_for(lambda: len(seen.of(FixAccepted)) == 2, timeout=3)  # well inside the 5 s
+    context.set_geolocation({"latitude": lat + 0.00040, "longitude": lon})  # 4.4 m further
+    page.wait_for_function(f"window.psnPhone.selfAt().lat === {lat + 0.00040}")  # the phone has it…
+    expect(page.locator("#outbox-count")).to_have_text("0 waiting to send")
+    assert [e.fix.lat for e in seen.of(FixAccepted)] == [lat, lat + 0.00036]  # …and kept it
+
+    message = {"id": "m-1", "ts": time.time(), "type": "message", "from": "police.dispatch",
+               "text": "Road closed at Hawkesworth Bridge, use the bypass"}
+    running.server.hub.notify("command", {"unit": "police/P-12", "command": message}, lambda p: p.name == OFFICER)
+    expect(page.locator("#message-list li")).to_contain_text("police.dispatch Road closed at Hawkesworth Bridge")
+    page.click("[data-ack='m-1']")
+    [ack] = wait_for(lambda: seen.of(AckAccepted))
+    assert (ack.ack.ref, ack.ack.result) == ("m-1", "accepted")
+    expect(page.locator("#commands")).to_be_hidden()
