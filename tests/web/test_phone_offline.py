@@ -111,3 +111,21 @@ def test_presses_while_the_server_is_down_arrive_in_order(browser: Browser, tmp_
         expect(page.locator("#refused li")).to_have_count(0)
     finally:
         restarted.stop()
+
+
+def test_sign_off(browser: Browser, tmp_path: Path, mosquitto: Mosquitto) -> None:
+    running = start_server(make_settings(tmp_path, mosquitto.url), Seen())
+    try:
+        page = open_phone(browser, running)
+        page.fill("#unit-input", "P-12")
+        page.click("#sign-on-button")
+        expect(page.locator("#unit-line")).to_have_text(f"Signed on: {UNIT} — available")
+        page.click("#sign-off")
+        expect(page.locator("#unit-line")).to_have_text("Not signed on")
+        assert running.server.cad.crew.unit_of(OFFICER) is None
+        page.reload()  # and it stays off: the phone does not sign on again by itself
+        expect(page.locator("#link")).to_have_text("live ✓")
+        expect(page.locator("#unit-line")).to_have_text("Not signed on")
+        assert running.server.cad.crew.unit_of(OFFICER) is None
+    finally:
+        running.stop()

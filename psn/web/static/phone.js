@@ -47,6 +47,7 @@ function setMe(body) {
     ? `Signed on: ${me.unit}${me.state ? ` — ${me.state.replace(/_/g, " ")}` : ""}`
     : "Not signed on";
   if (me.unit && !$("unit-input").value) $("unit-input").value = me.unit.split("/").pop();
+  $("sign-off").hidden = !me.unit;
   for (const b of document.querySelectorAll("[data-status]")) b.classList.toggle("current", b.dataset.status === me.state);
 }
 
@@ -68,14 +69,21 @@ async function signOn(unit) {
   setMe(body);
 }
 
-// After a server restart psn has forgotten the shift's crews: the phone signs on again to the unit it kept.
+// After a server restart psn has forgotten the shift's crews: the phone signs the same officer on again to the
+// unit it kept (another officer signed in on this phone signs on themselves).
 async function refreshMe() {
   const r = await request("/api/v1/me");
   if (!r.ok) return;
   const body = await r.json();
-  if (!body.unit && me.unit) await signOn(me.unit);
+  if (!body.unit && me.unit && body.user === me.user) await signOn(me.unit);
   else setMe(body);
 }
+
+$("sign-off").addEventListener("click", async () => {
+  const r = await request("/api/v1/me/unit", { method: "DELETE" }).catch(() => null);
+  if (r?.ok || r?.status === 409) setMe({ ...me, unit: null, state: null, incident: null });
+  else $("unit-line").textContent = "No link: try again";
+});
 
 $("sign-on").addEventListener("submit", async (e) => {
   e.preventDefault();
