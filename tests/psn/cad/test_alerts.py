@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from psn.access import Role
 from psn.store.schema import alerts
 from tests.psn.cad.consoles import consoles, settle
+from tests.psn.cad.incidents_http import add_partner, assign, new_incident
 from tests.support import Mosquitto, RunningServer, make_settings, publish, publish_fix, server_with_units, wait_for
 
 P1 = {"unit": "police/P-1", "agency": "police", "type": "emergency"}
@@ -58,10 +59,9 @@ def test_an_emergency_reaches_who_may_see_the_unit_merges_and_is_acknowledged_on
             assert _open(server, nemo) == []
 
             # Police share an incident with P-1 on it with NEMO: from then on NEMO sees P-1's alerts.
-            shared = httpx.put(f"{server.base_url}/api/v1/sharing/incidents/police-00001",
-                               headers={"Authorization": f"Bearer {police}"},
-                               json={"partners": ["nemo"], "units": ["police/P-1"]})
-            assert shared.status_code == 200, shared.text
+            incident = new_incident(server, police)
+            add_partner(server, police, incident, "nemo")
+            assign(server, police, incident, "police/P-1")
             _alert(server, "police/P-1", {"type": "emergency"})
             wait_for(lambda: seen["nemo"].of("alert"))
             assert seen["nemo"].of("alert")[0]["alert"]["id"] == first["id"]

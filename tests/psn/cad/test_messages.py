@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from psn.access import Role
 from psn.store.schema import messages
 from tests.psn.cad.consoles import consoles, settle
+from tests.psn.cad.incidents_http import add_partner, new_incident
 from tests.support import RunningServer, server_with_units, wait_for
 
 SECRET = "Suspect in red pickup BHC-4471 heading west"  # text that must never be in clear on disk
@@ -29,9 +30,11 @@ def _thread(server: RunningServer, token: str, query: str) -> httpx.Response:
 
 
 def _share(server: RunningServer, token: str, partners: list[str]) -> None:
-    answer = httpx.put(f"{server.base_url}/api/v1/sharing/incidents/police-00007",
-                       headers={"Authorization": f"Bearer {token}"}, json={"partners": partners, "units": []})
-    assert answer.status_code == 200, answer.text
+    """Police's first incident (police-00001), made on the first call; `partners` added to it."""
+    if server.server.cad.incidents.get("police-00001") is None:
+        assert new_incident(server, token) == "police-00001"
+    for partner in partners:
+        add_partner(server, token, "police-00001", partner)
 
 
 def _count(server: RunningServer) -> int:
@@ -45,16 +48,16 @@ def test_an_incident_thread_opens_to_a_partner_and_agencies_talk_only_while_they
         police, nemo = server.token("police"), server.token("nemo")
         _share(server, police, [])  # police's incident, no partner yet
         with consoles(server, police=police, nemo=nemo) as seen:
-            posted = _post(server, police, {"incident": "police-00007", "text": SECRET})
+            posted = _post(server, police, {"incident": "police-00001", "text": SECRET})
             assert posted.status_code == 201, posted.text
             first = posted.json()
             assert {k: first[k] for k in ("from", "from_agency", "to", "text")} == {
-                "from": "police.test", "from_agency": "police", "to": {"incident": "police-00007"}, "text": SECRET}
+                "from": "police.test", "from_agency": "police", "to": {"incident": "police-00001"}, "text": SECRET}
             wait_for(lambda: seen["police"].of("message"))
             assert seen["police"].of("message")[0]["message"] == first
-            refused = _thread(server, nemo, "incident=police-00007")
+            refused = _thread(server, nemo, "incident=police-00001")
             assert refused.status_code == 403 and "incident of police is not shared with nemo" in refused.text
-            assert _post(server, nemo, {"incident": "police-00007", "text": "may we help?"}).status_code == 403
+            assert _post(server, nemo, {"incident": "police-00001", "text": "may we help?"}).status_code == 403
             assert server.server.security.counts["access_denied"] == 2  # the read and the post, across agencies
             across = _post(server, police, {"agency": "nemo", "text": "evacuate?"})
             assert across.status_code == 403
@@ -63,8 +66,8 @@ def test_an_incident_thread_opens_to_a_partner_and_agencies_talk_only_while_they
             assert seen["nemo"].of("message") == []
 
             _share(server, police, ["nemo"])
-            assert _thread(server, nemo, "incident=police-00007").json()["messages"] == [first]
-            reply = _post(server, nemo, {"incident": "police-00007", "text": "NEMO boat on standby"})
+            assert _thread(server, nemo, "incident=police-00001").json()["messages"] == [first]
+            reply = _post(server, nemo, {"incident": "police-00001", "text": "NEMO boat on standby"})
             assert reply.status_code == 201, reply.text
             across = _post(server, police, {"agency": "nemo", "text": "evacuate Queen St?"})
             assert across.status_code == 201, across.text
@@ -73,7 +76,7 @@ def test_an_incident_thread_opens_to_a_partner_and_agencies_talk_only_while_they
                                                                                    "evacuate Queen St?"]
             assert [m["message"]["text"] for m in seen["police"].of("message")] == [
                 SECRET, "NEMO boat on standby", "evacuate Queen St?"]
-        assert [m["text"] for m in _thread(server, police, "incident=police-00007").json()["messages"]] == [
+        assert [m["text"] for m in _thread(server, police, "incident=police-00001").json()["messages"]] == [
             SECRET, "NEMO boat on standby"]
         assert [m["text"] for m in _thread(server, nemo, "agency=nemo").json()["messages"]] == [
             "evacuate Queen St?"]
@@ -111,11 +114,11 @@ def test_bad_messages_are_refused_naming_the_field_and_nothing_is_written(tmp_pa
         police = server.token("police")
         _share(server, police, [])
         cases = [
-            ({"incident": "police-00007", "text": ""}, 422, "text"),
-            ({"incident": "police-00007", "text": "x" * 2001}, 422, "at most 2000"),
-            ({"incident": "police-00007", "text": " \n\t "}, 422, "text: must hold more than white space"),
+            ({"incident": "police-00001", "text": ""}, 422, "text"),
+            ({"incident": "police-00001", "text": "x" * 2001}, 422, "at most 2000"),
+            ({"incident": "police-00001", "text": " \n\t "}, 422, "text: must hold more than white space"),
             ({"text": "to nobody"}, 422, "exactly one is needed, not 0"),
-            ({"incident": "police-00007", "agency": "police", "text": "two"}, 422, "exactly one is needed, not 2"),
+            ({"incident": "police-00001", "agency": "police", "text": "two"}, 422, "exactly one is needed, not 2"),
             ({"incident": "police-99999", "text": "hello"}, 404, "no incident police-99999"),
             ({"agency": "coastguard", "text": "hello"}, 422, "no agency 'coastguard'"),
             ({"unit": "police/P-404", "text": "hello"}, 404, "no unit police/P-404"),
@@ -128,7 +131,7 @@ def test_bad_messages_are_refused_naming_the_field_and_nothing_is_written(tmp_pa
             answer = _post(server, officer if status == 403 else police, body)
             assert answer.status_code == status, (body, answer.text)
             assert answer.json()["detail"] and (words is None or words in answer.text), answer.text
-        assert _post(server, police, {"incident": "police-00007", "text": "x" * 2000}).status_code == 201
+        assert _post(server, police, {"incident": "police-00001", "text": "x" * 2000}).status_code == 201
         assert _count(server) == 1
         for query, status in [("", 422), ("incident=police-99999", 404), ("agency=police&unit=police/P-1", 422),
                               ("unit=P-1", 422)]:
@@ -139,12 +142,12 @@ def test_bad_messages_are_refused_naming_the_field_and_nothing_is_written(tmp_pa
 @given(text=st.one_of(st.text(max_size=40), st.text(min_size=1995, max_size=2005),
                       st.sampled_from(["", " ", "\u2003\n", "a\x00b", "x" * 2000, "x" * 2001, "é" * 2000])))
 def _check_text(server: RunningServer, token: str, text: str) -> None:
-    answer = _post(server, token, {"incident": "police-00007", "text": text})
+    answer = _post(server, token, {"incident": "police-00001", "text": text})
     # By hand from the contract: 1 to 2000 characters, not only white space, no NUL.
     valid = 1 <= len(text) <= 2000 and text.strip() != "" and "\x00" not in text
     assert answer.status_code == (201 if valid else 422), (text[:40], answer.text[:200])
     if valid:
-        thread = _thread(server, token, "incident=police-00007").json()["messages"]
+        thread = _thread(server, token, "incident=police-00001").json()["messages"]
         assert thread[-1]["id"] == answer.json()["id"] and thread[-1]["text"] == text
     else:
         assert "text" in answer.json()["detail"] or "text" in str(answer.json()["detail"])
