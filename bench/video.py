@@ -96,7 +96,8 @@ def relay_router() -> APIRouter:
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
     from aiortc.contrib.media import MediaRelay
 
-    router, relay, tracks = APIRouter(), MediaRelay(), {}
+    router, relay = APIRouter(), MediaRelay()
+    tracks: dict[str, Any] = {}
     peers: set[Any] = set()
 
     async def answer(pc: Any, request: Request) -> Response:

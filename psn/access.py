@@ -44,7 +44,7 @@ class Action(enum.StrEnum):
 # What each role may do with its own agency's resources.
 ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
     Role.DISPATCHER: {
-        Resource.UNIT: frozenset({Action.VIEW}),
+        Resource.UNIT: frozenset({Action.VIEW, Action.MANAGE}),  # its state on the board, its commands
         Resource.TRACK: frozenset({Action.VIEW}),
         Resource.INCIDENT: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.VIDEO: frozenset({Action.VIEW}),
@@ -65,7 +65,7 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
         Resource.SYSTEM: frozenset({Action.VIEW}),
     },
     Role.ADMIN: {
-        Resource.UNIT: frozenset({Action.VIEW}),
+        Resource.UNIT: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.TRACK: frozenset({Action.VIEW}),
         Resource.INCIDENT: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.VIDEO: frozenset({Action.VIEW}),

@@ -57,6 +57,10 @@ class Settings:
     # WebRTC: the addresses ICE offers to publishers and viewers; empty offers every interface but loopback
     # (aioice's choice). The demo, on loopback, offers 127.0.0.1.
     ice_host_addresses: tuple[str, ...] = ()
+    # Commands to units (psn/v1/{agency}/{unit}/cmd): resent with the same id when no ack came within the
+    # timeout, at most cmd_resends times, then marked unacknowledged and raised to the dispatchers.
+    cmd_ack_timeout_s: float = 20.0
+    cmd_resends: int = 2
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
     demo: bool = False
 
@@ -71,6 +75,9 @@ class Settings:
         if self.default_agency not in self.agencies:
             raise ConfigError(f"default_agency {self.default_agency!r} is not one of the agencies {self.agencies}")
         self.service_bbox()
+        if not (self.cmd_ack_timeout_s > 0 and self.cmd_resends >= 0):
+            raise ConfigError(f"cmd_ack_timeout_s must be > 0 and cmd_resends >= 0, not {self.cmd_ack_timeout_s}, "
+                              f"{self.cmd_resends}")
 
     def service_bbox(self) -> BBox:
         if len(self.service_area) != 4:

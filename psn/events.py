@@ -65,7 +65,8 @@ class StatusAccepted:
 
 @dataclass(frozen=True, slots=True)
 class AlertAccepted:
-    """A unit's alert (the emergency button …). Not stored yet: dispatch will subscribe and keep it."""
+    """A unit's alert (the emergency button …): psn.cad.alerts pushes it to the consoles allowed to see the unit and
+    stores it."""
 
     alert: Alert
     received: float
@@ -74,7 +75,7 @@ class AlertAccepted:
 
 @dataclass(frozen=True, slots=True)
 class AckAccepted:
-    """A unit's answer to a command. Not stored yet: dispatch will subscribe and match it to its command."""
+    """A unit's answer to a command: psn.cad.commands matches it to its command (forged and duplicate acks refused)."""
 
     ack: Ack
     received: float

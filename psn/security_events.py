@@ -24,6 +24,7 @@ class Kind(enum.StrEnum):
     SPOOFED_TOPIC = "spoofed_topic"
     REVOKED_CERTIFICATE = "revoked_certificate"
     REPLAYED_TELEMETRY = "replayed_telemetry"
+    FORGED_ACK = "forged_ack"  # a unit acknowledging a command psn sent to another unit
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ class Server:
         self.ingest = Ingest(self.settings, self.clock, self.bus)
         self.hub = LiveHub(self.state, self.settings.live_interval_s)
         self.cad = Cad(CadContext(settings, self.clock, self.db, self.keys, self.bus, self.audit, self.sharing,
-                                  self.state, self.hub, self.stats, self._publish))
+                                  self.state, self.hub, self.stats, self._publish,
+                                  report_security=self.security.report))
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None

@@ -1,7 +1,9 @@
-"""The live demo scenario: police and NEMO units driving real Belize roads, publishing over MQTT.
+"""The live demo scenario: police and NEMO units patrolling real Belize roads and answering dispatch, over MQTT.
 
 The motion model (`Fleet`) is pure and stepped by the caller; `main` is the shell that publishes each unit's
-fix once a second exactly as a field unit would (`psn/v1/{agency}/{unit}/telemetry`, QoS 1).
+fix once a second exactly as a field unit would (`psn/v1/{agency}/{unit}/telemetry`, QoS 1), listens on each
+unit's `cmd` topic and publishes what its `Responder` answers (acks, then `en_route`, `on_scene`, `available`).
+Every twelfth unit is out of service and parked.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import queue
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,8 @@ import paho.mqtt.client as mqtt
 from numpy.typing import NDArray
 from paho.mqtt.enums import CallbackAPIVersion
 
-from telemetry.topics import UnitKind, unit_topic
+from simulator.responder import ON_SCENE_S, RESPONSE_SPEEDUP, Outgoing, Responder
+from telemetry.topics import UnitKind, cmd_topic, unit_topic
 from traffic import DEFAULT_ROADS, RoadNetwork, load_roads
 
 # Where units are based (lon, lat) and which agencies patrol there.
@@ -30,7 +34,7 @@ BASES = {
     "Ladyville": ((-88.2920, 17.5540), ("police",)),
     "San Ignacio": ((-89.0700, 17.1590), ("police", "nemo")),
 }
-STATUSES = ("patrol", "responding", "on_scene", "available")
+OUT_OF_SERVICE_EVERY = 12  # units 12, 24 … are out of service (parked) for the whole demo
 
 
 @dataclass
@@ -42,7 +46,8 @@ class SimUnit:
     cum: NDArray[np.float64]  # cumulative distance along path
     at_m: float
     speed: float
-    status: str
+    status: str  # its state word: available, out_of_service, en_route, on_scene
+    responder: Responder = field(default_factory=Responder)
 
 
 class Fleet:
@@ -61,13 +66,16 @@ class Fleet:
             counters[agency] = counters.get(agency, 0) + 1
             prefix = {"police": "P", "nemo": "N"}.get(agency, agency[:1].upper())
             home = network.nearest_vertex(*lonlat)
+            status = "out_of_service" if (i + 1) % OUT_OF_SERVICE_EVERY == 0 else "available"
             unit = SimUnit(agency, f"{prefix}-{100 + counters[agency]}", home, np.empty((0, 2)), np.empty(0), 0.0,
-                           0.0, str(rng.choice(STATUSES)))
+                           0.0, status)
             self._new_route(unit, i % len(base_list), start=home)
             unit.at_m = float(rng.uniform(0, unit.cum[-1]))
             self.units.append(unit)
 
-    def _new_route(self, unit: SimUnit, base_index: int, start: int) -> None:
+    def _new_route(self, unit: SimUnit, base_index: int, start: int,
+                   here: NDArray[np.float64] | None = None) -> None:
+        """A patrol route from vertex `start` (from `here` first, when the unit is off the network: a scene)."""
         # A destination 3-40 minutes from the base keeps units around their town and its highway.
         times = self._times[base_index][self._reachable]
         candidates = self._reachable[(times > 180) & (times < 2400)]
@@ -78,31 +86,73 @@ class Fleet:
                 break
         else:
             vertices = [start, start]
-        unit.path = self.network.xy[vertices]
-        steps = np.linalg.norm(np.diff(unit.path, axis=0), axis=1)
-        unit.cum = np.concatenate([[0.0], np.cumsum(steps)])
-        unit.at_m = 0.0
+        path = self.network.xy[vertices]
+        _follow(unit, path if here is None else np.vstack([here.reshape(1, 2), path]))
         unit.speed = float(self.network.speed_of_vertex[vertices[0]] * self.rng.uniform(0.6, 1.05))
 
-    def step(self, dt: float) -> None:
+    def step(self, dt: float, now: float = 0.0) -> list[tuple[SimUnit, str, dict[str, Any]]]:
+        """Moves every unit on by `dt` seconds; returns the status messages that produced (arrivals, clears)."""
+        out: list[tuple[SimUnit, str, dict[str, Any]]] = []
         for index, unit in enumerate(self.units):
+            task = unit.responder.task
+            if unit.status == "out_of_service" or (task is not None and task.clear_at is not None):
+                if task is not None and task.clear_at is not None and now >= task.clear_at:
+                    out += self._report(unit, unit.responder.cleared(now))
+                    here = self._where(unit)[0]
+                    end = self.network.nearest_vertex(*self.network.lonlat(here))
+                    self._new_route(unit, index % len(BASES), start=end, here=here)
+                continue
             unit.at_m += unit.speed * dt
             if unit.at_m >= unit.cum[-1]:
-                end = self.network.nearest_vertex(*self.network.lonlat(unit.path[-1]))
-                self._new_route(unit, index % len(BASES), start=end)
-            if self.rng.random() < dt / 300:  # a status change every five minutes or so
-                unit.status = str(self.rng.choice(STATUSES))
+                if task is not None:
+                    unit.at_m = float(unit.cum[-1])
+                    out += self._report(unit, unit.responder.arrived(now, float(self.rng.uniform(*ON_SCENE_S))))
+                else:
+                    end = self.network.nearest_vertex(*self.network.lonlat(unit.path[-1]))
+                    self._new_route(unit, index % len(BASES), start=end)
+        return out
 
-    def fix(self, unit: SimUnit, now: float) -> dict[str, Any]:
+    def command(self, unit: SimUnit, cmd: Any, now: float) -> list[tuple[SimUnit, str, dict[str, Any]]]:
+        """The unit's answer to a command from psn; an assignment sets it driving to the scene."""
+        before = unit.responder.task
+        out = self._report(unit, unit.responder.command(cmd, self._where(unit)[0], now))
+        task = unit.responder.task
+        if task is not None and task is not before:
+            _follow(unit, task.path)
+            unit.speed = max(unit.speed, 8.0) * RESPONSE_SPEEDUP
+        return out
+
+    @staticmethod
+    def _report(unit: SimUnit, messages: Outgoing) -> list[tuple[SimUnit, str, dict[str, Any]]]:
+        for kind, payload in messages:
+            if kind == "status":
+                unit.status = payload["status"]
+        return [(unit, kind, payload) for kind, payload in messages]
+
+    @staticmethod
+    def _where(unit: SimUnit) -> tuple[NDArray[np.float64], float]:
+        """The unit's position (UTM metres) and heading (degrees from north)."""
         i = int(np.clip(np.searchsorted(unit.cum, unit.at_m, side="right") - 1, 0, len(unit.cum) - 2))
         a, b = unit.path[i], unit.path[i + 1]
         span = max(unit.cum[i + 1] - unit.cum[i], 1e-6)
-        xy = a + (b - a) * ((unit.at_m - unit.cum[i]) / span)
+        xy = a + (b - a) * (min(unit.at_m - unit.cum[i], span) / span)
+        return xy, math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) % 360
+
+    def fix(self, unit: SimUnit, now: float) -> dict[str, Any]:
+        xy, heading = self._where(unit)
         lon, lat = self.network.lonlat(xy)
-        heading = math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) % 360
         return {"ts": round(now, 3), "lat": round(float(lat), 6), "lon": round(float(lon), 6),
                 "speed": round(unit.speed, 1), "heading": round(heading, 1), "accuracy": 8.0,
                 "battery": 80 + (hash(unit.unit) % 20)}
+
+
+def _follow(unit: SimUnit, path: NDArray[np.float64]) -> None:
+    """Sets the unit at the start of `path` (UTM metres, at least one point)."""
+    if len(path) == 1:
+        path = np.vstack([path, path])
+    unit.path = path
+    unit.cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+    unit.at_m = 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     fleet = Fleet(load_roads(args.roads), args.units, np.random.default_rng(args.seed))
     client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"psn-demo-fleet-{args.seed}",
                          protocol=mqtt.MQTTv311)
+    by_topic = {cmd_topic(u.agency, u.unit): u for u in fleet.units}
+    commands: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
+    # Commands arrive on paho's thread; the loop below handles them between steps (within a second).
+    client.on_message = lambda _c, _u, message: commands.put((message.topic, bytes(message.payload)))
+    client.on_connect = lambda c, *_: c.subscribe([(topic, 1) for topic in by_topic])
     client.connect_async(host, int(port))
     client.loop_start()
     running = True
@@ -129,21 +184,30 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     period = 1.0 / args.rate
     last = time.time()
-    statuses: dict[str, str] = {}
+    outgoing = [(unit, "status", {"ts": last, "status": unit.status}) for unit in fleet.units]
     while running:
         now = time.time()
-        fleet.step(now - last)
+        while not commands.empty():
+            topic, payload = commands.get()
+            outgoing += fleet.command(by_topic[topic], _json(payload), now) if topic in by_topic else []
+        outgoing += fleet.step(now - last, now)
         last = now
         for unit in fleet.units:
             client.publish(unit_topic(unit.agency, unit.unit, UnitKind.TELEMETRY), json.dumps(fleet.fix(unit, now)),
                            qos=1)
-            if statuses.get(unit.unit) != unit.status:
-                statuses[unit.unit] = unit.status
-                client.publish(unit_topic(unit.agency, unit.unit, UnitKind.STATUS),
-                               json.dumps({"ts": now, "status": unit.status}), qos=1)
+        for unit, kind, message in outgoing:
+            client.publish(unit_topic(unit.agency, unit.unit, kind), json.dumps(message), qos=1)
+        outgoing = []
         time.sleep(max(0.0, period - (time.time() - now)))
     client.loop_stop()
     return 0
+
+
+def _json(payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return None  # the responder ignores what is not a command
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Sharing between agencies: standing agreements, the emergency declaration, incident shares."""
+"""Sharing between agencies: standing agreements and the emergency declaration. Incident shares are read here
+but made only by the incidents themselves (`/api/v1/incidents/{id}/partners/{agency}` and the units on the
+incident): one notion of incident, kept by `psn.cad.incidents`."""
 
 from __future__ import annotations
 
@@ -7,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, Field
 
-from psn.access import SHAREABLE, Action, Agreement, IncidentShare, Resource, Target
+from psn.access import SHAREABLE, Action, Agreement, Resource, Target
 from psn.api.deps import PrincipalDep, ServerDep, authorize
-from psn.api.fields import MAX_PARTNERS, MAX_UNITS, Name, NamePath, UnitId, registered
+from psn.api.fields import Name, registered
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
 EMERGENCY_AUTHORITY = "nemo"  # the agency whose admins declare a national emergency
@@ -24,12 +26,6 @@ class AgreementIn(BaseModel):
 
 class EmergencyIn(BaseModel):
     declared: bool
-
-
-class IncidentShareIn(BaseModel):
-    partners: list[Name] = Field(max_length=MAX_PARTNERS, description="registered agencies other than the owner")
-    units: list[UnitId] = Field(max_length=MAX_UNITS, description="the owner's unit ids agency/unit")
-    open: bool = True
 
 
 @router.get("")
@@ -84,24 +80,3 @@ def declare_emergency(body: EmergencyIn, server: ServerDep, who: PrincipalDep) -
     server.sharing.set_emergency(body.declared)
     server.audit.record(who.name, "sharing.emergency", "national", declared=body.declared)
     return {"emergency": body.declared}
-
-
-@router.put("/incidents/{incident}")
-def share_incident(incident: NamePath, body: IncidentShareIn, server: ServerDep,
-                   who: PrincipalDep) -> dict[str, Any]:
-    """Shares an incident of the caller's agency with partners; its assigned units become visible to them."""
-    authorize(server, who, Action.MANAGE, Target(Resource.INCIDENT, who.agency, incident=incident))
-    for partner in body.partners:
-        registered(server, partner, 422)
-    if who.agency in body.partners:
-        raise HTTPException(422, f"{who.agency!r} owns the incident: it is no partner of its own")
-    foreign = [u for u in body.units if not u.startswith(f"{who.agency}/")]
-    if foreign:
-        raise HTTPException(422, f"an agency shares only its own units, not {foreign[:10]}")
-    # Incident ids are one namespace across agencies (the store's key): another agency's share stays its own.
-    share = IncidentShare(incident, who.agency, frozenset(body.partners), frozenset(body.units), body.open)
-    if not server.sharing.share_incident(share):
-        raise HTTPException(409, f"incident id {incident!r} is another agency's: choose another id")
-    server.audit.record(who.name, "sharing.incident", incident, partners=sorted(body.partners),
-                        units=sorted(body.units), open=body.open)
-    return {"incident": incident, "open": body.open}

@@ -146,6 +146,12 @@ def _start_fleet(server: Server, web: uvicorn.Server, units: int, log_file: Path
              "--token", server.auth.issue_device(agency, unit, 8 * 3600).token,
              *(arg for address in server.settings.ice_host_addresses for arg in ("--ice-address", address))],
             stdout=out, stderr=out)
+    dispatchers = [server.users.get(f"{agency}.dispatch") for agency in ("police", "nemo")]
+    processes["calls"] = subprocess.Popen(
+        [sys.executable, "-m", "simulator.calls", "--base", base,
+         *(arg for who in dispatchers if who is not None
+           for arg in ("--token", f"{who.agency}={server.auth.issue_user(who).token}"))],
+        stdout=out, stderr=out)
     if out is not None:
         out.close()  # the children hold their own copies
     # Measured: cams connected and fleet publishing 4.4 s after start-up (mostly the cams importing aiortc);

@@ -28,12 +28,12 @@ from psn.access import (
 # What each role may do with its own agency's resources: V view, M manage, P publish, - nothing.
 RIGHTS_TABLE = """
 role             unit  track  incident  video  traffic  network  security  sharing  users  system
-dispatcher       V     V      VM        V      V        -        -         -        -      -
+dispatcher       VM    V      VM        V      V        -        -         -        -      -
 field_officer    V     -      V         P      -        -        -         -        -      -
 traffic_manager  -     -      -         -      VM       -        -         -        -      -
 trainer          V     -      -         -      V        -        -         -        -      -
 network_admin    -     -      -         -      -        VM       -         -        -      V
-admin            V     V      VM        V      V        V        V         VM       VM     V
+admin            VM    V      VM        V      V        V        V         VM       VM     V
 """
 # Belong to no agency: the role alone decides, whoever the owner named in the request.
 UNOWNED_BY_HAND = frozenset({"traffic", "network", "system"})

@@ -49,19 +49,8 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None, int]] = [
     ("admin", "GET", "/api/v1/security/events?limit=10001", None, 422),
     ("admin", "GET", "/api/v1/security/events?kind=nonsense", None, 422),
     ("admin", "GET", "/api/v1/security/events?limit=10000&kind=access_denied", None, 200),
-    # Incident shares: a name for an id, registered partners other than the owner, own units by full id.
-    ("admin", "PUT", "/api/v1/sharing/incidents/INC-1", {"partners": ["atlantis"], "units": []}, 422),
-    ("admin", "PUT", "/api/v1/sharing/incidents/INC-1", {"partners": ["police"], "units": []}, 422),
-    ("admin", "PUT", "/api/v1/sharing/incidents/INC-1", {"partners": [LONG], "units": []}, 422),
-    ("admin", "PUT", "/api/v1/sharing/incidents/INC-1", {"partners": ["fire"], "units": ["police/"]}, 422),
-    ("admin", "PUT", "/api/v1/sharing/incidents/INC-1", {"partners": ["fire"], "units": ["police/P-1/x"]}, 422),
-    ("admin", "PUT", "/api/v1/sharing/incidents/INC-1", {"partners": ["fire"], "units": ["police/P 1"]}, 422),
-    ("admin", "PUT", "/api/v1/sharing/incidents/INC-1",
-     {"partners": ["fire"], "units": [f"police/P-{i}" for i in range(10_001)]}, 422),
-    ("admin", "PUT", "/api/v1/sharing/incidents/INC-1", {"partners": ["fire"] * 65, "units": []}, 422),
-    ("admin", "PUT", f"/api/v1/sharing/incidents/{LONG}", {"partners": ["fire"], "units": []}, 422),
-    ("admin", "PUT", "/api/v1/sharing/incidents/INC%0A", {"partners": ["fire"], "units": []}, 422),
-    ("admin", "PUT", "/api/v1/sharing/incidents/INC-1", {"partners": ["fire"], "units": ["police/P-1"]}, 200),
+    # Incident shares are made by incidents only (their partners endpoints): the old door is gone.
+    ("admin", "PUT", "/api/v1/sharing/incidents/INC-1", {"partners": ["fire"], "units": ["police/P-1"]}, 404),
     # Agreements: a registered grantee; ids that fit a database integer.
     ("admin", "POST", "/api/v1/sharing/agreements", {"grantee": LONG, "resources": ["unit"]}, 422),
     ("admin", "POST", "/api/v1/sharing/agreements", {"grantee": "atlantis", "resources": ["unit"]}, 422),
@@ -119,15 +108,15 @@ def test_refusals_are_counted_by_status(server: RunningServer, tokens: dict[str,
     assert after.get("404", 0) - before.get("404", 0) == 1
 
 
-def test_an_incident_id_of_another_agency_is_not_taken_over(server: RunningServer) -> None:
+def test_an_incident_share_follows_its_incident_only(server: RunningServer) -> None:
     police = {"Authorization": f"Bearer {server.token('police', Role.ADMIN)}"}
-    nemo = {"Authorization": f"Bearer {server.token('nemo', Role.ADMIN)}"}
-    url = f"{server.base_url}/api/v1/sharing/incidents/INC-77"
-    assert httpx.put(url, headers=police, json={"partners": ["fire"], "units": ["police/P-1"]}).status_code == 200
-    taken = httpx.put(url, headers=nemo, json={"partners": ["bdf"], "units": []})
-    assert taken.status_code == 409 and taken.json()["detail"]
-    [share] = [s for s in server.server.sharing.snapshot.incidents if s.incident == "INC-77"]
-    assert (share.owner, share.partners, share.units) == ("police", frozenset({"fire"}), frozenset({"police/P-1"}))
+    body = {"type": "fire", "priority": 1, "lat": 17.5, "lon": -88.2, "notes": "smoke"}
+    incident = httpx.post(f"{server.base_url}/api/v1/incidents", headers=police, json=body).json()["id"]
+    url = f"{server.base_url}/api/v1/incidents/{incident}/partners/fire"
+    assert httpx.put(url, headers=police).status_code == 200
+    [share] = [s for s in server.server.sharing.snapshot.incidents if s.incident == incident]
+    assert (share.owner, share.partners, share.units, share.open) == ("police", frozenset({"fire"}), frozenset(),
+                                                                      True)
 
 
 def test_the_security_feed_blanks_units_of_other_agencies(server: RunningServer, tokens: dict[str, str]) -> None:

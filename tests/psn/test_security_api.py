@@ -125,16 +125,17 @@ def test_agency_scoping_and_sharing_grants_rest_and_websocket(psn_server: Runnin
     track = httpx.get(f"{url}/api/v1/units/police/P-1/track", headers={"Authorization": f"Bearer {nemo}"})
     assert track.status_code == 200
 
-    # Incident-level: fire sees only the police unit assigned to the shared incident, while it is open.
+    # Incident-level: fire sees only the police unit on a police incident it is a partner of, while it is open.
     assert visible(psn_server, fire) == set()
-    share = {"partners": ["fire"], "units": ["police/P-2"], "open": True}
-    assert httpx.put(f"{url}/api/v1/sharing/incidents/INC-7", headers=police_admin, json=share).status_code == 200
-    assert visible(psn_server, fire) == {"police/P-2"}
-    foreign = httpx.put(f"{url}/api/v1/sharing/incidents/INC-8", headers=police_admin,
-                        json={"partners": ["fire"], "units": ["nemo/N-1"]})
-    assert foreign.status_code == 422
-    assert httpx.put(f"{url}/api/v1/sharing/incidents/INC-7", headers=police_admin,
-                     json={**share, "open": False}).status_code == 200
+    police_dispatcher = psn_server.headers("police")
+    body = {"type": "traffic_collision", "priority": 1, "lat": 17.5, "lon": -88.2, "notes": "two cars",
+            "partners": ["fire"]}
+    incident = httpx.post(f"{url}/api/v1/incidents", headers=police_dispatcher, json=body).json()["id"]
+    psn_server.server.cad.board.change("police/P-2", "dispatched", time.time(), actor="police.test",
+                                       via="console", incident=incident)
+    wait_for(lambda: visible(psn_server, fire) == {"police/P-2"})
+    assert httpx.post(f"{url}/api/v1/incidents/{incident}/close", headers=police_dispatcher,
+                      json={"disposition": "cleared"}).status_code == 200
     assert visible(psn_server, fire) == set()
 
     # Security events for admins only; the denial is there.

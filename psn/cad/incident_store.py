@@ -1,0 +1,87 @@
+"""Incidents in the database: each change writes the incident's row and its new timeline entry in one
+transaction; a new incident's id `{owner}-{n:05d}` is numbered inside the transaction that inserts it (the
+unique (owner, seq) constraint refuses a second writer that numbered the same, and the create retries)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import orjson
+import sqlalchemy as sa
+
+import dispatch
+from dispatch import Incident, IncidentState, IncidentType, Location, TimelineEntry
+from psn.store import Database
+from psn.store.incident_rows import open_text, seal_text
+from psn.store.schema import incident_timeline, incidents
+from psn.store.sealing import Sealer
+
+Create = Callable[[str], tuple[Incident, TimelineEntry]]
+CREATE_ATTEMPTS = 5  # another psn numbering the same id at the same instant: rare, and one retry settles it
+
+
+def incident_id(owner: str, seq: int) -> str:
+    return f"{owner}-{seq:05d}"
+
+
+class IncidentStore:
+    def __init__(self, db: Database, sealer: Sealer | None) -> None:
+        self.db = db
+        self.sealer = sealer
+
+    def insert(self, owner: str, create: Create) -> tuple[Incident, TimelineEntry]:
+        """Numbers the owner's next incident, builds it with `create(id)` and stores it with its first entry."""
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                with self.db.engine.begin() as conn:
+                    last = conn.execute(sa.select(sa.func.max(incidents.c.seq))
+                                        .where(incidents.c.owner == owner)).scalar()
+                    seq = (last or 0) + 1
+                    incident, entry = create(incident_id(owner, seq))
+                    conn.execute(incidents.insert().values(id=incident.id, owner=owner, seq=seq,
+                                                           **self._columns(incident, entry)))
+                    self._append(conn, incident.id, entry)
+                return incident, entry
+            except sa.exc.IntegrityError:
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def save(self, incident: Incident, entry: TimelineEntry) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(incidents.update().where(incidents.c.id == incident.id)
+                         .values(**self._columns(incident, entry)))
+            self._append(conn, incident.id, entry)
+
+    def load(self) -> list[Incident]:
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(incidents).order_by(incidents.c.owner, incidents.c.seq)).all()
+            entries = conn.execute(sa.select(incident_timeline).order_by(incident_timeline.c.id)).all()
+        timelines: dict[str, list[TimelineEntry]] = {}
+        for e in entries:
+            timelines.setdefault(e.incident, []).append(
+                TimelineEntry(e.ts, e.actor, dispatch.Change(e.what), orjson.loads(e.details)))
+        found = []
+        for r in rows:
+            notes, address = open_text(self.sealer, r)
+            found.append(Incident(
+                id=r.id, type=IncidentType(r.type), priority=r.priority, location=Location(r.lat, r.lon),
+                address=address, place=r.place, notes=notes, owner=r.owner, partners=_split(r.partners),
+                state=IncidentState(r.state), units=_split(r.units), timeline=tuple(timelines.get(r.id, ()))))
+        return found
+
+    def _columns(self, incident: Incident, entry: TimelineEntry) -> dict[str, object]:
+        return {"type": incident.type.value, "priority": incident.priority, "lat": incident.location.lat,
+                "lon": incident.location.lon, "place": incident.place, "partners": ",".join(sorted(incident.partners)),
+                "units": ",".join(sorted(incident.units)), "state": incident.state.value, "updated": entry.ts,
+                **seal_text(self.sealer, incident.owner, incident.id, incident.notes, incident.address)}
+
+    @staticmethod
+    def _append(conn: sa.Connection, incident: str, entry: TimelineEntry) -> None:
+        conn.execute(incident_timeline.insert().values(incident=incident, ts=entry.ts, actor=entry.actor,
+                                                       what=entry.what.value, details=orjson.dumps(entry.details)
+                                                       .decode()))
+
+
+def _split(text: str) -> frozenset[str]:
+    return frozenset(item for item in text.split(",") if item)
