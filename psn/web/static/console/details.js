@@ -69,8 +69,8 @@ export function createDetails(ctx) {
             agencyTag(id.split("/")[0]), el("b", {}, id.split("/").pop()),
             el("span.ustate", {}, STATE_LABEL[state] || state || "—"),
             c ? el(`span.ack.${c.state}`, { dataset: { ack: c.state }, title: c.note || "" }, `${icon} ${word}`) : null,
-            el("button.small", { type: "button", onclick: () => ctx.showOnMap(() => ctx.goTo(id)), title: "Show on map" },
-              "Show"));
+            el("button.small", { type: "button", title: "Show on map",
+              onclick: () => ctx.showOnMap(() => ctx.goTo(id)) }, "Show"));
         }))
         : el("p.muted", {}, "No unit assigned yet."),
     );
@@ -79,7 +79,8 @@ export function createDetails(ctx) {
   function renderPartners(inc) {
     const mine = ctx.me?.agency === inc.owner && inc.state === "open";
     const others = Object.keys(AGENCIES).filter((a) => a !== inc.owner && !inc.partners.includes(a));
-    const pick = el("select", { "aria-label": "Agency to add" }, others.map((a) => el("option", { value: a }, AGENCIES[a].label)));
+    const pick = el("select", { "aria-label": "Agency to add" },
+      others.map((a) => el("option", { value: a }, AGENCIES[a].label)));
     fill(parts.partners,
       el("h3", {}, "Partners"),
       el("ul.tags", {}, inc.partners.length ? inc.partners.map((a) => el("li", {}, agencyTag(a),

@@ -28,7 +28,8 @@ export const STATE_LABEL = {
 // P1 red … P4 grey; the "P1" text and the shape's mark carry the meaning without the colour.
 const MARK = { 1: "‼", 2: "!", 3: "•", 4: "·" };
 export const priorityChip = (p) => el(`span.prio.p${p}`, { title: `Priority ${p}` }, `${MARK[p] || ""} P${p}`);
-export const incidentUnits = (inc) => (inc.units || []).map((u) => (typeof u === "string" ? u : unitId(u.unit, u.agency)));
+export const incidentUnits = (inc) =>
+  (inc.units || []).map((u) => (typeof u === "string" ? u : unitId(u.unit, u.agency)));
 export const where = (inc) =>
   [inc.place, inc.address].filter(Boolean).join(" · ") || `${inc.lat?.toFixed(4)}, ${inc.lon?.toFixed(4)}`;
 const byUrgency = (a, b) => a.priority - b.priority || a.opened - b.opened || (a.id < b.id ? -1 : 1);

@@ -79,14 +79,18 @@ export function createKpi(ctx) {
     const r = await send("GET", `/api/v1/kpi/response?since=${until - period}&until=${until}`);
     if (ctx.view !== "kpi") return;
     const body = r.ok ? r.body : null;
+    const charted = body && Object.keys(body.by_agency || {}).length > 0;
     fill(view,
       el("h2#kpi-title", {}, "Response times"),
       el("div.inline.periods", {}, PERIODS.map(([label, s]) => el("button", { type: "button",
         "aria-pressed": String(s === period), onclick: () => { period = s; load(); } }, label))),
       r.ok ? null : el("p.form-error", {}, r.error),
-      body ? el("p.muted", {}, "Median minutes by agency (hover a bar for n):") : null,
-      body ? el("figure", {}, chart(body.by_agency || {}), el("figcaption.legend", {},
-        STAGES.map(([, label, color]) => el("span", {}, el("i", { style: { background: color } }), label)))) : null,
+      body && !charted ? el("p.muted", {}, "No incident in this period has a completed stage yet.") : null,
+      charted ? [
+        el("p.muted", {}, "Median minutes by agency (hover a bar for n):"),
+        el("figure", {}, chart(body.by_agency), el("figcaption.legend", {},
+          STAGES.map(([, label, color]) => el("span", {}, el("i", { style: { background: color } }), label)))),
+      ] : null,
       body ? table("By priority: median min (n)", body.by_priority || {}, (p) => `P${p}`) : null,
       body ? table("By district: median min (n)", body.by_district || {}) : null,
     );

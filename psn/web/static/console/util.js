@@ -48,7 +48,8 @@ export function el(spec, props = {}, ...children) {
 
 // Replaces a node's children, leaving out null and false (a part that is not there).
 export function fill(node, ...children) {
-  node.replaceChildren(...children.flat().filter((c) => c != null && c !== false).map((c) => (typeof c === "number" ? String(c) : c)));
+  const present = children.flat().filter((c) => c != null && c !== false);
+  node.replaceChildren(...present.map((c) => (typeof c === "number" ? String(c) : c)));
   return node;
 }
 
