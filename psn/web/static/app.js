@@ -2,17 +2,18 @@
 // ES module, no build step. Units live on one canvas renderer and are updated in place,
 // so thousands of markers stay cheap.
 import { loadBaseMap, text } from "./basemap.js";
+import { pollOperatorStats, showSignedIn } from "./header.js";
 import { connectLive } from "./live.js";
 import { addRoadCheckLayer } from "./roadcheck.js";
 import { addUnitSearch } from "./search.js";
+import { createTrack } from "./track.js";
 import { unitMarkerClass } from "./unitmarker.js";
 import { createVideoDock } from "./video.js";
-import { api, apiJSON, signIn, whoAmI } from "./console/api.js";
+import { apiJSON } from "./console/api.js";
 import { startConsole } from "./console/console.js";
 import { AGENCIES, agencyInfo, ago, now } from "./console/util.js";
 
 const STALE_S = 120;
-const TRACK_WINDOW_S = 3600;
 const CALLSIGN_ZOOM = 13;
 const BELIZE = [[15.8, -89.3], [18.6, -87.4]];
 const ATTRIBUTION =
@@ -150,7 +151,7 @@ function upsert(u) {
     e.u = u;
     e.marker.unit = u;
     e.marker.setLatLng([u.lat, u.lon]); // also redraws heading/badges
-    if (u.id === selectedId) extendTrack(u);
+    if (u.id === selectedId) unitTrack.extend(u);
   }
   restyle(e);
 }
@@ -264,8 +265,7 @@ function makeChip(agency) {
 }
 
 // ---------------------------------------------------------------- details panel and track
-let track = null; // {id, line, casing}
-let trackToken = 0;
+const unitTrack = createTrack(map, $("panel-track"), (id) => units.get(id)?.u);
 
 const compass = (deg) => ["N", "NE", "E", "SE", "S", "SW", "W", "NW"][Math.round(deg / 45) % 8];
 
@@ -280,7 +280,7 @@ function select(id) {
   $("panel").hidden = false;
   renderPanel();
   revealUnit(e.marker.getLatLng());
-  loadTrack(e.u);
+  unitTrack.load(e.u);
 }
 
 // Keep the selected unit clear of the panel (a card on the right, a bottom sheet on phones).
@@ -299,7 +299,7 @@ function closePanel() {
   selectedId = null;
   if (prev) restyle(prev);
   $("panel").hidden = true;
-  clearTrack();
+  unitTrack.clear();
 }
 
 function renderPanel() {
@@ -337,57 +337,6 @@ function renderPanel() {
   $("panel-video").hidden = !u.video;
 }
 setInterval(() => selectedId && renderPanel(), 1000); // keeps "12 s ago" honest
-
-// The server may route ids with a slash either URL-encoded or as two path segments.
-async function fetchTrack(id, since) {
-  const q = `?since=${Math.floor(since)}`;
-  let r = await api(`/api/v1/units/${encodeURIComponent(id)}/track${q}`);
-  if ((r.status === 404 || r.status === 405) && id.includes("/")) {
-    r = await api(`/api/v1/units/${id.split("/").map(encodeURIComponent).join("/")}/track${q}`);
-  }
-  if (!r.ok) throw new Error(`track: HTTP ${r.status}`);
-  return r.json();
-}
-
-async function loadTrack(u) {
-  const token = ++trackToken;
-  clearTrack();
-  $("panel-track").textContent = "Loading track…";
-  try {
-    const feature = await fetchTrack(u.id, now() - TRACK_WINDOW_S);
-    if (token !== trackToken) return; // another unit was selected meanwhile
-    const coords = (feature.geometry?.coordinates || []).map(([lon, lat]) => [lat, lon]);
-    const times = feature.properties?.times || [];
-    const color = agencyInfo(u.agency).color;
-    const style = { pane: "track", opacity: 0.9, interactive: false };
-    const casing = L.polyline(coords, { ...style, color: "#ffffff", weight: 7, className: "track-casing" });
-    const line = L.polyline(coords, { ...style, color, weight: 4, className: "track" });
-    track = { id: u.id, casing: casing.addTo(map), line: line.addTo(map), lastTs: times.at(-1) ?? 0 };
-    extendTrack(units.get(u.id)?.u || u);
-    const n = coords.length;
-    $("panel-track").textContent = n
-      ? `Track: ${n} fix${n === 1 ? "" : "es"}, first ${ago(times[0] ?? u.ts)}`
-      : "No track in the last hour";
-  } catch (err) {
-    if (token === trackToken) $("panel-track").textContent = "Track unavailable";
-    console.warn(err);
-  }
-}
-
-function extendTrack(u) {
-  if (!track || track.id !== u.id || u.ts <= track.lastTs) return;
-  track.lastTs = u.ts;
-  track.casing.addLatLng([u.lat, u.lon]);
-  track.line.addLatLng([u.lat, u.lon]);
-}
-
-function clearTrack() {
-  if (track) {
-    track.casing.remove();
-    track.line.remove();
-  }
-  track = null;
-}
 
 // Live video column (video.js): units with "video": true get a camera badge and an "Open video" button.
 const video = createVideoDock({ api: apiJSON, agencyInfo, onUnit: (id) => goTo(id) });
@@ -445,35 +394,9 @@ setInterval(async () => {
   }
 }, 15000);
 
-// ---------------------------------------------------------------- operator stats
-async function pollStats() {
-  try {
-    const s = await apiJSON("/api/v1/stats");
-    const rejected = Object.entries(s.rejected || {});
-    const nRejected = rejected.reduce((a, [, n]) => a + n, 0);
-    const el = $("stats");
-    el.textContent = `fixes accepted ${s.accepted.toLocaleString()} · rejected ${nRejected.toLocaleString()}`;
-    el.title = rejected.map(([k, n]) => `${k}: ${n}`).join("\n") || "no rejected fixes";
-    el.hidden = false;
-  } catch {
-    $("stats").hidden = true;
-  }
-}
-pollStats();
-setInterval(pollStats, 10000);
-
-// ---------------------------------------------------------------- who is signed in
-// Access rules decide which agencies' units this screen shows, so say whose view it is.
-whoAmI()
-  .then((me) => {
-    $("user-name").textContent = `${me.name} · ${agencyInfo(me.agency).label}`;
-    $("user").hidden = false;
-  })
-  .catch((err) => console.warn(err));
-$("sign-out").addEventListener("click", async () => {
-  await fetch("/api/v1/auth/logout", { method: "POST" });
-  signIn();
-});
+// ---------------------------------------------------------------- header: who is signed in, operator stats
+showSignedIn();
+pollOperatorStats();
 
 // For the browser test and for debugging from the console.
 window.psnMap = {
