@@ -41,6 +41,8 @@ def banner(base: str, token: str, password: str, cameras: list[str], broker: str
     return (f"\n  psn demo is live — open this link (signs you in as the NEMO dispatcher):\n\n"
             f"    {base}/login?token={token}\n\n"
             f"  or sign in at {base}/login as nemo.dispatch, police.dispatch, police.admin … (password {password})\n"
+            f"  incidents: calls come in every minute or two, most to police.dispatch\n"
+            f"  the officer's phone: {base}/phone as police.officer (sign on to a unit of your own, e.g. P-900)\n"
             f"  live video (click the camera badge): {', '.join(cameras)}\n"
             f"  MQTT broker (embedded): {broker}  ·  {units} simulated units  ·  Ctrl-C to stop\n"
             f"{where}")

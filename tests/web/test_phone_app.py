@@ -58,7 +58,7 @@ def test_manifest_and_icons(running: RunningServer) -> None:
     assert worker.headers["content-type"].startswith("text/javascript")
     # Signed out, the page sends the officer to sign in.
     page = httpx.get(f"{running.base_url}/phone")
-    assert (page.status_code, page.headers["location"]) == (303, "/login")
+    assert (page.status_code, page.headers["location"]) == (303, "/login?next=/phone")
 
 
 def test_installable_and_sharing_location_puts_the_unit_on_the_map(browser: Browser,

@@ -19,7 +19,7 @@ def phone(request: Request) -> Response:
     try:
         authenticate(get_server(request), request)
     except HTTPException:
-        return RedirectResponse("/login", status_code=303)
+        return RedirectResponse(f"/login?next={SCOPE}", status_code=303)  # back to the phone once signed in
     return FileResponse(STATIC_DIR / "phone.html", headers={"Cache-Control": "no-cache"})
 
 
