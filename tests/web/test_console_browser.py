@@ -256,3 +256,24 @@ def test_partner_thread_unread_priority_close_and_kpis(
     expect(chart.locator("text.value")).to_have_text(["1.5", "0.8", "5.0"])
     police.screenshot(path=DOCS_IMG / "console-kpi.png")
     assert errors == [] and ems_errors == []
+
+
+def test_a_command_never_acknowledged_is_flagged(tmp_path: Path, mosquitto: Mosquitto, browser: Browser) -> None:
+    # Half a second to answer, one resend: the silent unit is given up on within about a second.
+    running = RunningServer(make_settings(tmp_path, mosquitto.url, cmd_ack_timeout_s=0.5, cmd_resends=1)).start()
+    try:
+        publish_fix(running.mqtt_url, "police", "P-101", 17.5005, -88.1950)
+        page, errors = open_console(browser, running, "police", "police.dispatch")
+        base = f"{running.base_url}/api/v1"
+        headers = running.headers("police")
+        made = httpx.post(f"{base}/incidents", headers=headers, json={
+            "type": "robbery", "priority": 1, "lat": 17.4925, "lon": -88.1880, "notes": "Store alarm"}).json()
+        page.locator(f"#queue li[data-id={made['id']}] button").click()
+        page.locator("#view-incident .recs li[data-unit='police/P-101'] .assign").click()
+        row = page.locator("#view-incident .unit-list li[data-unit='police/P-101']")
+        expect(row.locator(".ack")).to_have_text("⚠ no ack")
+        expect(page.locator("#event-list li[data-kind=unacknowledged]")).to_contain_text(
+            f"no ack from police/P-101 (assignment, {made['id']})")
+        assert errors == []
+    finally:
+        running.stop()
