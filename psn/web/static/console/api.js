@@ -58,5 +58,9 @@ export function fieldNamed(error, fields) {
 }
 
 let me = null;
-// Who is signed in ({name, agency, roles, unit}), fetched once for the whole page.
-export const whoAmI = () => (me ??= apiJSON("/api/v1/auth/me"));
+// Who is signed in ({name, agency, roles, unit}), fetched once for the whole page (again after a failure).
+export const whoAmI = () =>
+  (me ??= apiJSON("/api/v1/auth/me").catch((err) => {
+    me = null;
+    throw err;
+  }));
