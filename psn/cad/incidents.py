@@ -118,12 +118,15 @@ class IncidentBook:
 
     def _published(self, incident: Incident, entry: TimelineEntry) -> None:
         self.ctx.audit.record(entry.actor, f"incident.{entry.what.value}", incident.id, **entry.details)
-        self.ctx.sharing.share_incident(_share_of(incident))
-        target = _target(incident)
         sharing = self.ctx.sharing
+        before = sharing.snapshot
+        sharing.share_incident(_share_of(incident))
+        target = _target(incident)
+        # Who could see it before the change hears of the change too: a partner learns that the incident closed
+        # or that it is no longer a partner (after it, the grant is gone and the console would keep a stale row).
         self.ctx.hub.notify("incident", {"incident": incident_json(incident)},
-                            lambda who: bool(decide(who, Action.VIEW, target, sharing.snapshot)))
-
+                            lambda who: bool(decide(who, Action.VIEW, target, before)
+                                             or decide(who, Action.VIEW, target, sharing.snapshot)))
 
 
 def _share_of(incident: Incident) -> IncidentShare:

@@ -79,3 +79,14 @@ def test_live_incident_events_reach_only_who_may_view(server: RunningServer) -> 
         shared = next_incident_event(n_ws)["incident"]
         assert (shared["id"], shared["partners"]) == (police_incident, ["nemo"])
         assert next_incident_event(p_ws)["incident"]["id"] == police_incident  # police's own change
+        # Closed by its owner: the partner hears it (its grant ends with the close), and so does a removed one.
+        closed = httpx.post(f"{server.base_url}/api/v1/incidents/{police_incident}/close",
+                            headers={"Authorization": f"Bearer {police}"}, json={"disposition": "water gone"})
+        assert closed.status_code == 200, closed.text
+        last = next_incident_event(n_ws)["incident"]
+        assert (last["id"], last["state"]) == (police_incident, "closed")
+        other = create(server, "police", FLOOD)
+        for change in ("PUT", "DELETE"):
+            httpx.request(change, f"{server.base_url}/api/v1/incidents/{other}/partners/nemo",
+                          headers={"Authorization": f"Bearer {police}"})
+            assert next_incident_event(n_ws)["incident"]["partners"] == (["nemo"] if change == "PUT" else [])
