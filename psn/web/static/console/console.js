@@ -6,6 +6,7 @@ import { createAlerts } from "./alerts.js";
 import { send, whoAmI } from "./api.js";
 import { createForm } from "./create.js";
 import { createDetails } from "./details.js";
+import { createGeofences } from "./geofences.js";
 import { createQueue } from "./incidents.js";
 import { createKpi } from "./kpi.js";
 import { createMessages } from "./messages.js";
@@ -35,7 +36,7 @@ function fold(collapsed) {
   document.body.classList.toggle("console-collapsed", collapsed);
   $("console-toggle").setAttribute("aria-expanded", String(!collapsed));
 }
-const VIEWS = ["queue", "incident", "create", "kpi", "messages"];
+const VIEWS = ["queue", "incident", "create", "kpi", "messages", "geofences"];
 
 export function startConsole({ map, goTo, unitLatLng }) {
   const bus = new EventTarget();
@@ -56,7 +57,8 @@ export function startConsole({ map, goTo, unitLatLng }) {
     show(view) {
       ctx.view = view;
       for (const v of VIEWS) $(`view-${v}`).hidden = v !== view;
-      for (const [v, b] of [["kpi", "kpi-toggle"], ["messages", "messages-toggle"], ["create", "new-incident"]]) {
+      for (const [v, b] of [["kpi", "kpi-toggle"], ["messages", "messages-toggle"], ["create", "new-incident"],
+        ["geofences", "geofences-toggle"]]) {
         $(b).setAttribute("aria-pressed", String(v === view));
       }
       fold(false);
@@ -86,6 +88,7 @@ export function startConsole({ map, goTo, unitLatLng }) {
   const alerts = createAlerts(ctx);
   const messages = createMessages(ctx);
   const kpi = createKpi(ctx);
+  const geofences = createGeofences(ctx);
 
   // Live event kinds (docs/console.md): each carries its object under a key named for it.
   const handlers = {
@@ -110,6 +113,9 @@ export function startConsole({ map, goTo, unitLatLng }) {
 
   $("new-incident").addEventListener("click", () => form.open());
   $("kpi-toggle").addEventListener("click", () => (ctx.view === "kpi" ? ctx.show("queue") : kpi.open()));
+  $("geofences-toggle").addEventListener("click", () =>
+    ctx.view === "geofences" ? ctx.show("queue") : geofences.open(),
+  );
   $("messages-toggle").addEventListener("click", () =>
     ctx.view === "messages" ? ctx.show("queue") : messages.openDirect(),
   );
@@ -122,7 +128,7 @@ export function startConsole({ map, goTo, unitLatLng }) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const typing = ev.target.closest?.("input, textarea, select, [contenteditable]");
     if (ev.key === "Escape") {
-      if (!form.cancelPick()) ctx.show("queue");
+      if (!form.cancelPick() && !geofences.cancel()) ctx.show("queue");
       return;
     }
     if (typing) return;
@@ -135,8 +141,8 @@ export function startConsole({ map, goTo, unitLatLng }) {
     }
   });
 
-  // A partner stops seeing an incident when its owner closes it, so no live event tells the partner's console:
-  // the queue is read again every minute to drop what the caller may no longer see.
+  // The queue is read again every minute: whatever a lost live event left behind (a grant that ended while
+  // the console was away) is dropped.
   setInterval(() => queue.load().catch((err) => console.warn(err)), RELOAD_MS);
 
   whoAmI()
@@ -158,7 +164,7 @@ export function startConsole({ map, goTo, unitLatLng }) {
       handle(msg[key]);
     },
     connected() {
-      Promise.all([queue.load(), loadBoard(), alerts.load()]).catch((err) => console.warn(err));
+      Promise.all([queue.load(), loadBoard(), alerts.load(), geofences.load()]).catch((err) => console.warn(err));
     },
   };
   ctx.probe.live = outside.live; // lets a test feed live events the server would never send
