@@ -3,13 +3,14 @@ of the caller's notes), change, close, reopen and share with partner agencies; a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from dispatch import DispatchError, IncidentState, IncidentType
+from dispatch import DispatchError, Incident, IncidentState, IncidentType
 from psn.access import Action, Resource, Target, decide
 from psn.api.cad.incident_access import manageable, refused, viewable
 from psn.api.deps import PrincipalDep, ServerDep, authorize
@@ -64,13 +65,9 @@ def create_incident(body: IncidentIn, server: ServerDep, who: PrincipalDep) -> d
     for partner in body.partners:
         registered(server, partner, 422)
     lat, lon = _position(body)
-    try:
-        incident = server.cad.incidents.create(
-            who.agency, who.name, type=body.type.value, priority=body.priority, lat=lat, lon=lon, notes=body.notes,
-            address=body.address, place=body.place, partners=body.partners)
-    except DispatchError as exc:
-        raise refused(exc) from None
-    return incident_json(incident)
+    return _changed(lambda: server.cad.incidents.create(
+        who.agency, who.name, type=body.type.value, priority=body.priority, lat=lat, lon=lon, notes=body.notes,
+        address=body.address, place=body.place, partners=body.partners))
 
 
 @router.get("")
@@ -104,38 +101,26 @@ def patch_incident(incident_id: NamePath, body: IncidentPatch, server: ServerDep
         changes["type"] = changes["type"].value
     if not changes:
         raise HTTPException(422, "a patch names at least one of type, priority, lat, lon, address, place, notes")
-    try:
-        return incident_json(server.cad.incidents.update(incident_id, who.name, **changes))
-    except DispatchError as exc:
-        raise refused(exc) from None
+    return _changed(lambda: server.cad.incidents.update(incident_id, who.name, **changes))
 
 
 @router.post("/{incident_id}/close")
 def close_incident(incident_id: NamePath, body: CloseIn, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     manageable(server, who, incident_id)
-    try:
-        return incident_json(server.cad.incidents.close(incident_id, who.name, body.disposition))
-    except DispatchError as exc:
-        raise refused(exc) from None
+    return _changed(lambda: server.cad.incidents.close(incident_id, who.name, body.disposition))
 
 
 @router.post("/{incident_id}/reopen")
 def reopen_incident(incident_id: NamePath, body: ReopenIn, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     manageable(server, who, incident_id)
-    try:
-        return incident_json(server.cad.incidents.reopen(incident_id, who.name, body.reason))
-    except DispatchError as exc:
-        raise refused(exc) from None
+    return _changed(lambda: server.cad.incidents.reopen(incident_id, who.name, body.reason))
 
 
 @router.put("/{incident_id}/partners/{agency}")
 def add_partner(incident_id: NamePath, agency: NamePath, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     manageable(server, who, incident_id)
     registered(server, agency)
-    try:
-        return incident_json(server.cad.incidents.add_partner(incident_id, who.name, agency))
-    except DispatchError as exc:
-        raise refused(exc) from None
+    return _changed(lambda: server.cad.incidents.add_partner(incident_id, who.name, agency))
 
 
 @router.delete("/{incident_id}/partners/{agency}")
@@ -143,10 +128,7 @@ def remove_partner(incident_id: NamePath, agency: NamePath, server: ServerDep,
                    who: PrincipalDep) -> dict[str, Any]:
     manageable(server, who, incident_id)
     registered(server, agency)
-    try:
-        return incident_json(server.cad.incidents.remove_partner(incident_id, who.name, agency))
-    except DispatchError as exc:
-        raise refused(exc) from None
+    return _changed(lambda: server.cad.incidents.remove_partner(incident_id, who.name, agency))
 
 
 @router.get("/{incident_id}/recommendation")
@@ -161,6 +143,14 @@ async def recommendation(incident_id: NamePath, server: ServerDep, who: Principa
 
     try:
         return await run_in_threadpool(server.cad.recommender.recommend, incident, visible, top)
+    except DispatchError as exc:
+        raise refused(exc) from None
+
+
+def _changed(change: Callable[[], Incident]) -> dict[str, Any]:
+    """The created or changed incident's JSON; the core's refusal as a 422 or 409 naming its reason."""
+    try:
+        return incident_json(change())
     except DispatchError as exc:
         raise refused(exc) from None
 
