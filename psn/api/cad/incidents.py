@@ -23,6 +23,9 @@ Latitude = Annotated[StrictFloat | StrictInt, Field(ge=-90, le=90, allow_inf_nan
 Longitude = Annotated[StrictFloat | StrictInt, Field(ge=-180, le=180, allow_inf_nan=False)]
 Text = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 Notes = Annotated[StrictStr, Field(min_length=1, max_length=4096, description="at most 4096 bytes of UTF-8")]
+# Closed incidents one list answers with (the most recently opened): closed ones pile up for years, and each
+# listed one is an audited read of its notes.
+CLOSED_LISTED = 500
 Priority = Annotated[StrictInt, Field(ge=1, le=4, description="1 most urgent … 4 least")]
 
 
@@ -73,12 +76,15 @@ def create_incident(body: IncidentIn, server: ServerDep, who: PrincipalDep) -> d
 @router.get("")
 def list_incidents(server: ServerDep, who: PrincipalDep,
                    state: Literal["open", "closed", "all"] = "open") -> dict[str, Any]:
-    """Most urgent first, then oldest first; only those the caller may view."""
+    """Most urgent first, then oldest first; only those the caller may view, and of the closed ones only the
+    `CLOSED_LISTED` most recently opened."""
     snapshot = server.sharing.snapshot
     chosen = [i for i in server.cad.incidents.all()
               if (state == "all" or i.state is IncidentState(state))
               and decide(who, Action.VIEW, Target(Resource.INCIDENT, i.owner, incident=i.id), snapshot)]
-    chosen.sort(key=lambda i: (i.priority, i.opened, i.id))
+    closed = sorted((i for i in chosen if i.state is IncidentState.CLOSED), key=lambda i: (i.opened, i.id))
+    left = {i.id for i in closed[:-CLOSED_LISTED]}
+    chosen = sorted((i for i in chosen if i.id not in left), key=lambda i: (i.priority, i.opened, i.id))
     if chosen:  # a read of their notes: one audit record per answer (consoles poll), naming every incident
         server.audit.record(who.name, "incident.view", "list", agency=who.agency,
                             incidents=",".join(i.id for i in chosen))
