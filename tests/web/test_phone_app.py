@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from psn.access import Role
 from psn.events import AckAccepted, AlertAccepted, FixAccepted
@@ -27,6 +27,18 @@ SAN_IGNACIO = (17.1588, -89.0696)
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
+
+
+def _signed_on(browser: Browser, server: RunningServer, lat: float, lon: float) -> tuple[BrowserContext, Page]:
+    """The phone page of OFFICER, at (lat, lon), signed on to police/P-12."""
+    context = browser.new_context(permissions=["geolocation"], geolocation={"latitude": lat, "longitude": lon})
+    context.add_cookies([{"name": "psn_token", "value": server.token("police", Role.FIELD_OFFICER, name=OFFICER),
+                          "url": server.base_url}])
+    page = context.new_page()
+    page.goto(f"{server.base_url}/phone")
+    page.fill("#unit-input", "P-12")
+    page.click("#sign-on-button")
+    return context, page
 
 
 def test_manifest_and_icons(phone_server: RunningServer) -> None:
@@ -97,13 +109,7 @@ def test_installable_and_sharing_location_puts_the_unit_on_the_map(
 def test_a_refused_item_is_shown_and_dropped(browser: Browser, phone_server: RunningServer) -> None:
     """A position psn refuses (a receiver's fix far outside the service area) leaves the outbox, listed with its
     reason, instead of blocking everything behind it."""
-    context = browser.new_context(permissions=["geolocation"], geolocation={"latitude": 40.7, "longitude": -74.0})
-    context.add_cookies([{"name": "psn_token", "value": phone_server.token("police", Role.FIELD_OFFICER, name=OFFICER),
-                          "url": phone_server.base_url}])
-    page = context.new_page()
-    page.goto(f"{phone_server.base_url}/phone")
-    page.fill("#unit-input", "P-12")
-    page.click("#sign-on-button")
+    _, page = _signed_on(browser, phone_server, 40.7, -74.0)
     expect(page.locator("#unit-line")).to_have_text("Signed on: police/P-12 — available")
     page.click("#share")
     expect(page.locator("#refused li")).to_have_text(
@@ -117,13 +123,7 @@ def test_position_rate_and_messages(browser: Browser, phone_server: RunningServe
     """A position goes at once after 25 m, not after 5 m within 5 s; a message command is shown and its
     Acknowledge button answers it."""
     lat, lon = SAN_IGNACIO
-    context = browser.new_context(permissions=["geolocation"], geolocation={"latitude": lat, "longitude": lon})
-    context.add_cookies([{"name": "psn_token", "value": phone_server.token("police", Role.FIELD_OFFICER, name=OFFICER),
-                          "url": phone_server.base_url}])
-    page = context.new_page()
-    page.goto(f"{phone_server.base_url}/phone")
-    page.fill("#unit-input", "P-12")
-    page.click("#sign-on-button")
+    context, page = _signed_on(browser, phone_server, lat, lon)
     expect(page.locator("#link")).to_have_text("live ✓")
     page.click("#share")
     wait_for(lambda: len(phone_seen.of(FixAccepted)) == 1)
