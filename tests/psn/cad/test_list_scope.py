@@ -14,7 +14,8 @@ from tests.support import RunningServer, publish, wait_for
 def _get(server: RunningServer, agency: str, path: str) -> list[dict]:
     answer = httpx.get(f"{server.base_url}{path}", headers={"Authorization": f"Bearer {server.token(agency)}"})
     assert answer.status_code == 200, answer.text
-    return list(answer.json().values())[0]
+    listed: list[dict] = next(iter(answer.json().values()))
+    return listed
 
 
 def test_commands_list_the_callers_newest(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
