@@ -110,7 +110,6 @@ class Server:
         self.writer.start()
         self.bus.start()
         await self.hub.start()
-        await self.cad.start()
         self._tasks = [asyncio.create_task(self._housekeeping(), name="psn-housekeeping")]
         tls: TLSFiles | None = None
         if self.settings.mqtt_url:
@@ -130,6 +129,7 @@ class Server:
             self.broker_url, self.settings.mqtt_client_id, SUBSCRIPTIONS, self.ingest.handle, mqtt5=mqtt5, tls=tls
         )
         self.mqtt.start()
+        await self.cad.start()  # the command resend timer publishes: only once there is a client to publish with
         log.info("psn ingesting from %s; database %s", self.broker_url, self.db.dialect)
 
     def _mqtt_tls(self, url: BrokerURL) -> TLSFiles | None:
@@ -143,7 +143,9 @@ class Server:
         return TLSFiles(s.mqtt_ca, s.mqtt_cert, s.mqtt_key)
 
     async def stop(self) -> None:
-        """The reverse of start: no new messages (client, then broker), then the consumers drain, then storage."""
+        """The reverse of start: no new messages (the resend timer, the client, the broker), then the consumers
+        drain, then storage."""
+        await self.cad.stop()
         if self.mqtt is not None:
             self.mqtt.stop()
         if self.embedded is not None:
@@ -151,7 +153,6 @@ class Server:
         for task in self._tasks:
             task.cancel()
         await self.video.close()
-        await self.cad.stop()
         await self.hub.stop()
         self.bus.stop()
         self.writer.stop()

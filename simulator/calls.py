@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import signal
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from simulator.stopping import stop_on_signals
 
 # (place, lat, lon): around the fleet's bases (simulator/fleet.py BASES), a few hundred metres off the centre.
 PLACES = (
@@ -63,19 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tokens = dict(item.split("=", 1) for item in args.token)
     rng = random.Random(args.seed)
-    running = True
-
-    def stop(*_: object) -> None:
-        nonlocal running
-        running = False
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stopped = stop_on_signals()
     opened: list[tuple[float, str, str]] = []  # (when, agency, incident id)
     pending = args.first
     next_call = time.monotonic()
     with httpx.Client(base_url=args.base, timeout=10) as client:
-        while running:
+        while not stopped.is_set():
             if pending or time.monotonic() >= next_call:
                 pending = max(0, pending - 1)
                 next_call = time.monotonic() + rng.expovariate(1 / args.every)
@@ -87,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             while opened and time.monotonic() - opened[0][0] > args.close_after * 60:
                 _, owner, incident = opened.pop(0)
                 _post(client, f"/api/v1/incidents/{incident}/close", {"disposition": "resolved (demo)"}, tokens[owner])
-            time.sleep(1.0)
+            stopped.wait(1.0)
     return 0
 
 

@@ -12,7 +12,6 @@ import argparse
 import json
 import math
 import queue
-import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from numpy.typing import NDArray
 from paho.mqtt.enums import CallbackAPIVersion
 
 from simulator.responder import ON_SCENE_S, RESPONSE_SPEEDUP, Outgoing, Responder
+from simulator.stopping import stop_on_signals
 from telemetry.topics import UnitKind, cmd_topic, unit_topic
 from traffic import DEFAULT_ROADS, RoadNetwork, load_roads
 
@@ -174,18 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     client.on_connect = lambda c, *_: c.subscribe([(topic, 1) for topic in by_topic])
     client.connect_async(host, int(port))
     client.loop_start()
-    running = True
-
-    def stop(*_: object) -> None:
-        nonlocal running
-        running = False
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stopped = stop_on_signals()
     period = 1.0 / args.rate
     last = time.time()
     outgoing = [(unit, "status", {"ts": last, "status": unit.status}) for unit in fleet.units]
-    while running:
+    while not stopped.is_set():
         now = time.time()
         while not commands.empty():
             topic, payload = commands.get()
@@ -198,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         for unit, kind, message in outgoing:
             client.publish(unit_topic(unit.agency, unit.unit, kind), json.dumps(message), qos=1)
         outgoing = []
-        time.sleep(max(0.0, period - (time.time() - now)))
+        stopped.wait(max(0.0, period - (time.time() - now)))
     client.loop_stop()
     return 0
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.phone_support import Seen, start_server
 from tests.support import Mosquitto, RunningServer, make_settings, postgres_database, publish_fix
 from video.aiortc_compat import offer_host_addresses
 
@@ -42,6 +43,19 @@ def pg_url() -> Iterator[str]:
 def psn_server(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[RunningServer]:
     """psn on a free port, ingesting from a private Mosquitto, storing in SQLite under tmp_path."""
     server = RunningServer(make_settings(tmp_path, mosquitto.url)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def phone_seen() -> Seen:
+    return Seen()
+
+
+@pytest.fixture
+def phone_server(tmp_path: Path, mosquitto: Mosquitto, phone_seen: Seen) -> Iterator[RunningServer]:
+    """psn for the phone's tests (tests/phone_support.py): the bus events the phone causes land in `phone_seen`."""
+    server = start_server(make_settings(tmp_path, mosquitto.url), phone_seen)
     yield server
     server.stop()
 

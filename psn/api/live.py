@@ -15,13 +15,19 @@ import logging
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect, status
 
-from psn.api.deps import authenticate, get_server
+from crypto.tokens import TokenError
+from psn.access import Principal
+from psn.api.deps import authenticate, bearer_token, get_server
 from psn.api.refusals import Refusals
 from psn.api.visibility import LiveUnitFilter
+from psn.auth import ACCOUNT_CACHE_S
+from psn.server import Server
 
 router = APIRouter()
 # The map sends nothing; 64 KiB bounds what one connection can make psn hold (uvicorn's default is 16 MiB).
 MAX_CLIENT_FRAME = 64 * 1024
+# How often an open feed asks whether its session still stands: as often as accounts are looked up again.
+SESSION_CHECK_S = ACCOUNT_CACHE_S
 COUNTED_CLOSES = frozenset({1007, 1009})  # the protocol's closes for a client's fault (bad UTF-8, too big)
 UNICODE_FAULT = "Invalid UTF-8 sequence received from client."  # what uvicorn logs when it closes with 1007
 
@@ -42,12 +48,30 @@ async def live(websocket: WebSocket) -> None:
     )
     # Reading is how a close is noticed while nothing changes; whichever side ends first ends both.
     receiving = asyncio.create_task(_refuse_incoming(websocket, websocket.app.state.refusals))
-    done, pending = await asyncio.wait({sending, receiving}, return_when=asyncio.FIRST_COMPLETED)
+    token = bearer_token(websocket) or ""  # there: it authenticated
+    session = asyncio.create_task(_session_ends(server, token, who))
+    done, pending = await asyncio.wait({sending, receiving, session}, return_when=asyncio.FIRST_COMPLETED)
+    if session in done:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await websocket.close(status.WS_1008_POLICY_VIOLATION, session.result()[:120])
     for task in pending:
         task.cancel()
     for task in (*done, *pending):
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError):
             await task
+
+
+async def _session_ends(server: Server, token: str, who: Principal) -> str:
+    """Returns why, once the token no longer speaks for `who` as it connected: expired, the account disabled or
+    gone, its roles changed (events are addressed by the principal the feed was opened with)."""
+    while True:
+        await asyncio.sleep(SESSION_CHECK_S)
+        try:
+            now = await asyncio.to_thread(server.auth.principal, token)  # may ask the database
+        except TokenError as exc:
+            return f"session ended: {exc}"
+        if now != who:
+            return "session changed: connect again"
 
 
 async def _refuse_incoming(websocket: WebSocket, refusals: Refusals) -> None:

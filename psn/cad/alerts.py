@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from psn.access import Action, Principal, Resource, Sharing, Target, decide
+from psn.cad.scope import visible_units
 from psn.cad.sealed import open_columns, seal_columns
 from psn.events import AlertAccepted
 from psn.live import Audience
@@ -112,10 +113,13 @@ class Alerts:
         with self._lock:
             return sorted(self._open.values(), key=lambda r: r.raised)
 
-    def recent(self) -> list[AlertRecord]:
-        """The newest stored alerts, open or not, newest first."""
+    def recent(self, who: Principal | None = None) -> list[AlertRecord]:
+        """The newest stored alerts, open or not, newest first; with `who`, of the units they may view."""
+        query = sa.select(alerts).order_by(alerts.c.raised.desc()).limit(RECENT)
+        if who is not None:
+            query = query.where(visible_units(who, self.ctx.sharing.snapshot, alerts.c.agency, alerts.c.unit_id))
         with self.ctx.db.engine.connect() as conn:
-            rows = conn.execute(sa.select(alerts).order_by(alerts.c.raised.desc()).limit(RECENT)).all()
+            rows = conn.execute(query).all()
         return [self._from_row(row) for row in rows]
 
     def find(self, alert_id: str) -> AlertRecord | None:

@@ -11,6 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from crypto.envelope import key_id_of
+from psn.access import Principal, Sharing
+from psn.cad.scope import visible_units
 from psn.keys import LiveKeyring
 from psn.store import Database
 from psn.store.schema import commands as table
@@ -79,8 +81,12 @@ class CommandStore:
             rows = conn.execute(sa.select(table).where(table.c.state == PENDING)).all()
         return [(_command(row), self._payload(row)) for row in rows]
 
-    def listed(self, *, unit: str | None = None, incident: str | None = None) -> list[Command]:
+    def listed(self, *, unit: str | None = None, incident: str | None = None,
+               visible_to: tuple[Principal, Sharing] | None = None) -> list[Command]:
+        """The newest `LIST_LIMIT`; with `visible_to`, of the units that principal may view (`psn.cad.scope`)."""
         query = sa.select(table).order_by(table.c.sent.desc()).limit(LIST_LIMIT)
+        if visible_to is not None:
+            query = query.where(visible_units(*visible_to, table.c.agency, table.c.unit_id))
         if unit is not None:
             query = query.where(table.c.unit_id == unit)
         if incident is not None:

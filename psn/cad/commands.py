@@ -65,6 +65,7 @@ class Commands:
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[Command, bytes]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._round: asyncio.Future[None] | None = None  # the resend round running in its thread
         registry = ctx.stats.registry
         self.forged = Counter("psn_cad_forged_acks", "Acks from a unit for a command sent to another unit",
                               registry=registry)
@@ -167,17 +168,24 @@ class Commands:
         self._task = asyncio.create_task(self._run(), name="psn-cad-commands")
 
     async def stop(self) -> None:
+        """Ends the timer, after the round in its thread (if any): the server closes MQTT and the store next."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._round is not None:
+            with contextlib.suppress(Exception):  # logged by _run when it failed
+                await self._round
+            self._round = None
 
     async def _run(self) -> None:
         period = min(MAX_TICK_S, self.timeout_s / 4)
         while True:
             await asyncio.sleep(period)
+            # Shielded: cancelling the timer must not orphan a round still writing in its thread.
+            self._round = asyncio.ensure_future(asyncio.to_thread(self.tick, self.ctx.clock.time()))
             try:
-                await asyncio.to_thread(self.tick, self.ctx.clock.time())
+                await asyncio.shield(self._round)
             except Exception:  # one failed round (the database away) must not end resending for good
                 log.exception("command resend round failed")

@@ -89,9 +89,9 @@ class Cad:
         bus.subscribe("cad-geofences", self.geofences.on_fix, (FixAccepted,))
 
     async def start(self) -> None:
-        """Starts timers (command resends …) once the live hub runs."""
+        """Starts timers (command resends …) once the live hub and the MQTT client run."""
         await self.commands.start()
 
     async def stop(self) -> None:
-        """Stops timers; the server stops the bus and the store after this."""
+        """Stops timers, first of all: the server stops MQTT, the hub, the bus and the store after this."""
         await self.commands.stop()

@@ -14,6 +14,7 @@ from psn import config
 from psn.access import Role
 from psn.keys import LiveKeyring
 from psn.server import Server
+from psn.store.database import SEALED_TABLES
 from psn.users import UserError
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
@@ -180,7 +181,7 @@ def keys_reencrypt(args: argparse.Namespace) -> int:
     server = _server(args)
     current = _keyring(server).current_ids()
     count = server.db.reencrypt(current)
-    _record(server, "keys.reencrypt", "fixes", records=count)
+    _record(server, "keys.reencrypt", ",".join(SEALED_TABLES), records=count)
     print(f"re-encrypted {count} records under {', '.join(sorted(current))}")
     return 0
 

@@ -12,7 +12,7 @@ from alembic.config import Config
 
 from crypto.envelope import key_id_of
 from psn.state import UnitState
-from psn.store import incident_rows
+from psn.store import incident_rows, sealed_rows
 from psn.store.schema import device_bindings, fixes, statuses
 from psn.store.sealing import SEALED_FIELDS, Sealer, aad, open_position, seal_position
 from telemetry import Fix, StatusReport, UnitRef
@@ -21,6 +21,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 FIX_COLUMNS = ("unit_id", "agency", "ts", *SEALED_FIELDS, "bound", "source", "received")
 SEALED_FIX_COLUMNS = ("unit_id", "agency", "ts", "bound", "source", "received", "sealed", "key_id")
 STATUS_COLUMNS = ("unit_id", "agency", "ts", "status", "received")
+# Every table holding sealed data: what `reencrypt` re-seals and `key_in_use` looks through.
+SEALED_TABLES = ("fixes", "incidents", *(table.name for table in sealed_rows.TABLES))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -134,16 +136,18 @@ class Database:
     def key_in_use(self, key_id: str) -> bool:
         with self.engine.connect() as conn:
             return (conn.execute(sa.select(fixes.c.id).where(fixes.c.key_id == key_id).limit(1)).first() is not None
-                    or incident_rows.key_in_use(conn, key_id))
+                    or incident_rows.key_in_use(conn, key_id) or sealed_rows.key_in_use(conn, key_id))
 
     def reencrypt(self, current: set[str], batch: int = 2000) -> int:
         """Re-seals every fix and every incident's notes and address not under a current key (older key versions,
-        or never sealed); returns the count of records. Fixes run in batches beside live ingest, each batch its own
-        transaction; incidents (thousands, not millions) in one."""
+        or never sealed), and the dispatch shell's sealed rows (commands, alerts, geofence events, messages) under
+        an older key; returns the count of records. Fixes run in batches beside live ingest, each batch its own
+        transaction; the shell's rows (thousands, not millions) in one."""
         if self.sealer is None:
             raise RuntimeError("re-encryption needs a keyring")
         with self.engine.begin() as conn:
             done = incident_rows.reencrypt(conn, self.sealer, current)
+            done += sealed_rows.reencrypt(conn, self.sealer, current)
         stale = sa.or_(fixes.c.key_id.is_(None), fixes.c.key_id.not_in(sorted(current)))
         while True:
             with self.engine.begin() as conn:

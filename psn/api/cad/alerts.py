@@ -22,7 +22,7 @@ def list_alerts(server: ServerDep, who: PrincipalDep,
                 ) -> dict[str, Any]:
     """The alerts of units the caller may view."""
     alerts = server.cad.alerts
-    records = alerts.open_alerts() if open_only else alerts.recent()
+    records = alerts.open_alerts() if open_only else alerts.recent(who)
     sharing = server.sharing.snapshot
     return {"alerts": [r.to_json() for r in records if may_view(who, r, sharing)]}
 

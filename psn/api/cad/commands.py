@@ -25,6 +25,7 @@ def list_commands(server: ServerDep, who: PrincipalDep,
         authorize(server, who, Action.VIEW, Target(Resource.UNIT, agency, unit))
     sharing = server.sharing.snapshot
     return {"commands": [
-        command.to_json() for command in server.cad.commands.store.listed(unit=unit, incident=incident)
+        command.to_json()
+        for command in server.cad.commands.store.listed(unit=unit, incident=incident, visible_to=(who, sharing))
         if decide(who, Action.VIEW, Target(Resource.UNIT, command.unit.split("/", 1)[0], command.unit), sharing)
     ]}

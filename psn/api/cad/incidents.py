@@ -3,13 +3,14 @@ of the caller's notes), change, close, reopen and share with partner agencies; a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from dispatch import DispatchError, IncidentState, IncidentType
+from dispatch import DispatchError, Incident, IncidentState, IncidentType
 from psn.access import Action, Resource, Target, decide
 from psn.api.cad.incident_access import manageable, refused, viewable
 from psn.api.deps import PrincipalDep, ServerDep, authorize
@@ -22,6 +23,9 @@ Latitude = Annotated[StrictFloat | StrictInt, Field(ge=-90, le=90, allow_inf_nan
 Longitude = Annotated[StrictFloat | StrictInt, Field(ge=-180, le=180, allow_inf_nan=False)]
 Text = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 Notes = Annotated[StrictStr, Field(min_length=1, max_length=4096, description="at most 4096 bytes of UTF-8")]
+# Closed incidents one list answers with (the most recently opened): closed ones pile up for years, and each
+# listed one is an audited read of its notes.
+CLOSED_LISTED = 500
 Priority = Annotated[StrictInt, Field(ge=1, le=4, description="1 most urgent … 4 least")]
 
 
@@ -64,24 +68,23 @@ def create_incident(body: IncidentIn, server: ServerDep, who: PrincipalDep) -> d
     for partner in body.partners:
         registered(server, partner, 422)
     lat, lon = _position(body)
-    try:
-        incident = server.cad.incidents.create(
-            who.agency, who.name, type=body.type.value, priority=body.priority, lat=lat, lon=lon, notes=body.notes,
-            address=body.address, place=body.place, partners=body.partners)
-    except DispatchError as exc:
-        raise refused(exc) from None
-    return incident_json(incident)
+    return _changed(lambda: server.cad.incidents.create(
+        who.agency, who.name, type=body.type.value, priority=body.priority, lat=lat, lon=lon, notes=body.notes,
+        address=body.address, place=body.place, partners=body.partners))
 
 
 @router.get("")
 def list_incidents(server: ServerDep, who: PrincipalDep,
                    state: Literal["open", "closed", "all"] = "open") -> dict[str, Any]:
-    """Most urgent first, then oldest first; only those the caller may view."""
+    """Most urgent first, then oldest first; only those the caller may view, and of the closed ones only the
+    `CLOSED_LISTED` most recently opened."""
     snapshot = server.sharing.snapshot
     chosen = [i for i in server.cad.incidents.all()
               if (state == "all" or i.state is IncidentState(state))
               and decide(who, Action.VIEW, Target(Resource.INCIDENT, i.owner, incident=i.id), snapshot)]
-    chosen.sort(key=lambda i: (i.priority, i.opened, i.id))
+    closed = sorted((i for i in chosen if i.state is IncidentState.CLOSED), key=lambda i: (i.opened, i.id))
+    left = {i.id for i in closed[:-CLOSED_LISTED]}
+    chosen = sorted((i for i in chosen if i.id not in left), key=lambda i: (i.priority, i.opened, i.id))
     if chosen:  # a read of their notes: one audit record per answer (consoles poll), naming every incident
         server.audit.record(who.name, "incident.view", "list", agency=who.agency,
                             incidents=",".join(i.id for i in chosen))
@@ -104,38 +107,26 @@ def patch_incident(incident_id: NamePath, body: IncidentPatch, server: ServerDep
         changes["type"] = changes["type"].value
     if not changes:
         raise HTTPException(422, "a patch names at least one of type, priority, lat, lon, address, place, notes")
-    try:
-        return incident_json(server.cad.incidents.update(incident_id, who.name, **changes))
-    except DispatchError as exc:
-        raise refused(exc) from None
+    return _changed(lambda: server.cad.incidents.update(incident_id, who.name, **changes))
 
 
 @router.post("/{incident_id}/close")
 def close_incident(incident_id: NamePath, body: CloseIn, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     manageable(server, who, incident_id)
-    try:
-        return incident_json(server.cad.incidents.close(incident_id, who.name, body.disposition))
-    except DispatchError as exc:
-        raise refused(exc) from None
+    return _changed(lambda: server.cad.incidents.close(incident_id, who.name, body.disposition))
 
 
 @router.post("/{incident_id}/reopen")
 def reopen_incident(incident_id: NamePath, body: ReopenIn, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     manageable(server, who, incident_id)
-    try:
-        return incident_json(server.cad.incidents.reopen(incident_id, who.name, body.reason))
-    except DispatchError as exc:
-        raise refused(exc) from None
+    return _changed(lambda: server.cad.incidents.reopen(incident_id, who.name, body.reason))
 
 
 @router.put("/{incident_id}/partners/{agency}")
 def add_partner(incident_id: NamePath, agency: NamePath, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     manageable(server, who, incident_id)
     registered(server, agency)
-    try:
-        return incident_json(server.cad.incidents.add_partner(incident_id, who.name, agency))
-    except DispatchError as exc:
-        raise refused(exc) from None
+    return _changed(lambda: server.cad.incidents.add_partner(incident_id, who.name, agency))
 
 
 @router.delete("/{incident_id}/partners/{agency}")
@@ -143,10 +134,7 @@ def remove_partner(incident_id: NamePath, agency: NamePath, server: ServerDep,
                    who: PrincipalDep) -> dict[str, Any]:
     manageable(server, who, incident_id)
     registered(server, agency)
-    try:
-        return incident_json(server.cad.incidents.remove_partner(incident_id, who.name, agency))
-    except DispatchError as exc:
-        raise refused(exc) from None
+    return _changed(lambda: server.cad.incidents.remove_partner(incident_id, who.name, agency))
 
 
 @router.get("/{incident_id}/recommendation")
@@ -161,6 +149,14 @@ async def recommendation(incident_id: NamePath, server: ServerDep, who: Principa
 
     try:
         return await run_in_threadpool(server.cad.recommender.recommend, incident, visible, top)
+    except DispatchError as exc:
+        raise refused(exc) from None
+
+
+def _changed(change: Callable[[], Incident]) -> dict[str, Any]:
+    """The created or changed incident's JSON; the core's refusal as a 422 or 409 naming its reason."""
+    try:
+        return incident_json(change())
     except DispatchError as exc:
         raise refused(exc) from None
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from psn.access import Role
 from psn.cad.board import UnitBoard
 from psn.mqtt import free_port
-from tests.psn.cad.live_client import Console
+from tests.psn.cad.consoles import consoles
 from tests.support import Mosquitto, RunningServer, make_settings, publish, publish_fix, wait_for
 
 STATES = ("available", "dispatched", "en_route", "on_scene", "out_of_service")
@@ -133,7 +133,8 @@ def test_status_words_move_the_board_illegal_ones_are_counted_and_the_board_surv
     board = running.server.cad.board
     refused_before = _metric(running, 'psn_cad_status_refused_total{reason="illegal_transition"}')
     status_topic = "psn/v1/police/P-1/status"
-    with Console(running, running.token("police")) as police, Console(running, running.token("nemo")) as nemo:
+    with consoles(running, police=running.token("police"), nemo=running.token("nemo")) as live:
+        police, nemo = live["police"], live["nemo"]
         board.change("police/P-1", "dispatched", time.time(), actor="p.disp", via="console",
                      incident="police-00042")
         publish(broker.url, status_topic, {"ts": time.time(), "status": "responding"})
@@ -143,13 +144,13 @@ def test_status_words_move_the_board_illegal_ones_are_counted_and_the_board_surv
         publish(broker.url, status_topic, {"ts": time.time(), "status": "responding"})  # on scene → en route: no
         wait_for(lambda: _metric(running, 'psn_cad_status_refused_total{reason="illegal_transition"}')
                  == refused_before + 1)
-        wait_for(lambda: len(police.events("unit_status")) == 4)
-        seen = police.events("unit_status")
+        wait_for(lambda: len(police.of("unit_status")) == 4)
+        seen = police.of("unit_status")
         assert [(e["entry"]["state"], e["via"], e.get("refused")) for e in seen] == [
             ("dispatched", "console", None), ("en_route", "mqtt", None), ("on_scene", "mqtt", None),
             ("on_scene", "mqtt", "illegal_transition")]
         assert {e["entry"]["incident"] for e in seen} == {"police-00042"}
-        assert nemo.events("unit_status") == []
+        assert nemo.of("unit_status") == []
     board_json = httpx.get(f"{running.base_url}/api/v1/board", headers=running.headers("police")).json()
     entry = next(e for e in board_json["units"] if e["unit"] == "police/P-1")
     assert (entry["state"], entry["incident"]) == ("on_scene", "police-00042")

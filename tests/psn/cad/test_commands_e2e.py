@@ -14,7 +14,8 @@ import pytest
 from dispatch import create
 from psn.access import Role
 from psn.cad.assignments import assign
-from tests.psn.cad.live_client import Console, Unit
+from tests.psn.cad.consoles import consoles
+from tests.psn.cad.mqtt_unit import Unit
 from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, wait_for
 
 TIMEOUT_S = 1.0  # the ack time-out in these tests: 2 resends, so unacknowledged about 3 s after sending
@@ -51,7 +52,8 @@ def test_a_unit_receives_its_assignment_acks_it_and_the_dispatcher_sees_the_ack(
     incident, _ = create("police-00101", "p.disp", time.time() - 30, type="robbery", priority=1, lat=17.4986,
                          lon=-88.1986, notes="armed, two suspects", owner="police", address="Albert St",
                          place="Belize City")
-    with Console(running, running.token("police")) as police, Console(running, running.token("nemo")) as nemo:
+    with consoles(running, police=running.token("police"), nemo=running.token("nemo")) as live:
+        police, nemo = live["police"], live["nemo"]
         now = time.time()
         command_id = assign(running.server.cad.board, running.server.cad.commands, "police/P-1", incident,
                             [[-88.2, 17.5], [-88.1986, 17.4986]], "p.disp", now)
@@ -63,11 +65,11 @@ def test_a_unit_receives_its_assignment_acks_it_and_the_dispatcher_sees_the_ack(
                             "notes": "armed, two suspects", "route": [[-88.2, 17.5], [-88.1986, 17.4986]]}
         assert abs(received["ts"] - now) < 5
         unit.ack(command_id, "accepted")
-        acked = wait_for(lambda: [e for e in police.events("command_ack") if e["command"]["id"] == command_id])
+        acked = wait_for(lambda: [e for e in police.of("command_ack") if e["command"]["id"] == command_id])
         assert acked[0]["command"]["state"] == "acknowledged" and acked[0]["command"]["unit"] == "police/P-1"
-        assert [e["entry"] for e in police.events("unit_status")] == [
+        assert [e["entry"] for e in police.of("unit_status")] == [
             {"unit": "police/P-1", "state": "dispatched", "incident": "police-00101", "since": now}]
-        assert nemo.events("command_ack") == [] and nemo.events("unit_status") == []
+        assert nemo.of("command_ack") == [] and nemo.of("unit_status") == []
     listed = _commands(running, incident="police-00101")[command_id]
     assert (listed["state"], listed["result"], listed["type"]) == ("acknowledged", "accepted", "assignment")
     unit.close()
@@ -75,10 +77,11 @@ def test_a_unit_receives_its_assignment_acks_it_and_the_dispatcher_sees_the_ack(
 
 def test_a_silent_unit_gets_the_same_id_again_then_the_dispatcher_is_alerted(running: RunningServer) -> None:
     unit = Unit(running.mqtt_url, "police", "P-2")
-    with Console(running, running.token("police")) as police:
+    with consoles(running, police=running.token("police")) as live:
+        police = live["police"]
         command_id = running.server.cad.commands.send("police/P-2", "message", {"text": "call base"},
                                                       actor="p.disp")
-        alert = wait_for(lambda: police.events("command_unacknowledged"), timeout=4 * TIMEOUT_S + 5)
+        alert = wait_for(lambda: police.of("command_unacknowledged"), timeout=4 * TIMEOUT_S + 5)
     assert [m["id"] for m in unit.received] == [command_id] * 3  # sent, then resent twice
     assert len({(m["ts"], m["text"]) for m in unit.received}) == 1  # the same bytes each time
     assert alert[0]["command"]["id"] == command_id and alert[0]["command"]["state"] == "unacknowledged"
@@ -91,7 +94,8 @@ def test_a_forged_ack_is_refused_and_counted_and_a_duplicate_counts_once(running
     victim, forger = Unit(running.mqtt_url, "police", "P-3"), Unit(running.mqtt_url, "police", "P-4")
     forged_before = _metric(running, "psn_cad_forged_acks_total")
     duplicates_before = _metric(running, 'psn_cad_acks_total{outcome="duplicate"}')
-    with Console(running, running.token("police")) as police:
+    with consoles(running, police=running.token("police")) as live:
+        police = live["police"]
         command_id = running.server.cad.commands.send("police/P-3", "message", {"text": "hold"}, actor="p.disp")
         wait_for(lambda: victim.received)
         forger.ack(command_id, "done")  # on P-4's own ack topic, naming P-3's command
@@ -103,7 +107,7 @@ def test_a_forged_ack_is_refused_and_counted_and_a_duplicate_counts_once(running
         victim.ack(command_id, "accepted")
         victim.ack(command_id, "accepted")  # the unit's QoS 1 redelivery
         wait_for(lambda: _metric(running, 'psn_cad_acks_total{outcome="duplicate"}') == duplicates_before + 1)
-        acks = [e for e in police.events("command_ack") if e["command"]["id"] == command_id]
+        acks = [e for e in police.of("command_ack") if e["command"]["id"] == command_id]
     assert [e["command"]["state"] for e in acks] == ["acknowledged"]
     assert _commands(running, unit="police/P-3")[command_id]["state"] == "acknowledged"
     victim.close()

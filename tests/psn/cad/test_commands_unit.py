@@ -3,7 +3,9 @@ the resend timer on a manual clock. Expectations are written out by hand from th
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from dataclasses import replace
 
 import pytest
@@ -167,3 +169,28 @@ def test_pending_commands_survive_a_restart_and_are_resent_with_the_same_bytes(r
     assert [topic for topic, _, _ in recorded.published] == ["psn/v1/police/P-1/cmd", "psn/v1/police/P-2/cmd",
                                                              "psn/v1/police/P-1/cmd"]
     assert _state(after.commands, command_id) == ("pending", 2)
+
+
+def test_stop_waits_for_a_resend_round_in_its_thread(recorded: Recorded) -> None:
+    """The server closes the database and MQTT right after `stop`: a round still writing must end first."""
+    commands = _commands(recorded)
+    entered, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_round(_now: float) -> None:
+        entered.set()
+        release.wait(10)
+        finished.set()
+
+    commands.tick = slow_round  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        await commands.start()
+        assert await asyncio.to_thread(entered.wait, 10)  # the first round starts within a tick (1 s)
+        stopping = asyncio.create_task(commands.stop())
+        await asyncio.sleep(0.3)
+        assert not stopping.done()  # still in the round
+        release.set()
+        await stopping
+        assert finished.is_set()
+
+    asyncio.run(scenario())

@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 
 from psn.access import Role
+from tests.psn.cad.consoles import consoles
 from tests.psn.cad.incidents_http import add_partner, new_incident
-from tests.psn.cad.live_client import Console, Unit
+from tests.psn.cad.mqtt_unit import Unit
 from tests.support import publish, publish_fix, server_with_units, wait_for
 
 # Belize City (the incident), Ladyville (about 10 min by road) and Belmopan (about an hour).
@@ -37,7 +38,8 @@ def test_a_call_from_creation_to_on_scene(tmp_path: Path) -> None:
         assert [r["unit"] for r in ranked["ranked"]] == ["police/P-2", "police/P-1"]
         unit = Unit(server.mqtt_url, "police", "P-2")
         try:
-            with Console(server, police) as console:
+            with consoles(server, police=police) as seen:
+                console = seen["police"]
                 answer = httpx.post(f"{base}/api/v1/incidents/{incident}/assign", headers=_auth(police),
                                     json={"units": ["police/P-2"]})
                 assert answer.status_code == 200, answer.text
@@ -50,7 +52,7 @@ def test_a_call_from_creation_to_on_scene(tmp_path: Path) -> None:
                 # The route runs from the unit (Ladyville) to the scene, by road.
                 assert abs(cmd["route"][0][1] - LADYVILLE[0]) < 0.01 and abs(cmd["route"][-1][1] - SCENE[0]) < 0.01
                 unit.ack(cmd["id"], "accepted")
-                wait_for(lambda: console.events("command_ack"))
+                wait_for(lambda: console.of("command_ack"))
                 for word in ("en_route", "on_scene"):
                     publish(server.mqtt_url, "psn/v1/police/P-2/status", {"ts": time.time(), "status": word})
                     wait_for(lambda w=word: server.server.cad.board.state("police/P-2") == (w, incident))

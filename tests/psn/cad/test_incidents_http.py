@@ -78,6 +78,24 @@ def test_list_is_most_urgent_then_oldest(server: RunningServer, clock: ManualClo
         ("police-00002", 1), ("police-00004", 2), ("police-00001", 3), ("police-00003", 3)]
 
 
+def test_a_list_holds_only_the_most_recently_opened_closed_ones(server: RunningServer, clock: ManualClock,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("psn.api.cad.incidents.CLOSED_LISTED", 2)
+    for priority in (1, 2, 3, 4):
+        assert call(server, "POST", "/api/v1/incidents", body={**ROBBERY, "priority": priority}).status_code == 201
+        clock.advance(10)
+    for n in (1, 2, 3):
+        closing = call(server, "POST", f"/api/v1/incidents/police-0000{n}/close", body={"disposition": "done"})
+        assert closing.status_code == 200, closing.text
+
+    def listed(state: str) -> list[str]:
+        return [i["id"] for i in call(server, "GET", f"/api/v1/incidents?state={state}").json()["incidents"]]
+
+    assert listed("closed") == ["police-00002", "police-00003"]  # police-00001, opened first, left off
+    assert listed("all") == ["police-00002", "police-00003", "police-00004"]
+    assert listed("open") == ["police-00004"]
+
+
 def test_a_place_name_gives_the_position(server: RunningServer) -> None:
     body = {"type": "flood", "priority": 2, "place": "ladyville", "notes": "water in the houses"}
     created = call(server, "POST", "/api/v1/incidents", "nemo", body).json()
