@@ -7,7 +7,9 @@ changed since it last caught up (bounded by the number of units), and its lag is
 Events (an emergency alert, an incident change, a message) are not positions: each one matters, so they are
 never coalesced. `notify` may be called from any thread (bus subscribers run on MQTT and queue threads); each
 client gets the events its principal is in the audience of, in order, ahead of the next unit update, in a
-bounded queue (`EVENT_QUEUE` per client; a client that far behind loses the oldest, counted in `events_dropped`).
+bounded queue. A client `EVENT_QUEUE` events behind is not sent a gappy stream (the event it would lose could be an
+emergency): its `run` ends, the WebSocket closes with 1013 (try again later), and the console reconnects and reads
+what is open again (`GET /api/v1/alerts?open=true`, the queue, the board). Counted in `clients_behind`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ log = logging.getLogger(__name__)
 Send = Callable[[str], Awaitable[None]]
 Visible = Callable[[UnitState], bool]
 Audience = Callable[[Principal], bool]
-EVENT_QUEUE = 1000  # events one client may be behind by before it loses the oldest
+EVENT_QUEUE = 1000  # events one client may be behind by before it is closed to reconnect and re-read
 
 
 class LiveClient:
@@ -40,13 +42,14 @@ class LiveClient:
         self.events: collections.deque[str] = collections.deque()
         self.wakeup = asyncio.Event()
         self.coalesced = 0
-        self.events_dropped = 0
+        self.behind = False  # too far behind on events: to be closed, never sent a gap
 
     def offer_event(self, text: str) -> None:
         if len(self.events) >= EVENT_QUEUE:
-            self.events.popleft()
-            self.events_dropped += 1
-        self.events.append(text)
+            self.behind = True
+            self.events.clear()
+        elif not self.behind:
+            self.events.append(text)
         self.wakeup.set()
 
     def offer(self, changed: list[tuple[UnitState, dict[str, Any]]], removed: list[str]) -> None:
@@ -64,8 +67,10 @@ class LiveClient:
         while True:
             await self.wakeup.wait()
             self.wakeup.clear()
-            while self.events:
+            while self.events and not self.behind:
                 await self.send(self.events.popleft())
+            if self.behind:
+                return
             if not self.pending:
                 continue
             batch, self.pending = self.pending, {}
@@ -82,6 +87,7 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self._loop_ref: asyncio.AbstractEventLoop | None = None
         self.events_sent = 0  # event deliveries queued to clients
+        self.clients_behind = 0  # clients closed for being EVENT_QUEUE events behind
 
     async def start(self) -> None:
         self._loop_ref = asyncio.get_running_loop()
@@ -94,9 +100,6 @@ class LiveHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    @property
-    def events_dropped(self) -> int:
-        return sum(client.events_dropped for client in self.clients)
 
     def notify(self, kind: str, data: dict[str, Any], audience: Audience) -> None:
         """Sends `{"type": kind, **data}` to every connected client whose principal is in `audience`; safe from any
@@ -152,7 +155,8 @@ class LiveHub:
 
     async def serve(self, send: Send, visible: Visible, who: Principal | None = None) -> None:
         """Runs one client until its connection fails: a snapshot first, then coalesced updates and, when `who`
-        is given, the events it is in the audience of."""
+        is given, the events it is in the audience of. Returns when the client fell `EVENT_QUEUE` events behind
+        (the caller closes its connection: it reconnects and reads again)."""
         client = LiveClient(send, visible, who)
         # Registered before the snapshot goes out, so changes during the send queue up behind it.
         self.clients.add(client)
@@ -160,5 +164,7 @@ class LiveHub:
             units = [u.to_json() for u in self.state.snapshot() if visible(u)]
             await send(orjson.dumps({"type": "snapshot", "units": units}).decode())
             await client.run()
+            self.clients_behind += 1
+            log.warning("live client %s closed: %d events behind", who.name if who else "?", EVENT_QUEUE)
         finally:
             self.clients.discard(client)

@@ -54,6 +54,9 @@ async def live(websocket: WebSocket) -> None:
     if session in done:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             await websocket.close(status.WS_1008_POLICY_VIOLATION, session.result()[:120])
+    elif sending in done and sending.exception() is None:  # too far behind on events: reconnect, read again
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await websocket.close(status.WS_1013_TRY_AGAIN_LATER, "too far behind: reconnect")
     for task in pending:
         task.cancel()
     for task in (*done, *pending):

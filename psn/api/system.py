@@ -41,6 +41,7 @@ def stats(request: Request, server: ServerDep, who: PrincipalDep) -> dict[str, A
         "store_failed_batches": server.writer.failed_batches,
         "live_clients": len(server.hub.clients),
         "live_coalesced": server.hub.coalesced,
+        "live_clients_behind": server.hub.clients_behind,
         "bus": [dataclasses.asdict(sub) for sub in server.bus.stats()],
         "http_refused": request.app.state.refusals.as_json(),
         "video": server.video.stats(),

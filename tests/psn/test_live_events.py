@@ -11,6 +11,7 @@ from psn.state import LiveState
 
 POLICE = Principal("p.dispatch", "police", frozenset({Role.DISPATCHER}))
 NEMO = Principal("n.dispatch", "nemo", frozenset({Role.DISPATCHER}))
+SLOW = Principal("p.slow", "police", frozenset({Role.DISPATCHER}))
 
 
 async def _clients(hub: LiveHub) -> tuple[list[dict], list[dict], list[asyncio.Task[None]]]:
@@ -65,7 +66,8 @@ async def test_notify_from_another_thread_is_delivered_on_the_loop() -> None:
     hub.notify("alert", {}, lambda _w: True)  # after stop: nobody to tell, and no error
 
 
-async def test_a_faulty_audience_skips_nobody_else_and_a_client_far_behind_loses_the_oldest(monkeypatch) -> None:
+async def test_a_faulty_audience_skips_nobody_else_and_a_client_far_behind_is_ended_not_sent_a_gap(
+        monkeypatch) -> None:
     monkeypatch.setattr(live, "EVENT_QUEUE", 3)
     hub = LiveHub(LiveState(), interval_s=3600)
     await hub.start()
@@ -86,16 +88,43 @@ async def test_a_faulty_audience_skips_nobody_else_and_a_client_far_behind_loses
         blocked.append(json.loads(text))
         await gate.wait()
 
-    slow_task = asyncio.create_task(hub.serve(slow, lambda _u: True, POLICE))
+    slow_task = asyncio.create_task(hub.serve(slow, lambda _u: True, SLOW))
     await asyncio.sleep(0.01)  # the snapshot send blocks on the gate
-    for n in range(5):
+    for n in range(3):
         hub.notify("alert", {"n": n}, lambda _w: True)
     await asyncio.sleep(0.01)
     gate.set()
     await asyncio.sleep(0.01)
-    assert [m.get("n") for m in blocked[1:]] == [2, 3, 4]
-    # The five came in one burst, before any client could send: each of the three kept the newest three.
-    assert [m.get("n") for m in nemo[2:]] == [2, 3, 4]
-    assert hub.events_dropped == 3 * 2
-    await _end([*tasks, slow_task])
+    # Three behind is the limit, not past it: the slow client gets every one, in order.
+    assert [m.get("n") for m in blocked[1:]] == [0, 1, 2] and not slow_task.done()
+    gate.clear()
+    hub.notify("alert", {"n": 3}, lambda w: w is SLOW)  # its send blocks again
+    await asyncio.sleep(0.01)
+    for n in range(4, 8):
+        hub.notify("alert", {"n": n}, lambda w: w is SLOW)
+    gate.set()
+    await asyncio.wait_for(slow_task, 1)  # ended: no event after a gap, it reconnects and reads again
+    assert [m.get("n") for m in blocked[1:]] == [0, 1, 2, 3]
+    assert hub.clients_behind == 1 and len(hub.clients) == 2
+    await _end(tasks)
     await hub.stop()
+
+
+def test_a_console_too_far_behind_is_closed_with_1013_and_may_reconnect(monkeypatch, psn_server) -> None:
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    token = psn_server.token("police")
+    monkeypatch.setattr(live, "EVENT_QUEUE", 0)  # any event finds the client "behind"
+    with connect(f"{psn_server.ws_url}/api/v1/live?access_token={token}") as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+        psn_server.server.hub.notify("alert", {"n": 1}, lambda _w: True)
+        try:
+            ws.recv(timeout=5)
+            raise AssertionError("the feed went on after a gap")
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None and closed.rcvd.code == 1013
+    monkeypatch.setattr(live, "EVENT_QUEUE", 1000)
+    with connect(f"{psn_server.ws_url}/api/v1/live?access_token={token}") as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+    assert psn_server.stats()["live_clients_behind"] == 1
