@@ -70,9 +70,10 @@ def measure(ctx: Any, psn: Psn, mqtt_port: int, first: int, args: argparse.Names
     watcher.start()
     ready.wait(20)
     background = None
+    sent = ctx.Queue()  # held here: a queue only the child references is gone before the child unpickles it
     if load:
         duration = args.alerts * args.every + 15
-        background = ctx.Process(target=publish_paced, args=(mqtt_port, args.units, args.rate, duration, ctx.Queue()))
+        background = ctx.Process(target=publish_paced, args=(mqtt_port, args.units, args.rate, duration, sent))
         background.start()
         time.sleep(5)  # the load settles before the first alert
     alerts = ctx.Process(target=publish_alerts, args=(mqtt_port, first, args.alerts, args.every))
@@ -101,6 +102,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         idle, _ = measure(ctx, psn, mqtt_port, 0, args, load=False)
         loaded, fixes = measure(ctx, psn, mqtt_port, args.alerts, args, load=True)
         stats = psn.stats()
+    if not fixes:
+        raise RuntimeError("no background fix reached the dispatcher: the load did not run")
     return {"units": args.units, "rate_hz": args.rate, "alerts": args.alerts, "every_s": args.every,
             "alert_latency_under_load": percentiles(loaded), "alert_latency_idle_baseline": percentiles(idle),
             "fix_latency_under_load": percentiles(fixes), "rejected": stats["rejected_total"],
