@@ -2,6 +2,7 @@
 // ES module, no build step. Units live on one canvas renderer and are updated in place,
 // so thousands of markers stay cheap.
 import { loadBaseMap, text } from "./basemap.js";
+import { hiddenAgencies } from "./filters.js";
 import { pollOperatorStats, showSignedIn } from "./header.js";
 import { connectLive } from "./live.js";
 import { addRoadCheckLayer } from "./roadcheck.js";
@@ -77,25 +78,8 @@ function unitStyle(u, stale, selected) {
 // ---------------------------------------------------------------- unit state
 const units = new Map(); // id -> {u, marker, styleKey}
 const groups = new Map(); // agency -> L.FeatureGroup (one per agency, so filtering is one call)
-// The agency filter survives a reload of the wall screen; storage may be unavailable (private mode).
-const HIDDEN_KEY = "psn.hiddenAgencies";
-const hidden = new Set(loadHidden());
-function loadHidden() {
-  try {
-    return JSON.parse(localStorage.getItem(HIDDEN_KEY) || "[]");
-  } catch {
-    return [];
-  }
-}
-function saveHidden() {
-  try {
-    localStorage.setItem(HIDDEN_KEY, JSON.stringify([...hidden]));
-  } catch {
-    // not persisted; the filter still applies to this page
-  }
-}
+const hidden = hiddenAgencies(); // the agency filter, kept across reloads (filters.js)
 let selectedId = null;
-
 const hoverTip = L.tooltip({ direction: "top", offset: [0, -10], className: "hover-tip" });
 
 function groupFor(agency) {
@@ -254,7 +238,7 @@ function makeChip(agency) {
   box.addEventListener("change", () => {
     if (box.checked) hidden.delete(agency);
     else hidden.add(agency);
-    saveHidden();
+    hidden.save();
     const g = groupFor(agency);
     if (box.checked) g.addTo(map);
     else g.remove();
