@@ -1,6 +1,6 @@
 """Messages end to end: an incident's thread opens to a partner only once police add it, agency messages cross
-agencies only while they work together, a unit's goes out as a command (a recording fake of the commands
-service in this branch), text sealed at rest and never audited; bad input refused with nothing written."""
+agencies only while they work together, a unit's goes out as a command over MQTT and its ack is matched, text
+sealed at rest and never audited; bad input refused with nothing written."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from psn.access import Role
 from psn.store.schema import messages
 from tests.psn.cad.consoles import consoles, settle
 from tests.psn.cad.incidents_http import add_partner, new_incident
+from tests.psn.cad.mqtt_unit import Unit
 from tests.support import RunningServer, server_with_units, wait_for
 
 SECRET = "Suspect in red pickup BHC-4471 heading west"  # text that must never be in clear on disk
@@ -91,21 +92,24 @@ def test_an_incident_thread_opens_to_a_partner_and_agencies_talk_only_while_they
 
 
 def test_a_message_to_a_unit_goes_out_as_a_command(tmp_path: Path) -> None:
+    """Over the real Mosquitto: the unit's MQTT client receives the message as a `cmd` of type `message` and its
+    ack is matched to it like an assignment's."""
     with server_with_units(tmp_path, [("police", "P-1")]) as server:
-        sent: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-
-        def send(*args: Any, **kwargs: Any) -> str:
-            sent.append((args, kwargs))
-            return f"cmd-{len(sent)}"
-
-        server.server.cad.messages.send_command = send  # the commands engineer's service, merged later
-        posted = _post(server, server.token("police"), {"unit": "police/P-1", "text": "return to station"})
-        assert posted.status_code == 201, posted.text
-        assert (posted.json()["to"], posted.json()["command"]) == ({"unit": "police/P-1"}, "cmd-1")
-        assert sent == [(("police/P-1", "message", {"text": "return to station", "from": "police.test"}),
-                         {"actor": "police.test", "incident": None})]
+        unit = Unit(server.mqtt_url, "police", "P-1")
+        try:
+            posted = _post(server, server.token("police"), {"unit": "police/P-1", "text": "return to station"})
+            assert posted.status_code == 201, posted.text
+            command = posted.json()["command"]
+            assert posted.json()["to"] == {"unit": "police/P-1"}
+            [cmd] = wait_for(lambda: unit.received)
+            assert {k: cmd[k] for k in ("id", "type", "text", "from")} == {
+                "id": command, "type": "message", "text": "return to station", "from": "police.test"}
+            unit.ack(command, "accepted")
+            wait_for(lambda: server.server.cad.commands.store.find(command).state == "acknowledged")
+        finally:
+            unit.close()
         assert [m["command"] for m in _thread(server, server.token("police"), "unit=police/P-1").json()[
-            "messages"]] == ["cmd-1"]
+            "messages"]] == [command]
         assert _thread(server, server.token("nemo"), "unit=police/P-1").status_code == 403
 
 
