@@ -116,8 +116,8 @@ def test_every_bad_input_class_is_counted_republished_and_harmless(psn_server: R
     assert 'psn_ingest_rejected_total{reason="oversized"} 1.0' in metrics
     assert httpx.get(f"{psn_server.base_url}/healthz").json()["mqtt"] == "connected"
     for c in (client, watcher):
-        c.loop_stop()
         c.disconnect()
+        c.loop_stop()
 
 
 def test_owntracks_device_is_provisional_until_bound(psn_server: RunningServer) -> None:

@@ -108,8 +108,8 @@ def test_abusive_clients_are_closed_and_others_keep_their_feed(server: RunningSe
             fix = {"ts": time.time(), "lat": 17.5 + step / 10_000, "lon": -88.2}
             client.publish("psn/v1/police/P-1/telemetry", json.dumps(fix), qos=1)
             time.sleep(0.1)
-        client.loop_stop()
         client.disconnect()
+        client.loop_stop()
 
     threads = [threading.Thread(target=watch, daemon=True), threading.Thread(target=move, daemon=True)]
     for thread in threads:

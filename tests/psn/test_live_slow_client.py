@@ -148,8 +148,8 @@ def move_fleet(server: RunningServer, reader: Reader, need: int) -> Stall:
                 stall.coalesced_then, stall.rounds_then = server.stats()["live_coalesced"], stall.rounds
         accepted(server, at_least=stall.rounds * UNITS)
     finally:
-        client.loop_stop()
         client.disconnect()
+        client.loop_stop()
     return stall
 
 

@@ -31,8 +31,8 @@ def test_cell_kpis_arrive_at_a_real_subscriber(mosquitto: Mosquitto, small_plan,
         while len(got) < len(kpis) and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
-        sub.loop_stop()
         sub.disconnect()
+        sub.loop_stop()
     assert set(got) == {f"psn/v1/net/cell/{k['cell']}/kpi" for k in kpis}
     first = got[f"psn/v1/net/cell/{kpis[0]['cell']}/kpi"]
     assert first["ts"] == 1234.5 and first["connected_ues"] == kpis[0]["connected_ues"]

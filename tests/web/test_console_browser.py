@@ -114,8 +114,8 @@ def test_create_by_map_click_assign_top_and_ack(psn_server: RunningServer, brows
     item = page.locator("#queue li[data-id=police-00001]")
     expect(item).to_contain_text("P1")
     expect(item).to_contain_text("P-101 dispatched")
-    unit_client.loop_stop()
     unit_client.disconnect()
+    unit_client.loop_stop()
     assert errors == []
 
 
@@ -174,8 +174,8 @@ def test_emergency_banner_reaches_police_only_and_ack_clears_everywhere(
     unit.publish("psn/v1/police/P-7/alert", json.dumps({"ts": time.time(), "type": "officer_down"}), qos=1)
     expect(banner).to_contain_text("OFFICER DOWN")
     assert first.evaluate("window.psnConsole.ringing") is True
-    unit.loop_stop()
     unit.disconnect()
+    unit.loop_stop()
     assert errors == []
 
 

@@ -226,8 +226,8 @@ def test_live_map_5000_units(psn_server: RunningServer, browser: Browser, artifa
         )
         latency = time.monotonic() - started
     finally:
-        client.loop_stop()
         client.disconnect()
+        client.loop_stop()
     page.screenshot(path=artifacts / "map-5000-units.png")
     assert latency < 5, f"a fix took {latency:.1f} s to reach the map"
     assert errors == []

@@ -31,5 +31,5 @@ class Unit:
         publish(self.url, f"psn/v1/{self.agency}/{self.unit}/ack", body)
 
     def close(self) -> None:
-        self.client.loop_stop()
         self.client.disconnect()
+        self.client.loop_stop()
