@@ -54,11 +54,18 @@ def test_every_subscriber_gets_every_event_of_its_types_per_unit_in_order() -> N
     assert bus.flush(timeout=30)
     bus.stop()
 
+    # "queued" holds 10,000 (the default) of the 18,000 published at once: on a busy machine its thread may fall
+    # that far behind, and then it drops and counts — never reorders, never loses silently.
+    dropped = {s.name: s.dropped for s in bus.stats()}
+    assert dropped["inline"] == dropped["small-batches"] == 0
     expected = [float(ts) for ts in range(1, 2001)]
     for name, events in seen.items():
-        assert len(events) == 9 * 2000, name
+        assert len(events) + dropped[name] == 9 * 2000, name
         for unit in {u for u, _ in events}:
-            assert [ts for u, ts in events if u == unit] == expected, f"{name}: {unit} out of order"
+            times = [ts for u, ts in events if u == unit]
+            assert times == sorted(set(times)), f"{name}: {unit} out of order"
+            if not dropped[name]:
+                assert times == expected, f"{name}: {unit} lost events"
     assert len(rejections) == 1  # only its own type
     assert {s.name: (s.delivered, s.dropped, s.errors) for s in bus.stats()} == {
         "inline": (18_000, 0, 0), "queued": (18_000, 0, 0), "small-batches": (18_000, 0, 0), "rejections": (1, 0, 0)}
