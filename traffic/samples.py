@@ -1,0 +1,18 @@
+"""What map matching hands to the segment-speed estimator: one measured speed on one directed edge.
+
+Shared by `traffic.matching` (which makes them from matched fixes), `traffic.speeds` / `traffic.history` (which
+aggregate them) and the psn shell that moves them between the two. No vehicle identity travels with a sample:
+what leaves the matcher is already anonymous (docs/traffic.md, probe privacy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedSample:
+    edge: int  # directed edge index of the RoadGraph the matcher runs on
+    ts: float  # epoch seconds at which the speed held (a fix's time, or the middle of the interval measured)
+    speed_mps: float
+    spot: bool  # True: the vehicle's own reported speed at a matched fix; False: path length / time between fixes
