@@ -24,6 +24,7 @@ class Drive:
     edge: np.ndarray  # true edge at each fix
     heading: np.ndarray  # degrees clockwise from north, of the true edge
     route: list[int]  # the edges driven, in order
+    speed_mps: float
 
 
 def drive(graph: RoadGraph, edges: list[int], speed_mps: float, every_s: float, sigma_m: float,
@@ -38,7 +39,7 @@ def drive(graph: RoadGraph, edges: list[int], speed_mps: float, every_s: float, 
     true_xy = start + ((at - ends[which]) / length[which])[:, None] * vector
     heading = np.degrees(np.arctan2(vector[:, 0], vector[:, 1])) % 360
     noisy = true_xy + rng.normal(0.0, sigma_m, true_xy.shape)
-    return Drive(t0 + at / speed_mps, noisy, true_xy, edge, heading, list(edges))
+    return Drive(t0 + at / speed_mps, noisy, true_xy, edge, heading, list(edges), speed_mps)
 
 
 def run(matcher: Matcher, vehicle: str, d: Drive, speed: float | None = None, heading: bool = True) -> list[Pushed]:
@@ -46,6 +47,22 @@ def run(matcher: Matcher, vehicle: str, d: Drive, speed: float | None = None, he
     out = [matcher.push(vehicle, float(t), float(x), float(y), speed, float(h) if heading else None)
            for t, (x, y), h in zip(d.ts, d.xy, d.heading, strict=True)]
     return [*out, matcher.flush(vehicle)]
+
+
+def run_many(matcher: Matcher, drives: list[Drive], prefix: str, speed: float = np.nan, heading: bool = True
+             ) -> list[list[Pushed]]:
+    """Pushes the drives side by side, one `push_many` per fix index (and flushes each): each drive's Pushed."""
+    out: list[list[Pushed]] = [[] for _ in drives]
+    for i in range(max(len(d.ts) for d in drives)):
+        live = [j for j, d in enumerate(drives) if i < len(d.ts)]
+        pushed = matcher.push_many([f"{prefix}{j}" for j in live], np.array([drives[j].ts[i] for j in live]),
+                                   np.array([drives[j].xy[i] for j in live]), np.full(len(live), speed),
+                                   np.array([drives[j].heading[i] if heading else np.nan for j in live]))
+        for j, p in zip(live, pushed, strict=True):
+            out[j].append(p)
+    for j in range(len(drives)):
+        out[j].append(matcher.flush(f"{prefix}{j}"))
+    return out
 
 
 def accuracy(graph: RoadGraph, d: Drive, pushed: list[Pushed], near_m: float = 15.0) -> float:

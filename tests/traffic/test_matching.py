@@ -8,7 +8,7 @@ import pytest
 
 from tests.traffic.drives import accuracy, drive, run
 from traffic.graph import RoadGraph
-from traffic.matching import Matcher, MatchConfig, Outcome
+from traffic.matching import MatchConfig, Matcher, Outcome
 
 ORIGIN = np.array([310000.0, 1900000.0])
 
