@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 
 from traffic.candidates import CandidateFinder, Candidates, candidate_index
 from traffic.graph import FloatArray, IntArray, RoadGraph
@@ -43,6 +44,10 @@ class Outcome(enum.StrEnum):
     TELEPORT = "teleport"  # implausible jump (speed > max_speed_mps): the trace restarts at this fix
     GAP = "gap"  # more than max_gap_s since the last fix: the trace restarts at this fix
     BAD = "bad"  # non-finite input: dropped
+
+
+OUTCOMES = tuple(Outcome)
+CODE = {o: i for i, o in enumerate(OUTCOMES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +114,13 @@ class Matcher:
         ts, xy = np.asarray(ts, dtype=float).reshape(-1), np.asarray(xy, dtype=float).reshape(-1, 2)
         speed, heading = np.asarray(speed_mps, dtype=float), np.asarray(heading_deg, dtype=float)
         seen: dict[str, int] = {}
-        rank = np.array([seen.__setitem__(v, seen.get(v, -1) + 1) or seen[v] for v in vehicles], dtype=np.intp)
+        rank = np.zeros(len(vehicles), dtype=np.intp)
+        for i, v in enumerate(vehicles):
+            rank[i] = seen[v] = seen.get(v, -1) + 1
         out: list[Pushed | None] = [None] * len(vehicles)
         for r in range(int(rank.max(initial=-1)) + 1):
             rows = np.flatnonzero(rank == r)
-            for row, pushed in zip(rows, self._batch([vehicles[i] for i in rows], ts[rows], xy[rows],
+            for row, pushed in zip(rows, self._batch([vehicles[int(i)] for i in rows], ts[rows], xy[rows],
                                                      speed[rows], heading[rows]), strict=True):
                 out[row] = pushed
         done = [p for p in out if p is not None]
@@ -124,20 +131,20 @@ class Matcher:
     def _batch(self, vehicles: list[str], ts: FloatArray, xy: FloatArray, speed: FloatArray,
                heading: FloatArray) -> list[Pushed]:
         cfg, s = self.config, self.slots
-        outcome = np.full(len(vehicles), Outcome.MATCHED, dtype=object)
+        outcome = np.zeros(len(vehicles), dtype=np.int8)  # an index into OUTCOMES
         bad = ~(np.isfinite(ts) & np.all(np.isfinite(xy), axis=1))
-        outcome[bad] = Outcome.BAD
+        outcome[bad] = CODE[Outcome.BAD]
         slot = s.lookup(vehicles, ~bad)
         with np.errstate(invalid="ignore"):
             last = s.last_ts[slot]
-            outcome[~bad & (ts < last)] = Outcome.OUT_OF_ORDER
-            outcome[~bad & (ts == last)] = Outcome.DUPLICATE
+            outcome[~bad & (ts < last)] = CODE[Outcome.OUT_OF_ORDER]
+            outcome[~bad & (ts == last)] = CODE[Outcome.DUPLICATE]
         speed = np.where(np.isfinite(speed) & (speed >= 0), speed, np.nan)
-        trusted = np.where(np.isnan(speed) | (speed >= cfg.heading_min_mps), heading, np.nan)
-        go = np.flatnonzero(outcome == Outcome.MATCHED)
+        trusted = np.where((np.isnan(speed) | (speed >= cfg.heading_min_mps)) & np.isfinite(heading), heading, np.nan)
+        go = np.flatnonzero(outcome == CODE[Outcome.MATCHED])
         cand = self.finder.find(xy[go], trusted[go], cfg.radius_m, cfg.k, cfg.sigma_m, cfg.heading_kappa)
         off = cand.count == 0
-        outcome[go[off]] = Outcome.OFF_NETWORK
+        outcome[go[off]] = CODE[Outcome.OFF_NETWORK]
         rows, go = np.flatnonzero(~off), go[~off]
         cand = Candidates(cand.edge[rows], cand.pos_m[rows], cand.log_p[rows])
         at = slot[go]
@@ -147,8 +154,8 @@ class Matcher:
         with np.errstate(invalid="ignore", divide="ignore"):
             gap = was_active & (dt > cfg.max_gap_s)
             teleport = was_active & ~gap & (straight > cfg.max_speed_mps * dt + cfg.route_slack_m)
-        outcome[go[gap]] = Outcome.GAP
-        outcome[go[teleport]] = Outcome.TELEPORT
+        outcome[go[gap]] = CODE[Outcome.GAP]
+        outcome[go[teleport]] = CODE[Outcome.TELEPORT]
         samples: list[list[SpeedSample]] = [[] for _ in vehicles]
         matched: list[list[tuple[float, int, float]]] = [[] for _ in vehicles]
         step = was_active & ~gap & ~teleport
@@ -160,7 +167,7 @@ class Matcher:
             self._finish(sl, row, samples, matched)
             s.restart(sl, cand.edge[i], cand.pos_m[i], cand.log_p[i])
         s.last_ts[at], s.last_xy[at], s.pend_speed[at] = ts[go], xy[go], speed[go]
-        return [Pushed(o, samples[i], matched[i]) for i, o in enumerate(outcome)]
+        return [Pushed(OUTCOMES[o], samples[i], matched[i]) for i, o in enumerate(outcome)]
 
     def _step(self, rows: IntArray, at: IntArray, ts: FloatArray, dt: FloatArray, straight: FloatArray,
               cand: Candidates, samples: list[list[SpeedSample]], matched: list[list[tuple[float, int, float]]]
@@ -186,7 +193,7 @@ class Matcher:
                 route[ok, chosen, :], kind[ok, chosen, :])
 
     def _transitions(self, e1: IntArray, p1: FloatArray, e2: IntArray, p2: FloatArray, straight: FloatArray,
-                     dt: FloatArray) -> tuple[FloatArray, FloatArray, IntArray]:
+                     dt: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.int8]]:
         """(B, Kp, Kc) transition log-likelihoods, route metres and kinds between consecutive candidates."""
         cfg, g = self.config, self.graph
         a_edge, a_pos = e1[:, :, None], p1[:, :, None]

@@ -8,6 +8,7 @@ and the edge traversal being measured (`traffic.traversal.Traversals`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,6 +16,7 @@ from numpy.typing import NDArray
 from traffic.graph import FloatArray, IntArray
 from traffic.traversal import Traversals
 
+Array = TypeVar("Array", bound=NDArray[Any])
 INITIAL = 64  # slots at first; doubled when full
 
 
@@ -42,8 +44,8 @@ class Slots:
     def _grow(self) -> None:
         n = len(self.last_ts)
 
-        def more(a: NDArray[np.generic], fill: float) -> NDArray[np.generic]:
-            return np.concatenate([a, np.full((n, *a.shape[1:]), fill, dtype=a.dtype)])
+        def more(a: Array, fill: float) -> Array:
+            return np.concatenate([a, np.full((n, *a.shape[1:]), fill, dtype=a.dtype)])  # type: ignore[return-value]
         self.last_ts, self.last_xy, self.pend_speed = (more(self.last_ts, np.nan), more(self.last_xy, np.nan),
                                                        more(self.pend_speed, np.nan))
         self.layer_edge, self.layer_pos = more(self.layer_edge, -1), more(self.layer_pos, 0)

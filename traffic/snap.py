@@ -106,7 +106,11 @@ class SegmentIndex:
         points = np.asarray(points, dtype=float).reshape(-1, 2)
         segment, fraction = np.full((len(points), k), -1, dtype=np.intp), np.zeros((len(points), k))
         distance = np.full((len(points), k), np.inf)
-        finite = np.flatnonzero(np.all(np.isfinite(points), axis=1))
+        reach = radius_m + self.spacing_m
+        with np.errstate(invalid="ignore"):  # NaN compares False: left out like inf and the far away (the
+            # KD-tree overflows on 1e300 m)
+            finite = np.flatnonzero(np.all((points >= self._tree.mins - reach) & (points <= self._tree.maxes + reach),
+                                           axis=1))
         if not len(finite) or k < 1:
             return segment, fraction, distance
         # A segment within radius of P has a sample within radius + spacing / 2 of P.
