@@ -9,7 +9,6 @@ machines are shared, and wall time counts the neighbours' work. `--profile` prin
 (cProfile). Prints the figures and writes bench/results/traffic-<UTC>.json.
 
     .venv/bin/python -m bench.traffic matching --vehicles 5000 --seconds 60 --sparse-rounds 10
-
 """
 
 from __future__ import annotations
