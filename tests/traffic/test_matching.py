@@ -116,6 +116,24 @@ def test_routes_between_sparse_fixes_respect_one_way_streets() -> None:
     assert {round(s.speed_mps, 6) for s in interval} == {20.0}
 
 
+# A straight road 0 (0,0) - 1 (0,1000) - 2 (0,2000) - 3 (0,3000) with a side road 40 m east from 1 to 2 through
+# 4 (40,1000) and 5 (40,2000), joined square on: 80 m longer than the straight road.
+BYPASS = graph([(0, 0), (0, 1000), (0, 2000), (0, 3000), (40, 1000), (40, 2000)],
+               two_way([(0, 1), (1, 2), (2, 3), (1, 4), (4, 5), (5, 2)]))
+
+
+def test_between_sparse_fixes_the_route_nearest_the_straight_line_wins() -> None:
+    g = BYPASS
+    m = Matcher(g)
+    # One fix a minute at 20 m/s; the middle one is 22 m east of the road and 18 m from the side road: its
+    # emission favours the side road by ½(22² − 18²)/10² = 0.8 nats, while the routes through the side road are
+    # 40 m longer than the straight distance on each side of it: 2 × 40 / beta(10) = 8 nats against.
+    pushed = [m.push("car", ts, ORIGIN[0] + x, ORIGIN[1] + y)
+              for ts, x, y in ((0.0, 0.0, 0.0), (60.0, 22.0, 1200.0), (120.0, 0.0, 2400.0))]
+    decided = [e for p in [*pushed, m.flush("car")] for _, e, _ in p.matched]
+    assert decided == [edge(g, 0, 1), edge(g, 1, 2), edge(g, 2, 3)]
+
+
 def test_a_u_turn_in_the_middle_of_an_edge() -> None:
     g = STRAIGHT
     rng = np.random.default_rng(4)
