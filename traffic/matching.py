@@ -231,18 +231,22 @@ class Matcher:
         same = ~first & (kind == SAME) & (s.trav.edge[at] == edge)
         if same.any():
             s.trav.same_edge(at[same], pos[same] - s.dec_pos[at[same]], ts[same] - prev_ts[same])
-        for i in range(len(at)):
-            sl, row, e, p, t = int(at[i]), int(rows[i]), int(edge[i]), float(pos[i]), float(ts[i])
+        fraction = np.divide(pos, length[edge], out=np.zeros(len(at)), where=length[edge] > 0)
+        fastest = self.config.max_speed_mps
+        # Python lists, not numpy scalars, in the one loop over vehicles.
+        for sl, row, e, p, f, t, v, new, moved, k, r, t0 in zip(
+                at.tolist(), rows.tolist(), edge.tolist(), pos.tolist(), fraction.tolist(), ts.tolist(),
+                speed.tolist(), first.tolist(), (~same).tolist(), kind.tolist(), route.tolist(), prev_ts.tolist(),
+                strict=True):
             out = samples[row]
-            if first[i]:
+            if new:
                 s.trav.start(sl, e, t)
-            elif not same[i]:
-                pieces = self._pieces(int(s.dec_edge[sl]), float(s.dec_pos[sl]), e, p, int(kind[i]),
-                                      float(route[i]))
-                out.extend(s.trav.interval(sl, pieces, float(prev_ts[i]), t))
-            if not np.isnan(speed[i]):
-                out.append(SpeedSample(e, t, float(speed[i]), True))
-            matched[row].append((t, e, p / length[e] if length[e] > 0 else 0.0))
+            elif moved:
+                pieces = self._pieces(int(s.dec_edge[sl]), float(s.dec_pos[sl]), e, p, k, r)
+                out.extend(x for x in s.trav.interval(sl, pieces, t0, t) if x.speed_mps <= fastest)
+            if v == v:  # not NaN: a speed was reported
+                out.append(SpeedSample(e, t, v, True))
+            matched[row].append((t, e, f))
         s.dec_edge[at], s.dec_pos[at], s.dec_ts[at] = edge, pos, ts
 
     def _pieces(self, e1: int, p1: float, e2: int, p2: float, kind: int, route: float) -> list[tuple[int, float]]:
