@@ -233,7 +233,6 @@ class Matcher:
             s.trav.same_edge(at[same], pos[same] - s.dec_pos[at[same]], ts[same] - prev_ts[same])
         fraction = np.divide(pos, length[edge], out=np.zeros(len(at)), where=length[edge] > 0)
         fastest = self.config.max_speed_mps
-        # Python lists, not numpy scalars, in the one loop over vehicles.
         for sl, row, e, p, f, t, v, new, moved, k, r, t0 in zip(
                 at.tolist(), rows.tolist(), edge.tolist(), pos.tolist(), fraction.tolist(), ts.tolist(),
                 speed.tolist(), first.tolist(), (~same).tolist(), kind.tolist(), route.tolist(), prev_ts.tolist(),
