@@ -6,7 +6,7 @@ Coordinates are UTM 16N metres from an origin near Belmopan. Roads are 20 m/s un
 import numpy as np
 import pytest
 
-from tests.traffic.drives import accuracy, drive, run
+from tests.traffic.drives import accuracy, drive, run, run_many
 from traffic.graph import RoadGraph
 from traffic.matching import MatchConfig, Matcher, Outcome
 
@@ -68,10 +68,8 @@ DIVIDED = graph([(0, 0), (0, 1000), (0, 2000), (25, 2000), (25, 1000), (25, 0)],
 def test_carriageway_of_a_divided_road_over_a_drive() -> None:
     g = DIVIDED
     south = [edge(g, 3, 4), edge(g, 4, 5)]
-    rates = []
-    for seed in range(5):
-        d = drive(g, south, 15.0, 1.0, 12.0, np.random.default_rng(seed))
-        rates.append(accuracy(g, d, run(Matcher(g), "car", d, speed=15.0)))
+    ds = [drive(g, south, 15.0, 1.0, 12.0, np.random.default_rng(seed)) for seed in range(5)]
+    rates = [accuracy(g, d, p) for d, p in zip(ds, run_many(Matcher(g), ds, "car", speed=15.0), strict=True)]
     assert min(rates) >= 0.95, rates
 
 
@@ -93,10 +91,8 @@ def test_heading_picks_the_carriageway_of_a_lone_fix() -> None:
 def test_heading_picks_the_direction_of_a_slow_vehicle_on_a_two_way_road() -> None:
     g = STRAIGHT
     north = [edge(g, 0, 1), edge(g, 1, 2)]
-    rates = []
-    for seed in range(3):
-        d = drive(g, north, 3.0, 1.0, 10.0, np.random.default_rng(seed))
-        rates.append(accuracy(g, d, run(Matcher(g), "car", d, speed=3.0)))
+    ds = [drive(g, north, 3.0, 1.0, 10.0, np.random.default_rng(seed)) for seed in range(3)]
+    rates = [accuracy(g, d, p) for d, p in zip(ds, run_many(Matcher(g), ds, "car", speed=3.0), strict=True)]
     assert min(rates) >= 0.95, rates
 
 
