@@ -88,7 +88,7 @@ def test_heading_picks_the_carriageway_of_a_lone_fix() -> None:
     assert right / 200 >= 0.97
 
 
-def test_heading_picks_the_direction_of_a_slow_vehicle_on_a_two_way_road() -> None:
+def test_a_slow_vehicle_s_jitter_is_not_taken_for_u_turns() -> None:
     g = STRAIGHT
     north = [edge(g, 0, 1), edge(g, 1, 2)]
     ds = [drive(g, north, 3.0, 1.0, 10.0, np.random.default_rng(seed)) for seed in range(3)]
