@@ -12,6 +12,7 @@ Unreachable gives inf; a unit without a finite position gives NaN.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -179,7 +180,7 @@ class Router:
             g = target.fraction[0] if last == target.a[0] else 1 - target.fraction[0]
             start = [(units.a[0] + units.b[0] - first, first)] if f * length[units.segment[0]] > AT_NODE_M else []
             end = [(last, target.a[0] + target.b[0] - last)] if g * length[target.segment[0]] > AT_NODE_M else []
-            pairs = start + list(zip(nodes[:-1], nodes[1:], strict=True)) + end
+            pairs = start + list(itertools.pairwise(nodes)) + end
         tail, head = np.array(pairs, dtype=np.intp).reshape(-1, 2).T
         edges = self.graph.edge_index(tail, head)
         return edges[edges >= 0]

@@ -25,6 +25,7 @@ Level: speed / free flow ≥ .75 FREE, ≥ .5 SLOW, ≥ .25 CONGESTED, below JAM
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,10 +118,8 @@ def as_floats(values: Sequence[object]) -> FloatArray:
     except (TypeError, ValueError, OverflowError):
         out = np.full(len(values), np.nan)
         for i, value in enumerate(values):
-            try:
+            with contextlib.suppress(TypeError, ValueError, OverflowError):
                 out[i] = float(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError, OverflowError):
-                pass
         return out
 
 
@@ -131,6 +130,13 @@ def _ranks(group: IntArray) -> tuple[IntArray, IntArray]:
     start[1:] = group[1:] != group[:-1]
     first = np.maximum.accumulate(np.where(start, idx, 0))
     return idx - first, first
+
+
+def _row_median(rows: FloatArray, n: NDArray[np.int64]) -> FloatArray:
+    """Median of the first n non-NaN values of each row (np.nanmedian goes through masked arrays: 4 ms a call)."""
+    ordered = np.sort(rows, axis=1)  # NaN last
+    i = np.arange(len(rows))
+    return (ordered[i, (n - 1) // 2] + ordered[i, n // 2]) / 2
 
 
 class SegmentSpeeds:
@@ -184,8 +190,9 @@ class SegmentSpeeds:
         judged = count >= c.mad_min
         median, scale = np.full(len(touched), np.nan), np.full(len(touched), np.inf)
         if judged.any():
-            median[judged] = np.nanmedian(held[judged], axis=1)
-            mad = np.nanmedian(np.abs(held[judged] - median[judged, None]), axis=1)
+            rows, n = held[judged], count[judged]
+            median[judged] = _row_median(rows, n)
+            mad = _row_median(np.abs(rows - median[judged, None]), n)
             scale[judged] = np.maximum(1.4826 * mad, c.mad_floor_mps)
         with np.errstate(invalid="ignore"):
             far = np.abs(v - median[inverse]) > c.mad_k * scale[inverse]
@@ -209,7 +216,7 @@ class SegmentSpeeds:
         k = self.config.buffer
         order = np.argsort(edge, kind="stable")
         se, st, sv = edge[order], ts[order], v[order]
-        rank, first = _ranks(se)
+        rank, _ = _ranks(se)
         runs, count = np.unique(se, return_counts=True)
         per = np.repeat(count, count)  # samples of the same edge in this batch, per sample
         newest = rank >= per - k  # of more than `buffer` in one batch, the last `buffer` (arrival order)
