@@ -3,8 +3,9 @@ no sample, vehicle or trace is kept).
 
 Bins are `bin_s` long (300 s) and aligned on multiples of it (epoch seconds); the newest bin seen and the
 `keep_s` (6 h) before it are held in a ring of preallocated arrays, so a sample older than that is dropped, and
-a bin is cleared when the ring comes round to it. Malformed samples (non-finite or negative speed, non-finite
-time, an edge outside the graph) are skipped: `SegmentSpeeds.add` is where they are counted.
+a bin is cleared when the ring comes round to it. Malformed samples (non-finite or negative speed, a time that
+is not finite or past MAX_TS, an edge outside the graph) are skipped: `SegmentSpeeds.add` is where they are
+counted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from numpy.typing import NDArray
 from traffic.graph import FloatArray
 from traffic.samples import SpeedSample
 from traffic.speeds import as_floats
+
+# Epoch seconds beyond this (the year 5138) are not a time: one would move the ring past every real bin.
+MAX_TS = 1e11
 
 
 class SpeedHistory:
@@ -39,7 +43,7 @@ class SpeedHistory:
         e = as_floats([s.edge for s in samples])
         with np.errstate(invalid="ignore"):
             ok = (np.isfinite(ts) & (ts >= 0) & np.isfinite(v) & (v >= 0) & np.isfinite(e) & (e >= 0)
-                  & (e < self.edges) & (e == np.floor(e)) & (ts < 2**62 * self.bin_s))
+                  & (e < self.edges) & (e == np.floor(e)) & (ts < MAX_TS))
         if not ok.any():
             return
         number = np.floor(ts[ok] / self.bin_s).astype(np.int64)
