@@ -10,7 +10,7 @@ what makes a short window noisy.
 
 import numpy as np
 
-from traffic.detect import DropDetector
+from traffic.detect import DetectConfig, DropDetector
 from traffic.samples import SpeedSample
 from traffic.speeds import SegmentSpeeds
 
@@ -30,11 +30,12 @@ def steady_traffic(rng: np.random.Generator, mean: np.ndarray, seconds: float) -
     return edge[order], ts[order], speed[order]
 
 
-def false_alarms(edges: int, hours: float, seed: int) -> int:
+def false_alarms(edges: int, hours: float, seed: int, config: DetectConfig | None = None) -> int:
+    """Alerts raised on `edges` edges of steady traffic over `hours`."""
     rng = np.random.default_rng(seed)
     mean = rng.uniform(20, 100, edges) / 3.6
     edge, ts, speed = steady_traffic(rng, mean, hours * 3600)
-    speeds, detector = SegmentSpeeds(np.full(edges, 100 / 3.6)), DropDetector(edges)
+    speeds, detector = SegmentSpeeds(np.full(edges, 100 / 3.6)), DropDetector(edges, config or DetectConfig())
     raised = 0
     ticks = np.arange(TICK, hours * 3600 + TICK, TICK)
     bounds = np.searchsorted(ts, ticks, side="right")
