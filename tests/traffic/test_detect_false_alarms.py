@@ -1,4 +1,4 @@
-"""False alarms of SegmentSpeeds + DropDetector on steady but noisy traffic: 200 edges for 2 hours (400
+"""False alarms of SegmentSpeeds + DropDetector on steady but noisy traffic: 150 edges for 2 hours (300
 segment-hours; the target is at most 1 per 100 segment-hours: none are expected). `bench/traffic_detect.py`
 runs the same traffic for longer.
 
@@ -48,5 +48,5 @@ def false_alarms(edges: int, hours: float, seed: int, config: DetectConfig | Non
     return raised
 
 
-def test_steady_noisy_traffic_raises_no_alarm_in_400_segment_hours() -> None:
-    assert false_alarms(200, 2, seed=11) == 0
+def test_steady_noisy_traffic_raises_no_alarm_in_300_segment_hours() -> None:
+    assert false_alarms(150, 2, seed=11) == 0
