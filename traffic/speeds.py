@@ -268,8 +268,9 @@ class SegmentSpeeds:
         return SpeedSnapshot(now, speed, free, levels(speed, free), confidence, n, updated, recent, recent_n,
                              learned)
 
-    def live_speeds(self, now: float) -> FloatArray:
-        """m/s per edge where confidence ≥ live_confidence, NaN elsewhere (for `Router.with_speeds`)."""
-        snap = self.snapshot(now)
+    def live_speeds(self, now: float, snapshot: SpeedSnapshot | None = None) -> FloatArray:
+        """m/s per edge where confidence ≥ live_confidence, NaN elsewhere (for `Router.with_speeds`); from
+        `snapshot` when given (this tick's, to save a second pass over every edge)."""
+        snap = snapshot if snapshot is not None and snapshot.ts == now else self.snapshot(now)
         confident = snap.confidence >= self.config.live_confidence
         return np.where(confident, np.maximum(snap.speed_mps, self.config.min_live_mps), np.nan)

@@ -91,6 +91,8 @@ def test_live_speeds_need_confidence_and_are_floored() -> None:
     # Confidence: 2 samples 0.487 < 0.6; 3 samples 0.632 >= 0.6. A standing queue (0) is floored at 0.5 m/s.
     live = speeds.live_speeds(3)
     assert math.isnan(live[0]) and live[1] == 12.0 and live[2] == 0.5
+    snap = speeds.snapshot(3)
+    assert np.array_equal(speeds.live_speeds(3, snap), live, equal_nan=True)
 
 
 def test_free_flow_is_learned_as_the_85th_percentile_and_capped() -> None:
