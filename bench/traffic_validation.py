@@ -6,7 +6,8 @@ bottleneck and a lane closure runs once; a seeded random 1 %, 5 % and 10 % of it
 the history bins against SUMO's edgeData mean speeds on (interval, edge) cells with ≥ 3 probe samples, the
 incident's detection delay and the false alarms per 100 segment-hours (bench/validation_metrics.py says how
 each is scored). Targets (issue 11): MAPE ≤ 15 % at 5 %, ≤ 10 % at 10 %; detection ≤ 180 s; ≤ 1 false alarm
-per 100 segment-hours. Prints a table and writes bench/results/traffic_validation-<UTC>.json.
+per 100 segment-hours. Baseline in the same run: the free-flow speed taken as the estimate, scored on the same
+cells. Prints a table and writes bench/results/traffic_validation-<UTC>.json.
 
     .venv/bin/python -m bench.traffic_validation --network town --size 8 --duration 3600
     .venv/bin/python -m bench.traffic_validation --network belize --duration 3600
@@ -50,6 +51,7 @@ class Score:
     cells: int
     mae_kmh: float
     mape: float
+    free_flow_mape: float  # baseline: the free-flow speed as the estimate, on the same cells
     detection_s: float | None
     false_alarms: int
     false_per_100_seg_h: float
@@ -61,6 +63,8 @@ def score(scenario: Scenario, fcd: Fcd, truth: EdgeData, penetration: float, see
     fixes = probes(fcd, rows)
     result = estimate(scenario.graph, fixes, truth.begin)
     errors = speed_errors(result.speed_mps, result.samples, truth.speed_mps)
+    guess = speed_errors(np.broadcast_to(scenario.graph.speed_mps, truth.speed_mps.shape), result.samples,
+                         truth.speed_mps)
     hit = affected(truth.speed_mps, scenario.graph.speed_mps)
     delay, wrong = None, result.alerts
     closure = scenario.closure
@@ -70,7 +74,8 @@ def score(scenario: Scenario, fcd: Fcd, truth: EdgeData, penetration: float, see
         delay = detection_delay(result.alerts, edges, closure.begin, window_end)
         wrong = [a for a in result.alerts if not (a.edge in edges and closure.begin <= a.raised_s <= window_end)]
     false = false_alarms(wrong, hit, truth.begin)
-    return Score(penetration, len(set(fixes.vehicle)), len(fixes), errors.cells, errors.mae_kmh, errors.mape, delay,
+    return Score(penetration, len(set(fixes.vehicle)), len(fixes), errors.cells, errors.mae_kmh, errors.mape,
+                 guess.mape, delay,
                  len(false), per_100_segment_hours(len(false), result.monitored_edges, scenario.duration_s),
                  result.monitored_edges)
 
@@ -89,12 +94,13 @@ def validate(scenario: Scenario, folder: Path, seed: int = 1,
 
 def table(scores: list[Score]) -> Table:
     out = Table(title="psn traffic estimates vs SUMO (5-min intervals, cells with ≥ 3 probe samples)")
-    for column in ("probes", "vehicles", "cells", "MAE km/h", "MAPE", "detection", "false alarms",
-                   "per 100 seg-h"):
+    for column in ("probes", "vehicles", "cells", "MAE km/h", "MAPE", "free-flow MAPE", "detection",
+                   "false alarms", "per 100 seg-h"):
         out.add_column(column, justify="right")
     for s in scores:
         out.add_row(f"{100 * s.penetration:g} %", str(s.vehicles), str(s.cells), f"{s.mae_kmh:.1f}",
-                    f"{100 * s.mape:.1f} %", "missed" if s.detection_s is None else f"{s.detection_s:.0f} s",
+                    f"{100 * s.mape:.1f} %", f"{100 * s.free_flow_mape:.1f} %",
+                    "missed" if s.detection_s is None else f"{s.detection_s:.0f} s",
                     str(s.false_alarms), f"{s.false_per_100_seg_h:.2f}")
     return out
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import sumolib
 
-from bench.sumo_output import edge_of_lane, read_edge_data, read_fcd
-from bench.sumo_scenario import EDGE_DATA_S, Run, Scenario, clip, netconvert, run, sumo_edges, town
-from bench.validation_scenarios import corridor
+from bench.sumo_output import edge_of_lane
+from bench.sumo_scenario import clip, netconvert, sumo_edges, town
+from tests.traffic.sumo_support import corridor_run
 from traffic.graph import RoadGraph
 from traffic.loader import load_roads
 from traffic.utm import to_utm
@@ -50,16 +50,10 @@ def test_every_psn_edge_is_a_sumo_edge_of_the_same_length_speed_and_place(make: 
         assert sumo_edge.getLaneNumber() == (2 if graph.road_class[e] == "trunk" else 1)
 
 
-@pytest.fixture(scope="module")
-def corridor_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, Run]:
-    scenario = corridor()
-    return scenario, run(scenario, tmp_path_factory.mktemp("corridor"))
-
-
-def test_the_blocked_edge_slows_while_blocked_and_recovers(corridor_run: tuple[Scenario, Run]) -> None:
-    scenario, outputs = corridor_run
+def test_the_blocked_edge_slows_while_blocked_and_recovers() -> None:
+    shared = corridor_run()
+    scenario, truth = shared.scenario, shared.truth
     assert scenario.closure is not None
-    truth = read_edge_data(outputs.edge_data, scenario.graph.edges, EDGE_DATA_S)
     assert truth.begin.tolist() == [0.0, 300.0, 600.0]  # the closure is interval 1
     speed = truth.speed_mps[:, scenario.closure.edge]
     free = scenario.graph.speed_mps[scenario.closure.edge]
@@ -67,10 +61,9 @@ def test_the_blocked_edge_slows_while_blocked_and_recovers(corridor_run: tuple[S
     assert speed[1] < 0.6 * free
 
 
-def test_every_fcd_point_lies_on_the_psn_edge_sumo_says_it_is_on(corridor_run: tuple[Scenario, Run]) -> None:
-    scenario, outputs = corridor_run
-    graph = scenario.graph
-    fcd = read_fcd(outputs.fcd)
+def test_every_fcd_point_lies_on_the_psn_edge_sumo_says_it_is_on() -> None:
+    shared = corridor_run()
+    graph, fcd = shared.scenario.graph, shared.fcd
     assert len(fcd.ts) > 10_000 and (fcd.edge >= 0).all()
     a, b = graph.xy[graph.tail[fcd.edge]], graph.xy[graph.head[fcd.edge]]
     along = np.einsum("ij,ij->i", fcd.xy - a, b - a) / np.einsum("ij,ij->i", b - a, b - a)
