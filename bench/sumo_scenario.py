@@ -161,8 +161,9 @@ def write_additional(folder: Path, edge_data: Path) -> Path:
 
 
 def incident_rows(graph: RoadGraph, closure: Closure) -> list[str]:
-    """One vehicle per closed lane, stopped mid-edge for the closure: a breakdown blocking the lane."""
-    at = graph.length_m[closure.edge] / 2
+    """One vehicle per closed lane, stopped near the end of the edge for the closure: a breakdown blocking the
+    lane, the queue behind it on the edge itself (stopped mid-edge, half the edge ran free past it)."""
+    at = max(graph.length_m[closure.edge] - 20.0, 0.0)
     rows = [f'  <route id="incident" edges="e{closure.edge}"/>']
     for lane in closure.lanes:
         rows += [f'  <vehicle id="incident.{lane}" type="incident" route="incident" depart="{closure.begin:g}" '
