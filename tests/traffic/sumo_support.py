@@ -1,5 +1,5 @@
 """One SUMO run of the small corridor scenario (bench/validation_scenarios.py `corridor`), shared by the SUMO
-tests of this folder: run once per test session (about 5 s), its files removed at exit."""
+tests of this folder: run once per test session (about 7 s), its files removed at exit."""
 
 from __future__ import annotations
 

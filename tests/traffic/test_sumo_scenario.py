@@ -50,15 +50,16 @@ def test_every_psn_edge_is_a_sumo_edge_of_the_same_length_speed_and_place(make: 
         assert sumo_edge.getLaneNumber() == (2 if graph.road_class[e] == "trunk" else 1)
 
 
-def test_the_blocked_edge_slows_while_blocked_and_recovers() -> None:
+def test_the_blocked_edge_slows_while_blocked_and_recovers_after() -> None:
     shared = corridor_run()
     scenario, truth = shared.scenario, shared.truth
     assert scenario.closure is not None
-    assert truth.begin.tolist() == [0.0, 300.0, 600.0]  # the closure is interval 1
+    assert truth.begin.tolist() == [0.0, 300.0, 600.0, 900.0]  # the breakdown is interval 2
     speed = truth.speed_mps[:, scenario.closure.edge]
     free = scenario.graph.speed_mps[scenario.closure.edge]
-    assert speed[0] > 0.85 * free and speed[2] > 0.8 * free
-    assert speed[1] < 0.6 * free
+    assert speed[0] > 0.85 * free and speed[1] > 0.85 * free
+    assert speed[2] < 0.6 * free
+    assert speed[3] > speed[2] + 0.1 * free  # the queue drains once it is gone
 
 
 def test_every_fcd_point_lies_on_the_psn_edge_sumo_says_it_is_on() -> None:
