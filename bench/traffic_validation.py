@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 else town_scenario(args.size, args.duration, args.seed))
     with tempfile.TemporaryDirectory(prefix="traffic-validation-") as scratch:
         scores, facts = validate(scenario, args.keep or Path(scratch), args.seed)
-    Console().print(table(scores))
+    Console(width=140).print(table(scores))
     figures = {"network": args.network, **facts, "scores": [asdict(s) for s in scores],
                "baseline": "SUMO edgeData mean speed per 300 s interval (the reference itself)"}
     print(f"raw results: {raw_results.save('traffic_validation', figures)}")
