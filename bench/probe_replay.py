@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from traffic.detect import DropDetector
-from traffic.history import SpeedHistory
-from traffic.matching import Matcher
-from traffic.speeds import SegmentSpeeds
 
 from bench.probe_fixes import EPOCH0, Probes, seconds
 from bench.validation_metrics import Raised
+from traffic.detect import DropDetector
 from traffic.graph import FloatArray, RoadGraph
+from traffic.history import SpeedHistory
+from traffic.matching import Matcher
 from traffic.samples import SpeedSample
+from traffic.speeds import SegmentSpeeds
 
 FORGET_S = 60.0  # a vehicle silent this long has left the network (SUMO removes it on arrival)
 
