@@ -1,12 +1,13 @@
 """The scenarios psn's traffic estimates are validated on: a generated town and a clip of the shipped Belize roads.
 
-Each has a bottleneck and an incident:
-- town: a trunk avenue (2 lanes, 80 km/h) carries AVENUE_VPH eastbound; one avenue edge loses its right lane
-  for CLOSURE_S from a third of the run (a lane closure), leaving one lane for more than one lane can carry.
+Each has a bottleneck and an incident (a breakdown blocking one lane: bench/sumo_scenario.py `Closure`):
+- corridor (the tests'): a straight road, a breakdown on its third edge, a lane drop at its end;
+- town: a trunk avenue (2 lanes, 80 km/h) carries AVENUE_VPH eastbound; the breakdown blocks the right lane of
+  its second edge for CLOSURE_S from a third of the run.
   The bottleneck: CROSS_VPH northbound up the single-lane cross street, which must yield to the avenue where
   they cross, more than the gaps in the avenue's traffic let through. Random background trips elsewhere.
 - belize: the shipped roads inside BELIZE_BBOX (Belize City, Ladyville, Hattieville); the Western Highway's
-  traffic from Belize City to Hattieville (BELIZE_VPH) with one lane of a mid-route edge closed; the bottleneck
+  traffic from Belize City to Hattieville (BELIZE_VPH), the breakdown on a mid-route trunk edge; the bottleneck
   is the same traffic squeezing from two trunk lanes into the one primary lane at the route's end
   (bench/sumo_scenario.py LANES: 2 for trunk, 1 otherwise).
 """
