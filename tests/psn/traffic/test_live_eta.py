@@ -51,7 +51,7 @@ def test_a_unit_behind_a_jammed_segment_gets_the_longer_eta(running: RunningServ
     (c_lon, c_lat), (a_lon, a_lat) = lonlat(2), lonlat(1)
     publish_fix(running.mqtt_url, "police", "P-C", c_lat, c_lon, speed=20.0)
     wait_for(lambda: running.server.traffic.live_speeds() is not None)
-    body = {"type": "robbery", "priority": 1, "lat": a_lat, "lon": a_lon}
+    body = {"type": "robbery", "priority": 1, "lat": a_lat, "lon": a_lon, "notes": "at the end of Line Road"}
     incident = httpx.post(f"{running.base_url}/api/v1/incidents", json=body, headers=running.headers("police"))
     incident_id = str(incident.json()["id"])
     # Measured at free flow: C → B 1000 m / 20 m/s + B → A 1000 m / 20 m/s = 100 s.
