@@ -4,6 +4,7 @@ contract, history bins, validation, and bad probes counted while the good ones a
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from websockets.sync.client import connect
 
 from psn.access import Role
 from tests.psn.traffic import standins
@@ -120,3 +122,30 @@ def test_bad_probes_are_counted_and_the_good_ones_around_them_kept(running: Runn
     metrics = httpx.get(f"{running.base_url}/metrics", headers=running.headers("police", Role.NETWORK_ADMIN)).text
     assert 'psn_probes_rejected_total{reason="out_of_range"} 1.0' in metrics
     assert 'psn_traffic_match_total{outcome="matched"} 3.0' in metrics
+
+
+def traffic_events(ws: Any, wanted: int) -> list[dict[str, Any]]:
+    """The traffic events a live WebSocket receives until `wanted` of them or a quiet second."""
+    found: list[dict[str, Any]] = []
+    while len(found) < wanted:
+        try:
+            message = json.loads(ws.recv(timeout=1))
+        except TimeoutError:
+            break
+        if str(message.get("type", "")).startswith("traffic"):
+            found.append(message)
+    return found
+
+
+def test_live_traffic_events_reach_those_who_may_view_traffic(running: RunningServer) -> None:
+    drive(running, [2.0])
+    url = f"{running.ws_url}/api/v1/live?access_token="
+    with connect(url + running.token("police", Role.DISPATCHER), max_size=None) as dispatcher, \
+            connect(url + running.token("police", Role.FIELD_OFFICER), max_size=None) as officer:
+        dispatcher.recv(timeout=10), officer.recv(timeout=10)  # the snapshots on connecting
+        running.server.traffic.tick()
+        events = traffic_events(dispatcher, 2)
+        assert [e["type"] for e in events] == ["traffic", "traffic_alert"]
+        assert [f["properties"]["edge"] for f in events[0]["segments"]] == [0]
+        assert (events[1]["alert"]["id"], events[1]["alert"]["state"]) == ("a-0", "active")
+        assert traffic_events(officer, 1) == []
