@@ -15,7 +15,7 @@ import numpy as np
 
 from traffic.graph import FloatArray, IntArray, RoadGraph
 from traffic.router import Router
-from traffic.utm import to_lonlat
+from traffic.utm import to_lonlat, to_utm
 
 if TYPE_CHECKING:
     from traffic.corridors import Corridor, CorridorTime
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from traffic.speeds import SegmentSpeeds
 
 log = logging.getLogger(__name__)
+# A corridor whose town is farther than this from every road of the graph is not on it (a city-only roads_file).
+CORRIDOR_REACH_M = 2000.0
 HISTORY_BIN_S = 300.0  # segment history: 5-minute bins (traffic.history's default), 6 h of them
 CorridorTimes = Callable[[RoadGraph, Mapping[str, IntArray], FloatArray], "list[CorridorTime]"]
 
@@ -53,8 +55,8 @@ Build = Callable[[Router], Engines]
 
 
 def build(router: Router) -> Engines:
-    """The shipped analytics with their default settings on `router`'s graph; the default corridors that the
-    graph routes (a custom `roads_file` may not reach every town: those are left out, and logged)."""
+    """The shipped analytics with their default settings on `router`'s graph; the default corridors whose towns
+    the graph reaches (a custom `roads_file` may not reach every town: those are left out, and logged)."""
     from traffic.corridors import DEFAULT_CORRIDORS, corridor_edges, corridor_times
     from traffic.detect import DropDetector
     from traffic.history import SpeedHistory
@@ -65,6 +67,12 @@ def build(router: Router) -> Engines:
     corridors: dict[str, Corridor] = {}
     edges: dict[str, IntArray] = {}
     for corridor in DEFAULT_CORRIDORS:
+        ends = to_utm([corridor.origin_lonlat[0], corridor.destination_lonlat[0]],
+                      [corridor.origin_lonlat[1], corridor.destination_lonlat[1]])
+        off = float(router.index.snap(ends).distance_m.max())
+        if off > CORRIDOR_REACH_M:
+            log.info("corridor %s left out: a town is %.0f m from the nearest road of the graph", corridor.id, off)
+            continue
         try:
             route = corridor_edges(router, corridor)
         except ValueError as exc:
