@@ -150,3 +150,9 @@ def test_road_graph_is_shared_and_built_once(tmp_path: Path) -> None:
     np.savez(tmp_path / "g.npz", **graph.arrays())
     model = RoadModel(tmp_path / "g.npz")
     assert model.router() is model.router() and model.graph.edges == 2
+
+
+def test_the_shipped_roads_are_built_once_per_process() -> None:
+    first, second = RoadModel(), RoadModel()
+    assert not first.built
+    assert first.router() is second.router() and second.built
