@@ -9,26 +9,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from traffic.corridors import DEFAULT_CORRIDORS, Corridor, CorridorTime, corridor_edges, corridor_times
+from traffic.detect import DropDetector
 from traffic.graph import FloatArray, IntArray, RoadGraph
+from traffic.history import SpeedHistory
+from traffic.matching import Matcher
 from traffic.router import Router
+from traffic.speeds import SegmentSpeeds
 from traffic.utm import to_lonlat, to_utm
-
-if TYPE_CHECKING:
-    from traffic.corridors import Corridor, CorridorTime
-    from traffic.detect import DropDetector
-    from traffic.history import SpeedHistory
-    from traffic.matching import Matcher
-    from traffic.speeds import SegmentSpeeds
 
 log = logging.getLogger(__name__)
 # A corridor whose town is farther than this from every road of the graph is not on it (a city-only roads_file).
 CORRIDOR_REACH_M = 2000.0
 HISTORY_BIN_S = 300.0  # segment history: 5-minute bins (traffic.history's default), 6 h of them
-CorridorTimes = Callable[[RoadGraph, Mapping[str, IntArray], FloatArray], "list[CorridorTime]"]
+CorridorTimes = Callable[[RoadGraph, Mapping[str, IntArray], FloatArray], list[CorridorTime]]
 
 
 @dataclass(eq=False)
@@ -57,12 +54,6 @@ Build = Callable[[Router], Engines]
 def build(router: Router) -> Engines:
     """The shipped analytics with their default settings on `router`'s graph; the default corridors whose towns
     the graph reaches (a custom `roads_file` may not reach every town: those are left out, and logged)."""
-    from traffic.corridors import DEFAULT_CORRIDORS, corridor_edges, corridor_times
-    from traffic.detect import DropDetector
-    from traffic.history import SpeedHistory
-    from traffic.matching import Matcher
-    from traffic.speeds import SegmentSpeeds
-
     graph = router.graph
     corridors: dict[str, Corridor] = {}
     edges: dict[str, IntArray] = {}

@@ -11,16 +11,13 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from psn.events import FixAccepted, ProbeAccepted
+from traffic.matching import Matcher
 from traffic.samples import SpeedSample
 from traffic.utm import to_utm
-
-if TYPE_CHECKING:
-    from traffic.matching import Matcher
 
 
 def probe_key(source: str, vehicle: str) -> str:

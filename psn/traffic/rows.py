@@ -4,29 +4,21 @@ and alert rows, from the analytics' arrays. Speeds go out in km/h, times in epoc
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from psn.traffic.engines import Engines
-
-if TYPE_CHECKING:
-    from traffic.corridors import Corridor, CorridorTime
-    from traffic.detect import TrafficAlert
-    from traffic.speeds import SpeedSnapshot
+from traffic.corridors import Corridor, CorridorTime
+from traffic.detect import TrafficAlert
+from traffic.speeds import Level, SpeedSnapshot, levels
 
 KMH_PER_MPS = 3.6
-# traffic.speeds.Level by value (the contract): its JSON names.
-LEVELS = ("unknown", "free", "slow", "congested", "jammed")
-# The contract's bands of speed / free flow, lowest first: below .25 jammed, below .5 congested, below .75 slow.
-BANDS = (0.25, 0.5, 0.75)
 
 
 def level_of(speed_mps: float, free_flow_mps: float) -> str:
-    """A level name for a speed that did not come with one (a history bin's mean, a corridor's index)."""
-    if not math.isfinite(speed_mps) or not free_flow_mps > 0:
-        return LEVELS[0]
-    return LEVELS[4 - int(np.searchsorted(BANDS, speed_mps / free_flow_mps, side="right"))]
+    """The level name of a speed that did not come with one (a history bin's mean, a corridor's time ratio)."""
+    return Level(int(levels(np.array([speed_mps]), np.array([free_flow_mps]))[0])).label
 
 
 def kmh(mps: float) -> float | None:
@@ -51,7 +43,7 @@ def segment_properties(engines: Engines, snapshot: SpeedSnapshot, edge: int) -> 
         "class": graph.road_class[edge],
         "speed_kmh": kmh(float(snapshot.speed_mps[edge])),
         "free_flow_kmh": kmh(float(snapshot.free_flow_mps[edge])),
-        "level": LEVELS[int(snapshot.level[edge])],
+        "level": Level(int(snapshot.level[edge])).label,
         "confidence": round(float(snapshot.confidence[edge]), 3),
         "samples": int(snapshot.samples[edge]),
         "updated": maybe(float(snapshot.updated[edge])),
@@ -84,7 +76,7 @@ def corridor_row(corridor: Corridor, time: CorridorTime, history: list[list[floa
         "length_km": round(time.length_m / 1000.0, 2), "free_flow_s": round(time.free_flow_s, 1),
         "travel_s": round(time.travel_s, 1), "index": round(time.index, 3), "coverage": round(time.coverage, 3),
         # The index is travel time / free-flow time, so free-flow / travel is the speed ratio the levels use.
-        "level": level_of(time.free_flow_s, time.travel_s) if time.coverage > 0 else LEVELS[0],
+        "level": level_of(time.free_flow_s, time.travel_s) if time.coverage > 0 else Level.UNKNOWN.label,
         "history": history,
     }
 

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from psn.traffic import rows
 from psn.traffic.engines import Engines
-
-if TYPE_CHECKING:
-    from traffic.detect import TrafficAlert
-    from traffic.speeds import SpeedSnapshot
+from traffic.detect import TrafficAlert
+from traffic.speeds import SpeedSnapshot
 
 CORRIDOR_BIN_S = 300.0
 HISTORY_S = 6 * 3600.0  # corridor bins and cleared alerts are kept this long
