@@ -77,3 +77,13 @@ def test_psn_refuses_to_start_with_a_reserved_agency(tmp_path: Path) -> None:
                           text=True, timeout=60)
     assert done.returncode != 0
     assert "agencies: agency name 'net' is reserved" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_traffic_settings() -> None:
+    assert (Settings().roads_file, Settings().traffic_tick_s, Settings().probe_keep_s) == (None, 10.0, 300.0)
+    assert load(env={"PSN_ROADS_FILE": "/srv/belize.npz"}).roads_file == Path("/srv/belize.npz")
+    assert load(env={"PSN_ROADS_FILE": ""}).roads_file is None
+    assert load(env={"PSN_TRAFFIC_ENABLED": "false"}).traffic_enabled is False
+    for bad in ({"PSN_TRAFFIC_TICK_S": "0"}, {"PSN_PROBE_KEEP_S": "-1"}):
+        with pytest.raises(ConfigError, match="must be > 0"):
+            load(env=bad)
