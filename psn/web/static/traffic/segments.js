@@ -81,10 +81,13 @@ export function createSegmentLayer(map, { onSelect }) {
         if (shown === live) paint(f.properties.edge);
       }
     },
-    // Changed segments of a `traffic` event: returns the edges it names that have no geometry here yet.
+    // Changed segments of a `traffic` event (their properties, or whole features: a feature brings its geometry):
+    // returns the edges it names that have no geometry here yet.
     update(changed) {
       const missing = [];
-      for (const props of changed) {
+      for (const item of changed) {
+        const props = item.properties ?? item;
+        if (item.geometry) addFeature(item);
         live.set(props.edge, { ...live.get(props.edge), ...props });
         if (!lines.has(props.edge)) missing.push(props.edge);
         else if (shown === live) paint(props.edge);
