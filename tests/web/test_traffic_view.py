@@ -16,7 +16,7 @@ from psn.access import Role
 from tests.browser import chromium
 from tests.support import RunningServer, server_with_units, wait_for
 from tests.web.console_pages import DOCS_IMG
-from tests.web.traffic_contract import MID, ROAD_LAT, TrafficApi, hex_colour, nearest_level
+from tests.web.traffic_contract import EAST, MID, ROAD_LAT, WEST, TrafficApi, hex_colour, nearest_level, segment
 
 DESK: ViewportSize = {"width": 1280, "height": 720}
 # Canvas pixel `dy` CSS pixels below a map position (through the segments' own canvas).
@@ -109,12 +109,14 @@ def test_a_live_event_repaints_only_the_changed_segment(server: RunningServer, b
     loaded(page)
     page.evaluate("window.notReloaded = true")
     before = len(api.requests)
-    notify(server, "traffic", {"ts": time.time(), "segments": [
-        {"edge": 1, "level": "congested", "speed_kmh": 30.0, "confidence": 0.8, "samples": 20}],
+    eastbound = segment(1, [[WEST, ROAD_LAT], [EAST, ROAD_LAT]], "congested", 30.0, now=time.time())
+    notify(server, "traffic", {"ts": time.time(), "segments": [  # a whole feature, or only the properties
+        eastbound, {"edge": 4, "level": "jammed", "speed_kmh": 5.0, "confidence": 0.8, "samples": 20}],
         "corridors": [{"id": "bzc-bmp", "name": "Belize City → Belmopan", "free_flow_s": 3600.0,
                        "travel_s": 6000.0, "index": 1.67, "coverage": 0.7, "level": "congested"}]})
     wait_for(lambda: style(page, 1)["color"] == hex_colour("congested"))
-    assert style(page, 2)["color"] == hex_colour("jammed")
+    assert style(page, 4)["color"] == hex_colour("jammed")
+    assert style(page, 2)["color"] == hex_colour("jammed")  # not named: unchanged
     expect(page.locator("#corridors li")).to_contain_text("1 h 40 min now")
     notify(server, "traffic_alert", {"alert": {**api.alerts["a-new"], "id": "a-live", "raised": time.time()}})
     expect(page.locator("#alerts li").first).to_have_attribute("data-id", "a-live")
