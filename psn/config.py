@@ -61,6 +61,14 @@ class Settings:
     # timeout, at most cmd_resends times, then marked unacknowledged and raised to the dispatchers.
     cmd_ack_timeout_s: float = 20.0
     cmd_resends: int = 2
+    # Roads: None = the shipped Belize network; else an .npz from `psn roads import` (or `RoadGraph.arrays()`).
+    # Dispatch ETAs and traffic analytics route and match on the same graph.
+    roads_file: Path | None = None
+    # Traffic analytics: live segment speeds from every unit's fixes and the probe feeds, a snapshot every
+    # traffic_tick_s; a probe vehicle silent for probe_keep_s is forgotten (its last positions dropped).
+    traffic_enabled: bool = True
+    traffic_tick_s: float = 10.0
+    probe_keep_s: float = 300.0
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
     demo: bool = False
 
@@ -75,6 +83,9 @@ class Settings:
         if self.default_agency not in self.agencies:
             raise ConfigError(f"default_agency {self.default_agency!r} is not one of the agencies {self.agencies}")
         self.service_bbox()
+        if not (self.traffic_tick_s > 0 and self.probe_keep_s > 0):
+            raise ConfigError(f"traffic_tick_s and probe_keep_s must be > 0, not {self.traffic_tick_s}, "
+                              f"{self.probe_keep_s}")
         if not (self.cmd_ack_timeout_s > 0 and self.cmd_resends >= 0):
             raise ConfigError(f"cmd_ack_timeout_s must be > 0 and cmd_resends >= 0, not {self.cmd_ack_timeout_s}, "
                               f"{self.cmd_resends}")
@@ -123,6 +134,8 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
             return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
         if kind in (Path, "Path"):
             return Path(value)
+        if kind == "Path | None":
+            return None if value in ("", None) else Path(value)
         if "tuple" in str(kind):
             items = value.split(",") if isinstance(value, str) else list(value)
             if "float" in str(kind):

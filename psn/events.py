@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dispatch import StatusChange
 from psn.security_events import SecurityEvent
-from telemetry import Ack, Alert, CellKpi, Fix, Ignored, Rejection, StatusReport
+from telemetry import Ack, Alert, CellKpi, Fix, Ignored, ProbeFix, Rejection, StatusReport
 
 
 class Receipt:
@@ -88,6 +88,16 @@ class KpiAccepted:
     at once (network management will subscribe one)."""
 
     kpi: CellKpi
+    received: float
+    receipt: Receipt | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeAccepted:
+    """An anonymous probe vehicle's position (psn/v1/probes/{source}): only traffic analytics take it; it is
+    never stored, never on the live map, never audited (docs/traffic.md, probe privacy)."""
+
+    probe: ProbeFix
     received: float
     receipt: Receipt | None = None
 

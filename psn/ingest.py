@@ -23,6 +23,7 @@ from psn.events import (
     KpiAccepted,
     MessageIgnored,
     MessageRejected,
+    ProbeAccepted,
     Receipt,
     StatusAccepted,
 )
@@ -35,6 +36,7 @@ from telemetry import (
     Decoded,
     Fix,
     Ignored,
+    ProbeFix,
     Reason,
     Rejection,
     StatusReport,
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 # The event each kind of accepted record is published as (one dict lookup per message, not an isinstance chain).
 _ACCEPTED: dict[type, Callable[[Any, float, Receipt | None], object]] = {
     Fix: FixAccepted, StatusReport: StatusAccepted, CellKpi: KpiAccepted, Alert: AlertAccepted, Ack: AckAccepted,
+    ProbeFix: ProbeAccepted,
 }
 
 

@@ -18,13 +18,16 @@ from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
+from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
 from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
+from psn.traffic import Traffic
 from psn.users import Users
 from telemetry.topics import SUBSCRIPTIONS
+from traffic.graph import FloatArray
 from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
 from video.aiortc_compat import offer_host_addresses
 
@@ -62,9 +65,12 @@ class Server:
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
         self.ingest = Ingest(self.settings, self.clock, self.bus)
         self.hub = LiveHub(self.state, self.settings.live_interval_s)
+        self.roads = RoadModel(settings.roads_file)  # dispatch ETAs and traffic analytics share one graph
         self.cad = Cad(CadContext(settings, self.clock, self.db, self.keys, self.bus, self.audit, self.sharing,
                                   self.state, self.hub, self.stats, self._publish,
-                                  report_security=self.security.report))
+                                  report_security=self.security.report, roads=self.roads,
+                                  live_speeds=self._live_speeds))
+        self.traffic = Traffic(settings, self.clock, self.roads, self.hub, self.audit, self.stats)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -81,6 +87,7 @@ class Server:
         bus.subscribe("security-audit", subscribers.security_auditor(self.audit), (SecurityRaised,), inline=True)
         bus.subscribe("security-publisher", subscribers.security_publisher(self._publish), (SecurityRaised,))
         self.cad.subscribe(bus)
+        self.traffic.subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -110,6 +117,7 @@ class Server:
         self.writer.start()
         self.bus.start()
         await self.hub.start()
+        self.traffic.start()
         self._tasks = [asyncio.create_task(self._housekeeping(), name="psn-housekeeping")]
         tls: TLSFiles | None = None
         if self.settings.mqtt_url:
@@ -153,6 +161,7 @@ class Server:
         for task in self._tasks:
             task.cancel()
         await self.video.close()
+        self.traffic.stop()
         await self.hub.stop()
         self.bus.stop()
         self.writer.stop()
@@ -162,6 +171,9 @@ class Server:
     def _publish(self, topic: str, payload: bytes, qos: int) -> None:
         if self.mqtt is not None:
             self.mqtt.publish(topic, payload, qos)
+
+    def _live_speeds(self) -> FloatArray | None:
+        return self.traffic.live_speeds()
 
     def _raise(self, event: SecurityEvent) -> None:
         self.bus.publish(SecurityRaised(event))

@@ -10,6 +10,8 @@ from prometheus_client import CollectorRegistry, Gauge
 
 from psn.bus import SubscriberStats
 
+PROBE_SOURCE = "probe"  # probes' `accepted_by_source` key, whatever their feed (feed names are not formats)
+
 
 class IngestStats:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -18,9 +20,12 @@ class IngestStats:
         self.accepted: Counter[str] = Counter()  # by source format
         self.rejected: Counter[str] = Counter()  # by reason
         self.ignored = 0
+        self.probes_rejected: Counter[str] = Counter()  # by reason: also in `rejected`
         # Gauges set from the counters at scrape time; named *_total as the counters they mirror.
         self._accepted = Gauge("psn_ingest_accepted_total", "Accepted messages", ["source"], registry=self.registry)
         self._rejected = Gauge("psn_ingest_rejected_total", "Rejected messages", ["reason"], registry=self.registry)
+        self._probes_rejected = Gauge("psn_probes_rejected_total", "Rejected probe-vehicle messages", ["reason"],
+                                      registry=self.registry)
         self._late = Gauge("psn_ingest_late_total", "Fixes older than the unit's latest", registry=self.registry)
         self.units = Gauge("psn_units", "Units in the live picture", registry=self.registry)
         self.store_backlog = Gauge("psn_store_backlog", "Records waiting for the database", registry=self.registry)
@@ -56,14 +61,19 @@ class IngestStats:
         with self._lock:
             self.accepted[source] += 1
 
-    def reject(self, reason: str) -> None:
+    def reject(self, reason: str, probe: bool = False) -> None:
         with self._lock:
             self.rejected[reason] += 1
+            if probe:
+                self.probes_rejected[reason] += 1
 
     def export(self, late: int, bus: list[SubscriberStats]) -> None:
         """Copies the plain counters into Prometheus when scraped, keeping the per-message path cheap."""
         with self._lock:
             accepted, rejected = dict(self.accepted), dict(self.rejected)
+            probes_rejected = dict(self.probes_rejected)
+        for reason, count in probes_rejected.items():
+            self._probes_rejected.labels(reason).set(count)
         for source, count in accepted.items():
             self._accepted.labels(source).set(count)
         for reason, count in rejected.items():
@@ -85,4 +95,5 @@ class IngestStats:
                 "rejected": dict(self.rejected),
                 "rejected_total": sum(self.rejected.values()),
                 "ignored": self.ignored,
+                "probes": {"accepted": self.accepted[PROBE_SOURCE], "rejected": dict(self.probes_rejected)},
             }

@@ -23,6 +23,7 @@ from psn.events import (
     KpiAccepted,
     MessageIgnored,
     MessageRejected,
+    ProbeAccepted,
     SecurityRaised,
     StatusAccepted,
     StreamEnded,
@@ -30,11 +31,12 @@ from psn.events import (
 )
 from psn.security_events import Kind, SecurityFeed
 from psn.state import LiveState
-from psn.stats import IngestStats
+from psn.stats import PROBE_SOURCE, IngestStats
 from psn.store import BatchWriter
 from telemetry import topics
 
 REPLAY_EVENT_EVERY_S = 60.0
+PROBE_TOPICS = topics.probe_topic("")  # "psn/v1/probes/": what a probe feed publishes below
 Publish = Callable[[str, bytes, int], None]
 
 
@@ -44,7 +46,7 @@ def subscribe_ingest(bus: Bus, state: LiveState, writer: BatchWriter, stats: Ing
     # Inline and durable: the writer's bounded backlog is the store's queue, and it never drops (back-pressure).
     bus.subscribe("store", _store(writer), (FixAccepted, StatusAccepted), inline=True, durable=True)
     bus.subscribe("stats", _stats(stats), (FixAccepted, StatusAccepted, AlertAccepted, AckAccepted, KpiAccepted,
-                                           FixReplayed, MessageRejected, MessageIgnored), inline=True)
+                                           ProbeAccepted, FixReplayed, MessageRejected, MessageIgnored), inline=True)
 
 
 def _live_state(state: LiveState) -> Callable[[Any], None]:
@@ -81,8 +83,10 @@ def _stats(stats: IngestStats) -> Callable[[Any], None]:
             stats.accept(event.alert.source)
         elif kind is AckAccepted:
             stats.accept(event.ack.source)
+        elif kind is ProbeAccepted:
+            stats.accept(PROBE_SOURCE)
         elif kind is MessageRejected:
-            stats.reject(event.rejection.reason.value)
+            stats.reject(event.rejection.reason.value, event.topic.startswith(PROBE_TOPICS))
         elif kind is FixReplayed:
             stats.reject("duplicate")
         else:

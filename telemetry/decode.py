@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telemetry import kpi, owntracks, psn_v1, topics
+from telemetry import kpi, owntracks, probe, psn_v1, topics
 from telemetry.fix import Decoded, Reason, Rejection
 from telemetry.rules import DecodeContext
 
@@ -15,7 +15,6 @@ def decode(topic: str, payload: bytes, ctx: DecodeContext) -> Decoded:
         return kpi.decode(route.cell, payload, ctx)
     if isinstance(route, topics.OwnTracksTopic):
         return owntracks.decode(route, payload, ctx)
-    if isinstance(route, topics.BadTopic):
-        return Rejection(Reason.BAD_TOPIC, route.detail)
-    # Probe feeds are named in the namespace but not subscribed to until traffic analytics consume them.
-    return Rejection(Reason.BAD_TOPIC, f"no decoder for topic {topic[:80]!r} yet")
+    if isinstance(route, topics.ProbeTopic):
+        return probe.decode(route.source, payload, ctx)
+    return Rejection(Reason.BAD_TOPIC, route.detail)

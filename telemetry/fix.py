@@ -1,5 +1,5 @@
 """The typed results every decoder returns: a position fix, a status report, an alert, a command's acknowledgement,
-a cell's KPIs, or a rejection."""
+a cell's KPIs, a probe vehicle's position, or a rejection."""
 
 from __future__ import annotations
 
@@ -105,6 +105,19 @@ class CellKpi:
 
 
 @dataclass(frozen=True, slots=True)
+class ProbeFix:
+    """One probe position, normalised as a unit's fix (epoch s, degrees, m/s, degrees clockwise from north)."""
+
+    source: str
+    vehicle: str  # the source's pseudonym: never a plate or a person
+    ts: float
+    lat: float
+    lon: float
+    speed: float | None = None
+    heading: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Rejection:
     reason: Reason
     detail: str
@@ -118,4 +131,4 @@ class Ignored:
     detail: str
 
 
-Decoded = Fix | StatusReport | Alert | Ack | CellKpi | Rejection | Ignored
+Decoded = Fix | StatusReport | Alert | Ack | CellKpi | ProbeFix | Rejection | Ignored

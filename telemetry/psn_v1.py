@@ -39,7 +39,7 @@ def decode(route: UnitTopic, payload: bytes, ctx: DecodeContext) -> Decoded:
                 lon=lon,
                 alt=in_range("alt", number(obj, "alt"), -500.0, 20_000.0),
                 speed=in_range("speed", number(obj, "speed"), 0.0, 350.0),
-                heading=_heading(number(obj, "heading")),
+                heading=heading(number(obj, "heading")),
                 accuracy=in_range("accuracy", number(obj, "accuracy"), 0.0, 100_000.0),
                 battery=in_range("battery", number(obj, "battery"), 0.0, 100.0),
             )
@@ -77,6 +77,7 @@ def _note(obj: dict[str, Any]) -> str | None:
     return note
 
 
-def _heading(value: float | None) -> float | None:
+def heading(value: float | None) -> float | None:
+    """A course in −360…360 degrees, normalised to 0…360 (the probe decoder shares it)."""
     in_range("heading", value, -360.0, 360.0)
     return None if value is None else value % 360.0

@@ -9,7 +9,7 @@ publishes with the same builders. docs/protocol.md documents each topic and its 
     psn/v1/{agency}/_broadcast/…                         psn → every unit of an agency
     psn/v1/net/cell/{cell}/kpi                           network equipment → psn
     psn/v1/net/…                                         network equipment and its commands
-    psn/v1/probes/{source}                               anonymous probe vehicles → psn
+    psn/v1/probes/{source}                               anonymous probe vehicles → psn (traffic speeds)
     psn/v1/_rejected/{reason}/{original topic}           psn → operators
     psn/v1/_security/{kind}                              psn → the security team
     owntracks/{user}/{device}                            the OwnTracks app → psn
@@ -106,6 +106,7 @@ SUBSCRIPTIONS = (
     unit_topic("+", "+", UnitKind.ALERT),
     unit_topic("+", "+", UnitKind.ACK),
     cell_kpi_topic("+"),
+    probe_topic("+"),
     owntracks_prefix("+", "+"),
 )
 
@@ -113,6 +114,8 @@ SUBSCRIPTIONS = (
 UNIT_WRITE_PATTERNS = tuple(f"{ROOT}/%u/{kind}" for kind in UnitKind)  # its own telemetry|status|alert|ack only
 UNIT_READ_PATTERN = f"{ROOT}/%u/{CMD}/#"
 OWNTRACKS_WRITE_PATTERN = f"{OWNTRACKS}/%u/#"
+# A probe source's CN is `probes/{source}` (`probes` is reserved, so no unit's CN can be one): its one topic.
+PROBE_WRITE_PATTERN = f"{ROOT}/%u"
 
 
 # Parsed topics: what the decoder router dispatches on.

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,8 +15,9 @@ import numpy as np
 import dispatch
 from dispatch import Candidate, Incident, Recommendation
 from psn.cad.board import UnitBoard
+from psn.roads import RoadModel
 from psn.state import LiveState
-from traffic.loader import load_roads
+from traffic.graph import FloatArray
 from traffic.router import Router
 
 log = logging.getLogger(__name__)
@@ -26,22 +25,20 @@ Visible = Callable[[str, str], bool]  # (agency, "agency/unit") → may the call
 
 
 class Recommender:
-    def __init__(self, state: LiveState, board: UnitBoard, build: Callable[[], Router] | None = None) -> None:
+    def __init__(self, state: LiveState, board: UnitBoard, roads: RoadModel,
+                 live_speeds: Callable[[], FloatArray | None]) -> None:
         self.state = state
         self.board = board
-        self._build = build or (lambda: Router(load_roads().graph()))
-        self._router: Router | None = None
-        self._lock = threading.Lock()
+        self.roads = roads
+        self.live_speeds = live_speeds
 
     def router(self) -> Router:
-        """The road router, built on the first recommendation (1.6 s for the shipped graph on the 2-core CI box,
-        measured; logged each time): servers that never recommend (most tests) never pay it."""
-        with self._lock:
-            if self._router is None:
-                started = time.perf_counter()
-                self._router = self._build()
-                log.info("road router built in %.2f s", time.perf_counter() - started)
-            return self._router
+        """The road router on live speeds where measured (free flow until traffic has any). The graph is built on
+        the first recommendation (1.6 s for the shipped graph on the 2-core CI box): servers that never recommend
+        (most tests) never pay it."""
+        router = self.roads.router()
+        speeds = self.live_speeds()
+        return router if speeds is None else router.with_speeds(speeds)
 
     def candidates(self, visible: Visible) -> list[Candidate]:
         """Every unit the caller may see: those with a position in the live picture and those only on the board."""

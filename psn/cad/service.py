@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from psn.audit import AuditLog
 from psn.bus import Bus
@@ -24,13 +24,16 @@ from psn.config import Settings
 from psn.events import AckAccepted, AlertAccepted, FixAccepted, StatusAccepted, UnitStatusChanged
 from psn.keys import LiveKeyring
 from psn.live import LiveHub
+from psn.roads import RoadModel
 from psn.security_events import SecurityEvent
 from psn.sharing import SharingStore
 from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import Database
+from traffic.graph import FloatArray
 
 Publish = Callable[[str, bytes, int], None]
+LiveSpeeds = Callable[[], FloatArray | None]
 ReportSecurity = Callable[..., SecurityEvent]  # SecurityFeed.report(kind, actor, /, **detail)
 
 
@@ -50,6 +53,8 @@ class CadContext:
     stats: IngestStats
     publish: Publish  # MQTT publish (topic, payload, qos); a no-op until the client is connected
     report_security: ReportSecurity  # server.security.report (a forged ack …)
+    roads: RoadModel = field(default_factory=RoadModel)  # the road graph dispatch routes on (shared with traffic)
+    live_speeds: LiveSpeeds = lambda: None  # measured speeds per edge for ETAs, None when traffic has none
 
 
 class Cad:
@@ -58,7 +63,7 @@ class Cad:
         self.board = UnitBoard(ctx.bus)
         self.crew = Crew()
         self.incidents = IncidentBook(ctx)
-        self.recommender = Recommender(ctx.state, self.board)
+        self.recommender = Recommender(ctx.state, self.board, ctx.roads, ctx.live_speeds)
         self.board_store = BoardStore(ctx.db, self.board)
         self.commands = Commands(ctx, self.crew, CommandStore(ctx.db, ctx.keys))
         self.status_words = StatusWords(self.board, ctx.clock, ctx.hub, ctx.sharing, ctx.stats)

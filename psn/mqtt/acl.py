@@ -26,11 +26,19 @@ def _under(topic: str, prefix: str) -> bool:
     return topic == prefix or topic.startswith(prefix + "/")
 
 
+def is_probe_source(identity: str) -> bool:
+    """A probe feed's CN is `probes/{source}`: `probes` is reserved, so it is never a unit's agency."""
+    return identity.startswith(f"{topics.PROBES}/")
+
+
 def may_publish(identity: str, topic: str) -> bool:
     """A unit writes only its own `psn/v1/{agency}/{unit}/telemetry|status|alert|ack` (never its `cmd`, which
-    would forge commands) and its OwnTracks topic `owntracks/{agency}/{unit}`."""
+    would forge commands) and its OwnTracks topic `owntracks/{agency}/{unit}`; a probe source `probes/{source}`
+    writes only its own `psn/v1/probes/{source}`."""
     if is_service(identity):
         return True
+    if is_probe_source(identity):
+        return topic == f"{topics.ROOT}/{identity}"
     own, _, kind = topic.rpartition("/")
     if own == f"{topics.ROOT}/{identity}" and kind in _UNIT_KINDS:
         return True
@@ -41,6 +49,8 @@ def may_receive(identity: str, topic: str) -> bool:
     """A unit reads its own commands and its agency's broadcasts; a subscription to `#` delivers no more."""
     if is_service(identity):
         return True
+    if is_probe_source(identity):
+        return False  # nothing is ever sent to a probe feed
     who = UnitIdentity.from_cn(identity)
     return _under(topic, topics.cmd_topic(who.agency, who.unit)) or _under(topic, topics.broadcast_prefix(who.agency))
 
@@ -71,6 +81,9 @@ def render_acl(units: Iterable[UnitIdentity], services: Iterable[str] = (SERVER_
         f"pattern read {topics.UNIT_READ_PATTERN}",
         "# OwnTracks: a unit's phone publishes to owntracks/{agency}/{unit}.",
         f"pattern write {topics.OWNTRACKS_WRITE_PATTERN}",
+        "# A probe source's CN is probes/{source}: it writes psn/v1/probes/{source} only (for a unit the same",
+        "# pattern names psn/v1/{agency}/{unit}, a topic psn refuses as bad_topic).",
+        f"pattern write {topics.PROBE_WRITE_PATTERN}",
         "",
     ]
     for who in sorted(set(units)):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from psn.security_events import Kind
-from telemetry import Ack, Alert, Fix, Reason, Rejection, decode, topics
+from telemetry import Ack, Alert, Fix, ProbeFix, Reason, Rejection, decode, topics
 from telemetry.kpi import CellKpi
 from telemetry.kpi import decode as decode_kpi
 from tests.telemetry.test_kpi import CTX as KPI_CTX
@@ -20,6 +20,9 @@ from tests.telemetry.test_kpi import SAMPLES as KPI_SAMPLES
 from tests.telemetry.test_kpi import json_values
 from tests.telemetry.test_owntracks import ANDROID, IOS
 from tests.telemetry.test_owntracks import CTX as OWNTRACKS_CTX
+from tests.telemetry.test_probe import CTX as PROBE_CTX
+from tests.telemetry.test_probe import SAMPLES as PROBE_SAMPLES
+from tests.telemetry.test_probe import TOPIC as PROBE_TOPIC
 from tests.telemetry.test_psn_v1 import CTX as PSN_V1_CTX
 from tests.telemetry.test_psn_v1 import SAMPLES as PSN_V1_SAMPLES
 from tests.telemetry.test_psn_v1 import TOPIC as PSN_V1_TOPIC
@@ -95,16 +98,17 @@ def accepted_samples() -> list[tuple[str, bytes]]:
     kpi = [("cell-kpi", p, decode_kpi(cell, p, KPI_CTX)) for cell, p in KPI_SAMPLES.items()]
     alerts = [("alert", p, decode(ALERT_TOPIC, p, UNIT_CTX)) for p in ALERT_SAMPLES]
     acks = [("ack", p, decode(ACK_TOPIC, p, UNIT_CTX)) for p in ACK_SAMPLES]
-    return [(name, payload) for name, payload, result in psn_v1 + owntracks + kpi + alerts + acks
-            if isinstance(result, Fix | CellKpi | Alert | Ack)]
+    probes = [("probe", p, decode(PROBE_TOPIC, p, PROBE_CTX)) for p in PROBE_SAMPLES]
+    return [(name, payload) for name, payload, result in psn_v1 + owntracks + kpi + alerts + acks + probes
+            if isinstance(result, Fix | CellKpi | Alert | Ack | ProbeFix)]
 
 
 def test_the_decoders_accept_samples_of_every_decoded_schema() -> None:
     # Three psn/v1 fixes, the Android OwnTracks location (iOS's carries cog -1), three cells' KPIs, four alerts
-    # and two acknowledgements.
+    # and two acknowledgements, two probe positions.
     names = [name for name, _ in accepted_samples()]
     assert sorted(names) == (["ack"] * 2 + ["alert"] * 4 + ["cell-kpi"] * 3 + ["owntracks-location"]
-                             + ["telemetry"] * 3)
+                             + ["probe"] * 2 + ["telemetry"] * 3)
 
 
 @pytest.mark.parametrize(("name", "payload"), accepted_samples())
@@ -130,6 +134,7 @@ def test_samples_the_decoders_accept_validate(name: str, payload: bytes) -> None
         ("cell-kpi", {**json.loads(KPI_SAMPLES["BZE-CTR-1"]), "prb_util_dl": 1.2}),
         ("cell-kpi", {**json.loads(KPI_SAMPLES["BZE-CTR-1"]), "cell": "BZE CTR 1"}),
         ("probe", {"ts": 1764383039, "lat": 17.5, "lon": -88.2}),
+        ("probe", {"ts": 1764383039, "vehicle": "AB 123", "lat": 17.5, "lon": -88.2}),
         ("rejected", {"reason": "duplicate", "detail": "", "topic": "t", "payload": "", "payload_bytes": 0}),
         ("rejected", {"reason": "bad_field", "detail": "", "topic": "t", "payload": "", "payload_bytes": -1}),
         ("security-event", {"seq": 0, "ts": 1.0, "kind": "bad_token", "actor": "x", "detail": {}}),

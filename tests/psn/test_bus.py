@@ -175,3 +175,29 @@ def test_subscriptions_are_checked() -> None:
     bus.subscribe("a", lambda _e: None, (FixAccepted,))
     with pytest.raises(ValueError, match="exists already"):
         bus.subscribe("a", lambda _e: None, (FixAccepted,))
+    with pytest.raises(ValueError, match="must be queued"):
+        bus.subscribe("b", lambda _e: None, (FixAccepted,), inline=True, batch=True)
+
+
+def test_a_batched_subscriber_gets_lists_of_everything_queued_in_order() -> None:
+    bus = Bus()
+    gate = threading.Event()
+    batches: list[list[float]] = []
+
+    def handle(events: list[FixAccepted]) -> None:
+        gate.wait(10)  # held on its first batch while more queue up
+        batches.append([e.fix.ts for e in events])
+
+    bus.subscribe("batched", handle, (FixAccepted,), batch=True, capacity=5)
+    bus.start()
+    bus.publish(fix("P-1", 0.0))
+    while not batches and bus.stats()[0].queued:  # the first batch taken: the thread is waiting on the gate
+        pass
+    for ts in range(1, 8):  # 5 fit in the queue; the last 2 are dropped and counted
+        bus.publish(fix("P-1", float(ts)))
+    gate.set()
+    assert bus.flush()
+    assert batches == [[0.0], [1.0, 2.0, 3.0, 4.0, 5.0]]
+    stats = bus.stats()[0]
+    assert (stats.mode, stats.delivered, stats.dropped) == ("queued", 6, 2)
+    bus.stop()

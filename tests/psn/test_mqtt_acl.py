@@ -33,6 +33,19 @@ def test_a_unit_publishes_only_as_itself(topic: str, allowed: bool) -> None:
     assert may_publish("police/P-1", topic) is allowed
 
 
+@pytest.mark.parametrize(("topic", "allowed"), [
+    ("psn/v1/probes/bus-co", True),
+    ("psn/v1/probes/taxi", False),  # another feed
+    ("psn/v1/probes/bus-co/x", False),
+    ("psn/v1/probes", False),
+    ("psn/v1/police/P-1/telemetry", False),
+    ("owntracks/probes/bus-co", False),
+])
+def test_a_probe_source_publishes_only_its_feed_and_receives_nothing(topic: str, allowed: bool) -> None:
+    assert may_publish("probes/bus-co", topic) is allowed
+    assert not may_receive("probes/bus-co", topic)
+
+
 def test_services_publish_and_receive_anything() -> None:
     assert may_publish("psn-server", "psn/v1/police/P-1/cmd/go")
     assert may_receive("psn-server", "psn/v1/fire/F-1/telemetry")
@@ -68,7 +81,7 @@ def test_acl_patterns_and_per_unit_broadcast() -> None:
     lines = render_acl(units).splitlines()
     assert [line for line in lines if line.startswith("pattern write psn/v1/")] == [
         "pattern write psn/v1/%u/telemetry", "pattern write psn/v1/%u/status", "pattern write psn/v1/%u/alert",
-        "pattern write psn/v1/%u/ack"]
+        "pattern write psn/v1/%u/ack", "pattern write psn/v1/%u"]  # the last: a probe source's one topic
     assert "pattern read psn/v1/%u/cmd/#" in lines
     assert lines[lines.index("user psn-server") + 1] == "topic readwrite #"
     assert lines[lines.index("user police/P-12") + 1] == "topic read psn/v1/police/_broadcast/#"

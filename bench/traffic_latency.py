@@ -1,0 +1,153 @@
+"""Probe-to-segment latency: N units at R Hz driving the shipped roads, through a real Mosquitto into a real psn.
+
+Publishers in their own process (as bench/telemetry.py): each unit drives one road edge of the shipped graph (at
+least 300 m long) at 15 m/s, back to its start at the end, one fix per 1/R s with `ts` = the time of publishing.
+One dispatcher's live WebSocket (dispatchers may view traffic) records, for every message:
+  - traffic events: now − `updated` of every segment in it (the newest sample's `ts`, i.e. its fix's publish
+    time): how late a fix shows as a segment speed. It includes the map matcher's fixed lag (a fix's speed is
+    decided when the next fix arrives: 1/R s) and the wait for the next tick (`--tick`, psn's traffic_tick_s);
+  - unit updates: now − the unit's `ts`: the same fixes' ingest latency to the live map — the baseline.
+Prints p50/p99 of both and the match outcome counts, and writes the JSON to bench/results/traffic_latency-*.json.
+
+    .venv/bin/python -m bench.traffic_latency --units 5000 --rate 1 --duration 30 --tick 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import re
+import sys
+import time
+from typing import Any
+
+import httpx
+import numpy as np
+
+from bench.raw_results import save
+from bench.telemetry import Psn, bench_broker, client, topic
+
+SPEED_MPS = 15.0
+MIN_EDGE_M = 300.0
+
+
+def roads(units: int, seed: int = 7) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Per unit: its edge's start (x, y) in UTM metres, unit direction, length."""
+    from traffic.loader import load_roads
+
+    graph = load_roads().graph()
+    long = np.flatnonzero(graph.length_m >= MIN_EDGE_M)
+    edges = np.random.default_rng(seed).choice(long, size=units)
+    start, end = graph.xy[graph.tail[edges]], graph.xy[graph.head[edges]]
+    length = graph.length_m[edges]
+    return start, (end - start) / length[:, None], length
+
+
+def publish_driving(port: int, units: int, rate: float, duration: float, result: Any) -> None:
+    """Each unit once per 1/rate s, spread evenly over the period in 20 ms slices (as bench.telemetry)."""
+    from traffic.utm import to_lonlat
+
+    start_xy, direction, length = roads(units)
+    heading = np.degrees(np.arctan2(direction[:, 0], direction[:, 1])) % 360
+    c = client(port, f"bench-driving-{os.getpid()}")
+    c.loop_start()
+    slice_s, per_slice = 0.02, units * rate * 0.02
+    t0 = time.time()
+    sent, i = 0.0, 0
+    while (now := time.time()) - t0 < duration:
+        sent += per_slice
+        due = np.arange(i, int(sent)) % units  # this slice's units, positioned in one projection call
+        if len(due):
+            s = (SPEED_MPS * (now - t0)) % length[due]
+            lonlat = to_lonlat(start_xy[due] + direction[due] * s[:, None]).reshape(-1, 2)
+            for unit, (lon, lat) in zip(due.tolist(), lonlat.tolist(), strict=True):
+                body = {"ts": time.time(), "lat": lat, "lon": lon, "speed": SPEED_MPS, "heading": heading[unit]}
+                c.publish(topic(unit), json.dumps(body).encode(), qos=1)
+            i += len(due)
+        time.sleep(max(0.0, slice_s - (time.time() - now)))
+    result.put((i, t0, time.time()))
+    c.disconnect()
+    c.loop_stop()
+
+
+def watch(base_ws: str, token: str, duration: float, result: Any, ready: Any) -> None:
+    from websockets.sync.client import connect
+
+    segments: list[float] = []
+    units: list[float] = []
+    ticks = 0
+    with connect(f"{base_ws}/api/v1/live?access_token={token}", max_size=None) as ws:
+        ws.recv(timeout=10)
+        ready.set()
+        end = time.time() + duration
+        while time.time() < end:
+            try:
+                message = json.loads(ws.recv(timeout=1))
+            except TimeoutError:
+                continue
+            now = time.time()
+            if message.get("type") == "traffic":
+                ticks += 1
+                segments.extend(now - f["properties"]["updated"] for f in message["segments"]
+                                if f["properties"]["updated"] is not None)
+            elif "units" in message:
+                units.extend(now - unit["ts"] for unit in message["units"])
+    result.put((segments, units, ticks))
+
+
+def percentiles(prefix: str, values: list[float]) -> dict[str, Any]:
+    if not values:
+        return {f"{prefix}_samples": 0}
+    a = np.array(values) * 1000
+    return {f"{prefix}_ms_p50": round(float(np.percentile(a, 50)), 1),
+            f"{prefix}_ms_p99": round(float(np.percentile(a, 99)), 1), f"{prefix}_samples": len(a)}
+
+
+def outcomes(psn: Psn) -> dict[str, float]:
+    text = httpx.get(f"{psn.base}/metrics", headers={"Authorization": f"Bearer {psn.token}"}, timeout=10).text
+    return {m[1]: float(m[2]) for m in re.finditer(r'^psn_traffic_match_total\{outcome="(\w+)"\} (\S+)$', text,
+                                                   re.MULTILINE)}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    os.environ["PSN_TRAFFIC_TICK_S"] = str(args.tick)
+    figures: dict[str, Any] = {"units": args.units, "rate_hz": args.rate, "duration_s": args.duration,
+                               "tick_s": args.tick}
+    with bench_broker() as (work, mqtt_port), Psn(work, mqtt_port, "sqlite", True, "traffic") as psn:
+        ready, result, sent_q = ctx.Event(), ctx.Queue(), ctx.Queue()
+        watcher = ctx.Process(target=watch, args=(f"ws://127.0.0.1:{psn.port}", psn.token, args.duration + 5,
+                                                  result, ready))
+        watcher.start()
+        ready.wait(20)
+        pub = ctx.Process(target=publish_driving, args=(mqtt_port, args.units, args.rate, args.duration, sent_q))
+        pub.start()
+        sent, t_start, t_end = sent_q.get(timeout=args.duration + 120)
+        pub.join()
+        segments, units, ticks = result.get(timeout=args.duration + 60)
+        watcher.join()
+        stats = psn.stats()
+        bus = {b["name"]: b for b in stats.get("bus", [])}.get("traffic", {})
+        figures.update({"offered_msgs_per_s": round(sent / (t_end - t_start)), "ticks_seen": ticks,
+                        **percentiles("segment_latency", segments), **percentiles("baseline_live_map", units),
+                        "match_outcomes": outcomes(psn), "traffic_bus_dropped": bus.get("dropped"),
+                        "traffic_bus_queued_end": bus.get("queued")})
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--units", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=1.0, help="fixes per unit per second")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
+    parser.add_argument("--tick", type=float, default=1.0, help="psn's traffic_tick_s for the run")
+    args = parser.parse_args()
+    figures = run(args)
+    print(json.dumps(figures, indent=2))
+    print(f"raw JSON: {save('traffic_latency', figures)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

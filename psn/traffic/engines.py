@@ -1,0 +1,85 @@
+"""The pure traffic analytics one server runs (`traffic.matching`, `traffic.speeds`, `traffic.history`,
+`traffic.detect`, `traffic.corridors`), built together on one road graph.
+
+The service takes a factory (`Build`), so the shell can be tested with any objects honouring those contracts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from traffic.graph import FloatArray, IntArray, RoadGraph
+from traffic.router import Router
+from traffic.utm import to_lonlat, to_utm
+
+if TYPE_CHECKING:
+    from traffic.corridors import Corridor, CorridorTime
+    from traffic.detect import DropDetector
+    from traffic.history import SpeedHistory
+    from traffic.matching import Matcher
+    from traffic.speeds import SegmentSpeeds
+
+log = logging.getLogger(__name__)
+# A corridor whose town is farther than this from every road of the graph is not on it (a city-only roads_file).
+CORRIDOR_REACH_M = 2000.0
+HISTORY_BIN_S = 300.0  # segment history: 5-minute bins (traffic.history's default), 6 h of them
+CorridorTimes = Callable[[RoadGraph, Mapping[str, IntArray], FloatArray], "list[CorridorTime]"]
+
+
+@dataclass(eq=False)
+class Engines:
+    graph: RoadGraph
+    matcher: Matcher
+    speeds: SegmentSpeeds
+    history: SpeedHistory
+    detector: DropDetector
+    corridors: Mapping[str, Corridor]  # by id: those the graph routes
+    corridor_edges: Mapping[str, IntArray]  # the free-flow route of each, in order
+    corridor_times: CorridorTimes  # traffic.corridors.corridor_times
+    lonlat: FloatArray  # (nodes, 2) the graph's nodes in degrees, for GeoJSON
+
+    @classmethod
+    def on(cls, graph: RoadGraph, matcher: Matcher, speeds: SegmentSpeeds, history: SpeedHistory,
+           detector: DropDetector, corridors: Mapping[str, Corridor], edges: Mapping[str, IntArray],
+           times: CorridorTimes) -> Engines:
+        return cls(graph, matcher, speeds, history, detector, corridors, edges, times,
+                   np.asarray(to_lonlat(graph.xy)))
+
+
+Build = Callable[[Router], Engines]
+
+
+def build(router: Router) -> Engines:
+    """The shipped analytics with their default settings on `router`'s graph; the default corridors whose towns
+    the graph reaches (a custom `roads_file` may not reach every town: those are left out, and logged)."""
+    from traffic.corridors import DEFAULT_CORRIDORS, corridor_edges, corridor_times
+    from traffic.detect import DropDetector
+    from traffic.history import SpeedHistory
+    from traffic.matching import Matcher
+    from traffic.speeds import SegmentSpeeds
+
+    graph = router.graph
+    corridors: dict[str, Corridor] = {}
+    edges: dict[str, IntArray] = {}
+    for corridor in DEFAULT_CORRIDORS:
+        ends = to_utm([corridor.origin_lonlat[0], corridor.destination_lonlat[0]],
+                      [corridor.origin_lonlat[1], corridor.destination_lonlat[1]])
+        off = float(router.index.snap(ends).distance_m.max())
+        if off > CORRIDOR_REACH_M:
+            log.info("corridor %s left out: a town is %.0f m from the nearest road of the graph", corridor.id, off)
+            continue
+        try:
+            route = corridor_edges(router, corridor)
+        except ValueError as exc:
+            log.warning("corridor %s left out: %s", corridor.id, exc)
+            continue
+        if len(route):
+            corridors[corridor.id], edges[corridor.id] = corridor, route
+    return Engines.on(graph, Matcher(graph, index=router.index), SegmentSpeeds(graph.speed_mps),
+                      SpeedHistory(graph.edges, HISTORY_BIN_S), DropDetector(graph.edges), corridors, edges,
+                      corridor_times)
