@@ -99,3 +99,38 @@ class SegmentIndex:
             segment[redo], frac[redo], dist[redo], exact[redo] = self._nearest(points[redo], k)
         xy = self._start[segment] + frac[:, None] * self._vector[segment]
         return Snaps(segment, self.a[segment], self.b[segment], frac, xy, dist)
+
+    def within(self, points: FloatArray, radius_m: float, k: int) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Up to `k` segments within `radius_m` of each point (m, 2), nearest first: (m, k) segment (-1 pads),
+        fraction along a -> b and distance (inf pads). Non-finite points get none."""
+        points = np.asarray(points, dtype=float).reshape(-1, 2)
+        segment, fraction = np.full((len(points), k), -1, dtype=np.intp), np.zeros((len(points), k))
+        distance = np.full((len(points), k), np.inf)
+        reach = radius_m + self.spacing_m
+        with np.errstate(invalid="ignore"):  # NaN compares False: left out like inf and the far away (the
+            # KD-tree overflows on 1e300 m)
+            finite = np.flatnonzero(np.all((points >= self._tree.mins - reach) & (points <= self._tree.maxes + reach),
+                                           axis=1))
+        if not len(finite) or k < 1:
+            return segment, fraction, distance
+        # A segment within radius of P has a sample within radius + spacing / 2 of P.
+        near = self._tree.query_ball_point(points[finite], radius_m + self.spacing_m / 2, return_sorted=False)
+        places = np.fromiter((p for found in near for p in found), dtype=np.intp)
+        place_row = np.repeat(finite, [len(found) for found in near])
+        counts = self._count[places]
+        at = np.repeat(self._first[places] - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+        row, seg = np.repeat(place_row, counts), self._segments_at[at]
+        pair = np.sort(row.astype(np.int64) * len(self.a) + seg)  # one entry per (point, segment): sorting
+        pair = pair[np.concatenate([pair[:1] == pair[:1], pair[1:] != pair[:-1]])]  # beat np.unique's hash 4x
+        row, seg = (pair // len(self.a)).astype(np.intp), (pair % len(self.a)).astype(np.intp)
+        frac, dist = self._project(points[row], seg)
+        keep = dist <= radius_m
+        row, seg, frac, dist = row[keep], seg[keep], frac[keep], dist[keep]
+        order = np.lexsort((dist, row))
+        row, seg, frac, dist = row[order], seg[order], frac[order], dist[order]
+        starts = np.searchsorted(row, row, side="left")
+        rank = np.arange(len(row)) - starts
+        ok = rank < k
+        segment[row[ok], rank[ok]], fraction[row[ok], rank[ok]], distance[row[ok], rank[ok]] = (
+            seg[ok], frac[ok], dist[ok])
+        return segment, fraction, distance
