@@ -3,7 +3,9 @@
 `RoadNetwork` (roads.py) is the shipped network (with its reviewed connectors, loader.py) as the demo fleet
 drives it; `RoadGraph` (graph.py) the directed graph that dispatch routes on, built from it or from an
 OpenStreetMap extract (osm.py); `Router` (router.py) gives every unit's travel time to one place from one search;
-`check` finds what an operator must look at in a road network.
+`check` finds what an operator must look at in a road network. From matched probe samples: `speeds` (rolling
+per-edge speeds and levels), `history` (5-minute aggregates), `detect` (speed-drop alerts) and `corridors`
+(town-to-town travel times).
 """
 
 from traffic.graph import RoadGraph

@@ -12,6 +12,7 @@ Unreachable gives inf; a unit without a finite position gives NaN.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -160,13 +161,42 @@ class Router:
         found = self.routes_to(to_lonlat, [from_lonlat])[0]
         return found.seconds, found.path
 
-    def _path(self, search: _Search, row: int, unit_lonlat: FloatArray, target_lonlat: tuple[float, float]
-              ) -> list[tuple[float, float]]:
-        points = [search.units.xy[row]]
+    def route_edges(self, from_lonlat: tuple[float, float], to_lonlat: tuple[float, float]) -> IntArray:
+        """The directed edges of the quickest way from one point to another, in driving order; the edges that
+        hold the two snap points count whole. Empty if there is no way (or `from_lonlat` is not finite)."""
+        search = self._search(to_lonlat, [from_lonlat], paths=True)
+        if not search.finite[0] or not np.isfinite(search.unit_s[0]):
+            return np.empty(0, dtype=np.intp)
+        units, target, length = search.units, search.target, self.index.length
+        nodes = self._nodes(search, 0)
+        if not nodes:  # along the target's own segment
+            ahead = units.fraction[0] <= target.fraction[0]
+            pairs = [(units.a[0], units.b[0]) if ahead else (units.b[0], units.a[0])]
+        else:
+            # The snap point's own edge to the first node and the last node's edge to the target, unless the
+            # point is at that node already.
+            first, last = nodes[0], nodes[-1]
+            f = units.fraction[0] if first == units.a[0] else 1 - units.fraction[0]
+            g = target.fraction[0] if last == target.a[0] else 1 - target.fraction[0]
+            start = [(units.a[0] + units.b[0] - first, first)] if f * length[units.segment[0]] > AT_NODE_M else []
+            end = [(last, target.a[0] + target.b[0] - last)] if g * length[target.segment[0]] > AT_NODE_M else []
+            pairs = start + list(itertools.pairwise(nodes)) + end
+        tail, head = np.array(pairs, dtype=np.intp).reshape(-1, 2).T
+        edges = self.graph.edge_index(tail, head)
+        return edges[edges >= 0]
+
+    def _nodes(self, search: _Search, row: int) -> list[int]:
+        """The graph nodes a unit drives through to the target, in order (none when it drives straight there)."""
+        nodes: list[int] = []
         node, virtual = int(search.exit_node[row]), self.graph.nodes
         while node >= 0 and node != virtual:
-            points.append(self.graph.xy[node])
+            nodes.append(node)
             node = int(search.next_node[node])
+        return nodes
+
+    def _path(self, search: _Search, row: int, unit_lonlat: FloatArray, target_lonlat: tuple[float, float]
+              ) -> list[tuple[float, float]]:
+        points = [search.units.xy[row], *(self.graph.xy[node] for node in self._nodes(search, row))]
         points.append(search.target.xy[0])
         middle = [(float(lon), float(lat)) for lon, lat in to_lonlat(np.array(points))]
         return [(float(unit_lonlat[0]), float(unit_lonlat[1])), *middle, (float(target_lonlat[0]),
