@@ -202,7 +202,7 @@ def test_on_a_phone_the_lists_go_under_the_map_and_the_screenshot(server: Runnin
     assert side_box["width"] >= 380
     desk, _ = open_traffic(browser, server, TrafficApi(), Role.TRAFFIC_MANAGER)
     loaded(desk)
-    desk.evaluate("window.trafficState.map.setView([17.42, -88.26], 10, {animate: false})")
+    desk.evaluate("window.trafficState.map.setView([17.45, -88.37], 10, {animate: false})")
     desk.evaluate("window.trafficState.details.open(2)")
     expect(desk.locator("#segment-chart svg")).to_be_visible()
     DOCS_IMG.mkdir(exist_ok=True)

@@ -7,6 +7,7 @@ edge 3 (no data), edge 4 (slow). Colours the page must draw, per level, as the i
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +18,8 @@ from playwright.sync_api import Page, Route
 # free green, slow amber, congested red, jammed dark red, unknown grey: the table, not the page's.
 COLOURS = {"free": (0x2E, 0x7D, 0x32), "slow": (0xF2, 0xA9, 0x00), "congested": (0xD3, 0x2F, 0x2F),
            "jammed": (0x6D, 0x0A, 0x0A), "unknown": (0x9E, 0x9E, 0x9E)}
-ROAD_LAT = 17.40
-WEST, MID, EAST = -88.30, -88.25, -88.20
+ROAD_LAT = 17.45  # on land, east of Hattieville
+WEST, MID, EAST = -88.42, -88.37, -88.32
 
 
 def hex_colour(level: str) -> str:
@@ -43,8 +44,8 @@ def segment(edge: int, coords: list[list[float]], level: str, speed: float | Non
 def live_segments(now: float) -> list[dict[str, Any]]:
     return [segment(1, [[WEST, ROAD_LAT], [EAST, ROAD_LAT]], "free", 78.0, now=now),
             segment(2, [[EAST, ROAD_LAT], [WEST, ROAD_LAT]], "jammed", 9.0, now=now),
-            segment(3, [[EAST, ROAD_LAT], [-88.15, 17.45]], "unknown", None, name="Burrell Boom Rd"),
-            segment(4, [[WEST, ROAD_LAT], [-88.35, 17.35]], "slow", 50.0, now=now)]
+            segment(3, [[EAST, ROAD_LAT], [-88.27, 17.50]], "unknown", None, name="Burrell Boom Rd"),
+            segment(4, [[WEST, ROAD_LAT], [-88.47, 17.40]], "slow", 50.0, now=now)]
 
 
 def alert(aid: str, edge: int, raised: float, *, cleared: float | None = None) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def corridor(now: float) -> dict[str, Any]:
     return {"id": "bzc-bmp", "name": "Belize City → Belmopan", "origin": "Belize City", "destination": "Belmopan",
             "length_km": 78.0, "free_flow_s": 3600.0, "travel_s": 4680.0, "index": 1.3, "coverage": 0.6,
             "level": "slow", "origin_lonlat": [-88.19, 17.50], "destination_lonlat": [-88.76, 17.25],
-            "history": [[now - 300 * k, 3600.0 + 15 * k] for k in range(72, 0, -1)]}
+            "history": [[now - 300 * k, 3600.0 + 900.0 * math.sin(k / 9) ** 2] for k in range(72, 0, -1)]}
 
 
 @dataclass

@@ -22,7 +22,7 @@ export function createTimeline(segments, { onChange }) {
 
   async function show(steps) {
     if (steps === 0) return backToLive();
-    const at = Math.round(Date.now() / 1000) + steps * STEP_S; // the server answers the bin holding it
+    const at = Math.floor(Date.now() / 1000) + steps * STEP_S; // the server answers the bin holding it
     $("time-label").textContent = hhmm(at);
     const mine = ++request;
     try {
