@@ -39,7 +39,7 @@ const details = createDetails(segments);
 const corridors = createCorridors(map, segments);
 const cameras = createCameras(map, { onPick: (id) => document.querySelector(`#cameras [data-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: "nearest" }) });
 const alerts = createAlerts(map, { canManage: () => (rights.traffic || []).includes("manage") });
-const timeline = createTimeline(segments, { onChange: () => refreshEmpty() });
+const timeline = createTimeline(segments, { onChange: () => (refreshEmpty(), details.refresh()) });
 window.trafficState = { map, segments, corridors, cameras, alerts, details, timeline, loaded: false, events: 0 };
 
 function notice(message) {
