@@ -134,12 +134,15 @@ def test_the_slider_shows_history_and_holds_live_events_until_back_to_live(serve
     api = TrafficApi()
     page, errors = open_traffic(browser, server, api, Role.DISPATCHER, start="/traffic")
     loaded(page)
+    page.evaluate("window.trafficState.details.open(1)")
+    expect(page.locator("#segment")).to_contain_text("78 km/h")
     page.locator("#time").fill("-3")  # 15 minutes ago
     expect(page.locator("#history-banner")).to_be_visible()
     expect(page.locator("#history-banner")).to_contain_text("Viewing")
     ats = [float(p.split("at=")[1]) for _, p in api.requests if "at=" in p]
     assert len(ats) == 1 and 900 <= time.time() - ats[0] < 960
     wait_for(lambda: style(page, 1)["color"] == hex_colour("congested"))  # that bin's level
+    expect(page.locator("#segment")).to_contain_text("30 km/h")  # the open panel follows
     assert style(page, 2)["color"] == hex_colour("unknown")  # not measured in that bin
     notify(server, "traffic", {"ts": time.time(), "segments": [{"edge": 2, "level": "free", "speed_kmh": 75.0}],
                                "corridors": []})
