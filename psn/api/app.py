@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from psn.api import auth, live, sharing, system, units
+from psn.access import Action, Principal, Resource, Target, decide
+from psn.api import auth, live, sharing, system, traffic_page, units
 from psn.api.cad import router as cad_router
 from psn.api.deps import authenticate
 from psn.api.refusals import Refusals, count_refusals
@@ -74,6 +75,7 @@ def create_app(server: Server) -> FastAPI:
     app.include_router(cad_router)
     app.include_router(traffic_router)
     app.include_router(video_router(server))
+    app.include_router(traffic_page.router)
     app.mount("/static/vendor/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/video", StaticFiles(directory=VIDEO_STATIC), name="video")
@@ -81,9 +83,17 @@ def create_app(server: Server) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def index(request: Request) -> Response:
         try:
-            authenticate(server, request)
+            who = authenticate(server, request)
         except HTTPException:
             return RedirectResponse("/login", status_code=303)
+        if _traffic_only(who):
+            return RedirectResponse(traffic_page.PAGE, status_code=303)
         return FileResponse(STATIC_DIR / "index.html")
 
     return app
+
+
+def _traffic_only(who: Principal) -> bool:
+    """A traffic manager (may see traffic, not one unit of their own agency) has nothing on the live map."""
+    return bool(decide(who, Action.VIEW, Target(Resource.TRAFFIC))) and not decide(
+        who, Action.VIEW, Target(Resource.UNIT, agency=who.agency))

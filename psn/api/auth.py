@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse
 
 from crypto.tokens import TokenError
+from psn.access import Action, Resource, Target, decide
 from psn.api.deps import COOKIE, PrincipalDep, ServerDep
 from psn.security_events import Kind
 from psn.users import NAME as USER_NAME
@@ -53,7 +54,12 @@ def logout(response: Response) -> dict[str, str]:
 
 @router.get("/api/v1/auth/me")
 def me(who: PrincipalDep) -> dict[str, Any]:
-    return {"name": who.name, "agency": who.agency, "roles": sorted(who.roles), "unit": who.unit}
+    """Who is signed in, and what the roles let them do with their own agency's data and the unowned kinds
+    (`rights`: resource -> actions, from `decide`): pages show only the links and buttons that would work."""
+    rights = {str(r): sorted(str(a) for a in Action if decide(who, a, Target(r, agency=who.agency)))
+              for r in Resource}
+    return {"name": who.name, "agency": who.agency, "roles": sorted(who.roles), "unit": who.unit,
+            "rights": {r: actions for r, actions in rights.items() if actions}}
 
 
 @router.get("/login", include_in_schema=False)

@@ -1,0 +1,33 @@
+// Congestion levels as the traffic API names them, their colours (always with a word beside them on the lists:
+// colour-blind operators) and the units an operator reads: km/h, minutes, HH:MM.
+
+export const LEVELS = {
+  free: { label: "free", color: "#2e7d32" },
+  slow: { label: "slow", color: "#f2a900" },
+  congested: { label: "congested", color: "#d32f2f" },
+  jammed: { label: "jammed", color: "#6d0a0a" },
+  unknown: { label: "no data", color: "#9e9e9e" },
+};
+export const levelInfo = (level) => LEVELS[level] || LEVELS.unknown;
+
+// Speed / free flow thresholds of traffic.speeds.Level (.75, .5, .25): an index (travel / free-flow time) is
+// the inverse ratio.
+export function indexLevel(index) {
+  if (!(index > 0)) return "unknown";
+  const ratio = 1 / index;
+  return ratio >= 0.75 ? "free" : ratio >= 0.5 ? "slow" : ratio >= 0.25 ? "congested" : "jammed";
+}
+
+export const kmh = (v) => (v == null || !Number.isFinite(v) ? "—" : `${Math.round(v)} km/h`);
+
+export function minutes(s) {
+  if (s == null || !Number.isFinite(s)) return "—";
+  const m = Math.round(s / 60);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+}
+
+// 24 h wall clock, minutes only: the slider's steps and the charts' axes are 5-min bins.
+export const hhmm = (ts) =>
+  new Date(ts * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+
+export const percent = (f) => (f == null || !Number.isFinite(f) ? "—" : `${Math.round(f * 100)}%`);
