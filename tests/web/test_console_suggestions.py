@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, WebSocket, expect
 
 from psn.access import Action, Principal, Resource, Role, Target, decide
 from tests.support import RunningServer
-from tests.web.console_pages import open_console
+from tests.web.console_pages import DOCS_IMG, open_console
 
 pytestmark = pytest.mark.browser
 ALERT = {"id": "ta-7", "edge": 4211, "name": "Philip Goldson Highway", "lat": 17.5306, "lon": -88.2399,
@@ -56,6 +56,7 @@ def test_a_traffic_alert_is_suggested_created_dismissed_and_cleared(psn_server: 
     expect(strip).to_be_visible()
     expect(strip.locator("li")).to_have_count(1)
     expect(strip.locator("li")).to_contain_text("Sudden slowdown on Philip Goldson Highway (12 km/h, usually 75)")
+    page.screenshot(path=DOCS_IMG / "console-suggested.png")
 
     # A malformed alert (no place) is dropped and counted, the strip unchanged.
     notify(psn_server, {**ALERT, "id": "ta-bad", "lat": None})
@@ -86,9 +87,14 @@ def test_a_traffic_alert_is_suggested_created_dismissed_and_cleared(psn_server: 
     strip.locator("li[data-id=ta-8]").get_by_role("button", name="Dismiss").click()
     expect(strip.locator("li")).to_have_count(1)
     expect(strip.locator("li[data-id=ta-7]")).to_be_visible()
+    notify(psn_server, {**ALERT, "id": "ta-8", "speed_kmh": 8.0})  # news of a dismissed one: it stays dismissed
+    notify(psn_server, {**ALERT, "id": "ta-10"})  # sent after it, so shown once that one was handled
+    expect(strip.locator("li[data-id=ta-10]")).to_be_visible()
+    expect(strip.locator("li[data-id=ta-8]")).to_have_count(0)
 
-    # Cleared: it disappears, and with nothing left the strip hides.
+    # Cleared: they disappear, and with nothing left the strip hides.
     notify(psn_server, {**ALERT, "state": "cleared", "cleared": time.time()})
+    notify(psn_server, {**ALERT, "id": "ta-10", "state": "cleared", "cleared": time.time()})
     expect(strip).to_be_hidden()
 
     # The same alert went to the dispatcher's socket and never to the officer's.
