@@ -61,10 +61,11 @@ class Slowdown:
 # covers 1 km of it and no other shipped road (the nearest, Lake Independence Boulevard, is 2 km away).
 CRASH = Slowdown("crash on the Philip Goldson Highway", (-88.2399, 17.5306), 500.0,
                  first_s=600.0, every_s=1800.0, lasts_s=600.0, crawl_kmh=(10.0, 15.0))
-# Central Belize City around the George Price Highway and Central American Boulevard: half speed, built up
+# Central Belize City around the George Price Highway and Central American Boulevard: 60 % of the speed (the
+# traffic view's "slow", and above the half of its usual speed at which a sudden drop is an incident), built up
 # over 5 minutes, 15 minutes every 30.
 RUSH_HOUR = Slowdown("rush hour in Belize City", (-88.2050, 17.5030), 900.0,
-                     first_s=1200.0, every_s=1800.0, lasts_s=900.0, factor=0.5, ramp_s=300.0)
+                     first_s=1200.0, every_s=1800.0, lasts_s=900.0, factor=0.6, ramp_s=300.0)
 SLOWDOWNS = (CRASH, RUSH_HOUR)
 
 
