@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import queue
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import paho.mqtt.client as mqtt
 from numpy.typing import NDArray
 from paho.mqtt.enums import CallbackAPIVersion
 
+from simulator.paths import cumulative, position
 from simulator.responder import ON_SCENE_S, RESPONSE_SPEEDUP, Outgoing, Responder
 from simulator.stopping import stop_on_signals
 from telemetry.topics import UnitKind, cmd_topic, unit_topic
@@ -132,11 +132,7 @@ class Fleet:
     @staticmethod
     def _where(unit: SimUnit) -> tuple[NDArray[np.float64], float]:
         """The unit's position (UTM metres) and heading (degrees from north)."""
-        i = int(np.clip(np.searchsorted(unit.cum, unit.at_m, side="right") - 1, 0, len(unit.cum) - 2))
-        a, b = unit.path[i], unit.path[i + 1]
-        span = max(unit.cum[i + 1] - unit.cum[i], 1e-6)
-        xy = a + (b - a) * (min(unit.at_m - unit.cum[i], span) / span)
-        return xy, math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) % 360
+        return position(unit.path, unit.cum, unit.at_m)
 
     def fix(self, unit: SimUnit, now: float) -> dict[str, Any]:
         xy, heading = self._where(unit)
@@ -151,7 +147,7 @@ def _follow(unit: SimUnit, path: NDArray[np.float64]) -> None:
     if len(path) == 1:
         path = np.vstack([path, path])
     unit.path = path
-    unit.cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+    unit.cum = cumulative(path)
     unit.at_m = 0.0
 
 

@@ -34,7 +34,7 @@ def quiet_logging(path: Path, level: str) -> None:
         root.addHandler(handler)
 
 
-def banner(base: str, token: str, password: str, cameras: list[str], broker: str, units: int,
+def banner(base: str, token: str, password: str, cameras: list[str], broker: str, units: int, probes: int,
            log_file: Path | None) -> str:
     where = (f"  log: {log_file} (warnings and errors also show here; psn demo --verbose shows everything here)\n"
              if log_file else "")
@@ -44,5 +44,7 @@ def banner(base: str, token: str, password: str, cameras: list[str], broker: str
             f"  incidents: calls come in every minute or two, most to police.dispatch\n"
             f"  the officer's phone: {base}/phone as police.officer (sign on to a unit of your own, e.g. P-900)\n"
             f"  live video (click the camera badge): {', '.join(cameras)}\n"
+            f"  traffic: {base}/traffic, sign in as traffic (password {password}); {probes} buses and taxis,\n"
+            f"    a crash on the Philip Goldson Highway 10 min after start and every 30 min, rush hour in the city\n"
             f"  MQTT broker (embedded): {broker}  ·  {units} simulated units  ·  Ctrl-C to stop\n"
             f"{where}")

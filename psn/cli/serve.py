@@ -53,6 +53,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo", help="run the server with an embedded broker and a live Belize scenario")
     _common(demo)
     demo.add_argument("--units", type=int, default=36, help="simulated police and NEMO units (default 36)")
+    demo.add_argument("--probes", type=int, default=300,
+                      help="simulated probe vehicles (buses and taxis) for the traffic view (default 300)")
     demo.add_argument("--verbose", action="store_true",
                       help="everything on the console (INFO, HTTP access log, WebRTC) instead of DATA_DIR/psn.log")
     demo.set_defaults(func=run_demo)
@@ -116,7 +118,7 @@ def run_demo(args: argparse.Namespace) -> int:
         quiet_logging(log_file, settings.log_level)
     server = Server(settings)
     web = _uvicorn(server, quiet=log_file is not None)
-    threading.Thread(target=_start_fleet, args=(server, web, args.units, log_file), daemon=True).start()
+    threading.Thread(target=_start_fleet, args=(server, web, args.units, args.probes, log_file), daemon=True).start()
     web.run()
     return 0
 
@@ -126,7 +128,7 @@ def _in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def _start_fleet(server: Server, web: uvicorn.Server, units: int, log_file: Path | None) -> None:
+def _start_fleet(server: Server, web: uvicorn.Server, units: int, probes: int, log_file: Path | None) -> None:
     """Once the server listens, drives the scenario from separate processes, as real units would; their output
     goes to the demo's log file unless --verbose. The banner comes once they run, so it stays the last line."""
     while not web.started:
@@ -146,6 +148,10 @@ def _start_fleet(server: Server, web: uvicorn.Server, units: int, log_file: Path
              "--token", server.auth.issue_device(agency, unit, 8 * 3600).token,
              *(arg for address in server.settings.ice_host_addresses for arg in ("--ice-address", address))],
             stdout=out, stderr=out)
+    # Anonymous buses and taxis for the traffic view; the demo's broker is plain and anonymous, like the fleet's.
+    processes["probes"] = subprocess.Popen(
+        [sys.executable, "-m", "simulator.probes", "--mqtt", str(server.broker_url), "--vehicles", str(probes)],
+        stdout=out, stderr=out)
     dispatchers = [server.users.get(f"{agency}.dispatch") for agency in ("police", "nemo")]
     processes["calls"] = subprocess.Popen(
         [sys.executable, "-m", "simulator.calls", "--base", base,
@@ -160,7 +166,7 @@ def _start_fleet(server: Server, web: uvicorn.Server, units: int, log_file: Path
     while not (_scenario_running(server) or web.should_exit or time.monotonic() > deadline):
         time.sleep(0.1)
     print(banner(base, token, PASSWORD, [f"{a}/{u}" for a, u in DEMO_CAMERAS], str(server.broker_url), units,
-                 log_file), flush=True)
+                 probes, log_file), flush=True)
     _watch(web, processes, log_file)
 
 

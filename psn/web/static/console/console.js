@@ -10,6 +10,7 @@ import { createGeofences } from "./geofences.js";
 import { createQueue } from "./incidents.js";
 import { createKpi } from "./kpi.js";
 import { createMessages } from "./messages.js";
+import { createSuggestions } from "./suggestions.js";
 import { unitId } from "./util.js";
 
 const $ = (id) => document.getElementById(id);
@@ -27,6 +28,8 @@ const SHAPES = {
   alert: (a) => obj(a) && str(a.id) && str(a.type) && str(a.unit) && num(a.ts),
   event: obj,
   message: (m) => obj(m) && str(m.id) && num(m.ts) && typeof m.text === "string" && obj(m.to),
+  traffic: (a) => obj(a) && str(a.id) && ["active", "cleared"].includes(a.state) && num(a.lat) && num(a.lon) &&
+    num(a.raised) && num(a.speed_kmh) && num(a.baseline_kmh),
 };
 const RELOAD_MS = 60_000;
 // Narrow screens start with the map; there the console is drawn over the map, so it steps aside to show a
@@ -45,6 +48,7 @@ export function startConsole({ map, goTo, unitLatLng }) {
     goTo,
     unitLatLng,
     me: null,
+    shapes: SHAPES,
     incidents: null, // id -> incident JSON (open ones, and the one on screen), kept by incidents.js
     board: new Map(), // "agency/unit" -> {unit, state, incident, since}
     commands: new Map(), // command id -> {id, unit, incident, state, …}
@@ -89,8 +93,10 @@ export function startConsole({ map, goTo, unitLatLng }) {
   const messages = createMessages(ctx);
   const kpi = createKpi(ctx);
   const geofences = createGeofences(ctx);
+  const suggestions = createSuggestions(ctx, form);
 
-  // Live event kinds (docs/console.md): each carries its object under a key named for it.
+  // Live event kinds (docs/console.md): each carries its object under a key named for it (checked against
+  // the shape of that name, or of the third entry's name where two kinds share a key).
   const handlers = {
     incident: ["incident", (i) => queue.put(i)],
     unit_status: ["entry", (e) => ctx.putBoard(e)],
@@ -103,6 +109,7 @@ export function startConsole({ map, goTo, unitLatLng }) {
     alert_acknowledged: ["alert", (a) => alerts.acknowledged(a)],
     geofence: ["event", (e) => alerts.geofence(e)],
     message: ["message", (m) => messages.put(m)],
+    traffic_alert: ["alert", (a) => suggestions.put(a), "traffic"],
   };
 
 
@@ -155,8 +162,8 @@ export function startConsole({ map, goTo, unitLatLng }) {
   const outside = {
     live(msg) {
       if (!obj(msg) || !Object.hasOwn(handlers, msg.type)) return;
-      const [key, handle] = handlers[msg.type];
-      if (!SHAPES[key](msg[key])) {
+      const [key, handle, shape] = handlers[msg.type];
+      if (!SHAPES[shape ?? key](msg[key])) {
         ctx.probe.dropped += 1;
         console.warn(`live ${msg.type}: malformed, dropped`);
         return;
@@ -164,7 +171,7 @@ export function startConsole({ map, goTo, unitLatLng }) {
       handle(msg[key]);
     },
     connected() {
-      Promise.all([queue.load(), loadBoard(), alerts.load(), geofences.load()]).catch((err) => console.warn(err));
+      Promise.all([queue.load(), loadBoard(), alerts.load(), geofences.load(), suggestions.load()]).catch((err) => console.warn(err));
     },
   };
   ctx.probe.live = outside.live; // lets a test feed live events the server would never send

@@ -157,9 +157,16 @@ export function createForm(ctx) {
   ctx.on("view", (v) => v !== "create" && reset());
 
   return {
-    open() {
+    // Prefilled ({type, lat, lon, notes}: a suggested incident) the place is set; otherwise the dispatcher
+    // picks it on the map.
+    open(prefill) {
       ctx.show("create");
-      setPicking(true); // the fastest way to say where: one click on the map
+      if (prefill) {
+        f.type.value = prefill.type;
+        f.notes.value = prefill.notes;
+        setPin(prefill.lat, prefill.lon);
+        ctx.map.setView([prefill.lat, prefill.lon], Math.max(ctx.map.getZoom(), 13));
+      } else setPicking(true); // the fastest way to say where: one click on the map
       f.type.focus();
     },
     // Esc while picking cancels the pick only; returns whether it did.
