@@ -23,6 +23,7 @@ from psn.sharing import SharingStore
 from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
+from psn.traffic.cameras import CameraService
 from psn.users import Users
 from telemetry.topics import SUBSCRIPTIONS
 from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
@@ -65,6 +66,7 @@ class Server:
         self.cad = Cad(CadContext(settings, self.clock, self.db, self.keys, self.bus, self.audit, self.sharing,
                                   self.state, self.hub, self.stats, self._publish,
                                   report_security=self.security.report))
+        self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -81,6 +83,7 @@ class Server:
         bus.subscribe("security-audit", subscribers.security_auditor(self.audit), (SecurityRaised,), inline=True)
         bus.subscribe("security-publisher", subscribers.security_publisher(self._publish), (SecurityRaised,))
         self.cad.subscribe(bus)
+        self.cameras.subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -90,6 +93,7 @@ class Server:
             self.keys.ensure(self.settings.agencies)
         self.sharing.reload()
         self.cad.load()
+        self.cameras.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""
@@ -110,6 +114,7 @@ class Server:
         self.writer.start()
         self.bus.start()
         await self.hub.start()
+        await self.cameras.start()
         self._tasks = [asyncio.create_task(self._housekeeping(), name="psn-housekeeping")]
         tls: TLSFiles | None = None
         if self.settings.mqtt_url:
@@ -152,6 +157,7 @@ class Server:
             await self.embedded.stop()
         for task in self._tasks:
             task.cancel()
+        await self.cameras.stop()
         await self.video.close()
         await self.hub.stop()
         self.bus.stop()

@@ -16,6 +16,7 @@ from psn.api import auth, live, sharing, system, units
 from psn.api.cad import router as cad_router
 from psn.api.deps import authenticate
 from psn.api.refusals import Refusals, count_refusals
+from psn.api.traffic import router as traffic_router
 from psn.api.video import video_router
 from psn.server import Server
 from psn.web import LEAFLET_DIR, STATIC_DIR
@@ -71,6 +72,7 @@ def create_app(server: Server) -> FastAPI:
     app.include_router(units.router)
     app.include_router(live.router)
     app.include_router(cad_router)
+    app.include_router(traffic_router)
     app.include_router(video_router(server))
     app.mount("/static/vendor/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

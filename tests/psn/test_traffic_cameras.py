@@ -1,0 +1,79 @@
+"""Traffic cameras end to end: a real psn, a real aiortc publisher showing the synthetic road; counts appear in
+GET /api/v1/traffic/cameras and the camera goes offline when its publisher stops."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import av
+import httpx
+import pytest
+from aiortc import VideoStreamTrack
+
+from psn.access import Role
+from tests.psn.test_video_api import signal
+from tests.support import RunningServer, wait_for
+from tests.traffic.camera_scene import LINE, Scene, true_counts, vehicles
+from tests.video.clients import publish
+
+pytestmark = pytest.mark.timeout(120)
+CAMERA = {"id": "cam-1", "name": "Western Hwy at Mile 8", "lat": 17.49, "lon": -88.33, "bearing_deg": 90.0,
+          "stream": "police:CAM-1", "line": [list(p) for p in LINE],
+          "directions": {"a_to_b": "inbound", "b_to_a": "outbound"}}
+
+
+class SceneTrack(VideoStreamTrack):
+    """The synthetic road in real time: whatever rate frames are sent at, each shows the scene at its send time."""
+
+    def __init__(self, scene: Scene) -> None:
+        super().__init__()
+        self.scene = scene
+        self._start: float | None = None
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        self._start = self._start or time.monotonic()
+        index = min(int((time.monotonic() - self._start) * self.scene.fps), self.scene.frames - 1)
+        frame = av.VideoFrame.from_ndarray(self.scene.frame(index), format="bgr24")
+        frame.pts, frame.time_base = pts, time_base
+        return frame
+
+
+def cameras(server: RunningServer, token: str) -> dict[str, dict[str, object]]:
+    response = httpx.get(f"{server.base_url}/api/v1/traffic/cameras", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    return {c["id"]: c for c in response.json()["cameras"]}
+
+
+def totals(camera: dict[str, object]) -> dict[str, int]:
+    history = camera["history"]
+    assert isinstance(history, list)
+    return {"a_to_b": sum(int(row[1]) for row in history), "b_to_a": sum(int(row[2]) for row in history)}
+
+
+async def test_a_published_camera_counts_and_goes_offline(psn_server: RunningServer) -> None:
+    manager = psn_server.token("police", Role.TRAFFIC_MANAGER)
+    dispatcher = psn_server.token("police")
+    created = httpx.post(f"{psn_server.base_url}/api/v1/traffic/cameras", json=CAMERA,
+                         headers={"Authorization": f"Bearer {manager}"})
+    assert created.status_code == 201, created.text
+    assert created.json()["live"] is False
+
+    entries = vehicles(11, 3)
+    truth = true_counts(entries)
+    device = psn_server.server.auth.issue_device("police", "CAM-1", 600).token
+    _, post = signal(psn_server, "/whip/police:CAM-1", device)
+    publisher = await publish(post, SceneTrack(Scene(entries, 11)))  # type: ignore[arg-type]
+    await asyncio.to_thread(wait_for, lambda: cameras(psn_server, dispatcher)["cam-1"]["live"], 10)
+    await asyncio.to_thread(wait_for, lambda: totals(cameras(psn_server, dispatcher)["cam-1"]) == truth, 30)
+    await publisher.close()
+    await asyncio.to_thread(wait_for, lambda: not cameras(psn_server, dispatcher)["cam-1"]["live"], 10)
+
+    camera = cameras(psn_server, dispatcher)["cam-1"]
+    assert totals(camera) == truth
+    assert camera["directions"] == CAMERA["directions"]
+    assert psn_server.server.cameras.frames["counted"] > 0
+    metrics = httpx.get(f"{psn_server.base_url}/metrics",
+                        headers={"Authorization": f"Bearer {psn_server.token('police', Role.NETWORK_ADMIN)}"})
+    assert 'psn_traffic_camera_frames_total{status="counted"}' in metrics.text
