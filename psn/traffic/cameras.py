@@ -60,9 +60,11 @@ def may_view_traffic(who: Principal) -> bool:
 
 class CameraService:
     def __init__(self, db: Database, clock: Clock, hub: LiveHub, video: StreamHub, audit: AuditLog,
-                 registry: CollectorRegistry, fps: float = 10.0, queue_frames: int = 20,
+                 registry: CollectorRegistry, fps: float = 12.0, queue_frames: int = 20,
                  keep_s: float = 24 * 3600.0) -> None:
         self._db, self._clock, self._hub, self._video, self._audit = db, clock, hub, video, audit
+        # The tap delivers a frame when 1/fps has passed since the last: at 10 it takes every fourth frame of a
+        # 30 frames/s camera (≈ 8.6 frames/s measured), at 12 every third (≈ 10 measured: the counter's rate).
         self.fps, self._queue_frames, self._keep_s = fps, queue_frames, keep_s
         self._lock = threading.Lock()
         self._cameras: dict[str, Camera] = {}
