@@ -25,6 +25,7 @@ from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
 from psn.traffic import Traffic
+from psn.traffic.cameras import CameraService
 from psn.users import Users
 from telemetry.topics import SUBSCRIPTIONS
 from traffic.graph import FloatArray
@@ -71,6 +72,7 @@ class Server:
                                   report_security=self.security.report, roads=self.roads,
                                   live_speeds=self._live_speeds))
         self.traffic = Traffic(settings, self.clock, self.roads, self.hub, self.audit, self.stats)
+        self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -88,6 +90,7 @@ class Server:
         bus.subscribe("security-publisher", subscribers.security_publisher(self._publish), (SecurityRaised,))
         self.cad.subscribe(bus)
         self.traffic.subscribe(bus)
+        self.cameras.subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -97,6 +100,7 @@ class Server:
             self.keys.ensure(self.settings.agencies)
         self.sharing.reload()
         self.cad.load()
+        self.cameras.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""
@@ -118,6 +122,7 @@ class Server:
         self.bus.start()
         await self.hub.start()
         self.traffic.start()
+        await self.cameras.start()
         self._tasks = [asyncio.create_task(self._housekeeping(), name="psn-housekeeping")]
         tls: TLSFiles | None = None
         if self.settings.mqtt_url:
@@ -160,8 +165,9 @@ class Server:
             await self.embedded.stop()
         for task in self._tasks:
             task.cancel()
-        await self.video.close()
+        await self.cameras.stop()
         self.traffic.stop()
+        await self.video.close()
         await self.hub.stop()
         self.bus.stop()
         self.writer.stop()

@@ -45,6 +45,7 @@ def stats(request: Request, server: ServerDep, who: PrincipalDep) -> dict[str, A
         "bus": [dataclasses.asdict(sub) for sub in server.bus.stats()],
         "http_refused": request.app.state.refusals.as_json(),
         "video": server.video.stats(),
+        "traffic_cameras": server.cameras.stats(),
     }
 
 
@@ -58,6 +59,7 @@ def metrics(request: Request, server: ServerDep, who: PrincipalDep) -> Response:
     server.stats.store_backlog.set(server.writer.backlog)
     server.stats.live_clients.set(len(server.hub.clients))
     server.stats.export_video(server.video.stats())
+    server.cameras.export()
     return Response(generate_latest(server.stats.registry), media_type=CONTENT_TYPE_LATEST)
 
 

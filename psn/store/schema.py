@@ -236,3 +236,19 @@ messages = sa.Table(
     sa.Column("command", sa.String(64)),  # the cmd id of a message to a unit
     sa.Index("ix_messages_to_ts", "to_kind", "to_id", "ts"),
 )
+
+# Traffic cameras (psn.traffic.cameras): registrations only; their counts are aggregates kept in memory.
+traffic_cameras = sa.Table(
+    "traffic_cameras",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("lat", sa.Float(53), nullable=False),
+    sa.Column("lon", sa.Float(53), nullable=False),
+    sa.Column("bearing_deg", sa.Float(53), nullable=False),
+    sa.Column("stream", sa.String(200), nullable=False, unique=True),
+    sa.Column("line", sa.Text, nullable=False),  # JSON [[x0, y0], [x1, y1]], frame fractions
+    sa.Column("directions", sa.Text, nullable=False),  # JSON {"a_to_b": label, "b_to_a": label}
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created", sa.Float(53), nullable=False),
+)
