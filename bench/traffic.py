@@ -9,6 +9,11 @@ machines are shared, and wall time counts the neighbours' work. `--profile` prin
 (cProfile). Prints the figures and writes bench/results/traffic-<UTC>.json.
 
     .venv/bin/python -m bench.traffic matching --vehicles 5000 --seconds 60 --sparse-rounds 10
+
+`latency`: probe-to-segment-update latency under N units at R Hz through a real Mosquitto and psn, with the same
+fixes' latency to the live map as the baseline (bench/traffic_latency.py says how).
+
+    .venv/bin/python -m bench.traffic latency --units 5000 --rate 1 --duration 30 --tick 1
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from bench import raw_results
+from bench import raw_results, traffic_latency
 from traffic import load_roads
 from traffic.graph import RoadGraph
 from traffic.matching import Matcher, Outcome
@@ -120,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     match.add_argument("--seed", type=int, default=17)
     match.add_argument("--profile", action="store_true")
     match.set_defaults(run=matching)
+    traffic_latency.add_parser(sub)
     args = parser.parse_args(argv)
     figures = {"sub_command": args.bench, **args.run(args)}
     print(json.dumps(figures, indent=2))

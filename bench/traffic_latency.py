@@ -9,7 +9,7 @@ One dispatcher's live WebSocket (dispatchers may view traffic) records, for ever
   - unit updates: now − the unit's `ts`: the same fixes' ingest latency to the live map — the baseline.
 Prints p50/p99 of both and the match outcome counts, and writes the JSON to bench/results/traffic_latency-*.json.
 
-    .venv/bin/python -m bench.traffic_latency --units 5000 --rate 1 --duration 30 --tick 1
+    .venv/bin/python -m bench.traffic latency --units 5000 --rate 1 --duration 30 --tick 1
 """
 
 from __future__ import annotations
@@ -19,14 +19,12 @@ import json
 import multiprocessing as mp
 import os
 import re
-import sys
 import time
 from typing import Any
 
 import httpx
 import numpy as np
 
-from bench.raw_results import save
 from bench.telemetry import Psn, bench_broker, client, topic
 
 SPEED_MPS = 15.0
@@ -137,17 +135,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--units", type=int, default=5000)
-    parser.add_argument("--rate", type=float, default=1.0, help="fixes per unit per second")
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
-    parser.add_argument("--tick", type=float, default=1.0, help="psn's traffic_tick_s for the run")
-    args = parser.parse_args()
-    figures = run(args)
-    print(json.dumps(figures, indent=2))
-    print(f"raw JSON: {save('traffic_latency', figures)}", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()
+def add_parser(sub: Any) -> None:
+    """`python -m bench.traffic latency`: this benchmark's arguments."""
+    latency = sub.add_parser("latency", help="probe-to-segment latency p99 under N units at R Hz, "
+                                             "the live map's as the baseline")
+    latency.add_argument("--units", type=int, default=5000)
+    latency.add_argument("--rate", type=float, default=1.0, help="fixes per unit per second")
+    latency.add_argument("--duration", type=float, default=30.0, help="seconds of load")
+    latency.add_argument("--tick", type=float, default=1.0, help="psn's traffic_tick_s for the run")
+    latency.set_defaults(run=run)
