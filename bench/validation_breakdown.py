@@ -21,12 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from bench.probe_fixes import EPOCH0, choose, probes, seconds
+from bench.probe_replay import FORGET_S
 from bench.sumo_output import read_edge_data, read_fcd
 from bench.sumo_scenario import EDGE_DATA_S
 from bench.validation_scenarios import belize, town_scenario
 from traffic.matching import Matcher
-
-FORGET_S = 60.0
 
 
 def cells(rows: np.ndarray, edges: np.ndarray, speed: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray,
@@ -70,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         next_tick = EPOCH0 + 10.0
         for step in seconds(fixes):
             now = float(fixes.ts[step.start])
-            while next_tick <= now:
+            while next_tick <= now:  # Matcher.forget, one vehicle at a time: its samples keep their vehicle
                 for v, slot in list(matcher.slots.of.items()):
                     if not matcher.slots.last_ts[slot] >= next_tick - FORGET_S:
                         out += [(v, s.edge, s.ts, s.speed_mps, s.spot) for s in matcher.flush(v).samples]
