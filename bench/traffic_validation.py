@@ -37,6 +37,7 @@ from bench.validation_metrics import (
     incident_edges,
     per_100_segment_hours,
     speed_errors,
+    upstream,
 )
 from bench.validation_scenarios import belize, town_scenario
 
@@ -69,7 +70,8 @@ def score(scenario: Scenario, fcd: Fcd, truth: EdgeData, penetration: float, see
     delay, wrong = None, result.alerts
     closure = scenario.closure
     if closure is not None:
-        edges = incident_edges(hit, truth.begin, truth.period_s, closure.edge, closure.begin, closure.end)
+        edges = incident_edges(hit, truth.begin, truth.period_s, closure.edge, closure.begin, closure.end,
+                               upstream(scenario.graph, closure.edge))
         window_end = closure.end + truth.period_s
         delay = detection_delay(result.alerts, edges, closure.begin, window_end)
         wrong = [a for a in result.alerts if not (a.edge in edges and closure.begin <= a.raised_s <= window_end)]

@@ -142,6 +142,7 @@ class Matcher:
         speed = np.where(np.isfinite(speed) & (speed >= 0), speed, np.nan)
         trusted = np.where((np.isnan(speed) | (speed >= cfg.heading_min_mps)) & np.isfinite(heading), heading, np.nan)
         go = np.flatnonzero(outcome == CODE[Outcome.MATCHED])
+        trusted[go] = self._held_heading(slot[go], xy[go], trusted[go])
         cand = self.finder.find(xy[go], trusted[go], cfg.radius_m, cfg.k, cfg.sigma_m, cfg.heading_kappa)
         off = cand.count == 0
         outcome[go[off]] = CODE[Outcome.OFF_NETWORK]
@@ -168,6 +169,18 @@ class Matcher:
             s.restart(sl, cand.edge[i], cand.pos_m[i], cand.log_p[i])
         s.last_ts[at], s.last_xy[at], s.pend_speed[at] = ts[go], xy[go], speed[go]
         return [Pushed(OUTCOMES[o], samples[i], matched[i]) for i, o in enumerate(outcome)]
+
+    def _held_heading(self, at: IntArray, xy: FloatArray, trusted: FloatArray) -> FloatArray:
+        """The heading to match with: the trusted one, else the slot's last trusted one while the vehicle is within
+        sigma_m of where it was reported. A car stopped in a queue still points the way it drove; without its
+        heading, a car standing in the outer lane of a Belize City trunk road (4.8 m off its line) lost that road
+        from its k candidates to the junction's nearer stubs, both ways each (149 of 568 wrong matches, SUMO)."""
+        s = self.slots
+        fresh = np.isfinite(trusted)
+        s.head_deg[at[fresh]], s.head_xy[at[fresh]] = trusted[fresh], xy[fresh]
+        with np.errstate(invalid="ignore"):
+            near = np.linalg.norm(xy - s.head_xy[at], axis=1) < self.config.sigma_m
+        return np.where(fresh | ~near, trusted, s.head_deg[at])
 
     def _step(self, rows: IntArray, at: IntArray, ts: FloatArray, dt: FloatArray, straight: FloatArray,
               cand: Candidates, samples: list[list[SpeedSample]], matched: list[list[tuple[float, int, float]]]

@@ -39,6 +39,8 @@ class Slots:
         self.dec_edge: IntArray = np.full(n, -1, dtype=np.intp)
         self.dec_pos: FloatArray = np.zeros(n)
         self.dec_ts: FloatArray = np.full(n, np.nan)
+        self.head_deg: FloatArray = np.full(n, np.nan)  # the last heading trusted, and where it was reported
+        self.head_xy: FloatArray = np.full((n, 2), np.nan)
         self.trav = Traversals(n)
 
     def _grow(self) -> None:
@@ -53,6 +55,7 @@ class Slots:
         self.layer_kind = more(self.layer_kind, 0)
         self.dec_edge, self.dec_pos, self.dec_ts = more(self.dec_edge, -1), more(self.dec_pos, 0), more(
             self.dec_ts, np.nan)
+        self.head_deg, self.head_xy = more(self.head_deg, np.nan), more(self.head_xy, np.nan)
         self.trav.grow(2 * n)
         self._free.extend(range(2 * n - 1, n - 1, -1))
 
@@ -90,5 +93,5 @@ class Slots:
     def drop(self, vehicle: str) -> None:
         slot = self.of.pop(vehicle)
         self.end(slot)
-        self.last_ts[slot] = np.nan
+        self.last_ts[slot], self.head_deg[slot], self.head_xy[slot] = np.nan, np.nan, np.nan
         self._free.append(slot)

@@ -186,3 +186,24 @@ def test_push_many_matches_like_push_one_by_one() -> None:
                                   np.array([d.xy[i] for d in drives]), np.full(2, 12.0),
                                   np.array([d.heading[i] for d in drives]))
     assert singles == batched
+
+
+def test_a_stopped_car_keeps_its_heading_and_its_road() -> None:
+    # Two parallel two-way roads 7 m apart, not connected: A 0 (0,0) - 1 (500,0), B 2 (0,7) - 3 (500,7). A car
+    # drives east along A at 10 m/s reporting heading 90, then stops 4.5 m north of A's line (2.5 m from B) and
+    # reports speed 0 (heading noise). With k = 2 the two likeliest directed candidates are kept: without a
+    # heading B's two directions (2.5 m) beat A's (4.5 m), so A would leave the candidates and, B being out of
+    # reach, the trace would restart on B. With the heading it drove with, A east (4.5 m, along) and B east
+    # (2.5 m, along; unreachable from A) are kept, and A east is decided.
+    g = graph([(0, 0), (500, 0), (0, 7), (500, 7)], two_way([(0, 1), (2, 3)]))
+    m = Matcher(g, MatchConfig(k=2))
+    decided: list[int] = []
+    for t in range(10):
+        x, y = ORIGIN + np.array([300.0 + 10 * t, 0.0])
+        decided += [e for _, e, _ in m.push("car", float(t), x, y, 10.0, 90.0).matched]
+    for t in range(10, 16):
+        p = m.push("car", float(t), *(ORIGIN + np.array([392.0, 4.5])), 0.0, 270.0)
+        assert p.outcome is Outcome.MATCHED
+        decided += [e for _, e, _ in p.matched]
+    decided += [e for _, e, _ in m.flush("car").matched]
+    assert decided == [edge(g, 0, 1)] * 16

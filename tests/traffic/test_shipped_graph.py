@@ -38,5 +38,7 @@ def test_travel_times_between_vertices_do_not_change(network: RoadNetwork, route
     lonlat = network.lonlat(network.xy)
     for j in targets:
         after = router.travel_times_to(tuple(lonlat[j]), lonlat[sources])
-        # Coincident vertices of two roads are joined by a 1 ms snap edge: a unit may snap to either.
-        np.testing.assert_allclose(after, before[:, j], rtol=1e-9, atol=0.002)
+        # RoadNetwork joins coincident vertices of two roads by a 1 ms snap edge; the graph makes them one node,
+        # so its times are shorter by 1 ms per such junction on the way (3 ms seen here), never longer.
+        np.testing.assert_allclose(after, before[:, j], rtol=1e-9, atol=0.01)
+        assert (after <= before[:, j] + 1e-6).all()

@@ -16,7 +16,9 @@ from bench.validation_metrics import (
     incident_edges,
     per_100_segment_hours,
     speed_errors,
+    upstream,
 )
+from traffic.graph import RoadGraph
 
 NAN = float("nan")
 # Three 300 s intervals x four edges; free flow 20 m/s everywhere, so affected means below 12 m/s.
@@ -90,3 +92,23 @@ def test_choose_takes_whole_vehicles_in_the_share_asked_never_the_stopped_incide
         assert len(np.unique(vehicles[rows])) == count and rows.sum() == 3 * count
         assert vehicles[rows].max() < 190
     assert (choose(fcd, 0.05, seed=7) == choose(fcd, 0.05, seed=7)).all()
+
+
+def test_only_edges_within_queue_reach_upstream_count_for_the_incident() -> None:
+    # A road 0 - 1 - 2 - 3 - 4 of 500 m edges, both ways, closed edge 2 -> 3 (start: node 2). From the end of
+    # 1 -> 2: 0 m; of 0 -> 1, 2 -> 1 (back over 1 -> 2), 4 -> 3 and 2 -> 3 itself (back over 3 -> 2): 500 m;
+    # of 3 -> 4 and 1 -> 0: 1000 m. 3 -> 2 (0 m) is the closed edge's reverse: the other carriageway.
+    xy = np.column_stack([500.0 * np.arange(5), np.zeros(5)])
+    tail = np.array([0, 1, 2, 3, 1, 2, 3, 4])
+    head = np.array([1, 2, 3, 4, 0, 1, 2, 3])
+    graph = RoadGraph.build(xy, tail, head, [20.0] * 8, ["primary"] * 8, ["Road"] * 8)
+    closed = int(graph.edge_index(np.array([2]), np.array([3]))[0])
+
+    def named(within_m: float) -> set[tuple[int, int]]:
+        return {(int(graph.tail[e]), int(graph.head[e])) for e in upstream(graph, closed, within_m)}
+
+    assert named(400.0) == {(1, 2)}
+    assert named(600.0) == {(1, 2), (0, 1), (2, 1), (4, 3), (2, 3)}
+    # Edge 0 newly affected during the closure but not near it: not the incident's.
+    hit = affected(TRUTH, FREE)
+    assert incident_edges(hit, BEGIN, 300.0, 3, 300.0, 400.0, near={2}) == {2, 3}
