@@ -40,10 +40,15 @@ def _within_history(now: float, at: float) -> None:
 
 
 def segments_at(picture: Picture, now: float, at: float, everything: bool) -> dict[str, Any]:
-    """The segments as the history bin holding `at` saw them (mean speed and count; last 6 h only)."""
+    """The segments as the history bin holding `at` saw them (mean speed and count; last 6 h only; an empty bin
+    where the history holds none)."""
     _within_history(now, at)
     engines = picture.engines
-    start, mean, counts = engines.history.at(at)
+    try:
+        start, mean, counts = engines.history.at(at)
+    except ValueError:  # a bin no sample reached (before the first, or older than the ring): nothing measured
+        start, mean = at - at % HISTORY_BIN_S, np.full(engines.graph.edges, math.nan)
+        counts = np.zeros(engines.graph.edges, dtype=np.int64)
     edges = range(engines.graph.edges) if everything else (int(e) for e in np.flatnonzero(counts > 0))
     features = [rows.feature(engines, e, rows.history_properties(engines, e, float(mean[e]), int(counts[e])))
                 for e in edges]

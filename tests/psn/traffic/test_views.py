@@ -1,0 +1,40 @@
+"""The traffic REST readers (`psn.traffic.views`) on the real analytics (`psn.traffic.engines.build`, not the
+stand-ins, whose history holds every bin): a time slider position inside the last 6 h whose history bin holds
+nothing is an empty bin, not a server error."""
+
+from __future__ import annotations
+
+import pytest
+
+from psn.traffic import engines as analytics
+from psn.traffic import views
+from psn.traffic.tick import Picture
+from tests.psn.traffic import standins
+from traffic.router import Router
+from traffic.samples import SpeedSample
+
+T0 = 1_764_400_000.0  # 100 s into its 5-minute bin, which starts at 1_764_399_900
+SIX_HOURS_AGO = T0 - 6 * 3600 + 30  # 1_764_378_430: in the bin starting at 1_764_378_300
+
+
+@pytest.fixture
+def picture() -> Picture:
+    return Picture(analytics.build(Router(standins.road())))
+
+
+def test_a_bin_before_the_first_sample_is_empty(picture: Picture) -> None:
+    body = views.segments_at(picture, T0, T0 - 30, everything=False)
+    assert (body["ts"], body["bin_s"], body["features"]) == (1_764_399_900.0, 300.0, [])
+    every = views.segments_at(picture, T0, T0 - 30, everything=True)["features"]
+    assert [(f["properties"]["edge"], f["properties"]["speed_kmh"], f["properties"]["samples"],
+             f["properties"]["level"]) for f in every] == [(0, None, 0, "unknown"), (1, None, 0, "unknown")]
+
+
+def test_a_bin_older_than_the_ring_but_within_six_hours_is_empty(picture: Picture) -> None:
+    picture.engines.history.add([SpeedSample(0, T0, 10.0, True)])
+    old = views.segments_at(picture, T0, SIX_HOURS_AGO, everything=False)
+    assert (old["ts"], old["features"]) == (1_764_378_300.0, [])
+    # 10 m/s is 36 km/h; half the road's 20 m/s: "slow" (>= .5, < .75).
+    [now] = views.segments_at(picture, T0, T0 - 30, everything=False)["features"]
+    assert (now["properties"]["speed_kmh"], now["properties"]["samples"], now["properties"]["level"]) == \
+        (36.0, 1, "slow")
