@@ -66,3 +66,10 @@ def history(picture: Picture, now: float, edge: int, since: float | None, until:
     bins = [[start, rows.kmh(mean) if math.isfinite(mean) else None, count]
             for start, mean, count in engines.history.series(edge, since, until)]
     return {"edge": edge, "name": engines.graph.name[edge], "bins": bins}
+
+
+def corridors(picture: Picture) -> list[dict[str, Any]]:
+    """The corridor rows of the last tick, each with its free-flow route's directed edges in driving order (the
+    page highlights them on the map; the live event's rows leave them out: they do not change)."""
+    edges = picture.engines.corridor_edges
+    return [{**row, "edges": [int(e) for e in edges.get(row["id"], ())]} for row in picture.corridors]

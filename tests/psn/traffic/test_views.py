@@ -1,15 +1,17 @@
 """The traffic REST readers (`psn.traffic.views`) on the real analytics (`psn.traffic.engines.build`, not the
 stand-ins, whose history holds every bin): a time slider position inside the last 6 h whose history bin holds
-nothing is an empty bin, not a server error."""
+nothing is an empty bin, not a server error; corridor rows name their route's edges."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from psn.traffic import engines as analytics
 from psn.traffic import views
 from psn.traffic.tick import Picture
 from tests.psn.traffic import standins
+from traffic.corridors import Corridor
 from traffic.router import Router
 from traffic.samples import SpeedSample
 
@@ -38,3 +40,14 @@ def test_a_bin_older_than_the_ring_but_within_six_hours_is_empty(picture: Pictur
     [now] = views.segments_at(picture, T0, T0 - 30, everything=False)["features"]
     assert (now["properties"]["speed_kmh"], now["properties"]["samples"], now["properties"]["level"]) == \
         (36.0, 1, "slow")
+
+
+def test_the_corridor_rows_name_their_route_edges_for_the_map(picture: Picture) -> None:
+    engines = picture.engines
+    engines.corridors = {"w--e": Corridor("w--e", "West – East", "West", "East", standins.WEST, standins.EAST)}
+    engines.corridor_edges = {"w--e": np.array([0])}
+    picture.tick(T0)
+    [row] = views.corridors(picture)
+    # The page highlights a corridor by its edges (psn/web/static/traffic/corridors.js): the eastbound edge 0.
+    assert (row["id"], row["edges"], row["length_km"]) == ("w--e", [0], 2.0)
+    assert "edges" not in picture.corridors[0]  # the live event's rows stay small: the page keeps them
