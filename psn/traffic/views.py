@@ -50,8 +50,9 @@ def segments_at(picture: Picture, now: float, at: float, everything: bool) -> di
         start, mean = at - at % HISTORY_BIN_S, np.full(engines.graph.edges, math.nan)
         counts = np.zeros(engines.graph.edges, dtype=np.int64)
     edges = range(engines.graph.edges) if everything else (int(e) for e in np.flatnonzero(counts > 0))
-    features = [rows.feature(engines, e, rows.history_properties(engines, e, float(mean[e]), int(counts[e])))
-                for e in edges]
+    free, _ = engines.speeds.free_flow()
+    features = [rows.feature(engines, e, rows.history_properties(engines, e, float(mean[e]), int(counts[e]),
+                                                                 float(free[e]))) for e in edges]
     return collection(float(start), features, bin_s=HISTORY_BIN_S)
 
 

@@ -63,6 +63,9 @@ class Speeds:
         with np.errstate(invalid="ignore"):
             return np.where(self.counts > 0, self.sums / np.maximum(self.counts, 1), np.nan)
 
+    def free_flow(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        return np.full(len(self.sums), 20.0), np.zeros(len(self.sums), dtype=bool)
+
     def snapshot(self, now: float) -> Any:
         speed = self.live_speeds(now)
         level = np.where(np.isnan(speed), 0, np.where(speed >= 15, 1, 4)).astype(np.int8)

@@ -51,3 +51,16 @@ def test_the_corridor_rows_name_their_route_edges_for_the_map(picture: Picture) 
     # The page highlights a corridor by its edges (psn/web/static/traffic/corridors.js): the eastbound edge 0.
     assert (row["id"], row["edges"], row["length_km"]) == ("w--e", [0], 2.0)
     assert "edges" not in picture.corridors[0]  # the live event's rows stay small: the page keeps them
+
+
+def test_a_history_bin_is_levelled_against_the_learned_free_flow_as_live_segments_are(picture: Picture) -> None:
+    # 60 samples of 12 m/s teach edge 0 its free flow (ff_min 50): the 85th percentile, linear within the 1 m/s
+    # bin [12, 13): 12 + 51/60 = 12.85 m/s = 46.3 km/h, under the road's 20 m/s.
+    picture.engines.speeds.add([SpeedSample(0, T0 - 60 + i, 12.0, True) for i in range(60)])
+    picture.engines.history.add([SpeedSample(0, T0, 10.0, True)])
+    [live] = views.segments(picture, T0, everything=False)["features"]
+    [past] = views.segments_at(picture, T0, T0 - 30, everything=False)["features"]
+    assert live["properties"]["free_flow_kmh"] == 46.3
+    # 10 / 12.85 = .78: free (>= .75); against the road's 20 m/s it would have been .5, slow.
+    assert (past["properties"]["speed_kmh"], past["properties"]["free_flow_kmh"], past["properties"]["level"]) == \
+        (36.0, 46.3, "free")
