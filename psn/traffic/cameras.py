@@ -127,15 +127,16 @@ class CameraService:
         return [self.row(c) for c in list(self._cameras.values())]
 
     def row(self, camera: Camera) -> dict[str, Any]:
+        now = self._clock.time()
         with self._lock:
             counts = self._counts.get(camera.id) or MinuteCounts(self._keep_s)
-            counts.prune(self._clock.time())
+            counts.prune(now)
             history = counts.rows()
-        last = history[-1] if history else [0.0, 0, 0]
+            a_to_b, b_to_a = counts.last(now)
         return {"id": camera.id, "name": camera.name, "lat": camera.lat, "lon": camera.lon,
                 "bearing_deg": camera.bearing_deg, "stream": camera.stream, "live": camera.stream in self._feeds,
                 "line": [list(camera.line[0]), list(camera.line[1])], "directions": camera.directions,
-                "last_minute": {"a_to_b": int(last[1]), "b_to_a": int(last[2])}, "history": history}
+                "last_minute": {"a_to_b": a_to_b, "b_to_a": b_to_a}, "history": history}
 
     # Live feeds
 
