@@ -93,3 +93,14 @@ def test_a_field_officer_is_refused_by_the_real_api(running: RunningServer, brow
     expect(page.locator("#denied")).to_contain_text("Your role cannot see traffic")
     expect(page.locator("#alerts")).to_be_hidden()
     assert errors == []
+
+
+def test_the_slider_reaches_back_to_the_oldest_kept_bin_of_the_real_api(running: RunningServer,
+                                                                        browser: Browser) -> None:
+    page, errors = open_page(browser, running, Role.TRAFFIC_MANAGER)
+    wait_for(lambda: page.evaluate("window.trafficState.loaded"), timeout=15)
+    slider = page.locator("#time")
+    slider.fill(slider.get_attribute("min") or "")  # the far left: the history's oldest bin, 6 h ago at most
+    expect(page.locator("#history-banner")).to_be_visible()
+    expect(page.locator("#notice")).to_be_hidden()  # no "History unavailable": the server keeps that bin
+    assert errors == []
