@@ -116,6 +116,8 @@ class Traffic:
             self.vehicles.set(engines.matcher.active)
         for outcome, count in fed.outcomes.items():
             self.matched.labels(outcome).inc(count)
+        if fed.standing:
+            self.samples.labels("unit_standing").inc(fed.standing)
 
     def tick(self) -> Ticked | None:
         """A snapshot, alerts and corridor times now, and the live events; None before any position arrived."""
