@@ -67,6 +67,8 @@ BAD = [
     ("line", {"line": [[0.5, 0.5, 0.1], [0.2, 0.2]]}), ("id", {"id": "cam 7"}), ("id", {"id": "a/b"}),
     ("stream", {"stream": "CAM-7"}), ("stream", {"stream": "police:CAM-7:a:b"}), ("name", {"name": "  "}),
     ("directions", {"directions": {"a_to_b": ""}}),
+    # PostgreSQL's text cannot hold NUL: a 500 there, and the camera stayed registered in memory only.
+    ("name", {"name": "Cam\x007"}), ("directions", {"directions": {"b_to_a": "south\x00"}}),
 ]
 
 
