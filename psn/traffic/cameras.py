@@ -103,12 +103,18 @@ class CameraService:
                 raise KeyError(camera.id)
             self._cameras[camera.id] = camera
             self._counts[camera.id] = MinuteCounts(self._keep_s)
-        with self._db.engine.begin() as conn:
-            conn.execute(traffic_cameras.insert().values(
-                id=camera.id, name=camera.name, lat=camera.lat, lon=camera.lon, bearing_deg=camera.bearing_deg,
-                stream=camera.stream, line=orjson.dumps(camera.line).decode(),
-                directions=orjson.dumps(camera.directions).decode(), created_by=camera.created_by,
-                created=camera.created))
+        try:
+            with self._db.engine.begin() as conn:
+                conn.execute(traffic_cameras.insert().values(
+                    id=camera.id, name=camera.name, lat=camera.lat, lon=camera.lon, bearing_deg=camera.bearing_deg,
+                    stream=camera.stream, line=orjson.dumps(camera.line).decode(),
+                    directions=orjson.dumps(camera.directions).decode(), created_by=camera.created_by,
+                    created=camera.created))
+        except Exception:  # not stored: not registered either (a kept one would make every retry a 409)
+            with self._lock:
+                self._cameras.pop(camera.id, None)
+                self._counts.pop(camera.id, None)
+            raise
         self._audit.record(who.name, "traffic_camera.create", camera.id, stream=camera.stream)
         self._on_loop(self._attach, camera.stream)  # its stream may be live already
         return self.row(camera)
