@@ -39,6 +39,12 @@ def _within_history(now: float, at: float) -> None:
                            f"(the last {HISTORY_S / 3600:.0f} h)")
 
 
+def empty_bin(now: float, at: float) -> dict[str, Any]:
+    """The history bin holding `at` before anything was built: no segments, the same window rule."""
+    _within_history(now, at)
+    return collection(at - at % HISTORY_BIN_S, [], bin_s=HISTORY_BIN_S)
+
+
 def segments_at(picture: Picture, now: float, at: float, everything: bool) -> dict[str, Any]:
     """The segments as the history bin holding `at` saw them (mean speed and count; last 6 h only; an empty bin
     where the history holds none)."""
