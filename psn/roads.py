@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def read_graph(path: Path) -> RoadGraph:
     try:
         with np.load(path, allow_pickle=False) as arrays:
             return RoadGraph.from_arrays(dict(arrays))
-    except OSError as exc:
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:  # missing, not an .npz, not a road graph's arrays
         raise ValueError(f"{path}: cannot read a road graph ({exc})") from None
 
 

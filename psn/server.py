@@ -112,6 +112,9 @@ class Server:
 
     async def _start(self) -> None:
         offer_host_addresses(self.settings.ice_host_addresses)  # () restores aioice's own choice
+        if self.settings.roads_file is not None:
+            # Read now: a bad file must fail the start, not every later batch of fixes and every recommendation.
+            self.roads.router()
         self.prepare_store()
         for unit in self.db.latest_units():
             self.state.restore(unit)

@@ -180,3 +180,14 @@ class MinuteCounts:
     def rows(self) -> list[list[float]]:
         """[[minute start, a_to_b, b_to_a]] oldest first."""
         return [[minute, a, b] for minute, (a, b) in sorted(self.minutes.items())]
+
+    def last(self, now: float) -> tuple[int, int]:
+        """(a_to_b, b_to_a) of the newest minute with a count if it is the current minute or the one before;
+        (0, 0) otherwise: nothing crossed for over a minute (a stopped road reads 0, not its last busy minute)."""
+        if not self.minutes:
+            return 0, 0
+        newest = max(self.minutes)
+        if newest < math.floor(now / 60.0) * 60.0 - 60.0:
+            return 0, 0
+        a, b = self.minutes[newest]
+        return a, b

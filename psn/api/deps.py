@@ -3,9 +3,11 @@ authorised (every endpoint goes through `principal` and `authorize`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.requests import HTTPConnection
 
 from crypto.tokens import TokenError
@@ -67,3 +69,13 @@ def authorize(server: Server, who: Principal, action: Action, target: Target) ->
 
 def require_role_right(server: Server, who: Principal, action: Action, resource: Resource) -> None:
     authorize(server, who, action, Target(resource, who.agency))
+
+
+def page_for_signed_in(request: Request, path: str, file: Path) -> Response:
+    """A page served to anyone signed in (no-cache: a new release shows at once; what it may show is the API's
+    call), else sign-in first and back to `path`."""
+    try:
+        authenticate(get_server(request), request)
+    except HTTPException:
+        return RedirectResponse(f"/login?next={path}", status_code=303)
+    return FileResponse(file, headers={"Cache-Control": "no-cache"})

@@ -63,7 +63,8 @@ class BatchWriter:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._thread.join(timeout=30)
+        if self._thread.is_alive():  # never started: Server.start failed before it
+            self._thread.join(timeout=30)
 
     def _run(self) -> None:
         while True:

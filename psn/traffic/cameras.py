@@ -103,12 +103,18 @@ class CameraService:
                 raise KeyError(camera.id)
             self._cameras[camera.id] = camera
             self._counts[camera.id] = MinuteCounts(self._keep_s)
-        with self._db.engine.begin() as conn:
-            conn.execute(traffic_cameras.insert().values(
-                id=camera.id, name=camera.name, lat=camera.lat, lon=camera.lon, bearing_deg=camera.bearing_deg,
-                stream=camera.stream, line=orjson.dumps(camera.line).decode(),
-                directions=orjson.dumps(camera.directions).decode(), created_by=camera.created_by,
-                created=camera.created))
+        try:
+            with self._db.engine.begin() as conn:
+                conn.execute(traffic_cameras.insert().values(
+                    id=camera.id, name=camera.name, lat=camera.lat, lon=camera.lon, bearing_deg=camera.bearing_deg,
+                    stream=camera.stream, line=orjson.dumps(camera.line).decode(),
+                    directions=orjson.dumps(camera.directions).decode(), created_by=camera.created_by,
+                    created=camera.created))
+        except Exception:  # not stored: not registered either (a kept one would make every retry a 409)
+            with self._lock:
+                self._cameras.pop(camera.id, None)
+                self._counts.pop(camera.id, None)
+            raise
         self._audit.record(who.name, "traffic_camera.create", camera.id, stream=camera.stream)
         self._on_loop(self._attach, camera.stream)  # its stream may be live already
         return self.row(camera)
@@ -127,15 +133,16 @@ class CameraService:
         return [self.row(c) for c in list(self._cameras.values())]
 
     def row(self, camera: Camera) -> dict[str, Any]:
+        now = self._clock.time()
         with self._lock:
             counts = self._counts.get(camera.id) or MinuteCounts(self._keep_s)
-            counts.prune(self._clock.time())
+            counts.prune(now)
             history = counts.rows()
-        last = history[-1] if history else [0.0, 0, 0]
+            a_to_b, b_to_a = counts.last(now)
         return {"id": camera.id, "name": camera.name, "lat": camera.lat, "lon": camera.lon,
                 "bearing_deg": camera.bearing_deg, "stream": camera.stream, "live": camera.stream in self._feeds,
                 "line": [list(camera.line[0]), list(camera.line[1])], "directions": camera.directions,
-                "last_minute": {"a_to_b": int(last[1]), "b_to_a": int(last[2])}, "history": history}
+                "last_minute": {"a_to_b": a_to_b, "b_to_a": b_to_a}, "history": history}
 
     # Live feeds
 

@@ -50,10 +50,10 @@ def segment_properties(engines: Engines, snapshot: SpeedSnapshot, edge: int) -> 
     }
 
 
-def history_properties(engines: Engines, edge: int, mean_mps: float, count: int) -> dict[str, Any]:
-    """A segment as one history bin saw it (its mean speed and sample count; no confidence kept there)."""
+def history_properties(engines: Engines, edge: int, mean_mps: float, count: int, free: float) -> dict[str, Any]:
+    """A segment as one history bin saw it (its mean speed and sample count; no confidence kept there), levelled
+    against `free`, the free flow the live segments use (learned, or the graph's until learned)."""
     graph = engines.graph
-    free = float(graph.speed_mps[edge])
     return {"edge": edge, "name": graph.name[edge], "class": graph.road_class[edge], "speed_kmh": kmh(mean_mps),
             "free_flow_kmh": kmh(free), "level": level_of(mean_mps, free), "confidence": None, "samples": count,
             "updated": None}

@@ -82,12 +82,8 @@ class Traffic:
         if self._thread is not None:
             self._thread.join(10.0)
 
-    def engines(self) -> Engines:
-        """The analytics, built on first use (the road graph with them)."""
-        with self._lock:
-            return self._engines()
-
     def _engines(self) -> Engines:
+        """The analytics, built on first use (the road graph with them); the caller holds the lock."""
         if self.picture is None:
             started = time.perf_counter()
             self.picture = Picture(self.build(self.roads.router()))
@@ -116,6 +112,8 @@ class Traffic:
             self.vehicles.set(engines.matcher.active)
         for outcome, count in fed.outcomes.items():
             self.matched.labels(outcome).inc(count)
+        if fed.standing:
+            self.samples.labels("unit_standing").inc(fed.standing)
 
     def tick(self) -> Ticked | None:
         """A snapshot, alerts and corridor times now, and the live events; None before any position arrived."""

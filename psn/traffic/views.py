@@ -39,14 +39,26 @@ def _within_history(now: float, at: float) -> None:
                            f"(the last {HISTORY_S / 3600:.0f} h)")
 
 
+def empty_bin(now: float, at: float) -> dict[str, Any]:
+    """The history bin holding `at` before anything was built: no segments, the same window rule."""
+    _within_history(now, at)
+    return collection(at - at % HISTORY_BIN_S, [], bin_s=HISTORY_BIN_S)
+
+
 def segments_at(picture: Picture, now: float, at: float, everything: bool) -> dict[str, Any]:
-    """The segments as the history bin holding `at` saw them (mean speed and count; last 6 h only)."""
+    """The segments as the history bin holding `at` saw them (mean speed and count; last 6 h only; an empty bin
+    where the history holds none)."""
     _within_history(now, at)
     engines = picture.engines
-    start, mean, counts = engines.history.at(at)
+    try:
+        start, mean, counts = engines.history.at(at)
+    except ValueError:  # a bin no sample reached (before the first, or older than the ring): nothing measured
+        start, mean = at - at % HISTORY_BIN_S, np.full(engines.graph.edges, math.nan)
+        counts = np.zeros(engines.graph.edges, dtype=np.int64)
     edges = range(engines.graph.edges) if everything else (int(e) for e in np.flatnonzero(counts > 0))
-    features = [rows.feature(engines, e, rows.history_properties(engines, e, float(mean[e]), int(counts[e])))
-                for e in edges]
+    free, _ = engines.speeds.free_flow()
+    features = [rows.feature(engines, e, rows.history_properties(engines, e, float(mean[e]), int(counts[e]),
+                                                                 float(free[e]))) for e in edges]
     return collection(float(start), features, bin_s=HISTORY_BIN_S)
 
 
@@ -61,3 +73,10 @@ def history(picture: Picture, now: float, edge: int, since: float | None, until:
     bins = [[start, rows.kmh(mean) if math.isfinite(mean) else None, count]
             for start, mean, count in engines.history.series(edge, since, until)]
     return {"edge": edge, "name": engines.graph.name[edge], "bins": bins}
+
+
+def corridors(picture: Picture) -> list[dict[str, Any]]:
+    """The corridor rows of the last tick, each with its free-flow route's directed edges in driving order (the
+    page highlights them on the map; the live event's rows leave them out: they do not change)."""
+    edges = picture.engines.corridor_edges
+    return [{**row, "edges": [int(e) for e in edges.get(row["id"], ())]} for row in picture.corridors]

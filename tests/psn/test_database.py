@@ -71,6 +71,12 @@ def test_batch_writer_writes_everything(db: Database) -> None:
     assert db.count_fixes() == 1000 and writer.written == 1000
 
 
+def test_a_batch_writer_never_started_stops_quietly(db: Database) -> None:
+    # Server.start stops what had started when it fails half-way: a failure before the writer's start (a bad
+    # roads_file, a store that cannot migrate) must surface as itself, not as "cannot join thread".
+    BatchWriter(db).stop()
+
+
 def test_batch_writer_retries_through_an_outage(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'psn.db'}")  # not migrated yet: inserts fail
     writer = BatchWriter(db, flush_s=0.02)

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from psn.access import Role
+from psn.store.schema import traffic_cameras
 from tests.support import RunningServer
 
 URL = "/api/v1/traffic/cameras"
@@ -67,6 +68,8 @@ BAD = [
     ("line", {"line": [[0.5, 0.5, 0.1], [0.2, 0.2]]}), ("id", {"id": "cam 7"}), ("id", {"id": "a/b"}),
     ("stream", {"stream": "CAM-7"}), ("stream", {"stream": "police:CAM-7:a:b"}), ("name", {"name": "  "}),
     ("directions", {"directions": {"a_to_b": ""}}),
+    # PostgreSQL's text cannot hold NUL: a 500 there, and the camera stayed registered in memory only.
+    ("name", {"name": "Cam\x007"}), ("directions", {"directions": {"b_to_a": "south\x00"}}),
 ]
 
 
@@ -105,3 +108,13 @@ def test_random_registrations_are_stored_as_sent_or_refused(psn_server: RunningS
             assert stored["name"] == body["name"].strip()
 
     check()
+
+
+def test_a_registration_the_store_refused_is_not_kept(psn_server: RunningServer) -> None:
+    manager = psn_server.token("police", Role.TRAFFIC_MANAGER)
+    engine = psn_server.server.db.engine
+    traffic_cameras.drop(engine)  # the store fails the insert
+    assert call(psn_server, "POST", URL, manager, GOOD).status_code == 500
+    assert call(psn_server, "GET", URL, manager).json() == {"cameras": []}
+    traffic_cameras.create(engine)
+    assert call(psn_server, "POST", URL, manager, GOOD).status_code == 201  # not a 409 for a ghost

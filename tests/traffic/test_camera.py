@@ -60,6 +60,15 @@ def test_minute_counts_bin_by_minute_and_forget_old_ones() -> None:
     assert minutes.rows() == [[180.0, 1, 0]]
 
 
+def test_the_last_minute_is_zero_once_nothing_crossed_for_over_a_minute() -> None:
+    minutes = MinuteCounts()
+    minutes.add([Crossing(130.0, "a_to_b"), Crossing(135.0, "b_to_a"), Crossing(140.0, "b_to_a")])
+    # The minute 120-180 while it runs, and as the previous minute during 180-240; from 240 on, a stopped road.
+    assert [minutes.last(now) for now in (150.0, 200.0, 239.9, 240.0, 4000.0)] == [(1, 2), (1, 2), (1, 2), (0, 0),
+                                                                                  (0, 0)]
+    assert MinuteCounts().last(100.0) == (0, 0)
+
+
 @pytest.mark.parametrize("line", [((0.5, 0.5), (0.5, 0.5)), ((0.0, 0.0), (1.2, 0.5)), ((-0.1, 0.0), (1.0, 0.5)),
                                   ((float("nan"), 0.0), (1.0, 0.5))])
 def test_a_bad_line_is_refused(line: tuple[tuple[float, float], tuple[float, float]]) -> None:

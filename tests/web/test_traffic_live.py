@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import numpy as np
-import pyproj
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -22,8 +21,6 @@ from tests.psn.traffic import standins
 from tests.support import Mosquitto, RunningServer, make_settings, publish, publish_fix, wait_for
 from tests.web.traffic_contract import hex_colour
 
-TO_LONLAT = pyproj.Transformer.from_crs("EPSG:32616", "EPSG:4326", always_xy=True)
-TO_UTM = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:32616", always_xy=True)
 FIXES = 15
 
 
@@ -44,13 +41,6 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-def along(start_m: float, speed: float, direction: float, i: int) -> tuple[float, float]:
-    """(lon, lat) `start_m + direction × speed × i` metres east of the road's west end, on the road."""
-    x0, y0 = TO_UTM.transform(*standins.WEST)
-    lon, lat = TO_LONLAT.transform(x0 + start_m + direction * speed * i, y0)
-    return float(lon), float(lat)
 
 
 def open_page(browser: Browser, running: RunningServer, role: Role) -> tuple[Page, list[str]]:
@@ -82,9 +72,9 @@ def test_driving_the_road_colours_both_directions_live(running: RunningServer, b
     page.evaluate("window.notReloaded = true")
     t0 = time.time() - FIXES - 5
     for i in range(FIXES):
-        lon, lat = along(200.0, 17.0, 1.0, i)
+        lon, lat = standins.along(200.0, 17.0, 1.0, i)
         publish_fix(running.mqtt_url, "police", "P-1", lat, lon, heading=90.0, speed=17.0, ts=t0 + i)
-        lon, lat = along(1800.0, 7.0, -1.0, i)
+        lon, lat = standins.along(1800.0, 7.0, -1.0, i)
         publish(running.mqtt_url, "psn/v1/probes/bus-co", {"ts": t0 + i, "vehicle": "b7", "lat": lat, "lon": lon,
                                                             "speed": 7.0, "heading": 270.0}, mqtt5=False)
     wait_for(lambda: {0, 1} <= set(m := measured(running)) and min(m[0]["samples"], m[1]["samples"]) >= FIXES - 3)
@@ -102,4 +92,15 @@ def test_a_field_officer_is_refused_by_the_real_api(running: RunningServer, brow
     page, errors = open_page(browser, running, Role.FIELD_OFFICER)
     expect(page.locator("#denied")).to_contain_text("Your role cannot see traffic")
     expect(page.locator("#alerts")).to_be_hidden()
+    assert errors == []
+
+
+def test_the_slider_reaches_back_to_the_oldest_kept_bin_of_the_real_api(running: RunningServer,
+                                                                        browser: Browser) -> None:
+    page, errors = open_page(browser, running, Role.TRAFFIC_MANAGER)
+    wait_for(lambda: page.evaluate("window.trafficState.loaded"), timeout=15)
+    slider = page.locator("#time")
+    slider.fill(slider.get_attribute("min") or "")  # the far left: the history's oldest bin, 6 h ago at most
+    expect(page.locator("#history-banner")).to_be_visible()
+    expect(page.locator("#notice")).to_be_hidden()  # no "History unavailable": the server keeps that bin
     assert errors == []

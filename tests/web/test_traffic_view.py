@@ -9,14 +9,36 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
+import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from psn.access import Role
+from psn.traffic import engines as analytics
+from psn.traffic import rows, views
+from psn.traffic.tick import Picture
 from tests.browser import chromium
+from tests.psn.traffic import standins
 from tests.support import RunningServer, server_with_units, wait_for
 from tests.web.console_pages import DOCS_IMG
-from tests.web.traffic_contract import EAST, MID, ROAD_LAT, WEST, TrafficApi, hex_colour, nearest_level, segment
+from tests.web.traffic_contract import (
+    EAST,
+    MID,
+    ROAD_LAT,
+    WEST,
+    TrafficApi,
+    alert,
+    corridor,
+    hex_colour,
+    nearest_level,
+    segment,
+)
+from tests.web.traffic_contract import camera as contract_camera
+from traffic.corridors import Corridor
+from traffic.detect import TrafficAlert
+from traffic.router import Router
+from traffic.samples import SpeedSample
 
 DESK: ViewportSize = {"width": 1280, "height": 720}
 # Canvas pixel `dy` CSS pixels below a map position (through the segments' own canvas).
@@ -211,3 +233,27 @@ def test_on_a_phone_the_lists_go_under_the_map_and_the_screenshot(server: Runnin
     DOCS_IMG.mkdir(exist_ok=True)
     desk.screenshot(path=str(DOCS_IMG / "traffic-view.png"))
     assert errors == []
+
+
+def test_the_contract_answers_carry_the_fields_the_real_api_sends(server: RunningServer) -> None:
+    """The routed answers above stand in for the API: each row has exactly the fields psn's own rows have (a
+    field only the stand-in sends would let the page rely on something the server never says)."""
+    picture = Picture(analytics.build(Router(standins.road())))
+    engines = picture.engines
+    engines.corridors = {"w--e": Corridor("w--e", "W – E", "W", "E", standins.WEST, standins.EAST)}
+    engines.corridor_edges = {"w--e": np.array([0])}
+    engines.speeds.add([SpeedSample(0, time.time(), 10.0, True)])
+    picture.tick(time.time())
+    real_segment = views.segments(picture, time.time(), everything=True)["features"][0]
+    real_alert = rows.alert_row(engines, TrafficAlert("a-1", 0, time.time(), 2.0, 10.0), None)
+    manager = server.headers("police", Role.TRAFFIC_MANAGER)
+    camera = {"id": "cam-9", "name": "Haulover", "lat": 17.52, "lon": -88.21, "bearing_deg": 90.0,
+              "stream": "police:CAM-9", "line": [[0.1, 0.5], [0.9, 0.5]]}
+    assert httpx.post(f"{server.base_url}/api/v1/traffic/cameras", json=camera, headers=manager).status_code == 201
+    [real_camera] = httpx.get(f"{server.base_url}/api/v1/traffic/cameras", headers=manager).json()["cameras"]
+    now = time.time()
+    assert set(segment(1, [], "free", 1.0)) == set(real_segment)
+    assert set(segment(1, [], "free", 1.0)["properties"]) == set(real_segment["properties"])
+    assert set(alert("a", 1, now)) == set(real_alert)
+    assert set(corridor(now)) == set(views.corridors(picture)[0])
+    assert set(contract_camera("c", "n", True, now)) == set(real_camera)

@@ -1,5 +1,6 @@
 """What the traffic API answers by its contract (preamble of issue 11: `/api/v1/traffic/...`), served to the page
-by Playwright's routing so the traffic view can be checked before and apart from the API's own numbers.
+by Playwright's routing so the traffic view can be checked before and apart from the API's own numbers (each row
+has the real rows' fields: tests/web/test_traffic_view.py checks them against psn's).
 
 The road: a two-way east–west stretch west of Belize City, edge 1 eastbound (free), edge 2 westbound (jammed),
 edge 3 (no data), edge 4 (slow). Colours the page must draw, per level, as the issue names them."""
@@ -56,8 +57,9 @@ def alert(aid: str, edge: int, raised: float, *, cleared: float | None = None) -
 
 def camera(cid: str, name: str, live: bool, now: float) -> dict[str, Any]:
     minute = now // 60 * 60
-    return {"id": cid, "name": name, "lat": 17.49, "lon": -88.19, "bearing_deg": 90.0, "stream": f"rtsp://{cid}",
-            "live": live, "directions": {"a_to_b": "to Belmopan", "b_to_a": "to Belize City"},
+    return {"id": cid, "name": name, "lat": 17.49, "lon": -88.19, "bearing_deg": 90.0, "stream": f"police:{cid}",
+            "live": live, "line": [[0.1, 0.6], [0.9, 0.6]],
+            "directions": {"a_to_b": "to Belmopan", "b_to_a": "to Belize City"},
             "last_minute": {"a_to_b": 7, "b_to_a": 3},
             "history": [[minute - 60 * k, 5 + k % 4, 2 + k % 3] for k in range(30, 0, -1)]}
 
@@ -65,7 +67,7 @@ def camera(cid: str, name: str, live: bool, now: float) -> dict[str, Any]:
 def corridor(now: float) -> dict[str, Any]:
     return {"id": "bzc-bmp", "name": "Belize City → Belmopan", "origin": "Belize City", "destination": "Belmopan",
             "length_km": 78.0, "free_flow_s": 3600.0, "travel_s": 4680.0, "index": 1.3, "coverage": 0.6,
-            "level": "slow", "origin_lonlat": [-88.19, 17.50], "destination_lonlat": [-88.76, 17.25],
+            "level": "slow", "edges": [1, 4],
             "history": [[now - 300 * k, 3600.0 + 900.0 * math.sin(k / 9) ** 2] for k in range(72, 0, -1)]}
 
 

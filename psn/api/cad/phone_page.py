@@ -4,10 +4,10 @@ the server allows a wider scope with `Service-Worker-Allowed`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
 
-from psn.api.deps import authenticate, get_server
+from psn.api.deps import page_for_signed_in
 from psn.web import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
@@ -16,11 +16,7 @@ SCOPE = "/phone"
 
 @router.get(SCOPE)
 def phone(request: Request) -> Response:
-    try:
-        authenticate(get_server(request), request)
-    except HTTPException:
-        return RedirectResponse(f"/login?next={SCOPE}", status_code=303)  # back to the phone once signed in
-    return FileResponse(STATIC_DIR / "phone.html", headers={"Cache-Control": "no-cache"})
+    return page_for_signed_in(request, SCOPE, STATIC_DIR / "phone.html")
 
 
 @router.get(f"{SCOPE}/sw.js")

@@ -17,7 +17,8 @@ router = APIRouter(prefix="/api/v1/traffic/cameras", tags=["traffic"])
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Point = Annotated[list[Fraction], Field(min_length=2, max_length=2, description="[x, y], fractions of the frame")]
-Label = Annotated[str, Field(min_length=1, max_length=64)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL's text cannot hold NUL: a 500 there, not a clear 422
+Label = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
 
 
 class Directions(BaseModel):
@@ -27,7 +28,7 @@ class Directions(BaseModel):
 
 class CameraIn(BaseModel):
     id: Name
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
     lat: float = Field(ge=-90.0, le=90.0, allow_inf_nan=False)
     lon: float = Field(ge=-180.0, le=180.0, allow_inf_nan=False)
     bearing_deg: float = Field(ge=0.0, le=360.0, allow_inf_nan=False, description="the way the camera looks")

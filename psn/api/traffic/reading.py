@@ -17,7 +17,12 @@ T = TypeVar("T")
 
 
 async def read(server: Server, view: Callable[[Picture, float], T], build: bool = True) -> T | None:
+    return await run_in_threadpool(answer, lambda: server.traffic.read(view, build))
+
+
+def answer(call: Callable[[], T]) -> T:
+    """What `call` gives; its `Refused` as the HTTP error."""
     try:
-        return await run_in_threadpool(server.traffic.read, view, build)
+        return call()
     except Refused as refused:
         raise HTTPException(refused.status, refused.detail) from None

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from psn.access import Action, Resource
 from psn.api.deps import PrincipalDep, ServerDep, require_role_right
 from psn.api.fields import EpochQuery
-from psn.api.traffic.reading import read
+from psn.api.traffic.reading import answer, read
 from psn.traffic import views
 from psn.traffic.tick import Picture
 
@@ -34,9 +34,12 @@ async def segments(server: ServerDep, who: PrincipalDep, at: EpochQuery = None,
     # Unless every segment is asked for, a server that never saw a position has nothing to show (and builds
     # no graph for it).
     found = await read(server, view, everything)
-    if found is None:
-        return views.collection(server.clock.time(), [])
-    return found
+    if found is not None:
+        return found
+    now = server.clock.time()
+    if at is None:
+        return views.collection(now, [])
+    return answer(lambda: views.empty_bin(now, at))
 
 
 @router.get("/segments/{edge}/history")

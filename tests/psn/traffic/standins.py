@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pyproj
 
 from psn.traffic.engines import Engines
 from traffic.graph import RoadGraph
@@ -18,6 +19,18 @@ from traffic.utm import to_utm
 
 # A 2 km straight road east out of Belize City (lon, lat), both ways: edges 0 (west→east) and 1 (back).
 WEST, EAST = (-88.20, 17.50), (-88.18114, 17.50)
+
+
+# pyproj itself, not traffic.utm: where a test puts a vehicle does not come from the code under test.
+TO_LONLAT = pyproj.Transformer.from_crs("EPSG:32616", "EPSG:4326", always_xy=True)
+TO_UTM = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:32616", always_xy=True)
+
+
+def along(start_m: float, speed: float, direction: float, i: int) -> tuple[float, float]:
+    """(lon, lat) `start_m + direction × speed × i` metres east of the road's west end, on the road."""
+    x0, y0 = TO_UTM.transform(*WEST)
+    lon, lat = TO_LONLAT.transform(x0 + start_m + direction * speed * i, y0)
+    return float(lon), float(lat)
 
 
 def road() -> RoadGraph:
@@ -62,6 +75,9 @@ class Speeds:
     def live_speeds(self, now: float) -> np.ndarray[Any, Any]:
         with np.errstate(invalid="ignore"):
             return np.where(self.counts > 0, self.sums / np.maximum(self.counts, 1), np.nan)
+
+    def free_flow(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        return np.full(len(self.sums), 20.0), np.zeros(len(self.sums), dtype=bool)
 
     def snapshot(self, now: float) -> Any:
         speed = self.live_speeds(now)

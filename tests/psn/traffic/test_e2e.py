@@ -12,15 +12,12 @@ from typing import Any
 
 import httpx
 import numpy as np
-import pyproj
 import pytest
 
 from psn.access import Role
 from tests.psn.traffic import standins
 from tests.support import Mosquitto, RunningServer, make_settings, publish, publish_fix, wait_for
 
-TO_LONLAT = pyproj.Transformer.from_crs("EPSG:32616", "EPSG:4326", always_xy=True)
-TO_UTM = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:32616", always_xy=True)
 FIXES = 20
 
 
@@ -33,13 +30,6 @@ def running(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[RunningServer]:
     server.stop()
 
 
-def along(start_m: float, speed: float, direction: float, i: int) -> tuple[float, float]:
-    """(lon, lat) `start_m + direction × speed × i` metres east of the road's west end, on the road."""
-    x0, y0 = TO_UTM.transform(*standins.WEST)
-    lon, lat = TO_LONLAT.transform(x0 + start_m + direction * speed * i, y0)
-    return float(lon), float(lat)
-
-
 def measured(server: RunningServer) -> dict[int, dict[str, Any]]:
     body = httpx.get(f"{server.base_url}/api/v1/traffic/segments",
                      headers=server.headers("police", Role.TRAFFIC_MANAGER), timeout=30).json()
@@ -49,9 +39,9 @@ def measured(server: RunningServer) -> dict[int, dict[str, Any]]:
 def test_a_unit_and_a_probe_driving_a_road_at_known_speeds(running: RunningServer) -> None:
     t0 = time.time() - FIXES - 5
     for i in range(FIXES):
-        lon, lat = along(200.0, 15.0, 1.0, i)
+        lon, lat = standins.along(200.0, 15.0, 1.0, i)
         publish_fix(running.mqtt_url, "police", "P-1", lat, lon, heading=90.0, speed=15.0, ts=t0 + i)
-        lon, lat = along(1800.0, 10.0, -1.0, i)
+        lon, lat = standins.along(1800.0, 10.0, -1.0, i)
         publish(running.mqtt_url, "psn/v1/probes/bus-co", {"ts": t0 + i, "vehicle": "a9f0", "lat": lat, "lon": lon,
                                                             "speed": 10.0, "heading": 270.0}, mqtt5=False)
     found = wait_for(lambda: (m := measured(running)) and {0, 1} <= set(m) and m[0]["samples"] >= FIXES - 2

@@ -1,0 +1,66 @@
+"""The traffic REST readers (`psn.traffic.views`) on the real analytics (`psn.traffic.engines.build`, not the
+stand-ins, whose history holds every bin): a time slider position inside the last 6 h whose history bin holds
+nothing is an empty bin, not a server error; corridor rows name their route's edges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from psn.traffic import engines as analytics
+from psn.traffic import views
+from psn.traffic.tick import Picture
+from tests.psn.traffic import standins
+from traffic.corridors import Corridor
+from traffic.router import Router
+from traffic.samples import SpeedSample
+
+T0 = 1_764_400_000.0  # 100 s into its 5-minute bin, which starts at 1_764_399_900
+SIX_HOURS_AGO = T0 - 6 * 3600 + 30  # 1_764_378_430: in the bin starting at 1_764_378_300
+
+
+@pytest.fixture
+def picture() -> Picture:
+    return Picture(analytics.build(Router(standins.road())))
+
+
+def test_a_bin_before_the_first_sample_is_empty(picture: Picture) -> None:
+    body = views.segments_at(picture, T0, T0 - 30, everything=False)
+    assert (body["ts"], body["bin_s"], body["features"]) == (1_764_399_900.0, 300.0, [])
+    every = views.segments_at(picture, T0, T0 - 30, everything=True)["features"]
+    assert [(f["properties"]["edge"], f["properties"]["speed_kmh"], f["properties"]["samples"],
+             f["properties"]["level"]) for f in every] == [(0, None, 0, "unknown"), (1, None, 0, "unknown")]
+
+
+def test_a_bin_older_than_the_ring_but_within_six_hours_is_empty(picture: Picture) -> None:
+    picture.engines.history.add([SpeedSample(0, T0, 10.0, True)])
+    old = views.segments_at(picture, T0, SIX_HOURS_AGO, everything=False)
+    assert (old["ts"], old["features"]) == (1_764_378_300.0, [])
+    # 10 m/s is 36 km/h; half the road's 20 m/s: "slow" (>= .5, < .75).
+    [now] = views.segments_at(picture, T0, T0 - 30, everything=False)["features"]
+    assert (now["properties"]["speed_kmh"], now["properties"]["samples"], now["properties"]["level"]) == \
+        (36.0, 1, "slow")
+
+
+def test_the_corridor_rows_name_their_route_edges_for_the_map(picture: Picture) -> None:
+    engines = picture.engines
+    engines.corridors = {"w--e": Corridor("w--e", "West – East", "West", "East", standins.WEST, standins.EAST)}
+    engines.corridor_edges = {"w--e": np.array([0])}
+    picture.tick(T0)
+    [row] = views.corridors(picture)
+    # The page highlights a corridor by its edges (psn/web/static/traffic/corridors.js): the eastbound edge 0.
+    assert (row["id"], row["edges"], row["length_km"]) == ("w--e", [0], 2.0)
+    assert "edges" not in picture.corridors[0]  # the live event's rows stay small: the page keeps them
+
+
+def test_a_history_bin_is_levelled_against_the_learned_free_flow_as_live_segments_are(picture: Picture) -> None:
+    # 60 samples of 12 m/s teach edge 0 its free flow (ff_min 50): the 85th percentile, linear within the 1 m/s
+    # bin [12, 13): 12 + 51/60 = 12.85 m/s = 46.3 km/h, under the road's 20 m/s.
+    picture.engines.speeds.add([SpeedSample(0, T0 - 60 + i, 12.0, True) for i in range(60)])
+    picture.engines.history.add([SpeedSample(0, T0, 10.0, True)])
+    [live] = views.segments(picture, T0, everything=False)["features"]
+    [past] = views.segments_at(picture, T0, T0 - 30, everything=False)["features"]
+    assert live["properties"]["free_flow_kmh"] == 46.3
+    # 10 / 12.85 = .78: free (>= .75); against the road's 20 m/s it would have been .5, slow.
+    assert (past["properties"]["speed_kmh"], past["properties"]["free_flow_kmh"], past["properties"]["level"]) == \
+        (36.0, 46.3, "free")
