@@ -7,17 +7,20 @@ The service takes a factory (`Build`), so the shell can be tested with any objec
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
+from psn.traffic.matcher_process import MatcherProcess
 from traffic.corridors import DEFAULT_CORRIDORS, Corridor, CorridorTime, corridor_edges, corridor_times
 from traffic.detect import DropDetector
 from traffic.graph import FloatArray, IntArray, RoadGraph
 from traffic.history import SpeedHistory
-from traffic.matching import Matcher
+from traffic.matching import Pushed
 from traffic.router import Router
+from traffic.samples import SpeedSample
 from traffic.speeds import SegmentSpeeds
 from traffic.utm import to_lonlat, to_utm
 
@@ -28,10 +31,23 @@ HISTORY_BIN_S = 300.0  # segment history: 5-minute bins (traffic.history's defau
 CorridorTimes = Callable[[RoadGraph, Mapping[str, IntArray], FloatArray], list[CorridorTime]]
 
 
+class Matching(Protocol):
+    """What the service asks of a map matcher (`traffic.matching.Matcher`'s calls; `MatcherProcess` runs one in a
+    process of its own)."""
+
+    @property
+    def active(self) -> int: ...
+
+    def push_many(self, vehicles: Sequence[str], ts: FloatArray, xy: FloatArray, speed_mps: FloatArray,
+                  heading_deg: FloatArray) -> list[Pushed]: ...
+
+    def forget(self, silent_since: float) -> list[SpeedSample]: ...
+
+
 @dataclass(eq=False)
 class Engines:
     graph: RoadGraph
-    matcher: Matcher
+    matcher: Matching
     speeds: SegmentSpeeds
     history: SpeedHistory
     detector: DropDetector
@@ -41,11 +57,16 @@ class Engines:
     lonlat: FloatArray  # (nodes, 2) the graph's nodes in degrees, for GeoJSON
 
     @classmethod
-    def on(cls, graph: RoadGraph, matcher: Matcher, speeds: SegmentSpeeds, history: SpeedHistory,
+    def on(cls, graph: RoadGraph, matcher: Matching, speeds: SegmentSpeeds, history: SpeedHistory,
            detector: DropDetector, corridors: Mapping[str, Corridor], edges: Mapping[str, IntArray],
            times: CorridorTimes) -> Engines:
         return cls(graph, matcher, speeds, history, detector, corridors, edges, times,
                    np.asarray(to_lonlat(graph.xy)))
+
+    def close(self) -> None:
+        """Ends the matcher's process, if it has one."""
+        if isinstance(self.matcher, MatcherProcess):
+            self.matcher.close()
 
 
 Build = Callable[[Router], Engines]
@@ -71,6 +92,6 @@ def build(router: Router) -> Engines:
             continue
         if len(route):
             corridors[corridor.id], edges[corridor.id] = corridor, route
-    return Engines.on(graph, Matcher(graph, index=router.index), SegmentSpeeds(graph.speed_mps),
+    return Engines.on(graph, MatcherProcess(graph), SegmentSpeeds(graph.speed_mps),
                       SpeedHistory(graph.edges, HISTORY_BIN_S), DropDetector(graph.edges), corridors, edges,
                       corridor_times)

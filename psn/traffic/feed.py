@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from psn.events import FixAccepted, ProbeAccepted
-from traffic.matching import Matcher
+from psn.traffic.engines import Matching
 from traffic.samples import SpeedSample
 from traffic.utm import to_utm
 
@@ -44,7 +44,7 @@ def _nan(value: float | None) -> float:
     return math.nan if value is None else value
 
 
-def feed(matcher: Matcher, events: Sequence[FixAccepted | ProbeAccepted]) -> Fed:
+def feed(matcher: Matching, events: Sequence[FixAccepted | ProbeAccepted]) -> Fed:
     """Pushes every position of `events` (in order) and gathers what the matcher decided."""
     fed = Fed()
     if not events:

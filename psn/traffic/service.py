@@ -81,6 +81,9 @@ class Traffic:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10.0)
+        with self._lock:
+            if self.picture is not None:
+                self.picture.engines.close()
 
     def _engines(self) -> Engines:
         """The analytics, built on first use (the road graph with them); the caller holds the lock."""

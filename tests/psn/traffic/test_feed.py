@@ -4,6 +4,8 @@ unit and a probe standing in a queue do give theirs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from psn.events import FixAccepted, ProbeAccepted
@@ -18,8 +20,10 @@ T0 = 1_764_400_000.0
 
 
 @pytest.fixture
-def engines() -> Engines:
-    return analytics.build(Router(standins.road()))
+def engines() -> Iterator[Engines]:
+    built = analytics.build(Router(standins.road()))
+    yield built
+    built.close()
 
 
 def unit_fix(unit: str, i: int, start_m: float, speed: float) -> FixAccepted:

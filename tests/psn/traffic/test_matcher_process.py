@@ -1,0 +1,43 @@
+"""The map matcher in its own process (`psn.traffic.matcher_process`): it answers what the matcher in this process
+answers for the same positions, and a child that dies costs the batch in flight, not the ones after it."""
+
+from __future__ import annotations
+
+from concurrent.futures.process import BrokenProcessPool
+
+import numpy as np
+import pytest
+
+from psn.traffic.matcher_process import MatcherProcess
+from tests.psn.traffic import standins
+from traffic.matching import Matcher
+from traffic.utm import to_utm
+
+T0 = 1_764_000_000.0
+
+
+def drive(vehicle: str, start_s: int, count: int) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One vehicle at 15 m/s east along the stand-in road, a fix a second."""
+    lonlat = np.array([standins.along(200.0, 15.0, 1.0, i) for i in range(start_s, start_s + count)])
+    xy = np.asarray(to_utm(lonlat[:, 0], lonlat[:, 1]))
+    return ([vehicle] * count, T0 + np.arange(start_s, start_s + count, dtype=float), xy, np.full(count, 15.0),
+            np.full(count, 90.0))
+
+
+def test_the_process_answers_as_the_matcher_does_and_survives_its_child() -> None:
+    graph = standins.road()
+    here, there = Matcher(graph), MatcherProcess(graph)
+    try:
+        batch = drive("P-1", 0, 30)
+        expected, got = here.push_many(*batch), there.push_many(*batch)
+        assert [p.outcome for p in got] == [p.outcome for p in expected]
+        assert [p.samples for p in got] == [p.samples for p in expected]
+        assert got[-1].samples and there.active == here.active == 1
+        next(iter(there._pool._processes.values())).kill()  # the child dies (OOM, a signal)
+        with pytest.raises(BrokenProcessPool):
+            there.push_many(*drive("P-1", 30, 5))
+        assert (there.restarts, there.active) == (1, 0)
+        again = there.push_many(*drive("P-1", 35, 10))  # a new child, the trace begun anew
+        assert there.active == 1 and sum(len(p.samples) for p in again) > 0
+    finally:
+        there.close()
