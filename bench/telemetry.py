@@ -136,10 +136,11 @@ def bare_subscriber(port: int, expected: int, ready: Any, result: Any) -> None:
     result.put((received, first, last))
 
 
-def ws_latency(base_ws: str, token: str, duration: float, result: Any, ready: Any) -> None:
+def live_messages(base_ws: str, token: str, duration: float, ready: Any) -> Iterator[tuple[float, dict[str, Any]]]:
+    """(arrival time, message) of everything one live WebSocket receives for `duration` s; `ready` is set once
+    the first message (the snapshot) has arrived."""
     from websockets.sync.client import connect
 
-    latencies: list[float] = []
     with connect(f"{base_ws}/api/v1/live?access_token={token}", max_size=None) as ws:
         ws.recv(timeout=10)
         ready.set()
@@ -149,8 +150,13 @@ def ws_latency(base_ws: str, token: str, duration: float, result: Any, ready: An
                 message = json.loads(ws.recv(timeout=1))
             except TimeoutError:
                 continue
-            now = time.time()
-            latencies.extend(now - unit["ts"] for unit in message["units"])
+            yield time.time(), message
+
+
+def ws_latency(base_ws: str, token: str, duration: float, result: Any, ready: Any) -> None:
+    latencies: list[float] = []
+    for now, message in live_messages(base_ws, token, duration, ready):
+        latencies.extend(now - unit["ts"] for unit in message.get("units", ()))  # traffic events have none
     result.put(latencies)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bench.telemetry import Psn, bench_broker, client, topic
+from bench.telemetry import Psn, bench_broker, client, live_messages, topic
 
 SPEED_MPS = 15.0
 MIN_EDGE_M = 300.0
@@ -71,27 +71,16 @@ def publish_driving(port: int, units: int, rate: float, duration: float, result:
 
 
 def watch(base_ws: str, token: str, duration: float, result: Any, ready: Any) -> None:
-    from websockets.sync.client import connect
-
     segments: list[float] = []
     units: list[float] = []
     ticks = 0
-    with connect(f"{base_ws}/api/v1/live?access_token={token}", max_size=None) as ws:
-        ws.recv(timeout=10)
-        ready.set()
-        end = time.time() + duration
-        while time.time() < end:
-            try:
-                message = json.loads(ws.recv(timeout=1))
-            except TimeoutError:
-                continue
-            now = time.time()
-            if message.get("type") == "traffic":
-                ticks += 1
-                segments.extend(now - f["properties"]["updated"] for f in message["segments"]
-                                if f["properties"]["updated"] is not None)
-            elif "units" in message:
-                units.extend(now - unit["ts"] for unit in message["units"])
+    for now, message in live_messages(base_ws, token, duration, ready):
+        if message.get("type") == "traffic":
+            ticks += 1
+            segments.extend(now - f["properties"]["updated"] for f in message["segments"]
+                            if f["properties"]["updated"] is not None)
+        elif "units" in message:
+            units.extend(now - unit["ts"] for unit in message["units"])
     result.put((segments, units, ticks))
 
 
