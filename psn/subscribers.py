@@ -110,15 +110,18 @@ def replay_reporter(security: SecurityFeed, clock: Clock) -> Callable[[FixReplay
 
 
 def rejected_republisher(publish: Publish) -> Callable[[MessageRejected], None]:
-    """Operators watch `psn/v1/_rejected/{reason}/{topic}` to see what their devices get wrong."""
+    """Operators watch `psn/v1/_rejected/{reason}/{topic}` to see what their devices get wrong. A probe feed's
+    payload is not repeated (`payload` is empty): an anonymous vehicle's position and time would reach every
+    identity that may read the feed (docs/traffic.md, probe privacy); the reason, detail and size say enough."""
 
     def handle(event: MessageRejected) -> None:
         r = event.rejection
+        probe = isinstance(topics.parse(event.topic), topics.ProbeTopic)
         body = {
             "reason": r.reason.value,
             "detail": r.detail,
             "topic": event.topic,
-            "payload": event.payload[:1024].decode("utf-8", errors="replace"),
+            "payload": "" if probe else event.payload[:1024].decode("utf-8", errors="replace"),
             "payload_bytes": len(event.payload),
         }
         publish(topics.rejected_topic(r.reason.value, event.topic), json.dumps(body).encode(), 0)
