@@ -4,6 +4,8 @@ unique (owner, seq) constraint refuses a second writer that numbered the same, a
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 
 import orjson
@@ -17,7 +19,10 @@ from psn.store.schema import incident_timeline, incidents
 from psn.store.sealing import Sealer
 
 Create = Callable[[str], tuple[Incident, TimelineEntry]]
-CREATE_ATTEMPTS = 5  # another psn numbering the same id at the same instant: rare, and one retry settles it
+# Another psn numbering the same id at the same instant. Not always settled by one retry: two instances creating
+# 50 incidents each as fast as they can lost a sixth race in a row on a clean-clone run (five attempts were the
+# limit then), so each retry waits a random few milliseconds and the limit is far away.
+CREATE_ATTEMPTS = 100
 
 
 def incident_id(owner: str, seq: int) -> str:
@@ -45,6 +50,7 @@ class IncidentStore:
             except sa.exc.IntegrityError:
                 if attempt == CREATE_ATTEMPTS - 1:
                     raise
+                time.sleep(random.uniform(0.001, 0.01))  # the winner commits; both must not retry in lockstep
         raise AssertionError("unreachable")
 
     def save(self, incident: Incident, entry: TimelineEntry) -> None:
