@@ -48,7 +48,7 @@ class Picture:
         changed = self._changed(snapshot)
         alerts = [self._alert_row(alert.id) for alert in self._detect(snapshot)]
         self._forget_cleared(now)
-        self.corridors = self._corridors(now)
+        self.corridors = self._corridors(now, snapshot)
         segments = [rows.feature(engines, int(e), rows.segment_properties(engines, snapshot, int(e)))
                     for e in changed]
         return Ticked(now, segments, self.corridors, alerts)
@@ -90,11 +90,11 @@ class Picture:
         self.acknowledged.setdefault(alert_id, who)
         return self._alert_row(alert_id), first
 
-    def _corridors(self, now: float) -> list[dict[str, Any]]:
+    def _corridors(self, now: float, snapshot: SpeedSnapshot) -> list[dict[str, Any]]:
         engines = self.engines
         if not engines.corridors:
             return []
-        times = engines.corridor_times(engines.graph, engines.corridor_edges, engines.speeds.live_speeds(now))
+        times = engines.corridor_times(engines.graph, engines.corridor_edges, engines.speeds.live_speeds(now, snapshot))
         start = now - now % CORRIDOR_BIN_S
         current = self._corridor_bins.setdefault(start, {})
         for time in times:

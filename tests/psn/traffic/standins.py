@@ -72,7 +72,7 @@ class Speeds:
             self.updated[s.edge] = s.ts
         return SimpleNamespace(accepted=len(samples), outliers=0, unknown_edge=0, bad=0)
 
-    def live_speeds(self, now: float) -> np.ndarray[Any, Any]:
+    def live_speeds(self, now: float, snapshot: Any = None) -> np.ndarray[Any, Any]:
         with np.errstate(invalid="ignore"):
             return np.where(self.counts > 0, self.sums / np.maximum(self.counts, 1), np.nan)
 
