@@ -14,7 +14,8 @@ predecessor of fix n's best candidate, and fix n's scores are then restricted to
 the next decision continues the route already given. Nothing is ever reprocessed. `push_many` does the candidate
 search and the Viterbi step for a whole batch (one fix per vehicle) in numpy; only the decisions' bookkeeping
 loops over vehicles. Speeds come out as `SpeedSample`s (`traffic.traversal`): the fix's reported speed on its
-decided edge (spot), and route length / time once per edge traversal (not spot).
+decided edge (spot), and route length / time once per edge traversal (not spot) on edges of at least
+`interval_min_m` (shorter ones are timed by GPS noise more than by the drive).
 
 Bad input never raises: it gets an `Outcome`, counted in `Matcher.counts`.
 """
@@ -69,6 +70,12 @@ class MatchConfig:
     route_slack_m: float = 100.0  # two fixes each up to radius_m off: also the teleport test's allowance
     max_gap_s: float = 90.0
     max_speed_mps: float = 70.0
+    # An edge shorter than this gets its spot samples but no interval sample: the two fixes that time its ends
+    # are each sigma_m off along it (sqrt(2) x 10 m = 14 m, over a quarter of 50 m). Measured on the Belize clip
+    # (SUMO, 10 % of vehicles, 30 min): interval samples on edges under 25 m averaged 36 km/h, 145 km/h where
+    # the route crossed the edge between two fixes, on edges where SUMO's traffic drove 19-27 km/h; without them
+    # MAPE 16.6 % -> 12.7 % (25 m: 12.9 %, 100 m: 12.9 %; 5 %: 14.8 % -> 14.1 %) (docs/traffic-validation.md).
+    interval_min_m: float = 50.0
     table_m: float = 4000.0  # precomputed routes: 70 m/s x 60 s = 4.2 km straight is beyond any sane probe
 
 
@@ -91,6 +98,7 @@ class Matcher:
         self.finder = CandidateFinder(graph, index or candidate_index(graph))
         self.table = RouteTable(graph, config.table_m)
         self.reverse = graph.edge_index(graph.head, graph.tail)
+        self.timed = graph.length_m >= config.interval_min_m  # edges long enough for an interval sample
         self.counts: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
         self.slots = Slots(config.k)
 
@@ -245,7 +253,6 @@ class Matcher:
         if same.any():
             s.trav.same_edge(at[same], pos[same] - s.dec_pos[at[same]], ts[same] - prev_ts[same])
         fraction = np.divide(pos, length[edge], out=np.zeros(len(at)), where=length[edge] > 0)
-        fastest = self.config.max_speed_mps
         for sl, row, e, p, f, t, v, new, moved, k, r, t0 in zip(
                 at.tolist(), rows.tolist(), edge.tolist(), pos.tolist(), fraction.tolist(), ts.tolist(),
                 speed.tolist(), first.tolist(), (~same).tolist(), kind.tolist(), route.tolist(), prev_ts.tolist(),
@@ -255,7 +262,7 @@ class Matcher:
                 s.trav.start(sl, e, t)
             elif moved:
                 pieces = self._pieces(int(s.dec_edge[sl]), float(s.dec_pos[sl]), e, p, k, r)
-                out.extend(x for x in s.trav.interval(sl, pieces, t0, t) if x.speed_mps <= fastest)
+                out.extend(self._plausible(s.trav.interval(sl, pieces, t0, t)))
             if v == v:  # not NaN: a speed was reported
                 out.append(SpeedSample(e, t, v, True))
             matched[row].append((t, e, f))
@@ -278,8 +285,12 @@ class Matcher:
         if s.layer_edge[slot, 0] >= 0:
             at = np.array([slot])
             self._decide(at, np.array([row]), np.argmax(s.layer_score[at], axis=1), samples, matched)
-        samples[row].extend(s.trav.close(slot))
+        samples[row].extend(self._plausible(s.trav.close(slot)))
         s.end(slot)
+
+    def _plausible(self, interval: list[SpeedSample]) -> list[SpeedSample]:
+        """The interval samples worth keeping: on edges long enough to time, no faster than max_speed_mps."""
+        return [x for x in interval if self.timed[x.edge] and x.speed_mps <= self.config.max_speed_mps]
 
     def flush(self, vehicle: str) -> Pushed:
         """End a vehicle's trace: decide its pending fix and give what is left."""
