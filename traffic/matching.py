@@ -14,8 +14,9 @@ predecessor of fix n's best candidate, and fix n's scores are then restricted to
 the next decision continues the route already given. Nothing is ever reprocessed. `push_many` does the candidate
 search and the Viterbi step for a whole batch (one fix per vehicle) in numpy; only the decisions' bookkeeping
 loops over vehicles. Speeds come out as `SpeedSample`s (`traffic.traversal`): the fix's reported speed on its
-decided edge (spot), and route length / time once per edge traversal (not spot) on edges of at least
-`interval_min_m` (shorter ones are timed by GPS noise more than by the drive).
+decided edge (spot), and route length / time once per edge traversal (not spot) measured over at least
+`interval_min_m` (a shorter distance is timed by GPS noise more than by the drive) and no faster than twice the
+edge's free-flow speed.
 
 Bad input never raises: it gets an `Outcome`, counted in `Matcher.counts`.
 """
@@ -70,12 +71,16 @@ class MatchConfig:
     route_slack_m: float = 100.0  # two fixes each up to radius_m off: also the teleport test's allowance
     max_gap_s: float = 90.0
     max_speed_mps: float = 70.0
-    # An edge shorter than this gets its spot samples but no interval sample: the two fixes that time its ends
-    # are each sigma_m off along it (sqrt(2) x 10 m = 14 m, over a quarter of 50 m). Measured on the Belize clip
-    # (SUMO, 10 % of vehicles, 30 min): interval samples on edges under 25 m averaged 36 km/h, 145 km/h where
-    # the route crossed the edge between two fixes, on edges where SUMO's traffic drove 19-27 km/h; without them
-    # MAPE 16.6 % -> 12.7 % (25 m: 12.9 %, 100 m: 12.9 %; 5 %: 14.8 % -> 14.1 %) (docs/traffic-validation.md).
+    # An interval sample needs at least this distance timed (the metres driven on its edge; for an edge crossed
+    # between two fixes, the route between them): the fixes at both ends are each sigma_m off along the road, so
+    # 50 m carries +-14 m (sqrt 2 x sigma_m). Measured on the Belize clip (SUMO, 10 % of vehicles, 30 min):
+    # interval samples on edges under 25 m averaged 36 km/h (145 km/h where a 1 Hz route crossed the edge
+    # between two fixes) where SUMO's traffic drove 19-27 km/h (docs/traffic-validation.md).
     interval_min_m: float = 50.0
+    # An interval sample over twice its edge's free-flow speed (its limit) is a wrong route, not a drive: on the
+    # Belize clip (roads limited to 60 and 80 km/h), 1 Hz routes through 11-24 m edges gave 127-195 km/h. With
+    # the 50 m rule: MAPE at 10 % 14.6 % -> 12.8 % (1.5 x: the same).
+    limit_factor: float = 2.0
     table_m: float = 4000.0  # precomputed routes: 70 m/s x 60 s = 4.2 km straight is beyond any sane probe
 
 
@@ -98,9 +103,9 @@ class Matcher:
         self.finder = CandidateFinder(graph, index or candidate_index(graph))
         self.table = RouteTable(graph, config.table_m)
         self.reverse = graph.edge_index(graph.head, graph.tail)
-        self.timed = graph.length_m >= config.interval_min_m  # edges long enough for an interval sample
+        self.fastest = np.minimum(config.limit_factor * graph.speed_mps, config.max_speed_mps)  # per edge
         self.counts: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
-        self.slots = Slots(config.k)
+        self.slots = Slots(config.k, config.interval_min_m)
 
     @property
     def active(self) -> int:
@@ -289,8 +294,8 @@ class Matcher:
         s.end(slot)
 
     def _plausible(self, interval: list[SpeedSample]) -> list[SpeedSample]:
-        """The interval samples worth keeping: on edges long enough to time, no faster than max_speed_mps."""
-        return [x for x in interval if self.timed[x.edge] and x.speed_mps <= self.config.max_speed_mps]
+        """The interval samples no faster than their edge allows."""
+        return [x for x in interval if x.speed_mps <= self.fastest[x.edge]]
 
     def flush(self, vehicle: str) -> Pushed:
         """End a vehicle's trace: decide its pending fix and give what is left."""
