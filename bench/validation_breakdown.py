@@ -103,17 +103,22 @@ def main(argv: list[str] | None = None) -> int:
         np.add.at(nv, (trio[:, 0], trio[:, 1]), 1)
         print(f"\n== {a.network} {100 * pen:g} %: {len(set(fixes.vehicle))} vehicles, {len(out)} samples "
               f"({spot.sum()} spot), spot samples on the wrong edge {100 * wrong[spot].mean():.1f} %")
+        # psn and the ideal on the same cells: those where the probes' FCD has a second on the edge. psn also
+        # scores cells no probe stood on (samples of edges crossed between fixes, or matched to the wrong edge):
+        # printed apart, as comparing psn on all its cells to the ideal on fewer put 17.6 % beside 8.0 %.
+        both = scored & np.isfinite(ideal)
         print("MAPE on psn's scored cells (n >= 3):")
         for name, est in (("psn mixed (scored)", mixed), ("spot only", spots), ("interval only", inter),
                           ("spot, right edge only", right), ("ideal: probe FCD true edges", ideal),
                           ("free flow", free)):
-            print(f"  {name:30s} {mape(est, t, scored)}")
+            print(f"  {name:30s} {mape(est, t, scored)}; where the ideal has a value {mape(est, t, both)}")
         print(f"ideal on its own cells (>= 3 probe FCD seconds): {mape(ideal, t, nf >= 3)}; "
               f">= 30 s: {mape(ideal, t, nf >= 30)}")
+        print(f"scored cells without a probe FCD second on the edge: psn {mape(mixed, t, scored & ~both)}")
         for k in (1, 2, 3, 5):
-            print(f"cells with >= {k} distinct probe vehicles: psn {mape(mixed, t, scored & (nv >= k))}, "
-                  f"ideal {mape(ideal, t, scored & (nv >= k))}, MAE km/h "
-                  f"{3.6 * np.nanmean(np.abs(mixed - t)[scored & (nv >= k)]):.1f}")
+            print(f"cells with >= {k} distinct probe vehicles (both scored): psn {mape(mixed, t, both & (nv >= k))}, "
+                  f"ideal {mape(ideal, t, both & (nv >= k))}, MAE km/h "
+                  f"{3.6 * np.nanmean(np.abs(mixed - t)[both & (nv >= k)]):.1f}")
         print(f"spot mean on cells with >= 3 spot samples: {mape(spots, t, ns >= 3)}")
         err = np.abs(mixed - t) / t
         ratio = t / free
