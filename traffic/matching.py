@@ -74,8 +74,9 @@ class MatchConfig:
     # An interval sample needs at least this distance timed (the metres driven on its edge; for an edge crossed
     # between two fixes, the route between them): the fixes at both ends are each sigma_m off along the road, so
     # 50 m carries +-14 m (sqrt 2 x sigma_m). Measured on the Belize clip (SUMO, 10 % of vehicles, 30 min):
-    # interval samples on edges under 25 m averaged 36 km/h (145 km/h where a 1 Hz route crossed the edge
-    # between two fixes) where SUMO's traffic drove 19-27 km/h (docs/traffic-validation.md).
+    # interval samples of traversals of edges under 25 m were 68 % off their cell's SUMO speed on average (those
+    # of 100 m or more 11 %), and those of edges under 25 m crossed by a 1 Hz route between two fixes averaged
+    # 154 km/h (docs/traffic-validation.md).
     interval_min_m: float = 50.0
     # An interval sample over twice its edge's free-flow speed (its limit) is a wrong route, not a drive: on the
     # Belize clip (roads limited to 60 and 80 km/h), 1 Hz routes through 11-24 m edges gave 127-195 km/h. With
