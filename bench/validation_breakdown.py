@@ -134,6 +134,14 @@ def main(argv: list[str] | None = None) -> int:
             share = err[m].sum() / np.nansum(err[scored]) if m.any() else 0.0
             print(f"  {label:24s} cells {m.sum():4d}  MAPE {mape(mixed, t, m):>16s}  ideal {mape(ideal, t, m):>16s}"
                   f"  share of error {100 * share:5.1f} %")
+        print("interval samples by edge length: count, mean km/h, mean |speed - SUMO's| / SUMO's of their cell")
+        length, inside = graph.length_m[edge], (row >= 0) & (row < shape[0]) & ~spot
+        cell_truth = np.where(inside, t[np.clip(row, 0, shape[0] - 1), edge], np.nan)
+        for lo, hi in ((0, 25), (25, 50), (50, 100), (100, np.inf)):
+            m = inside & (length >= lo) & (length < hi) & (cell_truth > 0)
+            off = np.abs(speed[m] - cell_truth[m]) / cell_truth[m]
+            print(f"  {lo:3.0f}-{hi:<4.0f} m  {m.sum():6d}  {3.6 * speed[m].mean() if m.any() else np.nan:6.1f}"
+                  f"  {100 * off.mean() if m.any() else np.nan:6.1f} %")
         worst = np.argsort(np.where(scored & np.isfinite(err), err, -1).ravel())[::-1][:12]
         print("worst cells: interval edge len  truth  psn  spot  intv  ideal  n(spot,intv) fcd_s")
         for k in worst:
