@@ -23,7 +23,7 @@ INITIAL = 64  # slots at first; doubled when full
 class Slots:
     """Vehicle name -> slot, and the arrays of every slot; `width` candidates per fix at most."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, timed_m: float = 0.0) -> None:
         self.width = width
         self.of: dict[str, int] = {}
         n = INITIAL
@@ -41,7 +41,7 @@ class Slots:
         self.dec_ts: FloatArray = np.full(n, np.nan)
         self.head_deg: FloatArray = np.full(n, np.nan)  # the last heading trusted, and where it was reported
         self.head_xy: FloatArray = np.full((n, 2), np.nan)
-        self.trav = Traversals(n)
+        self.trav = Traversals(n, timed_m)
 
     def _grow(self) -> None:
         n = len(self.last_ts)

@@ -7,6 +7,11 @@ accumulated over the intervals it spends there (metres and seconds, signed on th
 and forth cancels out) and gives one sample, metres / seconds, when the vehicle leaves it or the trace ends:
 a 1 Hz trace along a 220 m edge gives one sample for it, not eleven, so the estimator downstream, which
 averages samples per edge, weighs every traversal once (a space-mean speed, not biased towards slow vehicles).
+
+A sample is only given for a distance of at least `timed_m`: GPS noise moves each end of the distance timed by
+about sigma, so a traversal of 15 m (measured over its own metres) or an edge crossed within one 20 m interval
+(measured over that interval's route) is timed by the noise more than by the drive. Edges crossed wholly between
+sparse fixes keep their sample: the route they are measured over is long.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from traffic.samples import SpeedSample
 class Traversals:
     """Per vehicle slot: the edge being driven and the metres and seconds spent on it so far."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, timed_m: float = 0.0) -> None:
+        self.timed_m = timed_m
         self.edge: IntArray = np.full(capacity, -1, dtype=np.intp)
         self.metres: FloatArray = np.zeros(capacity)
         self.seconds: FloatArray = np.zeros(capacity)
@@ -42,11 +48,11 @@ class Traversals:
 
     def close(self, slot: int) -> list[SpeedSample]:
         """The sample of the edge being driven (none if no time was spent on it); the slot then holds none."""
-        edge, seconds = int(self.edge[slot]), float(self.seconds[slot])
+        edge, seconds, metres = int(self.edge[slot]), float(self.seconds[slot]), float(self.metres[slot])
         self.edge[slot] = -1
-        if edge < 0 or seconds <= 0:
+        if edge < 0 or seconds <= 0 or max(metres, 0.0) < self.timed_m:
             return []
-        speed = max(float(self.metres[slot]), 0.0) / seconds
+        speed = max(metres, 0.0) / seconds
         return [SpeedSample(edge, float(self.since[slot]) + seconds / 2, speed, False)]
 
     def interval(self, slot: int, pieces: list[tuple[int, float]], t0: float, t1: float) -> list[SpeedSample]:
@@ -66,7 +72,7 @@ class Traversals:
         out = self.close(slot)
         speed, at = total / seconds, t0 + spent[0]
         for (edge, _), metre, took in zip(pieces[1:-1], metres[1:-1], spent[1:-1], strict=True):
-            if metre > 0:
+            if metre > 0 and total >= self.timed_m:
                 out.append(SpeedSample(edge, at + took / 2, speed, False))
             at += took
         self.start(slot, pieces[-1][0], t1 - spent[-1])

@@ -12,6 +12,7 @@ from bench.validation_metrics import (
     Raised,
     affected,
     detection_delay,
+    distinct_vehicles,
     false_alarms,
     incident_edges,
     per_100_segment_hours,
@@ -42,6 +43,17 @@ def test_speed_errors_use_only_cells_with_enough_samples_and_a_truth() -> None:
     assert errors.cells == 8
     assert errors.mae_kmh == pytest.approx((2 + 2 + 1 + 0 + 2 + 88 + 2.2 + 0) / 8 * 3.6)
     assert errors.mape == pytest.approx((0.1 + 0.2 + 0.2 + 0 + 0.1 + 8 + 0.2 + 0) / 8)
+
+
+def test_distinct_vehicles_count_each_vehicle_once_per_cell() -> None:
+    # Rows (t, edge, vehicle): vehicle 7 on edge 1 at 0, 1, 2 s (one vehicle, three rows); vehicle 8 there at
+    # 299 s (same interval), 300 s (the next); vehicle 9 on no edge (-1), on edge 3 (outside 3 edges), at 900 s
+    # (after the last interval) and at -1 s (before the first): none counted.
+    ts = np.array([0.0, 1.0, 2.0, 299.0, 300.0, 5.0, 5.0, 900.0, -1.0])
+    edge = np.array([1, 1, 1, 1, 1, -1, 3, 1, 1])
+    vehicle = np.array([7, 7, 7, 8, 8, 9, 9, 9, 9])
+    got = distinct_vehicles(BEGIN, 300.0, ts, edge, vehicle, 3)
+    assert got.tolist() == [[0, 2, 0], [0, 1, 0], [0, 0, 0]]
 
 
 def test_no_qualifying_cell_gives_nan_not_zero() -> None:
