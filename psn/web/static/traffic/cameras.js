@@ -58,6 +58,7 @@ export function createCameras(map, { onPick }) {
     const dirs = cam.directions || {};
     const last = cam.last_minute || {};
     const history = cam.history || [];
+    const hourEnd = Math.floor(now() / 60) * 60 + 60; // the end of the current minute
     const why = kind === "stale" ? "Streaming, but no vehicle counted: the picture or the counter may be stuck" : null;
     return el(
       `li.camera${kind === "live" ? "" : `.${kind}`}`,
@@ -68,7 +69,9 @@ export function createCameras(map, { onPick }) {
         el("span.count-b", {}, `${dirs.b_to_a || "B→A"}: `, el("b", {}, String(last.b_to_a ?? 0))),
         el("span.muted", {}, " last min")),
       history.length
-        ? bars(history, { width: 220, label: `${cam.name}: vehicles per minute` })
+        ? [el("p.muted", {}, `Vehicles per minute, last hour (dark: ${dirs.a_to_b || "A→B"}, light: ${dirs.b_to_a || "B→A"})`),
+          bars(history, { width: 260, height: 52, unit: "veh/min", since: hourEnd - 3600, until: hourEnd,
+            label: `${cam.name}: vehicles per minute, last hour` })]
         : el("p.muted", {}, "No counts yet."),
     );
   }
