@@ -55,7 +55,9 @@ export function createAlerts(map, { canManage }) {
   function render() {
     const list = [...alerts.values()].sort((a, b) => b.raised - a.raised);
     $("alerts-empty").hidden = list.length > 0;
-    $("alerts-count").textContent = String(list.filter((a) => a.state === "active").length);
+    const active = list.filter((a) => a.state === "active").length;
+    $("alerts-count").textContent = String(active);
+    $("alerts-count").classList.toggle("none", active === 0);
     fill($("alerts"), list.map(item));
   }
 

@@ -116,13 +116,20 @@ export function createSegmentLayer(map, { onSelect }) {
   };
 }
 
+// The levels with what they mean: the measured speed as a share of the road's free-flow speed.
 export function addLegend(container) {
+  const title = document.createElement("span");
+  title.className = "legend-title";
+  title.textContent = "Speed / free flow";
+  container.append(title);
   for (const level of ["free", "slow", "congested", "jammed", "unknown"]) {
     const item = document.createElement("span");
     item.className = `legend-item legend-${level}`;
     const swatch = document.createElement("i");
     swatch.style.background = levelInfo(level).color;
-    item.append(swatch, levelInfo(level).label);
+    const range = document.createElement("small");
+    range.textContent = levelInfo(level).range;
+    item.append(swatch, levelInfo(level).label, range);
     container.append(item);
   }
 }
