@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from crypto.pki import load_ca
 from psn.cli import main as psn
-from psn.mqtt.certs import ca_dir
+from psn.mqtt.certs import ca_dir, open_ca
 from tests.psn.test_transport_security import TIMEOUT, Unit, _listening, cli
 from tests.support import MOSQUITTO, RunningServer, free_port, make_settings, wait_for
 
@@ -114,3 +114,24 @@ def test_issue_probe_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert "revoked (unspecified)" in cli(capsys, monkeypatch, "pki", "list", *data)
     cli(capsys, monkeypatch, "audit", "verify", *data)
     assert '"pki.issue_probe"' in (tmp_path / "audit" / "audit.jsonl").read_text()
+
+
+def test_the_embedded_broker_takes_a_probe_certificate_for_its_own_feed(tmp_path: Path) -> None:
+    server = RunningServer(make_settings(tmp_path, None)).start()  # TLS mode: the CA is created on first start
+    feed: Unit | None = None
+    try:
+        now = time.time()
+        ca = open_ca(tmp_path, now=now)
+        ca.issue_probe("belize-buses", now=now).write(tmp_path / "p", "probes.belize-buses")
+        port = int(server.mqtt_url.rsplit(":", 1)[1])
+        feed = Unit(port, ca.cert_path, tmp_path / "p" / "probes.belize-buses", "probes/belize-buses")
+        assert feed.connected
+        _publish(feed, "psn/v1/probes/taxis", _probe("spoofed-source"))
+        _publish(feed, "psn/v1/probes/belize-buses", _probe("bus-7"))
+        wait_for(lambda: server.stats()["probes"]["accepted"] >= 1, timeout=TIMEOUT)
+        assert server.stats()["probes"] == {"accepted": 1, "rejected": {}}
+        assert [e.actor for e in server.server.security.recent(kind="spoofed_topic")] == ["probes/belize-buses"]
+    finally:
+        if feed is not None:
+            feed.close()
+        server.stop()
