@@ -61,4 +61,6 @@ def test_no_active_alert_reads_calm_and_says_what_would_raise_one(server: Runnin
     loaded(page2)
     expect(page2.locator("#alerts-count")).to_have_text("1")
     expect(page2.locator("#alerts-count")).not_to_have_class("none")
+    # Both alerts are on edge 2, drawn from EAST to WEST along one latitude: which way is on the row.
+    expect(page2.locator("#alerts li .alert-where")).to_have_text(["Western Hwy westbound"] * 2)
     assert errors == []
