@@ -1,4 +1,4 @@
-"""Vehicle counting on the synthetic camera (tests/traffic/camera_scene.py): accuracy per direction and frames/s.
+"""Vehicle counting on the synthetic camera (bench/camera_scene.py): accuracy per direction and frames/s.
 
 For each seed, `--per-lane` vehicles each way are rendered (320x240, 10 frames/s) and counted by
 `traffic.camera.VehicleCounter` with its defaults; the truth is the generator's. Baseline in the same run: the
@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from bench import raw_results
-from tests.traffic.camera_scene import LINE, Scene, true_counts, vehicles
+from bench.camera_scene import LINE, Scene, true_counts, vehicles
 from traffic.camera import CounterConfig, VehicleCounter
 
 OPENCV_DEFAULTS = CounterConfig(var_threshold=16.0, background_ratio=0.9, shadow_ratio=0.5, learning_rate=1 / 500)

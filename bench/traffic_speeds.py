@@ -3,8 +3,8 @@
 1. `SegmentSpeeds.add` on a 30,000-edge graph, batches of 5,000 samples (5,000 probes at 1 Hz, one second
    each), then one `snapshot` per batch; the baseline on the same samples is the obvious per-sample Python
    (a deque per edge and a mean over the window at snapshot time), with no outlier test at all.
-2. False alarms per 100 segment-hours on steady, noisy traffic (the traffic of
-   tests/traffic/test_detect_false_alarms.py, run longer); the baseline is the same traffic with alerts raised
+2. False alarms per 100 segment-hours on steady, noisy traffic (bench/steady_traffic.py, which
+   tests/traffic/test_detect_false_alarms.py runs shorter); the baseline is the same traffic with alerts raised
    on two consecutive 10 s updates instead of 60 s of a held drop.
 
 Prints both and writes bench/results/traffic_speeds-<UTC>.json.
@@ -21,7 +21,7 @@ from collections import deque
 import numpy as np
 
 from bench import raw_results
-from tests.traffic.test_detect_false_alarms import false_alarms
+from bench.steady_traffic import false_alarms
 from traffic.detect import DetectConfig
 from traffic.samples import SpeedSample
 from traffic.speeds import SegmentSpeeds

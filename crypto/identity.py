@@ -1,4 +1,5 @@
-"""Who a certificate speaks for: an agency's unit, written `{agency}/{unit}` in the certificate CN.
+"""Who a certificate speaks for: an agency's unit, written `{agency}/{unit}` in the certificate CN, or a probe
+feed (a bus or taxi fleet), written `probes/{source}`.
 
 Mosquitto's `use_identity_as_username` makes the CN the MQTT username, so ACL `pattern` lines
 with `%u` expand to `psn/v1/{agency}/{unit}/…`: one pattern covers every unit.
@@ -14,6 +15,8 @@ from crypto.errors import CryptoError
 # Same alphabet as the psn/v1 topic decoder; no '/', '+', '#' so a name can never widen an ACL pattern.
 NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 URN_PREFIX = "urn:psn:unit:"
+PROBE_AGENCY = "probes"  # reserved below psn/v1 (telemetry.topics.PROBES): never an agency, so never a unit's CN
+PROBE_URN_PREFIX = "urn:psn:probe:"
 
 
 class InvalidIdentity(CryptoError):
@@ -47,3 +50,14 @@ class UnitIdentity:
         if not sep:
             raise InvalidIdentity(f"CN {cn!r} is not of the form agency/unit")
         return cls(agency, unit)
+
+
+def probe_cn(source: str) -> str:
+    """The CN of probe feed `source`: `probes/{source}`, so `pattern write psn/v1/%u` names its one topic.
+
+    `source` follows the topic segment's rule (`psn/v1/probes/{source}` is decoded only if it matches NAME).
+    """
+    if not NAME.fullmatch(source):
+        raise InvalidIdentity(f"probe source {source!r} must match {NAME.pattern} (it is the topic segment of"
+                              f" psn/v1/probes/{{source}})")
+    return f"{PROBE_AGENCY}/{source}"

@@ -2,7 +2,8 @@
 
 State lives in one directory: `ca.key` (0600), `ca.pem`, `index.json` (every serial issued, and
 revocations) and `crl.pem`. Keys are ECDSA P-256, which every TLS stack and Mosquitto accept.
-Unit certificates bind CN=`{agency}/{unit}` and SAN URI `urn:psn:unit:{agency}:{unit}`.
+Unit certificates bind CN=`{agency}/{unit}` and SAN URI `urn:psn:unit:{agency}:{unit}`; probe feeds' bind
+CN=`probes/{source}` and SAN URI `urn:psn:probe:{source}`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from crypto._files import PRIVATE, PUBLIC, read_private, write_atomic
 from crypto.errors import CryptoError
-from crypto.identity import NAME, InvalidIdentity, UnitIdentity
+from crypto.identity import NAME, PROBE_AGENCY, PROBE_URN_PREFIX, InvalidIdentity, UnitIdentity, probe_cn
 
-Kind = Literal["unit", "service", "server"]
+Kind = Literal["unit", "probe", "service", "server"]
 # Phones and laptops drift; a certificate issued "now" must already be valid on a device a little behind.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -126,6 +127,12 @@ class CertificateAuthority:
         who = UnitIdentity(agency, unit)
         san = [x509.UniformResourceIdentifier(who.uri)]
         return self._issue(who.cn, "unit", san, ExtendedKeyUsageOID.CLIENT_AUTH, now, days, ou=who.agency)
+
+    def issue_probe(self, source: str, *, now: float, days: int = 365) -> Issued:
+        """A client certificate for probe feed `source` (a fleet, not a unit): it may publish its one topic."""
+        cn = probe_cn(source)
+        san = [x509.UniformResourceIdentifier(f"{PROBE_URN_PREFIX}{source}")]
+        return self._issue(cn, "probe", san, ExtendedKeyUsageOID.CLIENT_AUTH, now, days, ou=PROBE_AGENCY)
 
     def issue_service(self, name: str, *, now: float, days: int = 365) -> Issued:
         """A client certificate for a server-side component (e.g. `psn-server` on the broker)."""

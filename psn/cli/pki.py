@@ -1,4 +1,4 @@
-"""`psn pki …` (the network CA: units, servers, revocation) and `psn broker-config` (Mosquitto with mTLS).
+"""`psn pki …` (the network CA: units, probe feeds, servers, revocation) and `psn broker-config` (Mosquitto with mTLS).
 
 Everything works on `{data_dir}/pki/` and is written to the audit log, like the other operator commands.
 """
@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,8 +20,8 @@ from cryptography.hazmat.primitives import hashes
 
 from crypto.broker_config import SERVER_IDENTITY, BrokerConfig, TlsFiles, render_mosquitto_conf
 from crypto.errors import CryptoError
-from crypto.identity import UnitIdentity
-from crypto.pki import CertificateAuthority, IndexRecord, PkiError
+from crypto.identity import PROBE_AGENCY, UnitIdentity, probe_cn
+from crypto.pki import CertificateAuthority, IndexRecord, Issued, PkiError
 from psn.cli.admin import _record, _server, store_flags
 from psn.mqtt.acl import render_acl
 from psn.mqtt.certs import ca_dir, ensure_issued, open_ca, pki_dir
@@ -41,10 +42,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     unit = pki.add_parser("issue-unit", help="certificate + key for a device: PEM and a PKCS#12 bundle to import")
     unit.add_argument("agency")
     unit.add_argument("unit")
-    unit.add_argument("--days", type=int, default=365, help="validity (default 365)")
-    unit.add_argument("--p12-password-stdin", action="store_true", help="read the PKCS#12 password from stdin")
-    unit.add_argument("--out", type=Path, help="directory for the bundle (default {data dir}/pki/units)")
     unit.set_defaults(func=pki_issue_unit)
+
+    probe = pki.add_parser("issue-probe", help="certificate + key for a probe feed (a bus or taxi fleet): it may"
+                           " publish psn/v1/probes/SOURCE only")
+    probe.add_argument("source", help="the feed's name, as in its topic psn/v1/probes/SOURCE")
+    probe.set_defaults(func=pki_issue_probe)
+    for parser in (unit, probe):
+        parser.add_argument("--days", type=int, default=365, help="validity (default 365)")
+        parser.add_argument("--p12-password-stdin", action="store_true", help="read the PKCS#12 password from stdin")
+        parser.add_argument("--out", type=Path, help=f"directory for the bundle (default {{data dir}}/pki/"
+                            f"{'units' if parser is unit else 'probes'})")
 
     server = pki.add_parser("issue-server", help="TLS server certificate (the broker, HTTPS) for names and IPs")
     server.add_argument("hosts", nargs="+", metavar="HOST")
@@ -52,8 +60,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     server.add_argument("--out", type=Path, help="directory (default {data dir}/pki/servers)")
     server.set_defaults(func=pki_issue_server)
 
-    revoke = pki.add_parser("revoke", help="revoke by serial (hex) or every certificate of AGENCY/UNIT; new CRL")
-    revoke.add_argument("target", metavar="SERIAL|AGENCY/UNIT")
+    revoke = pki.add_parser("revoke", help="revoke by serial (hex) or every certificate of AGENCY/UNIT or"
+                            " probes/SOURCE; new CRL")
+    revoke.add_argument("target", metavar="SERIAL|AGENCY/UNIT|probes/SOURCE")
     revoke.add_argument("--reason", choices=sorted(REASONS), default="unspecified")
     revoke.set_defaults(func=pki_revoke)
 
@@ -64,7 +73,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = pki.add_parser("list", help="every certificate the CA issued, with its state")
     listing.set_defaults(func=pki_list)
 
-    for parser in (init, unit, server, revoke, crl, listing):
+    for parser in (init, unit, probe, server, revoke, crl, listing):
         store_flags(parser)
 
     broker = sub.add_parser("broker-config", help="write a Mosquitto config with mTLS, ACL, CRL and certificates")
@@ -106,20 +115,45 @@ def pki_issue_unit(args: argparse.Namespace) -> int:
     ca = _ca(server)
     if args.agency not in server.settings.agencies:
         return _fail(PkiError(f"agency {args.agency!r} is not registered ({', '.join(server.settings.agencies)})"))
+    code = _issue_client(server, args, "units", f"{args.agency}/{args.unit}",
+                         lambda: ca.issue_unit(args.agency, args.unit, now=time.time(), days=args.days))
+    if code == 0:
+        print("import the .p12 on the device (it holds key, certificate and CA); then re-run `psn broker-config`"
+              " and SIGHUP Mosquitto so the ACL lists the new unit's agency broadcasts")
+    return code
+
+
+def pki_issue_probe(args: argparse.Namespace) -> int:
+    server = _server(args)
+    ca = _ca(server)
+    try:
+        subject = probe_cn(args.source)  # before the password prompt
+    except CryptoError as exc:
+        return _fail(exc)
+    code = _issue_client(server, args, "probes", subject,
+                         lambda: ca.issue_probe(args.source, now=time.time(), days=args.days))
+    if code == 0:
+        print(f"give the feed the .p12 (or .pem + .key and the CA): it may publish psn/v1/probes/{args.source}"
+              " only; Mosquitto needs no new ACL line (`pattern write psn/v1/%u` covers it)")
+    return code
+
+
+def _issue_client(server: Server, args: argparse.Namespace, kind_dir: str, subject: str,
+                  issue: Callable[[], Issued]) -> int:
+    """Issue a client certificate (unit or probe feed), write PEM, key and PKCS#12, audit it."""
     password = (sys.stdin.readline().rstrip("\n") if args.p12_password_stdin
                 else getpass.getpass("PKCS#12 password (the device asks for it on import): "))
     try:
-        issued = ca.issue_unit(args.agency, args.unit, now=time.time(), days=args.days)
-        files = issued.write(args.out or pki_dir(server.settings.data_dir) / "units", f"{args.agency}.{args.unit}",
+        issued = issue()
+        files = issued.write(args.out or pki_dir(server.settings.data_dir) / kind_dir, subject.replace("/", "."),
                              password.encode())
     except CryptoError as exc:
         return _fail(exc)
-    _record(server, "pki.issue_unit", f"{args.agency}/{args.unit}", serial=f"{issued.serial:x}", days=args.days)
-    print(f"unit certificate {args.agency}/{args.unit}, serial {issued.serial:x}, valid {args.days} days:")
+    kind = kind_dir.removesuffix("s")
+    _record(server, f"pki.issue_{kind}", subject, serial=f"{issued.serial:x}", days=args.days)
+    print(f"{kind} certificate {subject}, serial {issued.serial:x}, valid {args.days} days:")
     for path in files:
         print(f"  {path}")
-    print("import the .p12 on the device (it holds key, certificate and CA); then re-run `psn broker-config`"
-          " and SIGHUP Mosquitto so the ACL lists the new unit's agency broadcasts")
     return 0
 
 
@@ -141,12 +175,14 @@ def pki_issue_server(args: argparse.Namespace) -> int:
 
 def _targets(ca: CertificateAuthority, target: str) -> list[IndexRecord]:
     if "/" in target:
-        who = UnitIdentity.from_cn(target)
-        return [r for r in ca.index.values() if r.kind == "unit" and r.subject == who.cn and r.revoked_at is None]
+        agency, _, name = target.partition("/")
+        cn = probe_cn(name) if agency == PROBE_AGENCY else UnitIdentity.from_cn(target).cn
+        return [r for r in ca.index.values()
+                if r.kind in ("unit", "probe") and r.subject == cn and r.revoked_at is None]
     try:
         record = ca.index.get(int(target, 16))
     except ValueError:
-        raise PkiError(f"{target!r} is neither a hex serial nor AGENCY/UNIT") from None
+        raise PkiError(f"{target!r} is neither a hex serial, AGENCY/UNIT nor probes/SOURCE") from None
     if record is None:
         raise PkiError(f"serial {target} was not issued by this CA")
     return [record]

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from aiortc import VideoStreamTrack
 
+from bench.camera_scene import LINE, Scene, true_counts, vehicles
 from psn.access import Role
 from tests.psn.test_video_api import signal
 from tests.support import RunningServer, wait_for
-from tests.traffic.camera_scene import LINE, Scene, true_counts, vehicles
 from tests.video.clients import publish
 
 pytestmark = pytest.mark.timeout(120)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.traffic.camera_scene import DIRECTION, LINE, Scene, Vehicle, true_counts, vehicles
+from bench.camera_scene import DIRECTION, LINE, Scene, Vehicle, true_counts, vehicles
 from traffic.camera import Crossing, MinuteCounts, VehicleCounter
 from traffic.tracking import CentroidTracker, CountingLine, TrackerConfig
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays, scalar_dtypes
 
-from tests.traffic.camera_scene import LINE, Scene, Vehicle
+from bench.camera_scene import LINE, Scene, Vehicle
 from traffic.camera import VehicleCounter
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -65,8 +65,11 @@ def browser() -> Iterator[Browser]:
 
 
 def open_traffic(browser: Browser, server: RunningServer, api: TrafficApi, role: Role, start: str = "/",
-                 viewport: ViewportSize = DESK) -> tuple[Page, list[str]]:
+                 viewport: ViewportSize = DESK, clock_at: float | None = None) -> tuple[Page, list[str]]:
+    """`clock_at`: the page's clock starts there and the test moves it (Playwright's clock)."""
     page = browser.new_context(viewport=viewport).new_page()
+    if clock_at is not None:
+        page.clock.install(time=clock_at)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # Refused fetches are logged by the browser itself (the map's /stats for a dispatcher): what the page shows

@@ -1,5 +1,5 @@
-// Traffic alerts, newest first: active ones loud, cleared ones dim, each with where, when and speed against
-// its baseline. A click flies the map there; "Acknowledge" (traffic managers only) posts the ack. A new
+// Traffic alerts, newest first: active ones loud, cleared ones dim, each with where (the road and which way), when
+// and speed against its baseline. A click flies the map there; "Acknowledge" (traffic managers only) posts the ack. A new
 // active alert flashes the list and beeps once.
 import { send } from "../console/api.js";
 import { ago, el, fill } from "../console/util.js";
@@ -21,7 +21,7 @@ function beep() {
   }
 }
 
-export function createAlerts(map, { canManage }) {
+export function createAlerts(map, { canManage, heading }) {
   const alerts = new Map(); // id -> row
 
   async function ack(id, button) {
@@ -39,7 +39,7 @@ export function createAlerts(map, { canManage }) {
     return el(
       `li.alert.${active ? "active" : "cleared"}`,
       { dataset: { id: a.id }, onclick: () => map.flyTo([a.lat, a.lon], 14) },
-      el("div.alert-where", {}, a.name || `Segment ${a.edge}`),
+      el("div.alert-where", {}, a.name || `Segment ${a.edge}`, heading(a.edge) ? ` ${heading(a.edge)}` : ""),
       el("div.alert-speed", {}, el("b", {}, kmh(a.speed_kmh)), ` vs usual ${kmh(a.baseline_kmh)}`),
       el("div.alert-when", {},
         `raised ${hhmm(a.raised)} (${ago(a.raised)})`,
@@ -55,7 +55,9 @@ export function createAlerts(map, { canManage }) {
   function render() {
     const list = [...alerts.values()].sort((a, b) => b.raised - a.raised);
     $("alerts-empty").hidden = list.length > 0;
-    $("alerts-count").textContent = String(list.filter((a) => a.state === "active").length);
+    const active = list.filter((a) => a.state === "active").length;
+    $("alerts-count").textContent = String(active);
+    $("alerts-count").classList.toggle("none", active === 0);
     fill($("alerts"), list.map(item));
   }
 

@@ -1,7 +1,12 @@
 // The page's one tiny chart maker (no chart library is available offline): inline SVG sparklines and
-// per-minute bars, sized in CSS pixels, with a <title> so the figure is also read out.
+// per-minute bars, sized in CSS pixels, with a <title> so the figure is also read out. Given a `unit`, a chart
+// has axes: its top value with the unit and 0 on the left, its first and last time under it; the value axis
+// starts at 0 (a 1 km/h difference no longer fills the chart's height).
+import { hhmm } from "./levels.js";
 
 const NS = "http://www.w3.org/2000/svg";
+const GUTTER = 66; // px left of the plot for "120 km/h", "45 veh/min" at 11 px (58 cut "8 veh/min")
+const FOOT = 13; // px under the plot for the times
 
 function svg(width, height, label) {
   const root = document.createElementNS(NS, "svg");
@@ -22,8 +27,29 @@ function node(tag, attrs) {
   return n;
 }
 
+function text(x, y, words, anchor = "start") {
+  return Object.assign(node("text", { x, y, class: "chart-axis", "text-anchor": anchor }), { textContent: words });
+}
+
+// The plot's box inside a chart of `width` x `height`, and with a unit its axes: `hi` (with the unit) and 0 on
+// the left, the times `t0` and `t1` under it.
+function frame(root, { width, height, unit, hi, t0, t1 }) {
+  if (!unit) return { left: 2, right: width - 2, top: 3, bottom: height - 3 };
+  const box = { left: GUTTER, right: width - 2, top: 6, bottom: height - FOOT - 2 };
+  root.append(
+    node("line", { x1: box.left - 2, x2: box.left - 2, y1: box.top, y2: box.bottom, class: "chart-axis-line" }),
+    node("line", { x1: box.left - 2, x2: box.right, y1: box.bottom, y2: box.bottom, class: "chart-axis-line" }),
+    text(box.left - 5, box.top + 8, `${Math.round(hi)} ${unit}`, "end"),
+    text(box.left - 5, box.bottom, "0", "end"),
+    text(box.left, height - 1, hhmm(t0)),
+    text(box.right, height - 1, hhmm(t1), "end"),
+  );
+  return box;
+}
+
 // points: [[t, value | null]]; a null breaks the line (no data in that bin is not zero).
-export function sparkline(points, { width = 160, height = 36, color = "#263238", label = "", floor = null } = {}) {
+export function sparkline(points, { width = 160, height = 36, color = "#263238", label = "", floor = null,
+  unit = "" } = {}) {
   const root = svg(width, height, label);
   const known = points.filter(([, v]) => v != null && Number.isFinite(v));
   if (!known.length) {
@@ -33,12 +59,13 @@ export function sparkline(points, { width = 160, height = 36, color = "#263238",
   const t0 = points[0][0];
   const t1 = points[points.length - 1][0];
   const vs = known.map(([, v]) => v).concat(floor == null ? [] : [floor]);
-  const lo = Math.min(...vs);
+  const lo = unit ? 0 : Math.min(...vs);
   const hi = Math.max(...vs);
-  const x = (t) => (t1 > t0 ? ((t - t0) / (t1 - t0)) * (width - 4) + 2 : width / 2);
-  const y = (v) => (hi > lo ? height - 3 - ((v - lo) / (hi - lo)) * (height - 6) : height / 2);
+  const box = frame(root, { width, height, unit, hi, t0, t1 });
+  const x = (t) => (t1 > t0 ? box.left + ((t - t0) / (t1 - t0)) * (box.right - box.left) : (box.left + box.right) / 2);
+  const y = (v) => (hi > lo ? box.bottom - ((v - lo) / (hi - lo)) * (box.bottom - box.top) : (box.top + box.bottom) / 2);
   if (floor != null) {
-    root.append(node("line", { x1: 0, x2: width, y1: y(floor), y2: y(floor), class: "chart-floor" }));
+    root.append(node("line", { x1: box.left, x2: box.right, y1: y(floor), y2: y(floor), class: "chart-floor" }));
   }
   let d = "";
   let pen = false;
@@ -56,17 +83,21 @@ export function sparkline(points, { width = 160, height = 36, color = "#263238",
   return root;
 }
 
-// series: [[t, a, b]]: two bars per bin side by side (a dark, b light), scaled to the largest count.
-export function bars(series, { width = 160, height = 36, label = "" } = {}) {
+// series: [[t, a, b]] per `step` s (minutes with nothing may be left out): two bars per bin side by side (a dark,
+// b light) at their time between `since` and `until`, scaled to the largest count; bins outside are not drawn.
+export function bars(series, { width = 160, height = 36, label = "", unit = "", since, until, step = 60 } = {}) {
   const root = svg(width, height, label);
-  const hi = Math.max(1, ...series.flatMap(([, a, b]) => [a, b]));
-  const slot = width / Math.max(series.length, 1);
-  const w = Math.max(1, slot / 2 - 0.5);
-  series.forEach(([, a, b], i) => {
+  const shown = series.filter(([t]) => t >= since && t < until);
+  const hi = Math.max(1, ...shown.flatMap(([, a, b]) => [a, b]));
+  const box = frame(root, { width, height, unit, hi, t0: since, t1: until });
+  const slot = ((box.right - box.left) * step) / (until - since);
+  const w = Math.max(1, slot / 2 - 0.25);
+  for (const [t, a, b] of shown) {
+    const x = box.left + ((t - since) / (until - since)) * (box.right - box.left);
     for (const [j, n, cls] of [[0, a, "bar-a"], [1, b, "bar-b"]]) {
-      const h = (n / hi) * (height - 2);
-      root.append(node("rect", { x: i * slot + j * w, y: height - h, width: w, height: h, class: cls }));
+      const h = (n / hi) * (box.bottom - box.top);
+      root.append(node("rect", { x: x + j * w, y: box.bottom - h, width: w, height: h, class: cls }));
     }
-  });
+  }
   return root;
 }

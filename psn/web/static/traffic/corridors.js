@@ -45,7 +45,8 @@ export function createCorridors(map, segments) {
         el("span.level-tag", { style: { "--level": info.color } }, el("i"),
           `×${Number.isFinite(row.index) ? row.index.toFixed(2) : "—"} ${info.label}`),
         ` coverage ${percent(row.coverage)}`),
-      sparkline(points, { color: info.color, floor: row.free_flow_s / 60, label: `${row.name}: travel time, last 6 h` }),
+      sparkline(points, { width: 240, height: 50, color: info.color, floor: row.free_flow_s / 60, unit: "min",
+        label: `${row.name}: travel time, last 6 h` }),
     );
   }
 

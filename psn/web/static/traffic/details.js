@@ -49,7 +49,8 @@ export function createDetails(segments) {
       const free = segments.props(edge)?.free_flow_kmh ?? null;
       const points = h.bins.map(([t, v]) => [t, v]);
       fill(box, el("p.muted", {}, "Speed, last 6 h (dashed: free flow)"),
-        sparkline(points, { width: 260, height: 60, color: "#1f4e9c", floor: free, label: "speed, last 6 hours" }));
+        sparkline(points, { width: 260, height: 76, color: "#1f4e9c", floor: free, unit: "km/h",
+          label: "speed, last 6 hours" }));
     } catch (err) {
       if (current === edge) fill(box, el("p.error", {}, `History unavailable: ${err.message}`));
     }

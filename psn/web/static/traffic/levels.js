@@ -1,12 +1,13 @@
 // Congestion levels as the traffic API names them, their colours (always with a word beside them on the lists:
 // colour-blind operators) and the units an operator reads: km/h, minutes, HH:MM.
 
+// `range`: the speed as a share of free flow (traffic.speeds.Level's thresholds), for the legend.
 export const LEVELS = {
-  free: { label: "free", color: "#2e7d32" },
-  slow: { label: "slow", color: "#f2a900" },
-  congested: { label: "congested", color: "#d32f2f" },
-  jammed: { label: "jammed", color: "#6d0a0a" },
-  unknown: { label: "no data", color: "#9e9e9e" },
+  free: { label: "free", color: "#2e7d32", range: "≥ 75 %" },
+  slow: { label: "slow", color: "#f2a900", range: "50–75 %" },
+  congested: { label: "congested", color: "#d32f2f", range: "25–50 %" },
+  jammed: { label: "jammed", color: "#6d0a0a", range: "< 25 %" },
+  unknown: { label: "no data", color: "#9e9e9e", range: "" },
 };
 export const levelInfo = (level) => LEVELS[level] || LEVELS.unknown;
 

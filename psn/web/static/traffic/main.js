@@ -38,7 +38,10 @@ const segments = createSegmentLayer(map, { onSelect: (edge) => details.open(edge
 const details = createDetails(segments);
 const corridors = createCorridors(map, segments);
 const cameras = createCameras(map, { onPick: (id) => document.querySelector(`#cameras [data-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: "nearest" }) });
-const alerts = createAlerts(map, { canManage: () => (rights.traffic || []).includes("manage") });
+const alerts = createAlerts(map, {
+  canManage: () => (rights.traffic || []).includes("manage"),
+  heading: (edge) => segments.heading(edge),
+});
 const timeline = createTimeline(segments, { onChange: () => (refreshEmpty(), details.refresh()) });
 window.trafficState = { map, segments, corridors, cameras, alerts, details, timeline, loaded: false, events: 0 };
 
@@ -85,6 +88,7 @@ async function loadAll() {
   notice(failed.length ? `Could not load ${failed.join("; ")}` : "");
   refreshEmpty();
   details.refresh();
+  alerts.render(); // the alerts may have come before the segments that tell their direction
   window.trafficState.loaded = true;
 }
 

@@ -113,16 +113,35 @@ export function createSegmentLayer(map, { onSelect }) {
     },
     measured: () => [...shown.values()].filter((p) => p.level && p.level !== "unknown").length,
     style: (edge) => lines.get(edge)?.options,
+    // "northbound", "south-westbound", …: the edge's overall direction (first point to last), or null without
+    // geometry. Both directions of a road share its name: this tells an operator which one an alert is on.
+    heading(edge) {
+      const points = lines.get(edge)?.getLatLngs();
+      if (!points || points.length < 2) return null;
+      const [a, b] = [points[0], points[points.length - 1]];
+      const east = (b.lng - a.lng) * Math.cos((((a.lat + b.lat) / 2) * Math.PI) / 180);
+      const degrees = (Math.atan2(east, b.lat - a.lat) * 180) / Math.PI;
+      return `${COMPASS[Math.round((degrees + 360) / 45) % 8]}bound`;
+    },
   };
 }
 
+const COMPASS = ["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"];
+
+// The levels with what they mean: the measured speed as a share of the road's free-flow speed.
 export function addLegend(container) {
+  const title = document.createElement("span");
+  title.className = "legend-title";
+  title.textContent = "Speed / free flow";
+  container.append(title);
   for (const level of ["free", "slow", "congested", "jammed", "unknown"]) {
     const item = document.createElement("span");
     item.className = `legend-item legend-${level}`;
     const swatch = document.createElement("i");
     swatch.style.background = levelInfo(level).color;
-    item.append(swatch, levelInfo(level).label);
+    const range = document.createElement("small");
+    range.textContent = levelInfo(level).range;
+    item.append(swatch, levelInfo(level).label, range);
     container.append(item);
   }
 }
