@@ -116,6 +116,10 @@ UNIT_READ_PATTERN = f"{ROOT}/%u/{CMD}/#"
 OWNTRACKS_WRITE_PATTERN = f"{OWNTRACKS}/%u/#"
 # A probe source's CN is `probes/{source}` (`probes` is reserved, so no unit's CN can be one): its one topic.
 PROBE_WRITE_PATTERN = f"{ROOT}/%u"
+# The unit patterns expand for that CN too: `psn/v1/probes/{source}/telemetry|…|cmd/…` and
+# `owntracks/probes/{source}`, an OwnTracks fix psn would take as a unit's (on the map, stored). Denied to every
+# client (no unit's agency is `probes`); `#` also matches its parent level, so the first leaves the feed's own topic.
+PROBE_DENY_PATTERNS = (f"{ROOT}/{PROBES}/+/+/#", f"{OWNTRACKS}/{PROBES}/#")
 
 
 # Parsed topics: what the decoder router dispatches on.

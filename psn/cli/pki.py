@@ -134,7 +134,7 @@ def pki_issue_probe(args: argparse.Namespace) -> int:
                          lambda: ca.issue_probe(args.source, now=time.time(), days=args.days))
     if code == 0:
         print(f"give the feed the .p12 (or .pem + .key and the CA): it may publish psn/v1/probes/{args.source}"
-              " only; Mosquitto needs no new ACL line (`pattern write psn/v1/%u` covers it)")
+              " only; Mosquitto needs no new ACL line (its `pattern` lines cover it)")
     return code
 
 

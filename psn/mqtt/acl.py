@@ -84,6 +84,8 @@ def render_acl(units: Iterable[UnitIdentity], services: Iterable[str] = (SERVER_
         "# A probe source's CN is probes/{source}: it writes psn/v1/probes/{source} only (for a unit the same",
         "# pattern names psn/v1/{agency}/{unit}, a topic psn refuses as bad_topic).",
         f"pattern write {topics.PROBE_WRITE_PATTERN}",
+        "# ... and nothing the unit patterns above name for that CN (denials win over patterns' grants).",
+        *(f"pattern deny {pattern}" for pattern in topics.PROBE_DENY_PATTERNS),
         "",
     ]
     for who in sorted(set(units)):

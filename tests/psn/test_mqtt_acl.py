@@ -88,3 +88,6 @@ def test_acl_patterns_and_per_unit_broadcast() -> None:
     assert lines[lines.index("user fire/F-1") + 1] == "topic read psn/v1/fire/_broadcast/#"
     assert lines.count("user police/P-12") == 1
     assert "pattern write owntracks/%u/#" in lines
+    # A probe feed's CN probes/{source} would also get the unit patterns' topics (tests/psn/test_probe_certificates)
+    assert [line for line in lines if " deny " in line] == ["pattern deny psn/v1/probes/+/+/#",
+                                                           "pattern deny owntracks/probes/#"]

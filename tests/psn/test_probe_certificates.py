@@ -69,6 +69,11 @@ def test_a_probe_certificate_publishes_its_own_feed_only(tmp_path: Path,
         assert buses.connected and unit.connected
         _publish(buses, "psn/v1/probes/taxis", _probe("spoofed-source"))  # another source's feed
         _publish(buses, "psn/v1/police/P-12/telemetry", {"ts": time.time(), "lat": 17.5, "lon": -88.2})
+        # The unit patterns name `psn/v1/probes/{source}/…` and `owntracks/probes/{source}` for a feed's CN: the
+        # latter would put an OwnTracks unit on the map.
+        _publish(buses, "psn/v1/probes/belize-buses/telemetry", {"ts": time.time(), "lat": 17.5, "lon": -88.2})
+        _publish(buses, "owntracks/probes/belize-buses", {"_type": "location", "tst": int(time.time()),
+                                                          "lat": 17.5, "lon": -88.2})
         _publish(unit, "psn/v1/probes/belize-buses", _probe("unit-as-probe"))  # a unit is no probe feed
         # Each publisher's later message is the marker: anything refused before it would have arrived first.
         _publish(unit, "psn/v1/police/P-12/telemetry", {"ts": time.time(), "lat": 17.5, "lon": -88.2})
@@ -80,6 +85,7 @@ def test_a_probe_certificate_publishes_its_own_feed_only(tmp_path: Path,
         # The probe and the unit's own fix: the probe feed's fix on the unit's topic never reached psn.
         assert stats["accepted"] == 2
         assert set(server.units()) == {"police/P-12"}
+        assert stats["rejected"] == {}  # nor did the feed's publish below its topic (bad_topic)
     finally:
         for client in clients:
             client.close()
