@@ -23,7 +23,7 @@ INITIAL = 64  # slots at first; doubled when full
 class Slots:
     """Vehicle name -> slot, and the arrays of every slot; `width` candidates per fix at most."""
 
-    def __init__(self, width: int, timed_m: float = 0.0) -> None:
+    def __init__(self, width: int, timed_m: float) -> None:
         self.width = width
         self.of: dict[str, int] = {}
         n = INITIAL

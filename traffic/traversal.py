@@ -25,7 +25,7 @@ from traffic.samples import SpeedSample
 class Traversals:
     """Per vehicle slot: the edge being driven and the metres and seconds spent on it so far."""
 
-    def __init__(self, capacity: int, timed_m: float = 0.0) -> None:
+    def __init__(self, capacity: int, timed_m: float) -> None:
         self.timed_m = timed_m
         self.edge: IntArray = np.full(capacity, -1, dtype=np.intp)
         self.metres: FloatArray = np.zeros(capacity)
