@@ -115,11 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=3600.0, help="simulated seconds")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="leave SUMO's files in this folder")
+    parser.add_argument("--penetrations", type=float, nargs="+", default=[100 * p for p in PENETRATIONS],
+                        help="probe shares in per cent")
     args = parser.parse_args(argv)
     scenario = (belize(args.duration, args.seed) if args.network == "belize"
                 else town_scenario(args.size, args.duration, args.seed))
     with tempfile.TemporaryDirectory(prefix="traffic-validation-") as scratch:
-        scores, facts = validate(scenario, args.keep or Path(scratch), args.seed)
+        scores, facts = validate(scenario, args.keep or Path(scratch), args.seed,
+                                 tuple(p / 100 for p in args.penetrations))
     Console(width=140).print(table(scores))
     figures = {"network": args.network, **facts, "scores": [asdict(s) for s in scores],
                "baseline": "SUMO edgeData mean speed per 300 s interval (the reference itself)"}

@@ -23,8 +23,8 @@ def test_the_window_mean_count_confidence_and_level() -> None:
     assert snap.speed_mps[0] == 13.0 and snap.samples[0] == 2 and snap.updated[0] == 350.0
     assert snap.confidence[0] == pytest.approx(0.486583, abs=1e-6)
     assert snap.level[0] == Level.SLOW  # 13 / 20 = 0.65
-    # The 60 s recent window holds the sample at 350 only.
-    assert snap.recent_mps is not None and snap.recent_mps[0] == 14.0
+    # The 60 s recent window [340, 400) holds the sample at 350 only.
+    assert snap.recent is not None and snap.recent.speed_mps[0] == 14.0 and snap.recent.samples[0] == 1
     assert math.isnan(snap.speed_mps[1]) and snap.samples[1] == 0 and math.isnan(snap.updated[1])
     assert snap.level[1] == Level.UNKNOWN and snap.confidence[1] == 0.0
     # Samples later than `now` are not in the window yet.
