@@ -123,18 +123,24 @@ class RecentPieces:
         np.add.at(self._n, (piece[keep], slot[keep]), 1)
 
     def _tokens(self, piece: IntArray, ts: FloatArray, tok: IntArray) -> None:
+        """Per piece, the two newest distinct tokens after this batch (its samples taken as newer than those
+        before it); a token < 0 differs from every other."""
         order = np.lexsort((ts, piece))
         sp, st, sk = piece[order], ts[order], tok[order]
-        last = np.flatnonzero(np.append(sp[1:] != sp[:-1], True))
         start = np.flatnonzero(np.concatenate([[True], sp[1:] != sp[:-1]]))
-        for a, b in zip(start.tolist(), last.tolist(), strict=True):
-            q = int(sp[a])
-            for t, k in zip(st[a:b + 1].tolist(), sk[a:b + 1].tolist(), strict=True):
-                if k >= 0 and k == self._tok[q, 0]:
-                    self._tok_ts[q, 0] = max(self._tok_ts[q, 0], t)
-                else:
-                    self._tok[q, 1], self._tok_ts[q, 1] = self._tok[q, 0], self._tok_ts[q, 0]
-                    self._tok[q, 0], self._tok_ts[q, 0] = k, t
+        last = np.append(start[1:], len(sp)) - 1
+        size = last - start + 1
+        newest = np.repeat(sk[last], size)
+        idx = np.arange(len(sp))
+        other = np.where(((sk != newest) | (sk < 0)) & (idx != np.repeat(last, size)), idx, -1)
+        before = np.maximum.reduceat(other, start)  # the newest sample of another vehicle in the batch, or -1
+        q, k, t = sp[last], sk[last], st[last]
+        same = (before < 0) & (k >= 0) & (self._tok[q, 0] == k)  # only the newest vehicle so far, again
+        shift = (before < 0) & ~same  # the previous newest becomes the one before
+        self._tok[q[shift], 1], self._tok_ts[q[shift], 1] = self._tok[q[shift], 0], self._tok_ts[q[shift], 0]
+        found = before >= 0
+        self._tok[q[found], 1], self._tok_ts[q[found], 1] = sk[before[found]], st[before[found]]
+        self._tok[q, 0], self._tok_ts[q, 0] = k, np.maximum(t, np.where(same, self._tok_ts[q, 0], -np.inf))
 
     def signal(self, now: float) -> PieceSignal:
         """The window: the `bins` time bins that end at or before the bin boundary at or after `now`, so

@@ -47,3 +47,10 @@ def test_one_vehicle_is_one_vehicle_however_many_samples_it_gives() -> None:
     recent.add(batch, np.zeros(60, dtype=np.intp), np.arange(60.0), np.zeros(60))
     signal = recent.signal(60.0)
     assert signal.samples.tolist() == [60] and signal.vehicles.tolist() == [1]
+
+
+def test_samples_without_a_token_are_a_vehicle_each() -> None:
+    recent = RecentPieces(Pieces.of(np.array([300.0])))
+    batch = [SpeedSample(0, float(t), 5.0, True) for t in (10, 11, 12)]  # no token: three unknown vehicles
+    recent.add(batch, np.zeros(3, dtype=np.intp), np.array([10.0, 11.0, 12.0]), np.full(3, 5.0))
+    assert recent.signal(20.0).vehicles.tolist() == [2]  # at least two
