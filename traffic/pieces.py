@@ -139,7 +139,10 @@ class RecentPieces:
         shift = (before < 0) & ~same  # the previous newest becomes the one before
         self._tok[q[shift], 1], self._tok_ts[q[shift], 1] = self._tok[q[shift], 0], self._tok_ts[q[shift], 0]
         found = before >= 0
-        self._tok[q[found], 1], self._tok_ts[q[found], 1] = sk[before[found]], st[before[found]]
+        b, qf = before[found], q[found]
+        again = (sk[b] >= 0) & (sk[b] == self._tok[qf, 0])  # the one before is the newest before this batch
+        self._tok[qf, 1] = sk[b]
+        self._tok_ts[qf, 1] = np.maximum(st[b], np.where(again, self._tok_ts[qf, 0], -np.inf))
         self._tok[q, 0], self._tok_ts[q, 0] = k, np.maximum(t, np.where(same, self._tok_ts[q, 0], -np.inf))
 
     def signal(self, now: float) -> PieceSignal:
