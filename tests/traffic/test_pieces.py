@@ -54,3 +54,14 @@ def test_samples_without_a_token_are_a_vehicle_each() -> None:
     batch = [SpeedSample(0, float(t), 5.0, True) for t in (10, 11, 12)]  # no token: three unknown vehicles
     recent.add(batch, np.zeros(3, dtype=np.intp), np.array([10.0, 11.0, 12.0]), np.full(3, 5.0))
     assert recent.signal(20.0).vehicles.tolist() == [2]  # at least two
+
+
+def test_a_vehicle_keeps_its_newest_time_when_an_older_sample_of_it_arrives_later() -> None:
+    recent = RecentPieces(Pieces.of(np.array([300.0])))
+    first = [SpeedSample(0, 31.0, 5.0, True, 10.0, 1)]
+    recent.add(first, np.zeros(1, dtype=np.intp), np.array([31.0]), np.array([5.0]))
+    # Then vehicle 1's interval sample (the middle of its traversal: 25 s) and vehicle 2 at 37 s.
+    later = [SpeedSample(0, 25.0, 5.0, False, token=1), SpeedSample(0, 37.0, 5.0, True, 20.0, 2)]
+    recent.add(later, np.zeros(2, dtype=np.intp), np.array([25.0, 37.0]), np.array([5.0, 5.0]))
+    # At 90 s the window starts at 30 s: vehicle 2 (37 s) and vehicle 1, last seen at 31 s, not 25 s.
+    assert recent.signal(90.0).vehicles.tolist() == [2]
