@@ -19,14 +19,12 @@ Tokens are the matcher's anonymous per-trace numbers; they never leave the analy
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from traffic.graph import FloatArray, IntArray
-from traffic.samples import SpeedSample
 
 PIECE_M = 500.0
 
@@ -91,14 +89,11 @@ class RecentPieces:
         self._tok = np.full((n, 2), -1, dtype=np.int64)  # newest distinct tokens: [newest, the one before]
         self._tok_ts = np.full((n, 2), -np.inf)
 
-    def add(self, samples: Sequence[SpeedSample], edge: IntArray, ts: FloatArray, v: FloatArray) -> None:
-        """`edge`, `ts`, `v`: the accepted samples' checked values; `samples` the same samples (positions and
-        tokens are read from them)."""
+    def add(self, edge: IntArray, ts: FloatArray, v: FloatArray, pos: FloatArray, tok: IntArray) -> None:
+        """Checked samples: edge, time, speed, position along the edge (NaN: the whole edge), vehicle token."""
         if not len(edge):
             return
         p = self.pieces
-        pos = np.array([s.pos_m for s in samples], dtype=float)
-        tok = np.array([s.token for s in samples], dtype=np.int64)
         spread = np.isnan(pos) & (p.count[edge] > 1)  # no position on a long edge: every piece of it
         rows = np.flatnonzero(~spread)
         piece = p.locate(edge[rows], pos[rows])

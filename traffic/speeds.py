@@ -180,7 +180,12 @@ class SegmentSpeeds:
         cap = np.minimum(self.config.limit_factor * self.limit[edge], self.config.max_speed_mps)
         hard = v[ok] > cap
         keep = ok[~hard]
-        self.recent.add([samples[i] for i in keep], e[keep].astype(np.intp), ts[keep], v[keep])
+        pos = as_floats([samples[i].pos_m for i in keep])  # a malformed position or token: the whole edge,
+        token = as_floats([samples[i].token for i in keep])  # an unknown vehicle
+        with np.errstate(invalid="ignore"):
+            known = np.isfinite(token) & (token >= 0)
+        self.recent.add(e[keep].astype(np.intp), ts[keep], v[keep], pos,
+                        np.where(known, token, -1).astype(np.int64))
         accepted, outliers = self._robust(e[keep].astype(np.intp), ts[keep], v[keep])
         self._store(e[keep][accepted].astype(np.intp), ts[keep][accepted], v[keep][accepted])
         return Added(int(accepted.sum()), int(hard.sum()) + outliers, int(unknown.sum()), int(bad.sum()))

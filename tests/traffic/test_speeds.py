@@ -117,3 +117,15 @@ def test_free_flow_forgets_by_halving() -> None:
     # 160 > 100: halved to 50 at 10.5 and 30 at 20.5. The 85th of 80 is the 68th: 20 + (68 - 50) / 30 = 20.6.
     free, _ = speeds.free_flow()
     assert free[0] == pytest.approx(20.6)
+
+
+def test_a_malformed_position_or_token_counts_on_the_whole_edge_as_an_unknown_vehicle() -> None:
+    speeds = SegmentSpeeds(np.array([20.0]), length_m=np.array([1000.0]))  # two pieces of 500 m
+    added = speeds.add([SpeedSample(0, 1, 5.0, True, "x", "y"),  # type: ignore[arg-type]
+                        SpeedSample(0, 2, 7.0, True, 750.0, math.inf)])  # type: ignore[arg-type]
+    assert added == Added(2, 0, 0, 0)
+    recent = speeds.snapshot(10.0).recent
+    assert recent is not None
+    # The first on both pieces, the second (750 m) on the second: 5 and (5 + 7) / 2 = 6; each an unknown vehicle.
+    assert recent.speed_mps.tolist() == [5.0, 6.0] and recent.samples.tolist() == [1, 2]
+    assert recent.vehicles.tolist() == [1, 2]
