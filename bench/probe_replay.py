@@ -38,9 +38,9 @@ class Estimate:
 def estimate(graph: RoadGraph, fixes: Probes, begin: FloatArray, tick_s: float = 10.0) -> Estimate:
     """Runs the pure pipeline over `fixes`; reads the history bin of each SUMO interval `begin` (sim s)."""
     matcher = Matcher(graph)
-    speeds = SegmentSpeeds(graph.speed_mps.copy())
+    speeds = SegmentSpeeds(graph.speed_mps.copy(), length_m=graph.length_m)
     history = SpeedHistory(graph.edges)
-    detector = DropDetector(graph.edges)
+    detector = DropDetector(speeds.recent.pieces)
     alerts: list[Raised] = []
     seen = np.zeros(graph.edges, dtype=bool)
     next_tick = EPOCH0 + tick_s

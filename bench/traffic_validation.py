@@ -88,11 +88,15 @@ def score(scenario: Scenario, fcd: Fcd, truth: EdgeData, penetration: float, see
                  result.monitored_edges)
 
 
-def validate(scenario: Scenario, folder: Path, seed: int = 1,
-             penetrations: tuple[float, ...] = PENETRATIONS) -> tuple[list[Score], dict[str, Any]]:
-    outputs = run(scenario, folder)
-    fcd = read_fcd(outputs.fcd)
-    truth = read_edge_data(outputs.edge_data, scenario.graph.edges, EDGE_DATA_S)
+def validate(scenario: Scenario, folder: Path, seed: int = 1, penetrations: tuple[float, ...] = PENETRATIONS,
+             reuse: bool = False) -> tuple[list[Score], dict[str, Any]]:
+    """Runs SUMO in `folder` (with `reuse`: reads the run an earlier `--keep` left there instead)."""
+    fcd_csv, edge_data = folder / "fcd.csv", folder / "edgedata.xml"
+    if not reuse:
+        outputs = run(scenario, folder)
+        fcd_csv, edge_data = outputs.fcd, outputs.edge_data
+    fcd = read_fcd(fcd_csv)
+    truth = read_edge_data(edge_data, scenario.graph.edges, EDGE_DATA_S)
     facts = {"edges": scenario.graph.edges, "vehicles": len(fcd.ids), "fcd_points": len(fcd.ts),
              "duration_s": scenario.duration_s, "closure": None if scenario.closure is None else
              asdict(scenario.closure), "intervals": len(truth.begin),
@@ -122,11 +126,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=3600.0, help="simulated seconds")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="leave SUMO's files in this folder")
+    parser.add_argument("--kept", type=Path, help="score the SUMO run an earlier --keep left in this folder (same "
+                        "network, duration and seed) instead of running SUMO")
+    parser.add_argument("--penetrations", type=float, nargs="+", default=[100 * p for p in PENETRATIONS],
+                        help="probe shares in per cent")
     args = parser.parse_args(argv)
     scenario = (belize(args.duration, args.seed) if args.network == "belize"
                 else town_scenario(args.size, args.duration, args.seed))
     with tempfile.TemporaryDirectory(prefix="traffic-validation-") as scratch:
-        scores, facts = validate(scenario, args.keep or Path(scratch), args.seed)
+        scores, facts = validate(scenario, args.kept or args.keep or Path(scratch), args.seed,
+                                 tuple(p / 100 for p in args.penetrations), reuse=args.kept is not None)
     Console(width=140).print(table(scores))
     figures = {"network": args.network, **facts, "scores": [asdict(s) for s in scores],
                "baseline": "SUMO edgeData mean speed per 300 s interval (the reference itself)"}

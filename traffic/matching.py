@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -259,18 +259,18 @@ class Matcher:
         if same.any():
             s.trav.same_edge(at[same], pos[same] - s.dec_pos[at[same]], ts[same] - prev_ts[same])
         fraction = np.divide(pos, length[edge], out=np.zeros(len(at)), where=length[edge] > 0)
-        for sl, row, e, p, f, t, v, new, moved, k, r, t0 in zip(
+        for sl, row, e, p, f, t, v, new, moved, k, r, t0, token in zip(
                 at.tolist(), rows.tolist(), edge.tolist(), pos.tolist(), fraction.tolist(), ts.tolist(),
                 speed.tolist(), first.tolist(), (~same).tolist(), kind.tolist(), route.tolist(), prev_ts.tolist(),
-                strict=True):
+                s.token[at].tolist(), strict=True):
             out = samples[row]
             if new:
                 s.trav.start(sl, e, t)
             elif moved:
                 pieces = self._pieces(int(s.dec_edge[sl]), float(s.dec_pos[sl]), e, p, k, r)
-                out.extend(self._plausible(s.trav.interval(sl, pieces, t0, t)))
+                out.extend(replace(x, token=token) for x in self._plausible(s.trav.interval(sl, pieces, t0, t)))
             if v == v:  # not NaN: a speed was reported
-                out.append(SpeedSample(e, t, v, True))
+                out.append(SpeedSample(e, t, v, True, p, token))
             matched[row].append((t, e, f))
         s.dec_edge[at], s.dec_pos[at], s.dec_ts[at] = edge, pos, ts
 
@@ -291,7 +291,8 @@ class Matcher:
         if s.layer_edge[slot, 0] >= 0:
             at = np.array([slot])
             self._decide(at, np.array([row]), np.argmax(s.layer_score[at], axis=1), samples, matched)
-        samples[row].extend(self._plausible(s.trav.close(slot)))
+        token = int(s.token[slot])
+        samples[row].extend(replace(x, token=token) for x in self._plausible(s.trav.close(slot)))
         s.end(slot)
 
     def _plausible(self, interval: list[SpeedSample]) -> list[SpeedSample]:

@@ -41,6 +41,8 @@ class Slots:
         self.dec_ts: FloatArray = np.full(n, np.nan)
         self.head_deg: FloatArray = np.full(n, np.nan)  # the last heading trusted, and where it was reported
         self.head_xy: FloatArray = np.full((n, 2), np.nan)
+        self.token: IntArray = np.full(n, -1, dtype=np.int64)  # anonymous, new per vehicle taken on (samples.py)
+        self._tokens = 0
         self.trav = Traversals(n, timed_m)
 
     def _grow(self) -> None:
@@ -56,6 +58,7 @@ class Slots:
         self.dec_edge, self.dec_pos, self.dec_ts = more(self.dec_edge, -1), more(self.dec_pos, 0), more(
             self.dec_ts, np.nan)
         self.head_deg, self.head_xy = more(self.head_deg, np.nan), more(self.head_xy, np.nan)
+        self.token = more(self.token, -1)
         self.trav.grow(2 * n)
         self._free.extend(range(2 * n - 1, n - 1, -1))
 
@@ -68,6 +71,7 @@ class Slots:
                 if not self._free:
                     self._grow()
                 slot = self.of[vehicle] = self._free.pop()
+                self.token[slot], self._tokens = self._tokens, self._tokens + 1
             out[i] = -1 if slot is None else slot
         return out
 

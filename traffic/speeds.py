@@ -3,8 +3,9 @@
 Estimator: the speed of an edge is the mean of its accepted samples in the last `window_s` (300 s, SUMO's 5-min
 edgeData interval: with samples at a fixed rate per vehicle, the sample mean estimates SUMO's time-weighted mean
 speed). Each edge keeps its newest `buffer` samples in a ring (numpy, preallocated), so `add` is a few vectorised
-passes over a batch and `snapshot` one pass over all edges. A second, shorter window (`recent_s`, 60 s) gives the
-detector (`traffic.detect`) a signal that follows a sudden drop within a minute instead of five.
+passes over a batch and `snapshot` one pass over all edges. A second, shorter window (`recent_s`, 60 s) on
+pieces of at most `piece_m` of each edge, before the outlier test (`traffic.pieces`), gives the detector
+(`traffic.detect`) a signal that follows a sudden drop within a minute instead of five, where on the edge it is.
 
 Outliers: a speed above `limit_factor` × the edge's graph speed or above `max_speed_mps` (200 km/h) is refused
 outright. Once an edge holds `mad_min` samples in the window, a sample further than `mad_k` robust deviations
@@ -34,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from traffic.graph import FloatArray, IntArray
+from traffic.pieces import PIECE_M, Pieces, PieceSignal, RecentPieces
 from traffic.samples import SpeedSample
 
 
@@ -58,6 +60,8 @@ LEVEL_FLOORS = ((0.75, Level.FREE), (0.5, Level.SLOW), (0.25, Level.CONGESTED))
 class SpeedConfig:
     window_s: float = 300.0
     recent_s: float = 60.0
+    recent_bin_s: float = 10.0  # the recent window is recent_s / recent_bin_s time bins (traffic.pieces)
+    piece_m: float = PIECE_M
     buffer: int = 32  # samples kept per edge: the window mean is over the newest `buffer` of them
     limit_factor: float = 2.0
     max_speed_mps: float = 200 / 3.6
@@ -87,9 +91,8 @@ class SpeedSnapshot:
     confidence: FloatArray  # 0..1 from the sample count
     samples: NDArray[np.int64]  # accepted samples in the window
     updated: FloatArray  # ts of the newest accepted sample, NaN if none
-    recent_mps: FloatArray | None = None  # mean over the last recent_s, NaN where none (traffic.detect)
-    recent_samples: NDArray[np.int64] | None = None
     learned: NDArray[np.bool_] | None = None  # True where free_flow_mps is learned, not the graph's
+    recent: PieceSignal | None = None  # per piece of edge, the last recent_s (traffic.detect's signal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +143,15 @@ def _row_median(rows: FloatArray, n: NDArray[np.int64]) -> FloatArray:
 
 
 class SegmentSpeeds:
-    """Per-edge rolling speeds; `free_flow_mps` is the graph's speed per edge (its limit or class speed)."""
+    """Per-edge rolling speeds; `free_flow_mps` is the graph's speed per edge (its limit or class speed),
+    `length_m` its length (cut into pieces for the recent window; unknown: one piece per edge)."""
 
-    def __init__(self, free_flow_mps: FloatArray, config: SpeedConfig = SpeedConfig()) -> None:
+    def __init__(self, free_flow_mps: FloatArray, config: SpeedConfig = SpeedConfig(),
+                 length_m: FloatArray | None = None) -> None:
         self.config = config
         self.limit = np.asarray(free_flow_mps, dtype=float).copy()
+        pieces = (Pieces.whole(len(self.limit)) if length_m is None else Pieces.of(length_m, config.piece_m))
+        self.recent = RecentPieces(pieces, config.recent_bin_s, round(config.recent_s / config.recent_bin_s))
         edges, k = len(self.limit), config.buffer
         self._ts = np.full((edges, k), -np.inf)
         self._v = np.zeros((edges, k))
@@ -173,6 +180,12 @@ class SegmentSpeeds:
         cap = np.minimum(self.config.limit_factor * self.limit[edge], self.config.max_speed_mps)
         hard = v[ok] > cap
         keep = ok[~hard]
+        pos = as_floats([samples[i].pos_m for i in keep])  # a malformed position or token: the whole edge,
+        token = as_floats([samples[i].token for i in keep])  # an unknown vehicle
+        with np.errstate(invalid="ignore"):
+            known = np.isfinite(token) & (token >= 0)
+        self.recent.add(e[keep].astype(np.intp), ts[keep], v[keep], pos,
+                        np.where(known, token, -1).astype(np.int64))
         accepted, outliers = self._robust(e[keep].astype(np.intp), ts[keep], v[keep])
         self._store(e[keep][accepted].astype(np.intp), ts[keep][accepted], v[keep][accepted])
         return Added(int(accepted.sum()), int(hard.sum()) + outliers, int(unknown.sum()), int(bad.sum()))
@@ -261,12 +274,11 @@ class SegmentSpeeds:
     def snapshot(self, now: float) -> SpeedSnapshot:
         c = self.config
         speed, n, inside = self._window(now, c.window_s)
-        recent, recent_n, _ = self._window(now, c.recent_s)
         updated = np.where(n > 0, np.where(inside, self._ts, -np.inf).max(axis=1), np.nan)
         free, learned = self.free_flow()
         confidence = 1.0 - np.exp(-n / c.confidence_n)
-        return SpeedSnapshot(now, speed, free, levels(speed, free), confidence, n, updated, recent, recent_n,
-                             learned)
+        return SpeedSnapshot(now, speed, free, levels(speed, free), confidence, n, updated, learned,
+                             self.recent.signal(now))
 
     def live_speeds(self, now: float, snapshot: SpeedSnapshot | None = None) -> FloatArray:
         """m/s per edge where confidence ≥ live_confidence, NaN elsewhere (for `Router.with_speeds`); from

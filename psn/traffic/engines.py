@@ -92,6 +92,6 @@ def build(router: Router) -> Engines:
             continue
         if len(route):
             corridors[corridor.id], edges[corridor.id] = corridor, route
-    return Engines.on(graph, MatcherProcess(graph), SegmentSpeeds(graph.speed_mps),
-                      SpeedHistory(graph.edges, HISTORY_BIN_S), DropDetector(graph.edges), corridors, edges,
-                      corridor_times)
+    speeds = SegmentSpeeds(graph.speed_mps, length_m=graph.length_m)
+    return Engines.on(graph, MatcherProcess(graph), speeds, SpeedHistory(graph.edges, HISTORY_BIN_S),
+                      DropDetector(speeds.recent.pieces), corridors, edges, corridor_times)

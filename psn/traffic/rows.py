@@ -63,10 +63,11 @@ def feature(engines: Engines, edge: int, properties: dict[str, Any]) -> dict[str
     return {"type": "Feature", "geometry": geometry(engines, edge), "properties": properties}
 
 
-def midpoint(engines: Engines, edge: int) -> tuple[float, float]:
-    """(lat, lon) of the middle of an edge."""
+def along(engines: Engines, edge: int, fraction: float) -> tuple[float, float]:
+    """(lat, lon) of the point `fraction` of the way along an edge (its graph line: tail to head)."""
     graph = engines.graph
-    lon, lat = engines.lonlat[[graph.tail[edge], graph.head[edge]]].mean(axis=0)
+    tail, head = engines.lonlat[graph.tail[edge]], engines.lonlat[graph.head[edge]]
+    lon, lat = tail + fraction * (head - tail)
     return round(float(lat), 6), round(float(lon), 6)
 
 
@@ -82,9 +83,15 @@ def corridor_row(corridor: Corridor, time: CorridorTime, history: list[list[floa
 
 
 def alert_row(engines: Engines, alert: TrafficAlert, acknowledged_by: str | None) -> dict[str, Any]:
-    lat, lon = midpoint(engines, alert.edge)
+    """The alert at the middle of the piece of its edge that dropped (`from_m`, `to_m`: metres from the edge's
+    start)."""
+    graph = engines.graph
+    length = float(graph.length_m[alert.edge])
+    to_m = min(alert.to_m, length)
+    lat, lon = along(engines, alert.edge, (alert.from_m + to_m) / 2 / length if length > 0 else 0.5)
     return {
-        "id": alert.id, "edge": alert.edge, "name": engines.graph.name[alert.edge], "lat": lat, "lon": lon,
+        "id": alert.id, "edge": alert.edge, "name": graph.name[alert.edge], "lat": lat, "lon": lon,
+        "from_m": round(alert.from_m, 1), "to_m": round(to_m, 1),
         "raised": alert.raised, "speed_kmh": kmh(alert.speed_mps), "baseline_kmh": kmh(alert.baseline_mps),
         "state": "active" if alert.cleared is None else "cleared", "cleared": alert.cleared,
         "acknowledged_by": acknowledged_by,

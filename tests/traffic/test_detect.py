@@ -3,16 +3,19 @@
 import numpy as np
 import pytest
 
-from traffic.detect import DetectConfig, DropDetector
+from traffic.detect import DetectConfig, DropDetector, TrafficAlert
+from traffic.pieces import Pieces, PieceSignal
 from traffic.samples import SpeedSample
 from traffic.speeds import SegmentSpeeds, SpeedSnapshot
 
 
-def snap(ts: float, speed: float, n: int = 10, free: float = 30.0, learned: bool = False) -> SpeedSnapshot:
-    """A one-edge snapshot whose recent (detector) speed is `speed` from `n` samples."""
+def snap(ts: float, speed: float, n: int = 10, free: float = 30.0, learned: bool = False,
+         vehicles: int = 2) -> SpeedSnapshot:
+    """A one-edge snapshot whose recent (detector) speed is `speed` from `n` samples of `vehicles` vehicles."""
     v, c = np.array([speed]), np.array([n], dtype=np.int64)
-    return SpeedSnapshot(ts, v, np.array([free]), np.zeros(1, np.int8), np.ones(1), c, np.array([ts]), v, c,
-                         np.array([learned]))
+    recent = PieceSignal(v, c, np.array([vehicles], dtype=np.int64), Pieces.whole(1))
+    return SpeedSnapshot(ts, v, np.array([free]), np.zeros(1, np.int8), np.ones(1), c, np.array([ts]),
+                         np.array([learned]), recent)
 
 
 def warmed(seconds: float = 400.0, speed: float = 20.0) -> DropDetector:
@@ -96,16 +99,61 @@ def test_a_lane_closure_in_a_sample_stream_is_raised_and_cleared_when_worked_out
     for tick in np.arange(10.0, 3000.0, 10.0):
         speeds.add([s for s in samples if tick - 10 < s.ts <= tick])
         alerts += detector.update(speeds.snapshot(tick))
-    # Onset: 2 m/s at 1800 and 1802 are MAD outliers (20 m/s from a median of 22), accepted from 1804. At
-    # update T the 60 s window (T-60, T] holds (1856 - T)/2 + 1 fast and (T - 1804)/2 + 1 slow samples:
-    # T = 1830: 14 fast, 14 slow -> 12.0 m/s, above 11 (half of 22); T = 1840: 9 fast, 19 slow -> 8.43: a drop;
-    # held until 1900 (60 s): raised then, 100 s after the onset, at 2 m/s (30 slow samples, no fast one).
+    # The detector's window is taken before the outlier test (traffic.pieces). At update T the 60 s window
+    # [T-60, T) holds (1800 - (T-60))/2 fast and (T - 1800)/2 slow samples: T = 1830: 15 fast, 15 slow -> 12.0
+    # m/s, above 11 (half of 22); T = 1840: 10 fast, 20 slow -> 8.67: a drop; held until 1900 (60 s): raised
+    # then, 100 s after the onset, at 2 m/s (30 slow samples, no fast one).
     raised, cleared = alerts
     assert raised.raised == 1900.0 and raised.speed_mps == 2.0
     assert raised.baseline_mps == pytest.approx(22.0, abs=0.3)  # 1830 and before taught it a little
-    # Recovery: 22 at 2400 and 2402 are outliers, accepted from 2404. T = 2440: 9 slow, 19 fast -> 15.57, under
-    # 0.75 x 21.8 = 16.35; T = 2450: 4 slow, 24 fast -> 19.14: back; 2460: back again -> cleared.
+    # Recovery: T = 2440: 10 slow, 20 fast -> 15.33, under 0.75 x 21.8 = 16.35; T = 2450: 5 slow, 25 fast ->
+    # 18.67: back; 2460: back again -> cleared.
     assert cleared.cleared == 2460.0 and cleared.id == raised.id
+
+
+def queue_at_the_end(slow_tokens: tuple[int, int]) -> list[SpeedSample]:
+    """A 3,500 m edge: every 2 s a sample of four vehicles at 20 m/s, token 1 at 250 m, 2 at 1,750 m, 3 at
+    3,250 m and 4 at 3,400 m (both in the last 500 m piece); from 900 s the last two are `slow_tokens` at 1 m/s."""
+    out = []
+    for t in np.arange(0.0, 1200.0, 2.0):
+        last, (a, b) = (1.0, slow_tokens) if t >= 900 else (20.0, (3, 4))
+        out += [SpeedSample(0, t, 20.0, True, 250.0, 1), SpeedSample(0, t, 20.0, True, 1750.0, 2),
+                SpeedSample(0, t, last, True, 3250.0, a), SpeedSample(0, t, last, True, 3400.0, b)]
+    return out
+
+
+def run(speeds: SegmentSpeeds, detector: DropDetector, samples: list[SpeedSample]) -> list[TrafficAlert]:
+    alerts = []
+    for tick in np.arange(10.0, 1200.0, 10.0):
+        speeds.add([s for s in samples if tick - 10 < s.ts <= tick])
+        alerts += detector.update(speeds.snapshot(tick))
+    return alerts
+
+
+def test_a_queue_at_the_end_of_a_long_edge_is_raised_on_its_last_piece() -> None:
+    samples = queue_at_the_end((3, 4))
+    # The whole edge's mean once the queue stands: (20 + 20 + 1 + 1) / 4 = 10.5, above half of 20: no drop.
+    whole = SegmentSpeeds(np.array([25.0]))
+    assert run(whole, DropDetector(whole.recent.pieces), samples) == []
+    # Its last piece [3000, 3500): at T the window [T-60, T) holds (900 - (T-60))/2 fast and (T - 900)/2 slow
+    # samples of each of the two vehicles: T = 930: 15 and 15 -> 10.5, no drop; T = 940: 10 fast, 20 slow ->
+    # (10 x 20 + 20 x 1) / 30 = 7.33: a drop, held until 1000: raised then at 1 m/s.
+    speeds = SegmentSpeeds(np.array([25.0]), length_m=np.array([3500.0]))
+    [alert] = run(speeds, DropDetector(speeds.recent.pieces), samples)
+    assert (alert.edge, alert.from_m, alert.to_m, alert.raised, alert.speed_mps) == (0, 3000.0, 3500.0, 1000.0, 1.0)
+    assert alert.baseline_mps == pytest.approx(20.0, abs=0.3)  # 910 to 930 taught it a little
+
+
+def test_one_vehicle_standing_is_no_queue() -> None:
+    # The same, but from 900 s both slow samples at each time are token 3's (token 4 has left): the last piece's
+    # two newest distinct vehicles are 3 and 4 while 4's last sample (898) is in the window, [T-60, T) with
+    # T <= 950; the drop read at 940 and 950 is reset at 960, when only one vehicle is left: never raised.
+    speeds = SegmentSpeeds(np.array([25.0]), length_m=np.array([3500.0]))
+    assert run(speeds, DropDetector(speeds.recent.pieces), queue_at_the_end((3, 3))) == []
+    # Allowed one vehicle, the same samples raise at 1000 as the queue of two did.
+    speeds = SegmentSpeeds(np.array([25.0]), length_m=np.array([3500.0]))
+    [alert] = run(speeds, DropDetector(speeds.recent.pieces, DetectConfig(min_vehicles=1)), queue_at_the_end((3, 3)))
+    assert (alert.from_m, alert.raised) == (3000.0, 1000.0)
 
 
 def test_slow_roads_that_are_always_slow_never_alarm() -> None:

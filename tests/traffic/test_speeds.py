@@ -23,8 +23,8 @@ def test_the_window_mean_count_confidence_and_level() -> None:
     assert snap.speed_mps[0] == 13.0 and snap.samples[0] == 2 and snap.updated[0] == 350.0
     assert snap.confidence[0] == pytest.approx(0.486583, abs=1e-6)
     assert snap.level[0] == Level.SLOW  # 13 / 20 = 0.65
-    # The 60 s recent window holds the sample at 350 only.
-    assert snap.recent_mps is not None and snap.recent_mps[0] == 14.0
+    # The 60 s recent window [340, 400) holds the sample at 350 only.
+    assert snap.recent is not None and snap.recent.speed_mps[0] == 14.0 and snap.recent.samples[0] == 1
     assert math.isnan(snap.speed_mps[1]) and snap.samples[1] == 0 and math.isnan(snap.updated[1])
     assert snap.level[1] == Level.UNKNOWN and snap.confidence[1] == 0.0
     # Samples later than `now` are not in the window yet.
@@ -117,3 +117,15 @@ def test_free_flow_forgets_by_halving() -> None:
     # 160 > 100: halved to 50 at 10.5 and 30 at 20.5. The 85th of 80 is the 68th: 20 + (68 - 50) / 30 = 20.6.
     free, _ = speeds.free_flow()
     assert free[0] == pytest.approx(20.6)
+
+
+def test_a_malformed_position_or_token_counts_on_the_whole_edge_as_an_unknown_vehicle() -> None:
+    speeds = SegmentSpeeds(np.array([20.0]), length_m=np.array([1000.0]))  # two pieces of 500 m
+    added = speeds.add([SpeedSample(0, 1, 5.0, True, "x", "y"),  # type: ignore[arg-type]
+                        SpeedSample(0, 2, 7.0, True, 750.0, math.inf)])  # type: ignore[arg-type]
+    assert added == Added(2, 0, 0, 0)
+    recent = speeds.snapshot(10.0).recent
+    assert recent is not None
+    # The first on both pieces, the second (750 m) on the second: 5 and (5 + 7) / 2 = 6; each an unknown vehicle.
+    assert recent.speed_mps.tolist() == [5.0, 6.0] and recent.samples.tolist() == [1, 2]
+    assert recent.vehicles.tolist() == [1, 2]

@@ -50,8 +50,9 @@ def live_segments(now: float) -> list[dict[str, Any]]:
 
 
 def alert(aid: str, edge: int, raised: float, *, cleared: float | None = None) -> dict[str, Any]:
-    return {"id": aid, "edge": edge, "name": "Western Hwy", "lat": ROAD_LAT, "lon": MID, "raised": raised,
-            "speed_kmh": 9.0, "baseline_kmh": 78.0, "state": "cleared" if cleared else "active",
+    return {"id": aid, "edge": edge, "name": "Western Hwy", "lat": ROAD_LAT, "lon": MID, "from_m": 3000.0,
+            "to_m": 3500.0, "raised": raised, "speed_kmh": 9.0, "baseline_kmh": 78.0,
+            "state": "cleared" if cleared else "active",
             "cleared": cleared, "acknowledged_by": None}
 
 

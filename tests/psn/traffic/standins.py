@@ -109,7 +109,7 @@ class Detector:
         speed = float(snapshot.speed_mps[0])
         if speed < 5 and "a-0" not in self.active:
             self.active["a-0"] = SimpleNamespace(id="a-0", edge=0, raised=snapshot.ts, speed_mps=speed,
-                                                 baseline_mps=20.0, cleared=None)
+                                                 baseline_mps=20.0, cleared=None, from_m=0.0, to_m=float("inf"))
             return [self.active["a-0"]]
         if speed >= 5 and "a-0" in self.active:
             cleared = SimpleNamespace(**{**vars(self.active.pop("a-0")), "cleared": snapshot.ts})

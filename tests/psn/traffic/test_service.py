@@ -124,7 +124,7 @@ def test_alerts_reach_traffic_viewers_and_are_acknowledged_once(shell: Shell, tm
     row = raised["alert"]
     assert (row["id"], row["edge"], row["state"], row["speed_kmh"], row["baseline_kmh"]) == ("a-0", 0, "active",
                                                                                              7.2, 72.0)
-    assert (row["lat"], row["lon"]) == (17.5, -88.19057)  # the edge's middle
+    assert (row["lat"], row["lon"], row["from_m"], row["to_m"]) == (17.5, -88.19057, 0.0, 2002.5)  # the edge's middle
     may = {role: audience(Principal("x", "police", frozenset({role}))) for role in Role}
     assert may == {Role.DISPATCHER: True, Role.TRAFFIC_MANAGER: True, Role.TRAINER: True, Role.ADMIN: True,
                    Role.FIELD_OFFICER: False, Role.NETWORK_ADMIN: False}

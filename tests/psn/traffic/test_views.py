@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from psn.traffic import engines as analytics
-from psn.traffic import views
+from psn.traffic import rows, views
 from psn.traffic.tick import Picture
 from tests.psn.traffic import standins
 from traffic.corridors import Corridor
+from traffic.detect import TrafficAlert
 from traffic.router import Router
 from traffic.samples import SpeedSample
 
@@ -64,3 +65,14 @@ def test_a_history_bin_is_levelled_against_the_learned_free_flow_as_live_segment
     # 10 / 12.85 = .78: free (>= .75); against the road's 20 m/s it would have been .5, slow.
     assert (past["properties"]["speed_kmh"], past["properties"]["free_flow_kmh"], past["properties"]["level"]) == \
         (36.0, 46.3, "free")
+
+
+def test_an_alert_on_a_piece_of_an_edge_is_placed_at_that_piece() -> None:
+    engines = analytics.build(Router(standins.road()))
+    # The road's 2,002.5 m edges are cut into 5 pieces of 400.5 m for the detector.
+    assert engines.detector.pieces.count.tolist() == [5, 5]
+    alert = TrafficAlert("a", 0, T0, 1.0, 20.0, None, 1602.0126, 2002.5158)
+    row = rows.alert_row(engines, alert, None)
+    # The last piece's middle is 0.9 of the way from the west end (-88.20) to the east end (-88.18114):
+    # -88.20 + 0.9 x 0.01886 = -88.183026.
+    assert (row["from_m"], row["to_m"], row["lat"], row["lon"]) == (1602.0, 2002.5, 17.5, -88.183026)

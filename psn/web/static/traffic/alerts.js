@@ -39,7 +39,8 @@ export function createAlerts(map, { canManage, heading }) {
     return el(
       `li.alert.${active ? "active" : "cleared"}`,
       { dataset: { id: a.id }, onclick: () => map.flyTo([a.lat, a.lon], 14) },
-      el("div.alert-where", {}, a.name || `Segment ${a.edge}`, heading(a.edge) ? ` ${heading(a.edge)}` : ""),
+      el("div.alert-where", {}, a.name || `Segment ${a.edge}`, heading(a.edge) ? ` ${heading(a.edge)}` : "",
+        a.from_m > 0 ? ` (from ${(a.from_m / 1000).toFixed(1)} km)` : ""),
       el("div.alert-speed", {}, el("b", {}, kmh(a.speed_kmh)), ` vs usual ${kmh(a.baseline_kmh)}`),
       el("div.alert-when", {},
         `raised ${hhmm(a.raised)} (${ago(a.raised)})`,
