@@ -62,5 +62,6 @@ def test_no_active_alert_reads_calm_and_says_what_would_raise_one(server: Runnin
     expect(page2.locator("#alerts-count")).to_have_text("1")
     expect(page2.locator("#alerts-count")).not_to_have_class("none")
     # Both alerts are on edge 2, drawn from EAST to WEST along one latitude: which way is on the row.
-    expect(page2.locator("#alerts li .alert-where")).to_have_text(["Western Hwy westbound"] * 2)
+    # Their piece starts 3,000 m along the edge (the fake answers' from_m).
+    expect(page2.locator("#alerts li .alert-where")).to_have_text(["Western Hwy westbound (from 3.0 km)"] * 2)
     assert errors == []

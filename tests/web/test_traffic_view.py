@@ -115,7 +115,7 @@ def test_a_traffic_manager_lands_on_traffic_and_sees_segments_by_level(server: R
     # The lists: newest alert first and loud, the old one dim; the offline camera greyed; the corridor's times.
     expect(page.locator("#alerts li")).to_have_count(2)
     expect(page.locator("#alerts li").first).to_have_class("alert active")
-    expect(page.locator("#alerts li").first).to_contain_text("Western Hwy (from 3.0 km)")  # its piece: 3,000 m
+    expect(page.locator("#alerts li").first).to_contain_text("Western Hwy westbound (from 3.0 km)")  # piece at 3,000 m
     expect(page.locator("#alerts li").nth(1)).to_have_class("alert cleared")
     expect(page.locator("#cameras li.offline")).to_contain_text("Hattieville")
     expect(page.locator(".camera-icon.offline")).to_have_count(1)
