@@ -13,7 +13,7 @@ machines are shared, and wall time counts the neighbours' work. `--profile` prin
 `latency`: probe-to-segment-update latency under N units at R Hz through a real Mosquitto and psn, with the same
 fixes' latency to the live map as the baseline (bench/traffic_latency.py says how).
 
-    .venv/bin/python -m bench.traffic latency --units 5000 --rate 1 --duration 30 --tick 1
+    .venv/bin/python -m bench.traffic latency --units 5000 --rate 1 --warmup 10 --duration 30 --tick 1
 """
 
 from __future__ import annotations
