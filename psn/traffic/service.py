@@ -4,8 +4,11 @@ Wiring: one queued, batching bus subscriber (its own thread and bounded queue) t
 `ProbeAccepted`, and hands each batch to the map matcher; the samples it decides go to the segment speeds and the
 history. A tick thread every `Settings.traffic_tick_s` takes a snapshot, runs the drop detector, times the
 corridors, forgets vehicles silent for `Settings.probe_keep_s` (probe privacy, docs/traffic.md) and sends the live
-events. The road graph and the analytics are built on the first position, in the subscriber's thread: a server
-that sees none never pays for them.
+events. The road graph and the analytics (and the matcher's child process) are built when the service starts, by
+the tick thread before its first tick: built on the first position instead, in the subscriber's thread while
+5,000 fixes/s arrived, the build's 1.6 s of GIL-holding Python stalled the live map (p99 2.24 s in the first
+30 s of load, against 194 ms with traffic off; bench/traffic_latency.py). A service never started (tests of
+the shell) still builds on the first position.
 """
 
 from __future__ import annotations
@@ -143,6 +146,10 @@ class Traffic:
         return ticked
 
     def _run(self) -> None:
+        try:
+            self.read(lambda picture, now: picture.engines.start())
+        except Exception:  # the first position tries again (and the bus counts it if that fails too)
+            log.exception("traffic analytics could not be built at start")
         while not self._stop.wait(self.settings.traffic_tick_s):
             try:
                 self.tick()

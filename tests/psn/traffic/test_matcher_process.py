@@ -10,7 +10,8 @@ import pytest
 
 from psn.traffic.matcher_process import MatcherProcess
 from tests.psn.traffic import standins
-from traffic.matching import Matcher
+from traffic.matching import OUTCOMES, Matcher
+from traffic.samples import SpeedSample
 from traffic.utm import to_utm
 
 T0 = 1_764_000_000.0
@@ -29,15 +30,18 @@ def test_the_process_answers_as_the_matcher_does_and_survives_its_child() -> Non
     here, there = Matcher(graph), MatcherProcess(graph)
     try:
         batch = drive("P-1", 0, 30)
-        expected, got = here.push_many(*batch), there.push_many(*batch)
-        assert [p.outcome for p in got] == [p.outcome for p in expected]
-        assert [p.samples for p in got] == [p.samples for p in expected]
-        assert got[-1].samples and there.active == here.active == 1
+        expected, got = here.push_many(*batch), there.push_packed(*batch)
+        assert [OUTCOMES[code] for code in got.outcome] == [p.outcome for p in expected]
+        samples = zip(got.sample_of.tolist(), got.edge.tolist(), got.ts.tolist(), got.speed_mps.tolist(),
+                      got.spot.tolist(), strict=True)
+        assert [(i, SpeedSample(e, t, v, bool(spot))) for i, e, t, v, spot in samples] == [
+            (i, s) for i, p in enumerate(expected) for s in p.samples]
+        assert len(got.ts) >= 29 and there.active == here.active == 1
         next(iter(there._pool._processes.values())).kill()  # the child dies (OOM, a signal)
         with pytest.raises(BrokenProcessPool):
-            there.push_many(*drive("P-1", 30, 5))
+            there.push_packed(*drive("P-1", 30, 5))
         assert (there.restarts, there.active) == (1, 0)
-        again = there.push_many(*drive("P-1", 35, 10))  # a new child, the trace begun anew
-        assert there.active == 1 and sum(len(p.samples) for p in again) > 0
+        again = there.push_packed(*drive("P-1", 35, 10))  # a new child, the trace begun anew
+        assert there.active == 1 and len(again.ts) > 0
     finally:
         there.close()
