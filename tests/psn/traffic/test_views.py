@@ -64,3 +64,11 @@ def test_a_history_bin_is_levelled_against_the_learned_free_flow_as_live_segment
     # 10 / 12.85 = .78: free (>= .75); against the road's 20 m/s it would have been .5, slow.
     assert (past["properties"]["speed_kmh"], past["properties"]["free_flow_kmh"], past["properties"]["level"]) == \
         (36.0, 46.3, "free")
+
+
+def test_an_empty_bin_before_the_analytics_are_built_keeps_the_window_rule() -> None:
+    assert views.empty_bin(T0, T0 - 30) == {"type": "FeatureCollection", "ts": 1_764_399_900.0, "bin_s": 300.0,
+                                            "features": []}
+    with pytest.raises(views.Refused) as refused:
+        views.empty_bin(T0, T0 + 60)
+    assert refused.value.status == 400
