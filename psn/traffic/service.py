@@ -59,6 +59,7 @@ class Traffic:
         self.build = build  # the analytics factory (tests hand in stand-ins before the first position)
         self._lock = threading.Lock()  # the analytics and the picture: the subscriber's and the tick's threads
         self.picture: Picture | None = None
+        self._fed = False  # a position arrived: ticks before that (analytics built at start) send nothing
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         registry = stats.registry
@@ -108,6 +109,7 @@ class Traffic:
     def on_positions(self, events: Sequence[FixAccepted | ProbeAccepted]) -> None:
         with self._lock:
             engines = self._engines()
+            self._fed = True
             fed = feed(engines.matcher, events)
             if fed.samples:
                 added = engines.speeds.add(fed.samples)
@@ -126,7 +128,7 @@ class Traffic:
         started = time.perf_counter()
         now = self.clock.time()
         with self._lock:
-            if self.picture is None:
+            if self.picture is None or not self._fed:
                 return None
             engines = self.picture.engines
             forgotten = engines.matcher.forget(now - self.settings.probe_keep_s)

@@ -88,8 +88,10 @@ def test_a_started_service_builds_before_any_position_and_only_once(shell: Shell
     try:
         assert wait_for(lambda: shell.traffic.picture is not None)
         assert shell.roads.built and len(shell.built) == 1
+        assert shell.traffic.tick() is None and shell.hub.events == []  # no position yet: nothing to tell
         shell.send(fix("police/P-1", T0, -88.19, 17.5, 12.0))
         assert len(shell.built) == 1 and len(shell.matcher.pushes) == 1
+        assert shell.traffic.tick() is not None and len(shell.events("traffic")) == 1
     finally:
         shell.traffic.stop()
 
