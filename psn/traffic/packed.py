@@ -2,11 +2,10 @@
 outcome and the speed samples, each with the push that decided it. The matched positions (`Pushed.matched`) stay
 in the child: psn uses only the outcomes and the samples.
 
-Why: pickled, the 5,000 `Pushed` of one batch (each with its `SpeedSample` and `matched` tuples) took psn's
-process 29–34 ms to unpickle, GIL held, every second at 5,000 units at 1 Hz (the result thread was 7 % of the
-GIL samples of a py-spy profile under that load), and the child 24 ms to pickle; packed, the child packs and
-pickles them in 5.4 ms and psn unpickles the arrays in well under 1 ms (measured 2026-12-01 on the shared
-machine, one `Pushed` with one sample each).
+Why: pickled as objects, one second's answers at 5,000 units (4,751 samples) took psn's process 22.8 ms to
+unpickle, GIL held (the result thread was 7 % of the GIL samples of a py-spy profile under that load); packed,
+0.16 ms, and the child packs and pickles them in 3.5 ms (`python -m bench.traffic boundary`, docs/benchmarks.md).
+psn then makes the `SpeedSample`s the segment speeds take from the arrays (about 2 ms for 5,000).
 """
 
 from __future__ import annotations
