@@ -149,7 +149,9 @@ class Traffic:
 
     def _run(self) -> None:
         try:
-            self.read(lambda picture, now: picture.engines.start())
+            with self._lock:  # a stop() that came first (it sets _stop before it takes the lock) builds nothing
+                if not self._stop.is_set():
+                    self._engines().start()
         except Exception:  # the first position tries again (and the bus counts it if that fails too)
             log.exception("traffic analytics could not be built at start")
         while not self._stop.wait(self.settings.traffic_tick_s):

@@ -170,3 +170,12 @@ def test_the_shipped_roads_are_built_once_per_process() -> None:
     first, second = RoadModel(), RoadModel()
     assert not first.built
     assert first.router() is second.router() and second.built
+
+
+def test_a_service_stopped_as_it_starts_builds_nothing(shell: Shell) -> None:
+    shell.traffic._lock.acquire()  # the start's build waits here, as behind a reader
+    shell.traffic.start()
+    shell.traffic._stop.set()  # what stop() does first
+    shell.traffic._lock.release()
+    shell.traffic.stop()
+    assert shell.built == [] and shell.traffic.picture is None
