@@ -8,9 +8,10 @@ One dispatcher's live WebSocket (dispatchers may view traffic) records, for ever
     time): how late a fix shows as a segment speed. It includes the map matcher's fixed lag (a fix's speed is
     decided when the next fix arrives: 1/R s) and the wait for the next tick (`--tick`, psn's traffic_tick_s);
   - unit updates: now − the unit's `ts`: the same fixes' ingest latency to the live map.
-Each psn gets `--warmup` s of load first, reported apart (`warmup_*`: the start-up transient), then `--duration`
-s measured. The second psn runs with `PSN_TRAFFIC_ENABLED=false`: its live-map figures are what the same load
-costs without any traffic work. Prints p50/p99 of both runs and writes bench/results/traffic-*.json.
+The load begins once /healthz says the traffic service is built (`"traffic": "ready"`). Each psn gets `--warmup` s
+of load first, reported apart (`warmup_*`: the start-up transient), then `--duration` s measured. The second psn
+runs with `PSN_TRAFFIC_ENABLED=false`: its live-map figures are what the same load costs without any traffic
+work. Prints p50/p99 of both runs and writes bench/results/traffic-*.json.
 
     .venv/bin/python -m bench.traffic latency --units 5000 --rate 1 --warmup 10 --duration 30 --tick 1
 """
@@ -108,6 +109,15 @@ def outcomes(psn: Psn) -> dict[str, float]:
                                                    re.MULTILINE)}
 
 
+def wait_traffic(psn: Psn, state: str, timeout: float = 60.0) -> None:
+    """Until /healthz says the traffic service is `state` (built at start: the load begins on a ready server)."""
+    deadline = time.time() + timeout
+    while (now := httpx.get(f"{psn.base}/healthz", timeout=10).json().get("traffic")) != state:
+        if time.time() > deadline:
+            raise RuntimeError(f"psn's traffic service still {now!r} after {timeout:.0f} s, not {state!r}")
+        time.sleep(0.1)
+
+
 def one_run(args: argparse.Namespace, traffic: bool) -> dict[str, Any]:
     """One psn with the traffic service on or off, `--warmup` s of load reported apart, then `--duration` s."""
     ctx = mp.get_context("spawn")
@@ -117,6 +127,7 @@ def one_run(args: argparse.Namespace, traffic: bool) -> dict[str, Any]:
     figures: dict[str, Any] = {"traffic_enabled": traffic}
     label = "traffic-on" if traffic else "traffic-off"
     with bench_broker() as (work, mqtt_port), Psn(work, mqtt_port, "sqlite", True, label) as psn:
+        wait_traffic(psn, "ready" if traffic else "off")
         ready, result, sent_q = ctx.Event(), ctx.Queue(), ctx.Queue()
         watcher = ctx.Process(target=watch, args=(f"ws://127.0.0.1:{psn.port}", psn.token, load_s + 5, result,
                                                   ready))

@@ -89,6 +89,12 @@ class Traffic:
             if self.picture is not None:
                 self.picture.engines.close()
 
+    def state(self) -> str:
+        """"off" (not enabled), "building" (the analytics are not built yet) or "ready" (for /healthz)."""
+        if not self.settings.traffic_enabled:
+            return "off"
+        return "building" if self.picture is None else "ready"
+
     def _engines(self) -> Engines:
         """The analytics, built on first use (the road graph with them); the caller holds the lock."""
         if self.picture is None:

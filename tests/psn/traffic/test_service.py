@@ -84,9 +84,10 @@ def test_nothing_is_built_before_a_position(shell: Shell) -> None:
 
 
 def test_a_started_service_builds_before_any_position_and_only_once(shell: Shell) -> None:
+    assert shell.traffic.state() == "building"
     shell.traffic.start()  # the tick every hour: what is built here is the start's build, not a tick's
     try:
-        assert wait_for(lambda: shell.traffic.picture is not None)
+        assert wait_for(lambda: shell.traffic.state() == "ready")
         assert shell.roads.built and len(shell.built) == 1
         assert shell.traffic.tick() is None and shell.hub.events == []  # no position yet: nothing to tell
         shell.send(fix("police/P-1", T0, -88.19, 17.5, 12.0))
