@@ -97,7 +97,8 @@ def feed(matcher: Matching, events: Sequence[FixAccepted | ProbeAccepted]) -> Fe
     with np.errstate(invalid="ignore"):
         good = (np.isfinite(table[:, :3]).all(axis=1) & (np.abs(table[:, 2]) <= 90) & (np.abs(table[:, 1]) <= 180)
                 & ~np.isinf(table[:, 3:]).any(axis=1))
-    fed.outcomes[str(Outcome.BAD)] += int((~good).sum())
+    if bad := int((~good).sum()):
+        fed.outcomes[str(Outcome.BAD)] += bad
     kept = np.flatnonzero(good)
     if not len(kept):
         return fed
