@@ -13,7 +13,12 @@ machines are shared, and wall time counts the neighbours' work. `--profile` prin
 `latency`: probe-to-segment-update latency under N units at R Hz through a real Mosquitto and psn, with the same
 fixes' latency to the live map as the baseline (bench/traffic_latency.py says how).
 
-    .venv/bin/python -m bench.traffic latency --units 5000 --rate 1 --duration 30 --tick 1
+    .venv/bin/python -m bench.traffic latency --units 5000 --rate 1 --warmup 10 --duration 30 --tick 1
+
+`boundary`: psn's CPU to take one second of the matcher's answers from its child, packed arrays against pickled
+objects (bench/traffic_boundary.py says how).
+
+    .venv/bin/python -m bench.traffic boundary --units 5000 --rounds 20
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from bench import raw_results, traffic_latency
+from bench import raw_results, traffic_boundary, traffic_latency
 from traffic import load_roads
 from traffic.graph import RoadGraph
 from traffic.matching import Matcher, Outcome
@@ -126,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     match.add_argument("--profile", action="store_true")
     match.set_defaults(run=matching)
     traffic_latency.add_parser(sub)
+    traffic_boundary.add_parser(sub)
     args = parser.parse_args(argv)
     figures = {"sub_command": args.bench, **args.run(args)}
     print(json.dumps(figures, indent=2))

@@ -9,6 +9,11 @@ Two kinds of subscriber:
   backlog, which must never drop accepted data: when it is full the MQTT thread waits and the broker
   holds the messages).
 An exception in any handler is logged and counted (`psn_bus_errors_total{subscriber}`); the others still run.
+A **batch** subscriber (queued, its handler takes a list) gets at most `max_batch` events per call; a batch whose
+handler raises is lost whole (each of its events counted as an error, the batch in
+`psn_bus_failed_batches_total{subscriber}`, and logged): the bus cannot know what the handler already did with
+part of it, so it does not retry. Such a handler validates each event itself and counts the bad ones, so that
+one bad event never costs the good ones around it (the traffic feed does).
 
 Ordering: each subscriber receives the events published by one thread in the order they were published.
 Every message of one unit is ingested by the one thread of the adapter that reads its topic, so each
@@ -32,6 +37,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 Handler = Callable[[Any], None]
 DEFAULT_CAPACITY = 10_000
+# A batch subscriber's events per call: 1 s of the design load (5,000 units at 1 Hz). Unbounded, a backlog after
+# a stall (up to the whole queue: 150,000 for traffic) went to one call, and one failure lost all of it.
+DEFAULT_MAX_BATCH = 5_000
 LOG_FAILURES_EVERY_S = 60.0  # a subscriber broken for every event would otherwise log a traceback per message
 
 
@@ -43,6 +51,7 @@ class SubscriberStats:
     dropped: int
     errors: int
     queued: int
+    failed_batches: int = 0  # batch subscribers: handler calls that raised (their events are in `errors`)
 
 
 class _Subscriber:
@@ -146,8 +155,17 @@ class _Queued(_Subscriber):
 
 
 class _Batched(_Queued):
-    """A queued subscriber whose handler takes a list: everything queued when its thread wakes, in order (a
-    vectorised consumer, like the map matcher, costs far less per event in batches)."""
+    """A queued subscriber whose handler takes a list: what is queued when its thread wakes, in order, at most
+    `max_batch` at a time (a vectorised consumer, like the map matcher, costs far less per event in batches)."""
+
+    def __init__(self, name: str, handler: Handler, capacity: int, max_batch: int) -> None:
+        super().__init__(name, handler, capacity)
+        self.max_batch = max_batch
+        self.failed_batches = 0
+
+    def stats(self) -> SubscriberStats:
+        return SubscriberStats(self.name, "queued", self.delivered, self.dropped, self.errors, len(self._items),
+                               self.failed_batches)
 
     def _run(self) -> None:
         items = self._items
@@ -156,16 +174,28 @@ class _Batched(_Queued):
             self._wake.clear()
             while items:
                 self._busy = True
-                batch = [items.popleft() for _ in range(len(items))]
+                batch = [items.popleft() for _ in range(min(len(items), self.max_batch))]
                 try:
                     self.handler(batch)
                     self.delivered += len(batch)
                 except Exception:
-                    for event in batch:
-                        self._failed(event)
+                    self._batch_failed(batch)
             self._busy = False
             if self._stopping:
                 return
+
+    def _batch_failed(self, batch: list[Any]) -> None:
+        now = time.monotonic()
+        with self._count_lock:
+            self.failed_batches += 1
+            self.errors += len(batch)
+            loud = now - self._logged_at >= LOG_FAILURES_EVERY_S
+            if loud:
+                self._logged_at = now
+        if loud:
+            log.exception("bus subscriber %s failed on a batch of %d events, all lost (%d batches failed so far; "
+                          "next report in %.0f s at most)", self.name, len(batch), self.failed_batches,
+                          LOG_FAILURES_EVERY_S)
 
 
 class Bus:
@@ -186,18 +216,26 @@ class Bus:
         durable: bool = False,
         capacity: int = DEFAULT_CAPACITY,
         batch: bool = False,
+        max_batch: int = DEFAULT_MAX_BATCH,
     ) -> None:
         """`handler` receives every event of the given types (a queued `batch` subscriber: lists of them, in
-        order). `durable` subscribers resolve receipts and must be inline: a queue that may drop could leave a
-        receipt pending for ever."""
+        order, at most `max_batch` long). `durable` subscribers resolve receipts and must be inline: a queue
+        that may drop could leave a receipt pending for ever."""
         if durable and not inline:
             raise ValueError(f"durable subscriber {name!r} must be inline (with its own back-pressure)")
         if any(s.name == name for s in self._subscribers):
             raise ValueError(f"a bus subscriber named {name!r} exists already")
         if batch and inline:
             raise ValueError(f"batch subscriber {name!r} must be queued")
-        queued = _Batched if batch else _Queued
-        subscriber = _Subscriber(name, handler, durable) if inline else queued(name, handler, capacity)
+        if max_batch < 1:
+            raise ValueError(f"batch subscriber {name!r}: max_batch must be at least 1, not {max_batch}")
+        subscriber: _Subscriber
+        if inline:
+            subscriber = _Subscriber(name, handler, durable)
+        elif batch:
+            subscriber = _Batched(name, handler, capacity, max_batch)
+        else:
+            subscriber = _Queued(name, handler, capacity)
         with self._lock:
             self._subscribers.append(subscriber)
             routes = dict(self._routes)

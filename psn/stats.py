@@ -38,6 +38,9 @@ class IngestStats:
                              registry=self.registry),
             "errors": Gauge("psn_bus_errors_total", "Events a bus subscriber failed on", by_subscriber,
                             registry=self.registry),
+            "failed_batches": Gauge("psn_bus_failed_batches_total", "Batches a batch subscriber's handler failed on "
+                                    "(their events are in psn_bus_errors_total)", by_subscriber,
+                                    registry=self.registry),
             "queued": Gauge("psn_bus_queued", "Events waiting in a bus subscriber's queue", by_subscriber,
                             registry=self.registry),
         }

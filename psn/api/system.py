@@ -25,6 +25,7 @@ def healthz(server: ServerDep) -> dict[str, Any]:
         "mqtt": "connected" if connected else "reconnecting",
         "broker": str(server.broker_url) if server.broker_url else None,
         "database": server.db.dialect,
+        "traffic": server.traffic.state(),
     }
 
 

@@ -14,11 +14,11 @@ from typing import Protocol
 import numpy as np
 
 from psn.traffic.matcher_process import MatcherProcess
+from psn.traffic.packed import Packed
 from traffic.corridors import DEFAULT_CORRIDORS, Corridor, CorridorTime, corridor_edges, corridor_times
 from traffic.detect import DropDetector
 from traffic.graph import FloatArray, IntArray, RoadGraph
 from traffic.history import SpeedHistory
-from traffic.matching import Pushed
 from traffic.router import Router
 from traffic.samples import SpeedSample
 from traffic.speeds import SegmentSpeeds
@@ -32,14 +32,14 @@ CorridorTimes = Callable[[RoadGraph, Mapping[str, IntArray], FloatArray], list[C
 
 
 class Matching(Protocol):
-    """What the service asks of a map matcher (`traffic.matching.Matcher`'s calls; `MatcherProcess` runs one in a
-    process of its own)."""
+    """What the service asks of a map matcher (`traffic.matching.Matcher`'s calls, `push_many` packed into arrays:
+    `MatcherProcess` runs one in a process of its own)."""
 
     @property
     def active(self) -> int: ...
 
-    def push_many(self, vehicles: Sequence[str], ts: FloatArray, xy: FloatArray, speed_mps: FloatArray,
-                  heading_deg: FloatArray) -> list[Pushed]: ...
+    def push_packed(self, vehicles: Sequence[str], ts: FloatArray, xy: FloatArray, speed_mps: FloatArray,
+                    heading_deg: FloatArray) -> Packed: ...
 
     def forget(self, silent_since: float) -> list[SpeedSample]: ...
 
@@ -62,6 +62,11 @@ class Engines:
            times: CorridorTimes) -> Engines:
         return cls(graph, matcher, speeds, history, detector, corridors, edges, times,
                    np.asarray(to_lonlat(graph.xy)))
+
+    def start(self) -> None:
+        """Starts the matcher's process now, if it has one (else its first batch waits for it)."""
+        if isinstance(self.matcher, MatcherProcess):
+            self.matcher.start()
 
     def close(self) -> None:
         """Ends the matcher's process, if it has one."""

@@ -1,5 +1,5 @@
-"""The map matcher in a process of its own, behind the same calls the service makes (`push_many`, `forget`,
-`active`).
+"""The map matcher in a process of its own, behind the calls the service makes (`push_packed`: `push_many`
+packed; `forget`, `active`).
 
 Why: map matching is Python that holds the GIL, and in psn's process it starved the live map's WebSocket: with
 2,000 units moving, a well-behaved live client's updates arrived up to 7.6 s late (tests/psn/test_live_slow_client.py,
@@ -7,7 +7,7 @@ against at most 0.7 s with the traffic service off; resting the matcher half the
 child process the service's thread only waits on a pipe, which releases the GIL. The child (a forkserver child,
 not a fork of the threaded server) holds every vehicle's trace; the speeds, history and detector stay in psn.
 A child that dies costs the batch in flight (the bus counts the error) and the traces: the next call starts a
-new one.
+new one. What a batch decided comes back as arrays (`psn.traffic.packed`: pickled objects cost the GIL).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from psn.traffic.packed import Packed, pack
 from traffic.graph import FloatArray, RoadGraph
-from traffic.matching import Matcher, Pushed
+from traffic.matching import Matcher
 from traffic.samples import SpeedSample
 
 T = TypeVar("T")
@@ -32,9 +33,14 @@ def _start(graph: RoadGraph) -> None:
 
 
 def _push_many(vehicles: Sequence[str], ts: FloatArray, xy: FloatArray, speed_mps: FloatArray,
-               heading_deg: FloatArray) -> tuple[list[Pushed], int]:
+               heading_deg: FloatArray) -> tuple[Packed, int]:
     assert _matcher is not None
-    return _matcher.push_many(vehicles, ts, xy, speed_mps, heading_deg), _matcher.active
+    return pack(_matcher.push_many(vehicles, ts, xy, speed_mps, heading_deg)), _matcher.active
+
+
+def _active() -> tuple[None, int]:
+    assert _matcher is not None
+    return None, _matcher.active
 
 
 def _forget(silent_since: float) -> tuple[list[SpeedSample], int]:
@@ -48,6 +54,10 @@ class MatcherProcess:
         self.active = 0  # vehicles the child holds a trace of, as of the last call
         self.restarts = 0
         self._pool = self._new_pool()
+
+    def start(self) -> None:
+        """Starts the child and its matcher now (the pool starts them on the first call otherwise)."""
+        self._call(_active)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
@@ -64,8 +74,9 @@ class MatcherProcess:
         self.active = active
         return result
 
-    def push_many(self, vehicles: Sequence[str], ts: FloatArray, xy: FloatArray, speed_mps: FloatArray,
-                  heading_deg: FloatArray) -> list[Pushed]:
+    def push_packed(self, vehicles: Sequence[str], ts: FloatArray, xy: FloatArray, speed_mps: FloatArray,
+                    heading_deg: FloatArray) -> Packed:
+        """`Matcher.push_many` in the child, its outcomes and samples packed (`psn.traffic.packed`)."""
         return self._call(_push_many, list(vehicles), ts, xy, speed_mps, heading_deg)
 
     def forget(self, silent_since: float) -> list[SpeedSample]:

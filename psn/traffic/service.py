@@ -4,8 +4,11 @@ Wiring: one queued, batching bus subscriber (its own thread and bounded queue) t
 `ProbeAccepted`, and hands each batch to the map matcher; the samples it decides go to the segment speeds and the
 history. A tick thread every `Settings.traffic_tick_s` takes a snapshot, runs the drop detector, times the
 corridors, forgets vehicles silent for `Settings.probe_keep_s` (probe privacy, docs/traffic.md) and sends the live
-events. The road graph and the analytics are built on the first position, in the subscriber's thread: a server
-that sees none never pays for them.
+events. The road graph and the analytics (and the matcher's child process) are built when the service starts, by
+the tick thread before its first tick: built on the first position instead, in the subscriber's thread while
+5,000 fixes/s arrived, the build's 1.6 s of GIL-holding Python stalled the live map (p99 2.24 s in the first
+30 s of load, against 194 ms with traffic off; bench/traffic_latency.py). A service never started (tests of
+the shell) still builds on the first position.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class Traffic:
         self.build = build  # the analytics factory (tests hand in stand-ins before the first position)
         self._lock = threading.Lock()  # the analytics and the picture: the subscriber's and the tick's threads
         self.picture: Picture | None = None
+        self._fed = False  # a position arrived: ticks before that (analytics built at start) send nothing
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         registry = stats.registry
@@ -85,6 +89,12 @@ class Traffic:
             if self.picture is not None:
                 self.picture.engines.close()
 
+    def state(self) -> str:
+        """"off" (not enabled), "building" (the analytics are not built yet) or "ready" (for /healthz)."""
+        if not self.settings.traffic_enabled:
+            return "off"
+        return "building" if self.picture is None else "ready"
+
     def _engines(self) -> Engines:
         """The analytics, built on first use (the road graph with them); the caller holds the lock."""
         if self.picture is None:
@@ -105,6 +115,7 @@ class Traffic:
     def on_positions(self, events: Sequence[FixAccepted | ProbeAccepted]) -> None:
         with self._lock:
             engines = self._engines()
+            self._fed = True
             fed = feed(engines.matcher, events)
             if fed.samples:
                 added = engines.speeds.add(fed.samples)
@@ -123,7 +134,7 @@ class Traffic:
         started = time.perf_counter()
         now = self.clock.time()
         with self._lock:
-            if self.picture is None:
+            if self.picture is None or not self._fed:
                 return None
             engines = self.picture.engines
             forgotten = engines.matcher.forget(now - self.settings.probe_keep_s)
@@ -143,6 +154,12 @@ class Traffic:
         return ticked
 
     def _run(self) -> None:
+        try:
+            with self._lock:  # a stop() that came first (it sets _stop before it takes the lock) builds nothing
+                if not self._stop.is_set():
+                    self._engines().start()
+        except Exception:  # the first position tries again (and the bus counts it if that fails too)
+            log.exception("traffic analytics could not be built at start")
         while not self._stop.wait(self.settings.traffic_tick_s):
             try:
                 self.tick()

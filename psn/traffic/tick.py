@@ -1,6 +1,9 @@
 """One server's live traffic picture on top of the analytics (`Engines`): each tick a speed snapshot, the drop
 detector's alerts (with who acknowledged them), corridor times and their 5-minute history, and which segments
-changed since the last tick (the live event carries only those). Not thread-safe: the service holds its lock."""
+changed since the last tick (the live event carries only those). The live event's corridor rows carry their 6 h
+`history` only on the first tick and when a 5-minute bin has closed since the last one; the other ticks send the
+current values alone (the page extends its own copy): with the history on every tick, each event carried 72
+points per corridor, the same 6 h again every `traffic_tick_s`. Not thread-safe: the service holds its lock."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ class Ticked:
 
     ts: float
     segments: list[dict[str, Any]]
-    corridors: list[dict[str, Any]]
+    corridors: list[dict[str, Any]]  # with `history` only when a bin closed (or on the first tick)
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -39,7 +42,8 @@ class Picture:
         self.acknowledged: dict[str, str] = {}
         # bin start → corridor id → (sum of travel times, count)
         self._corridor_bins: collections.OrderedDict[float, dict[str, tuple[float, int]]] = collections.OrderedDict()
-        self.corridors: list[dict[str, Any]] = []
+        self.corridors: list[dict[str, Any]] = []  # the last tick's rows, with their history (REST)
+        self._bin_sent: float | None = None  # the corridor bin the last live event's history was sent in
 
     def tick(self, now: float) -> Ticked:
         engines = self.engines
@@ -51,7 +55,15 @@ class Picture:
         self.corridors = self._corridors(now, snapshot)
         segments = [rows.feature(engines, int(e), rows.segment_properties(engines, snapshot, int(e)))
                     for e in changed]
-        return Ticked(now, segments, self.corridors, alerts)
+        return Ticked(now, segments, self._live_corridors(now), alerts)
+
+    def _live_corridors(self, now: float) -> list[dict[str, Any]]:
+        """This tick's corridor rows for the live event: their history only when a bin closed since the last."""
+        current = now - now % CORRIDOR_BIN_S
+        if current != self._bin_sent:
+            self._bin_sent = current
+            return self.corridors
+        return [{key: value for key, value in row.items() if key != "history"} for row in self.corridors]
 
     def _changed(self, snapshot: SpeedSnapshot) -> np.ndarray[Any, Any]:
         now = {name: np.asarray(getattr(snapshot, name)) for name in _SEGMENT_FIELDS}

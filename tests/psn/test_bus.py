@@ -201,3 +201,39 @@ def test_a_batched_subscriber_gets_lists_of_everything_queued_in_order() -> None
     stats = bus.stats()[0]
     assert (stats.mode, stats.delivered, stats.dropped) == ("queued", 6, 2)
     bus.stop()
+
+
+def test_a_batch_is_at_most_max_batch_events_and_a_failed_batch_is_counted_and_costs_only_itself() -> None:
+    bus = Bus()
+    gate = threading.Event()
+    batches: list[list[float]] = []
+
+    def handle(events: list[FixAccepted]) -> None:
+        gate.wait(10)  # held on its first batch while the rest queue up
+        if 5.0 in [e.fix.ts for e in events]:
+            raise ValueError("a handler failing on this batch")
+        batches.append([e.fix.ts for e in events])
+
+    bus.subscribe("batched", handle, (FixAccepted,), batch=True, capacity=100, max_batch=3)
+    bus.start()
+    bus.publish(fix("P-1", 0.0))
+    while not batches and bus.stats()[0].queued:  # the first batch taken: the thread is waiting on the gate
+        pass
+    for ts in range(1, 9):
+        bus.publish(fix("P-1", float(ts)))
+    gate.set()
+    assert bus.flush()
+    assert batches == [[0.0], [1.0, 2.0, 3.0], [7.0, 8.0]]  # [4, 5, 6] failed
+    stats = bus.stats()[0]
+    assert (stats.delivered, stats.errors, stats.failed_batches, stats.dropped) == (6, 3, 1, 0)
+    metrics = IngestStats()
+    metrics.export(0, bus.stats())
+    text = generate_latest(metrics.registry).decode()
+    assert 'psn_bus_failed_batches_total{subscriber="batched"} 1.0' in text
+    assert 'psn_bus_errors_total{subscriber="batched"} 3.0' in text
+    bus.stop()
+
+
+def test_max_batch_is_checked() -> None:
+    with pytest.raises(ValueError, match="max_batch must be at least 1"):
+        Bus().subscribe("batched", lambda events: None, (FixAccepted,), batch=True, max_batch=0)

@@ -136,7 +136,8 @@ def test_a_live_event_repaints_only_the_changed_segment(server: RunningServer, b
     page.evaluate("window.notReloaded = true")
     before = len(api.requests)
     eastbound = segment(1, [[WEST, ROAD_LAT], [EAST, ROAD_LAT]], "congested", 30.0, now=time.time())
-    notify(server, "traffic", {"ts": time.time(), "segments": [  # a whole feature, or only the properties
+    ts = time.time()
+    notify(server, "traffic", {"ts": ts, "segments": [  # a whole feature, or only the properties
         eastbound, {"edge": 4, "level": "jammed", "speed_kmh": 5.0, "confidence": 0.8, "samples": 20}],
         "corridors": [{"id": "bzc-bmp", "name": "Belize City → Belmopan", "free_flow_s": 3600.0,
                        "travel_s": 6000.0, "index": 1.67, "coverage": 0.7, "level": "congested"}]})
@@ -144,6 +145,11 @@ def test_a_live_event_repaints_only_the_changed_segment(server: RunningServer, b
     assert style(page, 4)["color"] == hex_colour("jammed")
     assert style(page, 2)["color"] == hex_colour("jammed")  # not named: unchanged
     expect(page.locator("#corridors li")).to_contain_text("1 h 40 min now")
+    # A row without history (the server sends it only when a 5-minute bin closes): the current bin's point is
+    # the travel time now, the older points stay.
+    history = page.evaluate("window.trafficState.corridors.rows.get('bzc-bmp').history")
+    assert history[-1] == [ts - ts % 300, 6000.0] and len(history) >= 70
+    assert all(t < ts - ts % 300 for t, _ in history[:-1])
     notify(server, "traffic_alert", {"alert": {**api.alerts["a-new"], "id": "a-live", "raised": time.time()}})
     expect(page.locator("#alerts li").first).to_have_attribute("data-id", "a-live")
     notify(server, "traffic_camera", {"camera": {"id": "cam-2", "live": True, "last_minute": {"a_to_b": 11,

@@ -13,6 +13,7 @@ import numpy as np
 import pyproj
 
 from psn.traffic.engines import Engines
+from psn.traffic.packed import Packed
 from traffic.graph import RoadGraph
 from traffic.samples import SpeedSample
 from traffic.utm import to_utm
@@ -44,11 +45,13 @@ class Matcher:
     forgets: list[float] = field(default_factory=list)
     vehicles: set[str] = field(default_factory=set)
 
-    def push_many(self, vehicles: list[str], ts: Any, xy: Any, speed: Any, heading: Any) -> list[Any]:
+    def push_packed(self, vehicles: list[str], ts: Any, xy: Any, speed: Any, heading: Any) -> Packed:
         self.pushes.append((list(vehicles), np.array(ts), np.array(xy)))
         self.vehicles.update(vehicles)
-        return [SimpleNamespace(outcome="matched", samples=[SpeedSample(0, float(t), float(s), True)])
-                for t, s in zip(ts, speed, strict=True)]
+        n = len(vehicles)
+        return Packed(np.zeros(n, dtype=np.int8), np.arange(n), np.zeros(n, dtype=np.int64), np.array(ts, dtype=float),
+                      np.array(speed, dtype=float), np.ones(n, dtype=np.int8), np.full(n, np.nan),
+                      np.full(n, -1, dtype=np.int64))  # outcome 0: matched; whole edge, vehicle unknown
 
     def forget(self, silent_since: float) -> list[SpeedSample]:
         self.forgets.append(silent_since)

@@ -10,7 +10,7 @@ import pytest
 
 from psn.traffic.matcher_process import MatcherProcess
 from tests.psn.traffic import standins
-from traffic.matching import Matcher
+from traffic.matching import OUTCOMES, Matcher
 from traffic.utm import to_utm
 
 T0 = 1_764_000_000.0
@@ -29,15 +29,23 @@ def test_the_process_answers_as_the_matcher_does_and_survives_its_child() -> Non
     here, there = Matcher(graph), MatcherProcess(graph)
     try:
         batch = drive("P-1", 0, 30)
-        expected, got = here.push_many(*batch), there.push_many(*batch)
-        assert [p.outcome for p in got] == [p.outcome for p in expected]
-        assert [p.samples for p in got] == [p.samples for p in expected]
-        assert got[-1].samples and there.active == here.active == 1
+        expected, got = here.push_many(*batch), there.push_packed(*batch)
+        assert [OUTCOMES[code] for code in got.outcome] == [p.outcome for p in expected]
+        samples = zip(got.sample_of.tolist(), got.edge.tolist(), got.ts.tolist(), got.speed_mps.tolist(),
+                      got.spot.tolist(), got.pos_m.tolist(), got.token.tolist(), strict=True)
+        crossed = [(i, e, t, v, bool(spot), pos if pos == pos else None, token)  # NaN (whole edge): None
+                   for i, e, t, v, spot, pos, token in samples]
+        assert crossed == [(i, s.edge, s.ts, s.speed_mps, s.spot, s.pos_m if s.pos_m == s.pos_m else None, s.token)
+                           for i, p in enumerate(expected) for s in p.samples]
+        tokens = {token for *_, token in crossed}
+        assert len(tokens) == 1 and min(tokens) >= 0  # the one vehicle's anonymous token, known
+        assert any(pos is not None for *_, pos, _ in crossed)  # spot samples know where along the edge
+        assert len(got.ts) >= 29 and there.active == here.active == 1
         next(iter(there._pool._processes.values())).kill()  # the child dies (OOM, a signal)
         with pytest.raises(BrokenProcessPool):
-            there.push_many(*drive("P-1", 30, 5))
+            there.push_packed(*drive("P-1", 30, 5))
         assert (there.restarts, there.active) == (1, 0)
-        again = there.push_many(*drive("P-1", 35, 10))  # a new child, the trace begun anew
-        assert there.active == 1 and sum(len(p.samples) for p in again) > 0
+        again = there.push_packed(*drive("P-1", 35, 10))  # a new child, the trace begun anew
+        assert there.active == 1 and len(again.ts) > 0
     finally:
         there.close()

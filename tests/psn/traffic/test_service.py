@@ -25,6 +25,7 @@ from psn.traffic.engines import Engines
 from telemetry import Fix, ProbeFix, UnitRef
 from tests.psn.cad.conftest import RecordingHub
 from tests.psn.traffic import standins
+from tests.support import wait_for
 from traffic.graph import RoadGraph
 from traffic.router import Router
 
@@ -80,6 +81,20 @@ def probe(vehicle: str, ts: float, lon: float, lat: float, speed: float | None) 
 def test_nothing_is_built_before_a_position(shell: Shell) -> None:
     assert shell.traffic.tick() is None and shell.traffic.live_speeds() is None
     assert not shell.roads.built and shell.built == []
+
+
+def test_a_started_service_builds_before_any_position_and_only_once(shell: Shell) -> None:
+    assert shell.traffic.state() == "building"
+    shell.traffic.start()  # the tick every hour: what is built here is the start's build, not a tick's
+    try:
+        assert wait_for(lambda: shell.traffic.state() == "ready")
+        assert shell.roads.built and len(shell.built) == 1
+        assert shell.traffic.tick() is None and shell.hub.events == []  # no position yet: nothing to tell
+        shell.send(fix("police/P-1", T0, -88.19, 17.5, 12.0))
+        assert len(shell.built) == 1 and len(shell.matcher.pushes) == 1
+        assert shell.traffic.tick() is not None and len(shell.events("traffic")) == 1
+    finally:
+        shell.traffic.stop()
 
 
 def test_units_and_probes_reach_the_matcher_under_their_keys_in_utm(shell: Shell) -> None:
@@ -156,3 +171,12 @@ def test_the_shipped_roads_are_built_once_per_process() -> None:
     first, second = RoadModel(), RoadModel()
     assert not first.built
     assert first.router() is second.router() and second.built
+
+
+def test_a_service_stopped_as_it_starts_builds_nothing(shell: Shell) -> None:
+    shell.traffic._lock.acquire()  # the start's build waits here, as behind a reader
+    shell.traffic.start()
+    shell.traffic._stop.set()  # what stop() does first
+    shell.traffic._lock.release()
+    shell.traffic.stop()
+    assert shell.built == [] and shell.traffic.picture is None

@@ -76,3 +76,26 @@ def test_an_alert_on_a_piece_of_an_edge_is_placed_at_that_piece() -> None:
     # The last piece's middle is 0.9 of the way from the west end (-88.20) to the east end (-88.18114):
     # -88.20 + 0.9 x 0.01886 = -88.183026.
     assert (row["from_m"], row["to_m"], row["lat"], row["lon"]) == (1602.0, 2002.5, 17.5, -88.183026)
+
+
+def test_an_empty_bin_before_the_analytics_are_built_keeps_the_window_rule() -> None:
+    assert views.empty_bin(T0, T0 - 30) == {"type": "FeatureCollection", "ts": 1_764_399_900.0, "bin_s": 300.0,
+                                            "features": []}
+    with pytest.raises(views.Refused) as refused:
+        views.empty_bin(T0, T0 + 60)
+    assert refused.value.status == 400
+
+
+def test_the_live_corridor_rows_carry_their_history_only_when_a_bin_closed(picture: Picture) -> None:
+    engines = picture.engines
+    engines.corridors = {"w--e": Corridor("w--e", "West – East", "West", "East", standins.WEST, standins.EAST)}
+    engines.corridor_edges = {"w--e": np.array([0])}
+    engines.speeds.add([SpeedSample(0, T0 - 5 + i, 10.0, True) for i in range(5)])  # 2 km at 10 m/s: 200 s
+    # T0 is in the bin starting 1_764_399_900; the next starts at 1_764_400_200.
+    sent = {at: picture.tick(at).corridors[0] for at in (T0, T0 + 10, T0 + 190, T0 + 200, T0 + 210)}
+    assert [("history" in sent[at]) for at in sorted(sent)] == [True, False, False, True, False]
+    about_200 = pytest.approx(200.0, abs=1.0)  # the road is 2 km to within 10 m (length_km 2.0 above)
+    assert sent[T0]["history"] == [[1_764_399_900.0, about_200]]
+    assert sent[T0 + 10]["travel_s"] == about_200
+    assert sent[T0 + 200]["history"] == [[1_764_399_900.0, about_200], [1_764_400_200.0, about_200]]
+    assert picture.corridors[0]["history"] == sent[T0 + 200]["history"]  # REST: always the whole 6 h

@@ -6,6 +6,7 @@ import { sparkline } from "./chart.js";
 import { indexLevel, levelInfo, minutes, percent } from "./levels.js";
 
 const HISTORY_S = 6 * 3600;
+const BIN_S = 300; // the server's corridor bins (psn/traffic/tick.py CORRIDOR_BIN_S)
 const $ = (id) => document.getElementById(id);
 
 export function createCorridors(map, segments) {
@@ -62,14 +63,16 @@ export function createCorridors(map, segments) {
       for (const row of body.corridors) rows.set(row.id, row);
       render();
     },
-    // Rows of a live `traffic` event: a row without history extends the one shown by its new point.
+    // Rows of a live `traffic` event: the server sends a row's history only when a 5-minute bin closed; a row
+    // without one sets the current bin's point of the history shown to the travel time now.
     update(changed, ts) {
       for (const row of changed) {
         const old = rows.get(row.id);
         let history = row.history;
         if (!history) {
-          const kept = (old?.history || []).filter(([t]) => t >= ts - HISTORY_S && t < ts);
-          history = [...kept, [ts, row.travel_s]];
+          const bin = ts - (ts % BIN_S);
+          const kept = (old?.history || []).filter(([t]) => t >= ts - HISTORY_S && t < bin);
+          history = row.coverage > 0 ? [...kept, [bin, row.travel_s]] : kept;
         }
         rows.set(row.id, { ...old, ...row, history });
       }
