@@ -171,6 +171,11 @@ def server_with_units(tmp: Path, units: list[tuple[str, str]]) -> Iterator[Runni
 
 
 def make_settings(tmp: Path, mqtt_url: str | None, db_url: str | None = None, **extra: Any) -> Settings:
+    """Settings for a test server. Without the traffic service unless the test asks (`traffic_enabled=True`):
+    with it, a server's first fix builds the traffic analytics, whose map matcher starts a forkserver child that
+    indexes the shipped graph before its first answer (2.0–3.1 s a server measured on the 2-core machine), paid
+    by every test that publishes a fix, and more CPU taken from the other tests' servers on those two cores."""
+    extra.setdefault("traffic_enabled", False)
     return Settings(port=free_port(), mqtt_url=mqtt_url, db_url=db_url, data_dir=tmp,
                     mqtt_client_id=f"psn-test-{uuid.uuid4().hex[:8]}", **extra)
 
