@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,16 +95,6 @@ async def view(signal: Signal) -> ViewerClient:
     return client
 
 
-def open_peer_connections() -> int:
-    """RTCPeerConnections in this process that are not closed, once garbage is collected: the leak check."""
-    gc.collect()
-    return not_closed(o for o in gc.get_objects() if isinstance(o, RTCPeerConnection))
-
-
-def not_closed(pcs: Iterable[RTCPeerConnection]) -> int:
-    return sum(1 for pc in pcs if pc.connectionState != "closed")
-
-
 def frame_difference(a: av.VideoFrame, b: av.VideoFrame) -> float:
     return float(np.abs(a.to_ndarray(format="gray").astype(int) - b.to_ndarray(format="gray").astype(int)).mean())
 
@@ -113,10 +102,10 @@ def frame_difference(a: av.VideoFrame, b: av.VideoFrame) -> float:
 
 class PeerConnections:
     """The RTCPeerConnections constructed while it tracks (its `__init__` wrapper installed) that are not closed:
-    the leak check without `open_peer_connections`' collection and heap scan, which walk every object of the
-    process (a scan: 0.56 s over 3 million objects; a whole `make test` session holds millions by tests/video, where
-    the SDP fuzzing looked after each of its 300 examples). Held weakly, a connection counts until it is freed, not
-    only while reachable: unreachable ones nobody closed count too."""
+    the leak check, without collecting garbage and scanning the heap, which walk every object of the process (a
+    scan: 0.56 s over 3 million objects; a whole `make test` session holds millions by tests/video, where the SDP
+    fuzzing looked after each of its 300 examples). Held weakly, a connection counts until it is freed, not only
+    while reachable: unreachable ones nobody closed count too."""
 
     def __init__(self) -> None:
         self._alive: weakref.WeakSet[RTCPeerConnection] = weakref.WeakSet()
@@ -137,4 +126,4 @@ class PeerConnections:
 
     def open(self) -> int:
         with self._lock:
-            return not_closed(list(self._alive))
+            return sum(1 for pc in list(self._alive) if pc.connectionState != "closed")
