@@ -59,9 +59,12 @@ class Mosquitto:
 
     def start(self) -> Mosquitto:
         conf = self.workdir / f"mosquitto-{self.port}.conf"
+        # set_tcp_nodelay: without it each small reply (a PUBACK) can wait out Nagle's algorithm against the
+        # client's delayed ACK, about 40 ms: bench.probe_mqtt.publish waits for the acks of each simulated second,
+        # and tests/traffic/test_sumo_end_to_end.py took 32.1 s with the default and 11.8 s with it (same session).
         conf.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-            "max_queued_messages 100000\nmax_inflight_messages 1000\n" + self.extra
+            "max_queued_messages 100000\nmax_inflight_messages 1000\nset_tcp_nodelay true\n" + self.extra
         )
         self.process = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stderr=subprocess.PIPE)
         wait_for(self._listening, timeout=10)
@@ -171,6 +174,11 @@ def server_with_units(tmp: Path, units: list[tuple[str, str]]) -> Iterator[Runni
 
 
 def make_settings(tmp: Path, mqtt_url: str | None, db_url: str | None = None, **extra: Any) -> Settings:
+    """Settings for a test server. Without the traffic service unless the test asks (`traffic_enabled=True`):
+    with it, a server's first fix builds the traffic analytics, whose map matcher starts a forkserver child that
+    indexes the shipped graph before its first answer (2.0–3.1 s a server measured on the 2-core machine), paid
+    by every test that publishes a fix, and more CPU taken from the other tests' servers on those two cores."""
+    extra.setdefault("traffic_enabled", False)
     return Settings(port=free_port(), mqtt_url=mqtt_url, db_url=db_url, data_dir=tmp,
                     mqtt_client_id=f"psn-test-{uuid.uuid4().hex[:8]}", **extra)
 

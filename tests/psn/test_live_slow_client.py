@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.sync.client import connect
 from websockets.uri import parse_uri
 
-from tests.support import Mosquitto, RunningServer, make_settings, publisher, wait_for
+from tests.support import RunningServer, publisher, wait_for
 
 UNITS = 2000
 FACTOR = 3  # the stalled client is offered this many times what the kernel can hold for it
@@ -173,15 +172,11 @@ def catch_up(stalled: StalledClient, final: dict[str, tuple[float, float]]) -> i
     return received
 
 
-@pytest.fixture
-def psn_server(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[RunningServer]:
-    """Without the traffic service: this test's publisher, readers and psn share one process, and the map matching
-    of 2,000 units moving as fast as psn takes them pushed the well-behaved client's lag from 0.7 s to 3.9 s
-    (7.6 s with the matcher in this process) — the traffic service's cost under load is measured by
-    `bench/traffic.py latency` and `bench/emergency.py`, in processes of their own."""
-    server = RunningServer(make_settings(tmp_path, mosquitto.url, traffic_enabled=False)).start()
-    yield server
-    server.stop()
+# psn_server (tests/conftest.py) runs without the traffic service, as make_settings does unless asked: this test's
+# publisher, readers and psn share one process, and the map matching of 2,000 units moving as fast as psn takes
+# them pushed the well-behaved client's lag from 0.7 s to 3.9 s (7.6 s with the matcher in this process) — the
+# traffic service's cost under load is measured by `bench/traffic.py latency` and `bench/emergency.py`, in
+# processes of their own.
 
 
 def test_a_client_that_stops_reading_costs_only_itself(psn_server: RunningServer) -> None:

@@ -33,7 +33,8 @@ def test_psn_over_mqtt_gives_the_pure_pipeline_s_speeds_and_sumo_s(tmp_path: Pat
     roads = tmp_path / "corridor.npz"
     np.savez(roads, **graph.arrays())
     clock = ManualClock(EPOCH0)
-    server = RunningServer(make_settings(tmp_path, mosquitto.url, roads_file=roads), clock=clock).start()
+    server = RunningServer(make_settings(tmp_path, mosquitto.url, roads_file=roads, traffic_enabled=True),
+                           clock=clock).start()
     try:
         def advance(ts: float) -> None:
             clock.now = max(clock.now, ts)

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from crypto import Keyring, LocalMasterKey
+from tests.video.clients import PeerConnections
 from video.http import Action, build_router
 from video.hub import StreamHub
 from video.recorder import RecordingService, RecordingStore
@@ -73,3 +74,9 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://psn") as http:
         yield Service(hub, http)
     await hub.close()
+
+
+@pytest.fixture
+def peers(monkeypatch: pytest.MonkeyPatch) -> PeerConnections:
+    """Every RTCPeerConnection the test makes (psn's and its own), to check none is left open."""
+    return PeerConnections().track(monkeypatch)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from tests.support import RunningServer
-from tests.video.clients import open_peer_connections
+from tests.video.clients import PeerConnections
 
 SDP = "application/sdp"
 
@@ -16,6 +16,7 @@ SDP = "application/sdp"
 class Doors:
     server: RunningServer
     http: httpx.AsyncClient
+    peers: PeerConnections  # aiortc's connections made since the test began
 
     async def post(self, door: str, stream: str, token: str, body: bytes | str,
                    content_type: str = SDP) -> httpx.Response:
@@ -32,9 +33,9 @@ class Doors:
         response = await self.http.delete(location, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200, f"DELETE {location}: {response.status_code} {response.text}"
 
-    def assert_released(self, sessions: int, collect: bool = True) -> None:
+    def assert_released(self, sessions: int) -> None:
         """psn holds `sessions` peer connections, and so many aiortc connections are open in this process."""
-        held, opened = self.server.server.video.peer_connection_count, open_peer_connections(collect)
+        held, opened = self.server.server.video.peer_connection_count, self.peers.open()
         assert (held, opened) == (sessions, sessions), f"psn holds {held}, {opened} open in aiortc; want {sessions}"
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.video.clients import MovingImageTrack, frame_difference, open_peer_connections, publish, view
+from tests.video.clients import MovingImageTrack, PeerConnections, frame_difference, publish, view
 from video.hub import StreamHub
 
 
@@ -27,7 +27,7 @@ class Unit:
 
 
 @pytest.mark.parametrize("codec", ["VP8", "H264"])
-async def test_frames_reach_every_viewer(codec: str) -> None:
+async def test_frames_reach_every_viewer(codec: str, peers: PeerConnections) -> None:
     hub = StreamHub()
     track = MovingImageTrack()
 
@@ -51,10 +51,10 @@ async def test_frames_reach_every_viewer(codec: str) -> None:
     await publisher_pc.close()
     assert await until(lambda: hub.peer_connection_count == 0)
     await asyncio.gather(*(v.pc.close() for v in viewers))
-    assert open_peer_connections() == 0
+    assert peers.open() == 0
 
 
-async def test_frame_tap_delivers_decoded_frames_at_bounded_rate() -> None:
+async def test_frame_tap_delivers_decoded_frames_at_bounded_rate(peers: PeerConnections) -> None:
     hub = StreamHub()
 
     async def whip(offer: str) -> str:
@@ -81,7 +81,7 @@ async def test_frame_tap_delivers_decoded_frames_at_bounded_rate() -> None:
     assert publisher.tap.decoded > len(frames), "the tap decodes the whole chain, delivers at most max_fps"
     await publisher_pc.close()
     await hub.close()
-    assert open_peer_connections() == 0
+    assert peers.open() == 0
 
 
 async def test_stream_start_and_end_are_announced_once_each() -> None:

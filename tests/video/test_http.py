@@ -9,7 +9,7 @@ import av
 import cv2
 import numpy as np
 
-from tests.video.clients import MovingImageTrack, open_peer_connections, publish, view
+from tests.video.clients import MovingImageTrack, PeerConnections, publish, view
 from tests.video.conftest import Service, bearer
 
 SDP = {"Content-Type": "application/sdp"}
@@ -23,7 +23,7 @@ async def wait_until(condition: object, timeout: float = 10.0) -> None:
     raise AssertionError("condition not reached")
 
 
-async def test_publish_view_snapshot_delete(service: Service) -> None:
+async def test_publish_view_snapshot_delete(service: Service, peers: PeerConnections) -> None:
     publisher_pc = await publish(service.signal("/whip/cam1", "unit7"), MovingImageTrack())
     whip_location = service.locations[0]
     assert whip_location.startswith("/whip/cam1/")
@@ -49,7 +49,7 @@ async def test_publish_view_snapshot_delete(service: Service) -> None:
     assert service.hub.peer_connection_count == 0, "ending the publisher ends its viewers"
     assert (await service.http.delete(whip_location, headers=bearer("unit7"))).status_code == 404
     await asyncio.gather(publisher_pc.close(), *(v.pc.close() for v in viewers))
-    assert open_peer_connections() == 0
+    assert peers.open() == 0
 
     [recording] = (await service.http.get("/api/v1/recordings", headers=bearer("dispatcher"))).json()["recordings"]
     assert recording["stream_id"] == "cam1" and recording["codecs"] == {"video": "VP8"} and recording["segments"]
@@ -65,7 +65,7 @@ async def test_publish_view_snapshot_delete(service: Service) -> None:
     assert denied.status_code == 404  # another agency's recording answers as one that is not there
 
 
-async def test_errors_are_clear_and_leak_nothing(service: Service) -> None:
+async def test_errors_are_clear_and_leak_nothing(service: Service, peers: PeerConnections) -> None:
     http = service.http
     offer_pc = await publish(service.signal("/whip/cam1", "unit7"), MovingImageTrack())
     offer = offer_pc.localDescription.sdp
@@ -97,4 +97,4 @@ async def test_errors_are_clear_and_leak_nothing(service: Service) -> None:
     assert (await http.delete(service.locations[0], headers=bearer("unit7"))).status_code == 200
     await offer_pc.close()
     assert service.hub.peer_connection_count == 0
-    assert open_peer_connections() == 0
+    assert peers.open() == 0

@@ -12,6 +12,7 @@ import pytest
 
 from psn.access import Role
 from tests.support import RunningServer
+from tests.video.clients import PeerConnections
 from tests.video.offers import aiortc_offer
 from tests.video.psn_doors import Doors, refusal_reason
 
@@ -32,9 +33,9 @@ MUTATIONS: dict[str, tuple[Callable[[str], str], str]] = {
 
 
 @pytest.fixture
-async def doors(psn_server: RunningServer) -> AsyncIterator[Doors]:
+async def doors(psn_server: RunningServer, peers: PeerConnections) -> AsyncIterator[Doors]:
     async with httpx.AsyncClient(base_url=psn_server.base_url, timeout=30) as http:
-        yield Doors(psn_server, http)
+        yield Doors(psn_server, http, peers)
 
 
 @pytest.mark.parametrize("mutation", MUTATIONS)

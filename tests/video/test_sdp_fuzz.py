@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.support import RunningServer
+from tests.video.clients import PeerConnections
 from tests.video.offers import aiortc_offer, chromium_offer
 from tests.video.psn_doors import Doors, refusal_reason
 from tests.video.sdp_mutations import Request, requests
@@ -41,11 +42,11 @@ def offers() -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture
-def doors(psn_server: RunningServer) -> Iterator[tuple[Doors, asyncio.Runner]]:
+def doors(psn_server: RunningServer, peers: PeerConnections) -> Iterator[tuple[Doors, asyncio.Runner]]:
     """The doors, and the event loop to use them from (hypothesis runs the examples synchronously)."""
     with asyncio.Runner() as runner:
         http = httpx.AsyncClient(base_url=psn_server.base_url, timeout=30)
-        yield Doors(psn_server, http), runner
+        yield Doors(psn_server, http, peers), runner
         runner.run(http.aclose())
 
 
@@ -61,7 +62,7 @@ async def try_door(doors: Doors, door: str, stream: str, token: str, request: Re
         refusal_reason(response)
     # Nothing left behind: a valid offer still gets in (a WHIP publish got 409 before the fix).
     await doors.end(await doors.session(door, stream, token, valid), token)
-    doors.assert_released(held, collect=False)  # the test collected garbage once before the examples
+    doors.assert_released(held)
 
 
 def mutated(door: str, offers: dict[str, dict[str, str]]) -> st.SearchStrategy[Request]:

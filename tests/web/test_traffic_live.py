@@ -30,7 +30,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
     np.savez(tmp / "road.npz", **standins.road().arrays())
     broker = Mosquitto(tmp).start()
     # Ticks only when the test says (a tick is what sends the live event).
-    server = RunningServer(make_settings(tmp, broker.url, roads_file=tmp / "road.npz", traffic_tick_s=3600.0))
+    server = RunningServer(make_settings(tmp, broker.url, roads_file=tmp / "road.npz", traffic_tick_s=3600.0,
+                                         traffic_enabled=True))
     server.start()
     yield server
     server.stop()

@@ -107,7 +107,9 @@ def test_a_forged_ack_is_refused_and_counted_and_a_duplicate_counts_once(running
         victim.ack(command_id, "accepted")
         victim.ack(command_id, "accepted")  # the unit's QoS 1 redelivery
         wait_for(lambda: _metric(running, 'psn_cad_acks_total{outcome="duplicate"}') == duplicates_before + 1)
-        acks = [e for e in police.of("command_ack") if e["command"]["id"] == command_id]
+        # The counter can move before the first ack's live event reaches the console (both acks come at once
+        # from a broker that sends without Nagle's delay, set_tcp_nodelay in tests/support.Mosquitto).
+        acks = wait_for(lambda: [e for e in police.of("command_ack") if e["command"]["id"] == command_id])
     assert [e["command"]["state"] for e in acks] == ["acknowledged"]
     assert _commands(running, unit="police/P-3")[command_id]["state"] == "acknowledged"
     victim.close()

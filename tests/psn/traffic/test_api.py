@@ -25,7 +25,8 @@ API = "/api/v1/traffic"
 @pytest.fixture
 def running(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[RunningServer]:
     np.savez(tmp_path / "road.npz", **standins.road().arrays())
-    server = RunningServer(make_settings(tmp_path, mosquitto.url, roads_file=tmp_path / "road.npz"))
+    server = RunningServer(make_settings(tmp_path, mosquitto.url, roads_file=tmp_path / "road.npz",
+                                         traffic_enabled=True))
     server.server.traffic.build = lambda router: standins.engines(router.graph)
     server.start()
     yield server

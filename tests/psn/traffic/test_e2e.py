@@ -24,7 +24,8 @@ FIXES = 20
 @pytest.fixture
 def running(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[RunningServer]:
     np.savez(tmp_path / "road.npz", **standins.road().arrays())
-    server = RunningServer(make_settings(tmp_path, mosquitto.url, roads_file=tmp_path / "road.npz"))
+    server = RunningServer(make_settings(tmp_path, mosquitto.url, roads_file=tmp_path / "road.npz",
+                                         traffic_enabled=True))
     server.start()
     yield server
     server.stop()

@@ -34,7 +34,8 @@ def running(tmp_path: Path, mosquitto: Mosquitto) -> Iterator[RunningServer]:
     graph = RoadGraph.build(XY, [0, 1, 0, 2], [1, 0, 2, 0], [20.0] * 4, ["primary"] * 4, ["Line Road"] * 4)
     assert (list(graph.tail), list(graph.head)) == ([0, 0, 1, 2], [1, 2, 0, 0])
     np.savez(tmp_path / "line.npz", **graph.arrays())
-    server = RunningServer(make_settings(tmp_path, mosquitto.url, roads_file=tmp_path / "line.npz"))
+    server = RunningServer(make_settings(tmp_path, mosquitto.url, roads_file=tmp_path / "line.npz",
+                                         traffic_enabled=True))
     server.server.traffic.build = lambda router: standins.engines(router.graph)
     server.start()
     yield server
