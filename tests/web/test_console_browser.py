@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, expect
 from psn.access import Agreement, Resource
 from psn.clock import ManualClock
 from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, publisher
-from tests.web.console_pages import DOCS_IMG, map_point, open_console
+from tests.web.console_pages import doc_image, map_point, open_console
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +97,7 @@ def test_create_by_map_click_assign_top_and_ack(psn_server: RunningServer, brows
     expect(details.locator(".excluded li[data-unit='fire/F-7']")).to_contain_text("wrong agency")
     recs.nth(1).hover()
     expect(page.locator("path.route")).to_have_count(1)  # the hovered unit's road route on the map
-    page.screenshot(path=DOCS_IMG / "console-recommendation.png")
+    page.screenshot(path=doc_image("console-recommendation.png"))
 
     # A assigns the top one: the unit gets the assignment over MQTT, the console waits for its ack.
     page.mouse.move(5, 5)
@@ -147,7 +147,7 @@ def test_emergency_banner_reaches_police_only_and_ack_clears_everywhere(
     expect(nemo.locator("#emergency li")).to_have_count(1)
     expect(nemo.locator("#emergency")).to_contain_text("N-2 · NEMO")
     expect(nemo.locator("#emergency")).not_to_contain_text("P-7")
-    first.screenshot(path=DOCS_IMG / "console-emergency.png")
+    first.screenshot(path=doc_image("console-emergency.png"))
 
     # Show centres the map on the unit; mute silences this one only.
     banner.get_by_role("button", name="Show").click()
@@ -248,7 +248,7 @@ def test_partner_thread_unread_priority_close_and_kpis(
     expect(by_priority.locator("th")).to_have_text("P2")
     expect(by_priority.locator("td")).to_have_text(["1.5 (1)", "0.8 (1)", "5.0 (1)", "7.3 (1)"])
     expect(chart.locator("text.value")).to_have_text(["1.5", "0.8", "5.0"])
-    police.screenshot(path=DOCS_IMG / "console-kpi.png")
+    police.screenshot(path=doc_image("console-kpi.png"))
     assert errors == [] and ems_errors == []
 
 

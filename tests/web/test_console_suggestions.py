@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, WebSocket, expect
 
 from psn.access import Action, Principal, Resource, Role, Target, decide
 from tests.support import RunningServer
-from tests.web.console_pages import DOCS_IMG, open_console
+from tests.web.console_pages import doc_image, open_console
 
 pytestmark = pytest.mark.browser
 ALERT = {"id": "ta-7", "edge": 4211, "name": "Philip Goldson Highway", "lat": 17.5306, "lon": -88.2399,
@@ -56,7 +56,7 @@ def test_a_traffic_alert_is_suggested_created_dismissed_and_cleared(psn_server: 
     expect(strip).to_be_visible()
     expect(strip.locator("li")).to_have_count(1)
     expect(strip.locator("li")).to_contain_text("Sudden slowdown on Philip Goldson Highway (12 km/h, usually 75)")
-    page.screenshot(path=DOCS_IMG / "console-suggested.png")
+    page.screenshot(path=doc_image("console-suggested.png"))
 
     # A malformed alert (no place) is dropped and counted, the strip unchanged.
     notify(psn_server, {**ALERT, "id": "ta-bad", "lat": None})

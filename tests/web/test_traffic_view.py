@@ -21,7 +21,7 @@ from psn.traffic.tick import Picture
 from tests.browser import chromium
 from tests.psn.traffic import standins
 from tests.support import RunningServer, server_with_units, wait_for
-from tests.web.console_pages import DOCS_IMG
+from tests.web.console_pages import doc_image
 from tests.web.traffic_contract import (
     EAST,
     MID,
@@ -240,8 +240,7 @@ def test_on_a_phone_the_lists_go_under_the_map_and_the_screenshot(server: Runnin
     desk.evaluate("window.trafficState.map.setView([17.45, -88.37], 10, {animate: false})")
     desk.evaluate("window.trafficState.details.open(2)")
     expect(desk.locator("#segment-chart svg")).to_be_visible()
-    DOCS_IMG.mkdir(exist_ok=True)
-    desk.screenshot(path=str(DOCS_IMG / "traffic-view.png"))
+    desk.screenshot(path=str(doc_image("traffic-view.png")))
     assert errors == []
 
 
