@@ -110,7 +110,7 @@ def test_psn_over_mqtt_raises_the_incident_as_the_pure_pipeline_does(tmp_path: P
     # (every corridor edge is one 400 m piece, so a lost position along the edge cannot show here)
     assert incident[0]["from_m"] <= graph.length_m[closure.edge] - 20.0 <= incident[0]["to_m"]
     # At the pure pipeline's tick exactly: this raise depends only on the pieces' recent signal and its own
-    # baseline, taken before the outlier test, so not on how psn's bus batches the fixes (730 s in 9 runs of 9;
+    # baseline, taken before the outlier test, so not on how psn's bus batches the fixes (730 s in 20 runs of 20;
     # with the packed tokens dropped, each sample a vehicle of its own, psn raised it at 720 s)
     expected_s = [a.raised_s for a in pure if a.edge == closure.edge and a.raised_s >= closure.begin]
     assert expected_s[0] <= closure.begin + 180.0  # the pure pipeline meets the target (docs/traffic-validation.md)
