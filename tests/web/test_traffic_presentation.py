@@ -65,3 +65,19 @@ def test_no_active_alert_reads_calm_and_says_what_would_raise_one(server: Runnin
     # Their piece starts 3,000 m along the edge (the fake answers' from_m).
     expect(page2.locator("#alerts li .alert-where")).to_have_text(["Western Hwy westbound (from 3.0 km)"] * 2)
     assert errors == []
+
+
+def test_a_corridor_says_what_its_numbers_are_and_when_too_little_is_measured(
+        server: RunningServer, browser: Browser) -> None:
+    page, errors = open_traffic(browser, server, TrafficApi(), Role.TRAFFIC_MANAGER)
+    loaded(page)
+    row = page.locator("#corridors li").first
+    # The contract's corridor: index 1.3, coverage 0.6, level slow.
+    expect(row.locator(".corridor-meta")).to_have_text("slow 1.30 × free-flow time · measured on 60% of the route")
+    # The same corridor with a live row measured on 4 % of its length: no level to trust.
+    page.evaluate("""() => window.trafficState.corridors.update([{id: "bzc-bmp", travel_s: 3700, index: 1.03,
+        coverage: 0.04, level: "free"}], Date.now() / 1000)""")
+    expect(row.locator(".corridor-meta")).to_have_text(
+        "too little data 1.03 × free-flow time · measured on 4% of the route")
+    expect(row).to_have_attribute("data-level", "unknown")
+    assert errors == []

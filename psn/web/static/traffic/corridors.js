@@ -6,6 +6,9 @@ import { sparkline } from "./chart.js";
 import { indexLevel, levelInfo, minutes, percent } from "./levels.js";
 
 const HISTORY_S = 6 * 3600;
+// Under a fifth of the route with a live speed, the travel time is mostly the free-flow assumption for the rest:
+// the row says "too little data" in grey instead of a level (the demo's corridors had 4-85 % coverage).
+const THIN = 0.2;
 const BIN_S = 300; // the server's corridor bins (psn/traffic/tick.py CORRIDOR_BIN_S)
 const $ = (id) => document.getElementById(id);
 
@@ -32,8 +35,10 @@ export function createCorridors(map, segments) {
   }
 
   function item(row) {
-    const level = row.level || indexLevel(row.index);
+    const thin = !(row.coverage >= THIN);
+    const level = thin ? "unknown" : row.level || indexLevel(row.index);
     const info = levelInfo(level);
+    const index = Number.isFinite(row.index) ? `${row.index.toFixed(2)} × free-flow time` : "—";
     const points = (row.history || []).map(([t, s]) => [t, s / 60]);
     return el(
       "li.corridor",
@@ -43,9 +48,8 @@ export function createCorridors(map, segments) {
       el("div.corridor-name", {}, row.name),
       el("div.corridor-time", {}, el("b", {}, minutes(row.travel_s)), ` now · free flow ${minutes(row.free_flow_s)}`),
       el("div.corridor-meta", {},
-        el("span.level-tag", { style: { "--level": info.color } }, el("i"),
-          `×${Number.isFinite(row.index) ? row.index.toFixed(2) : "—"} ${info.label}`),
-        ` coverage ${percent(row.coverage)}`),
+        el("span.level-tag", { style: { "--level": info.color } }, el("i"), thin ? "too little data" : info.label),
+        ` ${index} · measured on ${percent(row.coverage)} of the route`),
       sparkline(points, { width: 240, height: 50, color: info.color, floor: row.free_flow_s / 60, unit: "min",
         label: `${row.name}: travel time, last 6 h` }),
     );
