@@ -70,6 +70,7 @@ class CameraService:
         self._cameras: dict[str, Camera] = {}
         self._counts: dict[str, MinuteCounts] = {}
         self._feeds: dict[str, tuple[CameraFeed, Subscription]] = {}
+        self._live_since: dict[str, float] = {}  # stream -> when its feed was attached (a page dates staleness by it)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.frames: Counter[str] = Counter()  # server-wide: "counted", "dropped" and each frame status
         self._tally = tally_into(self.frames, self._lock)
@@ -141,6 +142,7 @@ class CameraService:
             a_to_b, b_to_a = counts.last(now)
         return {"id": camera.id, "name": camera.name, "lat": camera.lat, "lon": camera.lon,
                 "bearing_deg": camera.bearing_deg, "stream": camera.stream, "live": camera.stream in self._feeds,
+                "live_since": self._live_since.get(camera.stream),
                 "line": [list(camera.line[0]), list(camera.line[1])], "directions": camera.directions,
                 "last_minute": {"a_to_b": a_to_b, "b_to_a": b_to_a}, "history": history}
 
@@ -185,10 +187,12 @@ class CameraService:
             feed.stop()
             return
         self._feeds[stream] = (feed, subscription)
+        self._live_since[stream] = self._clock.time()
         self._announce(camera)
 
     def _detach(self, stream: str, announce: bool = True) -> None:
         entry = self._feeds.pop(stream, None)
+        self._live_since.pop(stream, None)
         if entry is None:
             return
         feed, subscription = entry

@@ -69,8 +69,10 @@ async def test_a_published_camera_counts_and_goes_offline(psn_server: RunningSer
     device = psn_server.server.auth.issue_device("police", "CAM-1", 600).token
     _, post = signal(psn_server, "/whip/police:CAM-1", device)
     track = SceneTrack(Scene(entries, 11))
+    before = time.time()
     publisher = await publish(post, track)  # type: ignore[arg-type]
     await asyncio.to_thread(wait_for, lambda: cameras(psn_server, dispatcher)["cam-1"]["live"], 10)
+    assert before <= cameras(psn_server, dispatcher)["cam-1"]["live_since"] <= time.time()  # when its feed began
     # Through VP8 and a tap at about 8 frames/s, one vehicle in six went uncounted in a quiet trial run and more on
     # a loaded machine: the accuracy is measured on raw frames (tests/traffic/test_camera.py); here counts must
     # arrive each way, and none extra.
@@ -80,6 +82,7 @@ async def test_a_published_camera_counts_and_goes_offline(psn_server: RunningSer
     await asyncio.to_thread(wait_for, lambda: not cameras(psn_server, dispatcher)["cam-1"]["live"], 10)
 
     camera = cameras(psn_server, dispatcher)["cam-1"]
+    assert camera["live_since"] is None
     counted = totals(camera)
     assert all(1 <= counted[d] <= truth[d] for d in ("a_to_b", "b_to_a")), (counted, truth)
     assert camera["directions"] == CAMERA["directions"]

@@ -39,7 +39,8 @@ def test_who_may_do_what(psn_server: RunningServer) -> None:
     assert created.status_code == 201, created.text
     row = created.json()
     assert {k: row[k] for k in GOOD} == GOOD
-    assert (row["live"], row["last_minute"], row["history"]) == (False, {"a_to_b": 0, "b_to_a": 0}, [])
+    assert (row["live"], row["live_since"], row["last_minute"], row["history"]) == (
+        False, None, {"a_to_b": 0, "b_to_a": 0}, [])
     assert call(psn_server, "POST", URL, manager, GOOD).status_code == 409
     assert call(psn_server, "POST", URL, manager, {**GOOD, "id": "cam-8"}).status_code == 409  # same stream
     listed = call(psn_server, "GET", URL, psn_server.token("police", Role.DISPATCHER)).json()["cameras"]

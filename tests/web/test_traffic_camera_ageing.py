@@ -47,3 +47,16 @@ def test_a_live_camera_that_stops_counting_reads_stale_after_10_minutes(server: 
     expect(page.locator('#cameras li[data-id="cam-2"]')).to_have_class("camera stale")
     expect(page.locator(".camera-icon.stale")).to_have_count(2)
     assert errors == []
+
+
+def test_a_camera_live_for_20_minutes_without_a_count_reads_stale_at_once(server: RunningServer,
+                                                                          browser: Browser) -> None:
+    api = TrafficApi()
+    page, errors = open_traffic(browser, server, api, Role.TRAFFIC_MANAGER, clock_at=api.now)
+    loaded(page)
+    # The server says cam-2 has been live since 20 min before the page's clock and has never counted: the page
+    # must not date it from the moment it heard (it would read "live" for 10 more minutes).
+    notify(server, "traffic_camera", {"camera": {"id": "cam-2", "live": True, "live_since": api.now - 1200,
+                                                 "history": []}})
+    expect(page.locator('#cameras li[data-id="cam-2"] .camera-state')).to_have_text("no count for 20 min")
+    assert errors == []

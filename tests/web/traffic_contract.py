@@ -59,7 +59,7 @@ def alert(aid: str, edge: int, raised: float, *, cleared: float | None = None) -
 def camera(cid: str, name: str, live: bool, now: float) -> dict[str, Any]:
     minute = now // 60 * 60
     return {"id": cid, "name": name, "lat": 17.49, "lon": -88.19, "bearing_deg": 90.0, "stream": f"police:{cid}",
-            "live": live, "line": [[0.1, 0.6], [0.9, 0.6]],
+            "live": live, "live_since": now - 3600 if live else None, "line": [[0.1, 0.6], [0.9, 0.6]],
             "directions": {"a_to_b": "to Belmopan", "b_to_a": "to Belize City"},
             "last_minute": {"a_to_b": 7, "b_to_a": 3},
             "history": [[minute - 60 * k, 5 + k % 4, 2 + k % 3] for k in range(30, 0, -1)]}

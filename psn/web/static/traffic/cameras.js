@@ -11,8 +11,8 @@ const $ = (id) => document.getElementById(id);
 const STALE_S = 600;
 const RECHECK_MS = 30_000;
 
-// "live", "offline" or "stale" and the words for it. `since`: when the page saw the camera go live, for one that
-// has no count to date it by.
+// "live", "offline" or "stale" and the words for it. `since`: when the camera went live (the server's
+// `live_since`; else when the page saw it go live), for one that has no count to date it by.
 function state(cam, since, nowS) {
   if (!cam.live) return { kind: "offline", text: "offline" };
   const history = cam.history || [];
@@ -37,7 +37,7 @@ export function createCameras(map, { onPick }) {
   let shown = ""; // the states last drawn, to redraw only when one changes
 
   const now = () => Date.now() / 1000;
-  const stateOf = (cam) => state(cam, liveSince.get(cam.id), now());
+  const stateOf = (cam) => state(cam, cam.live_since ?? liveSince.get(cam.id), now());
   const byName = () => [...cams.values()].sort((a, b) => a.name.localeCompare(b.name));
   const key = (list, states) => states.map((s, i) => `${list[i].id}:${s.text}`).join("|");
 
