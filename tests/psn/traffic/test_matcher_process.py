@@ -4,13 +4,16 @@ answers for the same positions, and a child that dies costs the batch in flight,
 from __future__ import annotations
 
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import fields
 
 import numpy as np
 import pytest
 
 from psn.traffic.matcher_process import MatcherProcess
+from psn.traffic.packed import Packed
 from tests.psn.traffic import standins
 from traffic.matching import OUTCOMES, Matcher
+from traffic.samples import SpeedSample
 from traffic.utm import to_utm
 
 T0 = 1_764_000_000.0
@@ -49,3 +52,9 @@ def test_the_process_answers_as_the_matcher_does_and_survives_its_child() -> Non
         assert there.active == 1 and len(again.ts) > 0
     finally:
         there.close()
+
+
+def test_every_field_of_a_sample_has_a_column_across_the_boundary() -> None:
+    # A field packed by hand was left out once (the position along the edge and the vehicle token the drop
+    # detector needs): a new SpeedSample field must get its Packed column of the same name.
+    assert {f.name for f in fields(SpeedSample)} <= {f.name for f in fields(Packed)}
