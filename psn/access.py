@@ -28,7 +28,9 @@ class Resource(enum.StrEnum):
     INCIDENT = "incident"
     VIDEO = "video"  # live feeds and recordings
     TRAFFIC = "traffic"  # congestion analytics (not agency data)
-    NETWORK = "network"  # cells, devices, alarms of the LTE network
+    NETWORK = "network"  # sites, cells, KPIs and alarms of the LTE network
+    DEVICE = "device"  # an agency's devices on the network (IMEI, IMSI, ICCID, unit binding)
+    QOS = "qos"  # the priority of an agency's units on the network (profiles in force, uplifts)
     SECURITY = "security"  # security events, audit log
     SHARING = "sharing"  # grants between agencies
     USERS = "users"
@@ -49,6 +51,7 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
         Resource.INCIDENT: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.VIDEO: frozenset({Action.VIEW}),
         Resource.TRAFFIC: frozenset({Action.VIEW}),
+        Resource.QOS: frozenset({Action.VIEW, Action.MANAGE}),  # uplift its agency's units at an incident
     },
     Role.FIELD_OFFICER: {
         Resource.UNIT: frozenset({Action.VIEW}),
@@ -62,6 +65,8 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
     },
     Role.NETWORK_ADMIN: {
         Resource.NETWORK: frozenset({Action.VIEW, Action.MANAGE}),
+        Resource.DEVICE: frozenset({Action.VIEW, Action.MANAGE}),
+        Resource.QOS: frozenset({Action.VIEW}),
         Resource.SYSTEM: frozenset({Action.VIEW}),
     },
     Role.ADMIN: {
@@ -71,6 +76,8 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
         Resource.VIDEO: frozenset({Action.VIEW}),
         Resource.TRAFFIC: frozenset({Action.VIEW}),
         Resource.NETWORK: frozenset({Action.VIEW}),
+        Resource.DEVICE: frozenset({Action.VIEW}),  # its agency's devices ("local control")
+        Resource.QOS: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.SECURITY: frozenset({Action.VIEW}),
         Resource.SHARING: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.USERS: frozenset({Action.VIEW, Action.MANAGE}),
@@ -81,6 +88,11 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
 UNOWNED = frozenset({Resource.TRAFFIC, Resource.NETWORK, Resource.SYSTEM})
 # What a grant can open to another agency. Only viewing crosses agencies, never managing.
 SHAREABLE = frozenset({Resource.UNIT, Resource.TRACK, Resource.INCIDENT, Resource.VIDEO})
+# The network operator runs one national network: these rights of these roles hold for every agency's data.
+NATIONAL: dict[Role, frozenset[Resource]] = {Role.NETWORK_ADMIN: frozenset({Resource.DEVICE, Resource.QOS})}
+# The one exception to "only viewing crosses agencies": an agreement naming QOS lets the grantee's roles that
+# may manage their own agency's QoS uplift the owner's units too (the issue's "that agency's grant").
+GRANTABLE_MANAGE = frozenset({Resource.QOS})
 # What an incident grant opens for each assigned unit.
 UNIT_DATA = frozenset({Resource.UNIT, Resource.TRACK, Resource.VIDEO})
 
@@ -155,6 +167,11 @@ def decide(principal: Principal, action: Action, target: Target, sharing: Sharin
         return Decision(True, f"{action} {target.resource} by role")
     if target.agency == principal.agency:
         return Decision(True, f"own agency ({principal.agency})")
+    national = [role for role in principal.roles if target.resource in NATIONAL.get(role, frozenset())]
+    if action in _rights(national, target.resource):
+        return Decision(True, f"{target.resource} of every agency by role {national[0]}", cross_agency=True)
+    if target.resource in GRANTABLE_MANAGE:
+        return _shared(principal, target, sharing)
     if action is not Action.VIEW or target.resource not in SHAREABLE:
         return Decision(False, f"{target.resource} of {target.agency} is not shareable for {action}")
     return _shared(principal, target, sharing)
@@ -205,6 +222,9 @@ def visible_agencies(principal: Principal, resource: Resource, sharing: Sharing)
     """Agencies whose whole `resource` the principal sees (None: all, e.g. unowned data); incident grants
     add single units on top, checked with `decide`."""
     if resource in UNOWNED:
+        return None
+    national = [role for role in principal.roles if resource in NATIONAL.get(role, frozenset())]
+    if Action.VIEW in _rights(national, resource):
         return None
     agencies = {principal.agency} if Action.VIEW in _rights(principal.roles, resource) else set()
     if agencies:

@@ -17,4 +17,6 @@ def decode(topic: str, payload: bytes, ctx: DecodeContext) -> Decoded:
         return owntracks.decode(route, payload, ctx)
     if isinstance(route, topics.ProbeTopic):
         return probe.decode(route.source, payload, ctx)
+    if isinstance(route, topics.LinkTopic):  # not subscribed yet: network management's link reports
+        return Rejection(Reason.UNSUPPORTED_TYPE, "unit link reports are not decoded yet", None)
     return Rejection(Reason.BAD_TOPIC, route.detail)

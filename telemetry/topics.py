@@ -7,11 +7,14 @@ publishes with the same builders. docs/protocol.md documents each topic and its 
     psn/v1/{agency}/{unit}/telemetry|status|alert|ack   unit → psn
     psn/v1/{agency}/{unit}/cmd                           psn → unit
     psn/v1/{agency}/_broadcast/…                         psn → every unit of an agency
-    psn/v1/net/cell/{cell}/kpi                           network equipment → psn
-    psn/v1/net/…                                         network equipment and its commands
+    psn/v1/net/cell/{cell}/kpi                           network equipment → psn (a cell's KPIs)
+    psn/v1/net/ue/{agency}/{unit}/link                   network equipment → psn (a unit's radio link)
+    psn/v1/net/cmd/policy                                psn → network equipment (retained: media sessions, uplifts)
+    psn/v1/net/cmd/fault                                 trainers → network equipment (inject or clear a fault)
     psn/v1/probes/{source}                               anonymous probe vehicles → psn (traffic speeds)
     psn/v1/_rejected/{reason}/{original topic}           psn → operators
     psn/v1/_security/{kind}                              psn → the security team
+    psn/v1/_alarms/{kind}                                psn → network operators (raised, acknowledged, cleared)
     owntracks/{user}/{device}                            the OwnTracks app → psn
 
 The first level below `psn/v1` is an agency unless it is reserved: `net`, `probes`, and every name that
@@ -32,6 +35,7 @@ PROBES = "probes"
 BROADCAST = "_broadcast"
 REJECTED = "_rejected"
 SECURITY = "_security"
+ALARMS = "_alarms"
 RESERVED = frozenset({NET, PROBES})  # and every name starting with "_"
 
 _ROOT_0, _ROOT_1 = ROOT.split("/")
@@ -83,6 +87,17 @@ def cell_kpi_topic(cell: str) -> str:
     return f"{ROOT}/{NET}/cell/{cell}/kpi"
 
 
+def link_topic(agency: str, unit: str) -> str:
+    return f"{ROOT}/{NET}/ue/{agency}/{unit}/link"
+
+
+# psn → the network: one retained document with the whole policy in force (the media sessions psn asks bearers
+# for, the uplifts and when they end), so equipment that restarts, or a second instance, reads it back at once.
+NET_POLICY_TOPIC = f"{ROOT}/{NET}/cmd/policy"
+# A trainer's fault for the simulated network (a cell or site down, a degraded backhaul), or its clearing.
+NET_FAULT_TOPIC = f"{ROOT}/{NET}/cmd/fault"
+
+
 def probe_topic(source: str) -> str:
     return f"{ROOT}/{PROBES}/{source}"
 
@@ -93,6 +108,10 @@ def rejected_topic(reason: str, topic: str) -> str:
 
 def security_topic(kind: str) -> str:
     return f"{ROOT}/{SECURITY}/{kind}"
+
+
+def alarm_topic(kind: str) -> str:
+    return f"{ROOT}/{ALARMS}/{kind}"
 
 
 def owntracks_prefix(user: str, device: str) -> str:
@@ -136,6 +155,12 @@ class CellKpiTopic:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkTopic:
+    agency: str
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProbeTopic:
     source: str
 
@@ -152,7 +177,7 @@ class BadTopic:
     detail: str
 
 
-Parsed = UnitTopic | CellKpiTopic | ProbeTopic | OwnTracksTopic | BadTopic
+Parsed = UnitTopic | CellKpiTopic | LinkTopic | ProbeTopic | OwnTracksTopic | BadTopic
 
 
 def parse(topic: str) -> Parsed:
@@ -171,7 +196,11 @@ def parse(topic: str) -> Parsed:
     if first == NET:
         if len(parts) == 6 and parts[3] == "cell" and parts[5] == "kpi" and NAME.fullmatch(parts[4]):
             return CellKpiTopic(parts[4])
-        return BadTopic(f"expected psn/v1/net/cell/{{cell}}/kpi, got {topic[:80]!r}")
+        if (len(parts) == 7 and parts[3] == "ue" and parts[6] == "link" and NAME.fullmatch(parts[4])
+                and NAME.fullmatch(parts[5]) and not is_reserved(parts[4]) and not parts[5].startswith("_")):
+            return LinkTopic(parts[4], parts[5])
+        return BadTopic(f"expected psn/v1/net/cell/{{cell}}/kpi or psn/v1/net/ue/{{agency}}/{{unit}}/link, "
+                        f"got {topic[:80]!r}")
     if first == PROBES:
         if len(parts) == 4 and NAME.fullmatch(parts[3]):
             return ProbeTopic(parts[3])

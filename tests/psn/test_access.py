@@ -27,20 +27,26 @@ from psn.access import (
 
 # What each role may do with its own agency's resources: V view, M manage, P publish, - nothing.
 RIGHTS_TABLE = """
-role             unit  track  incident  video  traffic  network  security  sharing  users  system
-dispatcher       VM    V      VM        V      V        -        -         -        -      -
-field_officer    V     -      V         P      -        -        -         -        -      -
-traffic_manager  -     -      -         -      VM       -        -         -        -      -
-trainer          V     -      -         -      V        -        -         -        -      -
-network_admin    -     -      -         -      -        VM       -         -        -      V
-admin            VM    V      VM        V      V        V        V         VM       VM     V
+role             unit  track  incident  video  traffic  network  device  qos  security  sharing  users  system
+dispatcher       VM    V      VM        V      V        -        -       VM   -         -        -      -
+field_officer    V     -      V         P      -        -        -       -    -         -        -      -
+traffic_manager  -     -      -         -      VM       -        -       -    -         -        -      -
+trainer          V     -      -         -      V        -        -       -    -         -        -      -
+network_admin    -     -      -         -      -        VM       VM      V    -         -        -      V
+admin            VM    V      VM        V      V        V        V       VM   V         VM       VM     V
 """
+# The national network operator: these rights of the role hold for every agency's data, not only its own.
+NATIONAL_BY_HAND = {"network_admin": frozenset({"device", "qos"})}
+# An agreement naming these opens them to the grantee for viewing and managing (uplift of a partner's units).
+GRANTABLE_MANAGE_BY_HAND = frozenset({"qos"})
 # Belong to no agency: the role alone decides, whoever the owner named in the request.
 UNOWNED_BY_HAND = frozenset({"traffic", "network", "system"})
 # A grant may open these to another agency, for viewing only.
 SHAREABLE_BY_HAND = frozenset({"unit", "track", "incident", "video"})
 # Owned and never shared, whatever a grant names.
-PRIVATE_BY_HAND = frozenset({"security", "sharing", "users"})
+PRIVATE_BY_HAND = frozenset({"security", "sharing", "users", "device"})
+# Owned, and crossing agencies only by an agreement that names it.
+GRANT_ONLY_BY_HAND = GRANTABLE_MANAGE_BY_HAND
 # What an open incident shares of each unit assigned to it (plus the incident itself).
 INCIDENT_UNIT_DATA_BY_HAND = frozenset({"unit", "track", "video"})
 
@@ -79,6 +85,11 @@ def expected(role: Role, agency: str, resource: Resource, action: Action, owner:
         return False
     if resource.value in UNOWNED_BY_HAND or owner == agency:
         return True
+    if resource.value in NATIONAL_BY_HAND.get(role.value, frozenset()):
+        return True
+    if resource.value in GRANTABLE_MANAGE_BY_HAND:
+        # Only an agreement in force that names it: the "everything" one (police → nemo) does; STANDING does not.
+        return state == "agreement_everything" and owner == "police" and agency == "nemo"
     if action is not Action.VIEW or resource.value not in SHAREABLE_BY_HAND:
         return False
     if state == "agreement_emergency":
@@ -94,7 +105,7 @@ def expected(role: Role, agency: str, resource: Resource, action: Action, owner:
 def test_the_tables_cover_every_role_and_resource() -> None:
     assert set(RIGHTS) == set(Role)
     assert all(set(rights) == set(Resource) for rights in RIGHTS.values())
-    classes = (UNOWNED_BY_HAND, SHAREABLE_BY_HAND, PRIVATE_BY_HAND)
+    classes = (UNOWNED_BY_HAND, SHAREABLE_BY_HAND, PRIVATE_BY_HAND, GRANT_ONLY_BY_HAND)
     assert sorted(itertools.chain(*classes)) == sorted(r.value for r in Resource)  # a partition: each once
 
 
@@ -150,7 +161,9 @@ def test_sharing_never_grants_management_and_never_more_than_roles(
     if decision.allowed:
         assert action in rights
     if decision.cross_agency:
-        assert action is Action.VIEW and target.resource.value in SHAREABLE_BY_HAND
+        national = set().union(*(NATIONAL_BY_HAND.get(r.value, frozenset()) for r in principal.roles))
+        assert ((action is Action.VIEW and target.resource.value in SHAREABLE_BY_HAND)
+                or target.resource.value in GRANTABLE_MANAGE_BY_HAND | national)
 
 
 @given(principals, st.sampled_from(Action), targets, sharings)

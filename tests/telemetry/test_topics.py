@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from telemetry import topics
-from telemetry.topics import BadTopic, CellKpiTopic, OwnTracksTopic, ProbeTopic, UnitKind, UnitTopic
+from telemetry.topics import BadTopic, CellKpiTopic, LinkTopic, OwnTracksTopic, ProbeTopic, UnitKind, UnitTopic
 
 
 @pytest.mark.parametrize(("topic", "parsed"), [
@@ -17,6 +17,7 @@ from telemetry.topics import BadTopic, CellKpiTopic, OwnTracksTopic, ProbeTopic,
     ("psn/v1/nemo/N-7/status", UnitTopic("nemo", "N-7", "status")),
     ("psn/v1/fire/F.1_a/alert", UnitTopic("fire", "F.1_a", "alert")),
     ("psn/v1/net/cell/BZE-PMD-1/kpi", CellKpiTopic("BZE-PMD-1")),
+    ("psn/v1/net/ue/police/P-101/link", LinkTopic("police", "P-101")),
     ("psn/v1/probes/bus-co", ProbeTopic("bus-co")),
     ("owntracks/jdoe/pixel", OwnTracksTopic("jdoe", "pixel", None)),
     ("owntracks/jdoe/pixel/event", OwnTracksTopic("jdoe", "pixel", "event")),
@@ -29,6 +30,11 @@ def test_parse_places_each_topic(topic: str, parsed: object) -> None:
     "psn/v1/net/P-1/telemetry",  # 'net' is never an agency
     "psn/v1/net/cell/C1/telemetry",
     "psn/v1/net/cell/C1",
+    "psn/v1/net/ue/police/P-1",
+    "psn/v1/net/ue/police/P-1/kpi",
+    "psn/v1/net/ue/net/P-1/link",  # a reserved word is never an agency
+    "psn/v1/net/ue/police/_broadcast/link",
+    "psn/v1/net/cmd/policy",  # psn publishes it; no decoder reads it
     "psn/v1/probes/a/b",
     "psn/v1/probes/x y",
     "psn/v1/_rejected/bad_topic/x",
@@ -60,6 +66,9 @@ def test_builders_spell_the_documented_topics() -> None:
     assert topics.broadcast_prefix("nemo") == "psn/v1/nemo/_broadcast"
     assert topics.cell_kpi_topic("BZE-PMD-1") == "psn/v1/net/cell/BZE-PMD-1/kpi"
     assert topics.probe_topic("taxi") == "psn/v1/probes/taxi"
+    assert topics.link_topic("police", "P-1") == "psn/v1/net/ue/police/P-1/link"
+    assert (topics.NET_POLICY_TOPIC, topics.NET_FAULT_TOPIC) == ("psn/v1/net/cmd/policy", "psn/v1/net/cmd/fault")
+    assert topics.alarm_topic("cell_down") == "psn/v1/_alarms/cell_down"
     assert topics.rejected_topic("bad_topic", "a/b") == "psn/v1/_rejected/bad_topic/a/b"
     assert topics.security_topic("spoofed_topic") == "psn/v1/_security/spoofed_topic"
     assert topics.SUBSCRIPTIONS == ("psn/v1/+/+/telemetry", "psn/v1/+/+/status", "psn/v1/+/+/alert",
