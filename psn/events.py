@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dispatch import StatusChange
 from psn.security_events import SecurityEvent
-from telemetry import Ack, Alert, CellKpi, Fix, Ignored, ProbeFix, Rejection, StatusReport
+from telemetry import Ack, Alert, CellKpi, Fix, Ignored, LinkReport, ProbeFix, Rejection, StatusReport
 
 
 class Receipt:
@@ -88,6 +88,16 @@ class KpiAccepted:
     at once (network management will subscribe one)."""
 
     kpi: CellKpi
+    received: float
+    receipt: Receipt | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkAccepted:
+    """A unit's radio link report from the network (psn/v1/net/ue/{agency}/{unit}/link): network management keeps
+    the latest per unit, the alarms watch it for a unit out of coverage."""
+
+    link: LinkReport
     received: float
     receipt: Receipt | None = None
 

@@ -21,6 +21,7 @@ from psn.events import (
     FixAccepted,
     FixReplayed,
     KpiAccepted,
+    LinkAccepted,
     MessageIgnored,
     MessageRejected,
     ProbeAccepted,
@@ -36,6 +37,7 @@ from telemetry import (
     Decoded,
     Fix,
     Ignored,
+    LinkReport,
     ProbeFix,
     Reason,
     Rejection,
@@ -48,7 +50,7 @@ log = logging.getLogger(__name__)
 # The event each kind of accepted record is published as (one dict lookup per message, not an isinstance chain).
 _ACCEPTED: dict[type, Callable[[Any, float, Receipt | None], object]] = {
     Fix: FixAccepted, StatusReport: StatusAccepted, CellKpi: KpiAccepted, Alert: AlertAccepted, Ack: AckAccepted,
-    ProbeFix: ProbeAccepted,
+    LinkReport: LinkAccepted, ProbeFix: ProbeAccepted,
 }
 
 

@@ -21,6 +21,7 @@ from psn.events import (
     FixAccepted,
     FixReplayed,
     KpiAccepted,
+    LinkAccepted,
     MessageIgnored,
     MessageRejected,
     ProbeAccepted,
@@ -46,7 +47,8 @@ def subscribe_ingest(bus: Bus, state: LiveState, writer: BatchWriter, stats: Ing
     # Inline and durable: the writer's bounded backlog is the store's queue, and it never drops (back-pressure).
     bus.subscribe("store", _store(writer), (FixAccepted, StatusAccepted), inline=True, durable=True)
     bus.subscribe("stats", _stats(stats), (FixAccepted, StatusAccepted, AlertAccepted, AckAccepted, KpiAccepted,
-                                           ProbeAccepted, FixReplayed, MessageRejected, MessageIgnored), inline=True)
+                                           LinkAccepted, ProbeAccepted, FixReplayed, MessageRejected,
+                                           MessageIgnored), inline=True)
 
 
 def _live_state(state: LiveState) -> Callable[[Any], None]:
@@ -79,6 +81,8 @@ def _stats(stats: IngestStats) -> Callable[[Any], None]:
             stats.accept(event.report.source)
         elif kind is KpiAccepted:
             stats.accept(event.kpi.source)
+        elif kind is LinkAccepted:
+            stats.accept(event.link.source)
         elif kind is AlertAccepted:
             stats.accept(event.alert.source)
         elif kind is AckAccepted:

@@ -5,7 +5,20 @@ adapters that move bytes live in `psn.mqtt` and `psn.gateways`.
 """
 
 from telemetry.decode import decode
-from telemetry.fix import Ack, Alert, CellKpi, Decoded, Fix, Ignored, ProbeFix, Reason, Rejection, StatusReport, UnitRef
+from telemetry.fix import (
+    Ack,
+    Alert,
+    CellKpi,
+    Decoded,
+    Fix,
+    Ignored,
+    LinkReport,
+    ProbeFix,
+    Reason,
+    Rejection,
+    StatusReport,
+    UnitRef,
+)
 from telemetry.owntracks import device_key
 from telemetry.rules import BBox, DecodeContext
 
@@ -18,6 +31,7 @@ __all__ = [
     "Decoded",
     "Fix",
     "Ignored",
+    "LinkReport",
     "ProbeFix",
     "Reason",
     "Rejection",

@@ -1,5 +1,5 @@
 """The typed results every decoder returns: a position fix, a status report, an alert, a command's acknowledgement,
-a cell's KPIs, a probe vehicle's position, or a rejection."""
+a cell's KPIs, a unit's radio link, a probe vehicle's position, or a rejection."""
 
 from __future__ import annotations
 
@@ -105,6 +105,23 @@ class CellKpi:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkReport:
+    """How the network serves one unit over its last reporting interval (psn/v1/net/ue/{agency}/{unit}/link).
+    `cell` is None when the unit is out of coverage; rates in Mbit/s, RSRP dBm, SINR dB."""
+
+    who: UnitRef
+    ts: float
+    cell: str | None
+    rsrp_dbm: float | None
+    sinr_db: float | None
+    ul_mbps: float
+    dl_mbps: float
+    arp: int | None = None  # the allocation and retention priority in force (1 highest … 15)
+    uplifted: bool = False  # an uplift psn asked for is applied
+    source: str = "net"
+
+
+@dataclass(frozen=True, slots=True)
 class ProbeFix:
     """One probe position, normalised as a unit's fix (epoch s, degrees, m/s, degrees clockwise from north)."""
 
@@ -131,4 +148,4 @@ class Ignored:
     detail: str
 
 
-Decoded = Fix | StatusReport | Alert | Ack | CellKpi | ProbeFix | Rejection | Ignored
+Decoded = Fix | StatusReport | Alert | Ack | CellKpi | LinkReport | ProbeFix | Rejection | Ignored
