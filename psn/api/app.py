@@ -16,6 +16,7 @@ from psn.access import Action, Principal, Resource, Target, decide
 from psn.api import auth, live, sharing, system, traffic_page, units
 from psn.api.cad import router as cad_router
 from psn.api.deps import authenticate
+from psn.api.net import router as net_router
 from psn.api.refusals import Refusals, count_refusals
 from psn.api.traffic import router as traffic_router
 from psn.api.video import video_router
@@ -74,6 +75,7 @@ def create_app(server: Server) -> FastAPI:
     app.include_router(live.router)
     app.include_router(cad_router)
     app.include_router(traffic_router)
+    app.include_router(net_router)
     app.include_router(video_router(server))
     app.include_router(traffic_page.router)
     app.mount("/static/vendor/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")

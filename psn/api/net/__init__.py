@@ -1,0 +1,15 @@
+"""Network management's HTTP routers (`psn.net`): the inventory, cells and their KPIs, alarms, QoS and uplifts,
+radio conditions at a point and the programme dashboard, one module each, joined into the one `router` the app
+includes. Each part adds itself to `PARTS`."""
+
+from types import ModuleType
+
+from fastapi import APIRouter
+
+PARTS: tuple[ModuleType, ...] = ()
+
+router = APIRouter()
+for part in PARTS:
+    router.include_router(part.router)
+
+__all__ = ["router"]
