@@ -35,6 +35,7 @@ class Resource(enum.StrEnum):
     SHARING = "sharing"  # grants between agencies
     USERS = "users"
     SYSTEM = "system"  # server-wide counters (/api/v1/stats): every agency's traffic in one figure
+    PROGRAMME = "programme"  # the programme dashboard's indicators and the training records that feed them
 
 
 class Action(enum.StrEnum):
@@ -62,12 +63,14 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
     Role.TRAINER: {
         Resource.UNIT: frozenset({Action.VIEW}),
         Resource.TRAFFIC: frozenset({Action.VIEW}),
+        Resource.PROGRAMME: frozenset({Action.VIEW, Action.MANAGE}),  # records officers' completed trainings
     },
     Role.NETWORK_ADMIN: {
         Resource.NETWORK: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.DEVICE: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.QOS: frozenset({Action.VIEW}),
         Resource.SYSTEM: frozenset({Action.VIEW}),
+        Resource.PROGRAMME: frozenset({Action.VIEW}),
     },
     Role.ADMIN: {
         Resource.UNIT: frozenset({Action.VIEW, Action.MANAGE}),
@@ -82,6 +85,7 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
         Resource.SHARING: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.USERS: frozenset({Action.VIEW, Action.MANAGE}),
         Resource.SYSTEM: frozenset({Action.VIEW}),
+        Resource.PROGRAMME: frozenset({Action.VIEW}),  # its agency's figures
     },
 }
 # Resources that belong to no agency: the role alone decides.
@@ -89,7 +93,11 @@ UNOWNED = frozenset({Resource.TRAFFIC, Resource.NETWORK, Resource.SYSTEM})
 # What a grant can open to another agency. Only viewing crosses agencies, never managing.
 SHAREABLE = frozenset({Resource.UNIT, Resource.TRACK, Resource.INCIDENT, Resource.VIDEO})
 # The network operator runs one national network: these rights of these roles hold for every agency's data.
-NATIONAL: dict[Role, frozenset[Resource]] = {Role.NETWORK_ADMIN: frozenset({Resource.DEVICE, Resource.QOS})}
+# The national training academy trains every agency's officers and reports the programme nationally.
+NATIONAL: dict[Role, frozenset[Resource]] = {
+    Role.NETWORK_ADMIN: frozenset({Resource.DEVICE, Resource.QOS, Resource.PROGRAMME}),
+    Role.TRAINER: frozenset({Resource.PROGRAMME}),
+}
 # The one exception to "only viewing crosses agencies": an agreement naming QOS lets the grantee's roles that
 # may manage their own agency's QoS uplift the owner's units too (the issue's "that agency's grant").
 GRANTABLE_MANAGE = frozenset({Resource.QOS})

@@ -18,6 +18,7 @@ from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
+from psn.net.programme import Programme, providers_of
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
@@ -73,6 +74,8 @@ class Server:
                                   live_speeds=self._live_speeds))
         self.traffic = Traffic(settings, self.clock, self.roads, self.hub, self.audit, self.stats)
         self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
+        # The network parts' figure providers (cells up, alarms, uplifts) join `self.programme.providers`.
+        self.programme = Programme(self.db, self.clock, self.audit, settings.agencies, providers_of(self))
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None

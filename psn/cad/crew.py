@@ -30,3 +30,8 @@ class Crew:
     def users_of(self, unit: str) -> frozenset[str]:
         with self._lock:
             return frozenset(user for user, crewed in self._unit_of.items() if crewed == unit)
+
+    def crewed(self) -> dict[str, str]:
+        """user name → the "agency/unit" they crew, for everyone signed on now."""
+        with self._lock:
+            return dict(self._unit_of)
