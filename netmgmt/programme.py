@@ -10,6 +10,7 @@ hands them in; it also takes extra figure providers (the network parts' cells, a
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections import Counter
@@ -309,7 +310,8 @@ SECURITY_WHY = "not recorded yet: psn has no record of the security team's {what
 
 def security_figures(counts: Mapping[str, int], started: float) -> list[Figure]:
     """Security events by kind since `started`; warnings and captured incidents are not recorded in psn."""
-    source = f"{SECURITY_EVENTS.source} (epoch {started:.0f})"
+    since = datetime.datetime.fromtimestamp(started, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    source = f"{SECURITY_EVENTS.source} ({since})"
     spec = Spec(SECURITY_EVENTS.id, SECURITY_EVENTS.label, SECURITY_EVENTS.group, SECURITY_EVENTS.unit, source)
     return [Figure(spec, float(sum(counts.values())), parts={k: float(v) for k, v in sorted(counts.items()) if v}),
             unavailable(WARNINGS, SECURITY_WHY.format(what="warnings")),

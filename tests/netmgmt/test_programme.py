@@ -113,3 +113,10 @@ def test_training_parsed_as_sent() -> None:
         core.parse_training({k: v for k, v in VALID.items() if k != "course"}, AGENCIES, T)
     with pytest.raises(TrainingError, match="JSON object"):
         core.parse_training([VALID], AGENCIES, T)
+
+
+def test_security_events_by_kind_since_start() -> None:
+    events, warnings, captured = core.security_figures({"failed_login": 2, "bad_token": 1, "locked_out": 0}, T)
+    assert (events.value, dict(events.parts)) == (3.0, {"bad_token": 1.0, "failed_login": 2.0})
+    assert events.spec.source.endswith("(2025-11-24 16:00 UTC)")
+    assert not warnings.available and not captured.available
