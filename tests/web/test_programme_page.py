@@ -65,3 +65,15 @@ def test_a_field_officer_is_told_why_not(server: RunningServer, browser: Browser
     expect(page.locator("#denied")).to_contain_text("not open to you: not allowed")
     assert page.locator(".tile").count() == 0
     assert errors == []
+
+
+def test_a_trainer_moves_between_traffic_and_programme(server: RunningServer, browser: Browser) -> None:
+    page, errors = open_programme(browser, server, Role.TRAINER)
+    expect(page.locator("#generated")).to_contain_text("national totals")
+    expect(page.locator("#nav-programme")).to_have_attribute("aria-current", "page")
+    page.click("#nav-traffic")
+    page.wait_for_url(f"{server.base_url}/traffic")
+    page.click("#nav-programme")
+    page.wait_for_url(f"{server.base_url}/programme")
+    expect(page.locator('.tile[data-id="officers_trained"] .value')).to_have_text("1officers")
+    assert errors == []
