@@ -195,3 +195,13 @@ def test_training_post_fuzzed(seeded: RunningServer, record: dict[str, Any], bre
     else:
         assert answer.status_code == 422, answer.text
         assert isinstance(answer.json()["detail"], str | list) and answer.json()["detail"]
+
+
+def test_each_stored_training_is_audited_once(seeded: RunningServer) -> None:
+    entries = [e for e in seeded.server.audit.file.read().entries if e.action == "programme.training"]
+    seeded_rows = [(e.actor, e.target, e.detail) for e in entries if e.target in ("police/pc-101", "fire/ff-7")]
+    assert seeded_rows == [
+        ("police.trainer", "police/pc-101", {"course": "Body cams", "completed": T - 2 * D}),
+        ("police.trainer", "police/pc-101", {"course": "First aid", "completed": T - 40 * D}),
+        ("police.trainer", "fire/ff-7", {"course": "Body cams", "completed": T - D}),
+    ]  # the refused repeat (409) and the refused admin (403) are not in it
