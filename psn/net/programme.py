@@ -9,7 +9,8 @@ not available.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+import logging
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from psn.traffic.tick import Picture
 if TYPE_CHECKING:  # the server builds the programme and hands itself to `providers_of`
     from psn.server import Server
 
+log = logging.getLogger(__name__)
 Scope = Collection[str] | None  # the agencies counted; None: every agency (national)
 Provider = Callable[[Scope], Iterable[Figure]]
 
@@ -64,7 +66,15 @@ class Programme:
         self.providers: list[Provider] = [*providers, self._training_figures]
 
     def figures(self, scope: Scope) -> list[Figure]:
-        return core.assemble(figure for provider in self.providers for figure in provider(scope))
+        return core.assemble(self._gathered(scope))
+
+    def _gathered(self, scope: Scope) -> Iterator[Figure]:
+        """Every provider's figures; one that fails costs only its own figures (logged), never the page."""
+        for provider in self.providers:
+            try:
+                yield from list(provider(scope))
+            except Exception:
+                log.exception("programme figure provider %s failed", getattr(provider, "__name__", provider))
 
     def record_training(self, body: object, recorded_by: str, may_record: Callable[[str], None]) -> Training:
         """Parses and stores a completed training; `may_record(agency)` raises when the trainer may not record
