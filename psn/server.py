@@ -18,6 +18,7 @@ from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
+from psn.net.alarms import AlarmService
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
@@ -73,6 +74,8 @@ class Server:
                                   live_speeds=self._live_speeds))
         self.traffic = Traffic(settings, self.clock, self.roads, self.hub, self.audit, self.stats)
         self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
+        self.alarms = AlarmService(self.db, self.clock, self.hub, self._publish, self.audit,
+                                   lambda: self.sharing.snapshot, self.stats.registry)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -91,6 +94,7 @@ class Server:
         self.cad.subscribe(bus)
         self.traffic.subscribe(bus)
         self.cameras.subscribe(bus)
+        self.alarms.subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -101,6 +105,7 @@ class Server:
         self.sharing.reload()
         self.cad.load()
         self.cameras.load()
+        self.alarms.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""
@@ -126,6 +131,7 @@ class Server:
         await self.hub.start()
         self.traffic.start()
         await self.cameras.start()
+        await self.alarms.start()
         self._tasks = [asyncio.create_task(self._housekeeping(), name="psn-housekeeping")]
         tls: TLSFiles | None = None
         if self.settings.mqtt_url:
@@ -168,6 +174,7 @@ class Server:
             await self.embedded.stop()
         for task in self._tasks:
             task.cancel()
+        await self.alarms.stop()
         await self.cameras.stop()
         self.traffic.stop()
         await self.video.close()

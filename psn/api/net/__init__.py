@@ -6,7 +6,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-PARTS: tuple[ModuleType, ...] = ()
+from psn.api.net import alarms
+
+PARTS: tuple[ModuleType, ...] = (alarms,)
 
 router = APIRouter()
 for part in PARTS:
