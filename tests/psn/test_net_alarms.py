@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from jsonschema import Draft202012Validator
 from websockets.sync.client import connect
 
 from psn.access import Role
@@ -21,6 +22,7 @@ from tests.support import Mosquitto, RunningServer, make_settings, publisher, wa
 
 CELL = "BZE-PMD-1"
 ALARMS = "/api/v1/net/alarms"
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "net-alarm.json"
 
 
 class Feed:
@@ -135,6 +137,8 @@ def test_a_silent_cell_raises_an_alarm_that_netops_acknowledges_and_that_clears(
     wait_for(lambda: len(feed.messages) == 3)
     assert feed.states() == [("psn/v1/_alarms/cell_silent", "AL-1", s, 1) for s in ("raised", "acknowledged",
                                                                                   "cleared")]
+    for _topic, message in feed.messages:
+        Draft202012Validator(json.loads(SCHEMA.read_text())).validate(message)
     assert get(server, ALARMS, netops).json() == {"alarms": []}
     assert [a["state"] for a in get(server, ALARMS, netops, state="all").json()["alarms"]] == ["cleared"]
     assert get(server, ALARMS, netops, state="all", since=start + 47).json() == {"alarms": []}
