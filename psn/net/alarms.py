@@ -75,9 +75,11 @@ class AlarmService:
         self._engine = AlarmEngine(self.config)
         self._lock = threading.Lock()  # the engine and the order of its changes: bus thread and ticker
         self._task: asyncio.Task[None] | None = None
-        self.store_failures = 0
         self._transitions = Counter("psn_net_alarm_transitions", "Network alarm changes by kind and event (raised, "
                                     "reopened, updated, acknowledged, cleared)", ["kind", "event"], registry=registry)
+        self.store_failures = Counter("psn_net_alarm_store_failures", "Network alarm changes the database refused "
+                                      "(still published; the alarm's next change rewrites its row)",
+                                      registry=registry)
         self._active = Gauge("psn_net_alarms_active", "Active network alarms by kind", ["kind"], registry=registry)
 
     def load(self) -> None:
@@ -142,7 +144,7 @@ class AlarmService:
         try:
             self._store.write(changes)
         except Exception:  # the feed and the live view still get the change; the next change rewrites the row
-            self.store_failures += 1
+            self.store_failures.inc(len(changes))
             log.exception("storing %d network alarm changes failed", len(changes))
         for change in changes:
             alarm = change.alarm

@@ -189,3 +189,29 @@ def test_a_unit_out_of_coverage_is_named_only_to_those_who_may_view_the_unit(
     assert seen == {("police", Role.ADMIN): ("unit_no_coverage", "police/P-101"),
                     ("fire", Role.ADMIN): ("unit_no_coverage", "police/…"),
                     ("police", Role.NETWORK_ADMIN): ("unit_no_coverage", "police/…")}
+
+
+def test_a_database_refusing_a_change_costs_its_history_entry_only(
+        server: RunningServer, clock: ManualClock, mosquitto: Mosquitto, monkeypatch: pytest.MonkeyPatch) -> None:
+    from psn.net.alarm_store import AlarmStore
+
+    feed = Feed(mosquitto.url, "psn/v1/_alarms/#")
+    real_write = AlarmStore.write
+
+    def refuse(_store: AlarmStore, _changes: Any) -> None:
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(AlarmStore, "write", refuse)
+    link = LinkReport(UnitRef("police", "P-101"), clock.time(), None, None, None, 0.0, 0.0)
+    for _ in range(2):
+        server.server.bus.publish(LinkAccepted(link, clock.time()))
+    wait_for(lambda: feed.states() == [("psn/v1/_alarms/unit_no_coverage", "AL-1", "raised", 1)])
+    monkeypatch.setattr(AlarmStore, "write", real_write)
+    netops = server.token("police", Role.NETWORK_ADMIN, name="netops")
+    assert ack(server, "AL-1", netops).status_code == 200
+    one = get(server, f"{ALARMS}/AL-1", netops).json()
+    assert (one["state"], one["acknowledged_by"], [h["event"] for h in one["history"]]) == (
+        "acknowledged", "netops", ["acknowledged"])
+    metrics = httpx.get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {netops}"}).text
+    assert "psn_net_alarm_store_failures_total 1.0" in metrics
+    feed.close()
