@@ -18,6 +18,7 @@ from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
+from psn.net.alarms import AlarmService
 from psn.net.programme import Programme, providers_of
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
@@ -76,6 +77,8 @@ class Server:
         self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
         # The network parts' figure providers (cells up, alarms, uplifts) join `self.programme.providers`.
         self.programme = Programme(self.db, self.clock, self.audit, settings.agencies, providers_of(self))
+        self.alarms = AlarmService(self.db, self.clock, self.hub, self._publish, self.audit,
+                                   lambda: self.sharing.snapshot, self.stats.registry)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -94,6 +97,7 @@ class Server:
         self.cad.subscribe(bus)
         self.traffic.subscribe(bus)
         self.cameras.subscribe(bus)
+        self.alarms.subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -104,6 +108,7 @@ class Server:
         self.sharing.reload()
         self.cad.load()
         self.cameras.load()
+        self.alarms.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""
@@ -129,6 +134,7 @@ class Server:
         await self.hub.start()
         self.traffic.start()
         await self.cameras.start()
+        await self.alarms.start()
         self._tasks = [asyncio.create_task(self._housekeeping(), name="psn-housekeeping")]
         tls: TLSFiles | None = None
         if self.settings.mqtt_url:
@@ -171,6 +177,7 @@ class Server:
             await self.embedded.stop()
         for task in self._tasks:
             task.cancel()
+        await self.alarms.stop()
         await self.cameras.stop()
         self.traffic.stop()
         await self.video.close()

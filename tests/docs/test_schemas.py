@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from netmgmt import alarms
 from psn.security_events import Kind
 from telemetry import Ack, Alert, Fix, ProbeFix, Reason, Rejection, decode, topics
 from telemetry.kpi import CellKpi
@@ -32,8 +33,10 @@ from tests.telemetry.test_unit_alerts_acks import ALERT as ALERT_TOPIC
 from tests.telemetry.test_unit_alerts_acks import CTX as UNIT_CTX
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-NAMES = ["ack", "alert", "cell-kpi", "cmd", "owntracks-location", "probe", "rejected", "security-event", "status",
-         "telemetry"]
+NAMES = ["ack", "alert", "cell-kpi", "cmd", "net-alarm", "owntracks-location", "probe", "rejected", "security-event",
+         "status", "telemetry"]
+NET_ALARM = {"id": "AL-1", "kind": "cell_load", "target": "BZE-PMD-1", "severity": "major", "state": "raised",
+             "raised": 1.0, "changed": 1.0, "count": 1, "detail": "", "acknowledged_by": None}
 TAGGED_BLOCK = re.compile(r"<!-- schema: ([a-z-]+) -->\n```json\n(.*?)\n```", re.DOTALL)
 
 
@@ -85,6 +88,7 @@ def test_the_protocol_names_every_topic_of_the_namespace() -> None:
         topics.probe_topic("{source}"),
         topics.rejected_topic("{reason}", "{original topic}"),
         topics.security_topic("{kind}"),
+        topics.alarm_topic("{kind}"),
         topics.owntracks_prefix("{user}", "{device}"),
     ]
     assert [topic for topic in documented if f"`{topic}" not in text] == []
@@ -139,6 +143,9 @@ def test_samples_the_decoders_accept_validate(name: str, payload: bytes) -> None
         ("rejected", {"reason": "bad_field", "detail": "", "topic": "t", "payload": "", "payload_bytes": -1}),
         ("security-event", {"seq": 0, "ts": 1.0, "kind": "bad_token", "actor": "x", "detail": {}}),
         ("security-event", {"seq": 1, "ts": 1.0, "kind": "tea_break", "actor": "x", "detail": {}}),
+        ("net-alarm", {**NET_ALARM, "state": "snoozed"}),
+        ("net-alarm", {**NET_ALARM, "count": 0}),
+        ("net-alarm", {key: value for key, value in NET_ALARM.items() if key != "acknowledged_by"}),
         ("owntracks-location", {"_type": "transition", "lat": 17.5, "lon": -88.2, "tst": 1764383030}),
         ("owntracks-location", json.loads(IOS)),
     ],
@@ -150,6 +157,9 @@ def test_invalid_documents_are_refused(name: str, document: dict[str, Any]) -> N
 def test_enumerations_follow_the_code() -> None:
     assert set(schema("rejected")["properties"]["reason"]["enum"]) == {r.value for r in Reason} - {"duplicate"}
     assert set(schema("security-event")["properties"]["kind"]["enum"]) == {k.value for k in Kind}
+    alarm = schema("net-alarm")["properties"]
+    for field, values in (("kind", alarms.Kind), ("severity", alarms.Severity), ("state", alarms.State)):
+        assert alarm[field]["enum"] == [v.value for v in values]
 
 
 def decoder_accepts(name: str, payload: bytes) -> bool:

@@ -6,9 +6,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from psn.api.net import programme
+from psn.api.net import alarms, programme
 
-PARTS: tuple[ModuleType, ...] = (programme,)
+PARTS: tuple[ModuleType, ...] = (alarms, programme)
 
 router = APIRouter()
 for part in PARTS:

@@ -1,0 +1,188 @@
+"""Network alarms: the shell around `netmgmt.alarms.AlarmEngine`.
+
+The engine is fed from the bus (`KpiAccepted`: a cell's KPIs; `LinkAccepted`: a unit's radio link) and ticked
+every `tick_s` with the injected clock (silent cells, delayed clears). Each change is stored (the alarm's row and
+a history entry), published on `psn/v1/_alarms/{kind}` (QoS 1, not retained) and pushed as a `net_alarm` live
+event to those who may view the network, and counted in Prometheus. Active alarms (and those cleared within the
+hold-down window, which may re-open) are resumed from the store at start.
+
+Who sees what: alarms are NETWORK data (unowned; the role decides). A unit_no_coverage alarm names a unit: its
+target shows as `{agency}/…` to a viewer who may not view that unit (UNIT view of its agency, or a grant). The
+MQTT feed is the network operations centre's (the broker lets no unit read `psn/v1/_alarms/#`) and is whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from netmgmt.alarms import Alarm, AlarmConfig, AlarmEngine, AlarmError, Change, Kind, KpiSample
+from psn.access import Action, Principal, Resource, Sharing, Target, decide
+from psn.audit import AuditLog
+from psn.bus import Bus
+from psn.clock import Clock
+from psn.events import KpiAccepted, LinkAccepted
+from psn.live import Audience, LiveHub
+from psn.net.alarm_store import AlarmStore, alarm_json
+from psn.store import Database
+from telemetry.topics import alarm_topic
+
+log = logging.getLogger(__name__)
+Publish = Callable[[str, bytes, int], None]
+HIDDEN = "…"
+
+
+def may_view_network(who: Principal) -> bool:
+    return bool(decide(who, Action.VIEW, Target(Resource.NETWORK)))
+
+
+def may_see_target(who: Principal, alarm: Alarm, sharing: Sharing) -> bool:
+    """Whether `who` may see what the alarm names: a cell, yes; a unit only with UNIT view of it."""
+    if alarm.kind is not Kind.UNIT_NO_COVERAGE:
+        return True
+    agency = alarm.target.split("/", 1)[0]
+    return bool(decide(who, Action.VIEW, Target(Resource.UNIT, agency, alarm.target), sharing))
+
+
+def seen_json(alarm: Alarm, sees_target: bool) -> dict[str, Any]:
+    """The alarm's JSON; without `sees_target`, its unit as `{agency}/…`."""
+    row = alarm_json(alarm)
+    if not sees_target:
+        row["target"] = f"{alarm.target.split('/', 1)[0]}/{HIDDEN}"
+    return row
+
+
+def visible_json(alarm: Alarm, who: Principal, sharing: Sharing) -> dict[str, Any]:
+    """The alarm as `who` may see it."""
+    return seen_json(alarm, may_see_target(who, alarm, sharing))
+
+
+class AlarmService:
+    def __init__(self, db: Database, clock: Clock, hub: LiveHub, publish: Publish, audit: AuditLog,
+                 sharing: Callable[[], Sharing], registry: CollectorRegistry,
+                 config: AlarmConfig | None = None, tick_s: float = 1.0) -> None:
+        self._store = AlarmStore(db)
+        self._clock, self._hub, self._publish, self._audit, self._sharing = clock, hub, publish, audit, sharing
+        self.config = config or AlarmConfig()
+        self.tick_s = tick_s
+        self._engine = AlarmEngine(self.config)
+        self._lock = threading.Lock()  # the engine and the order of its changes: bus thread and ticker
+        self._task: asyncio.Task[None] | None = None
+        self._transitions = Counter("psn_net_alarm_transitions", "Network alarm changes by kind and event (raised, "
+                                    "reopened, updated, acknowledged, cleared)", ["kind", "event"], registry=registry)
+        self.store_failures = Counter("psn_net_alarm_store_failures", "Network alarm changes the database refused "
+                                      "(still published; the alarm's next change rewrites its row)",
+                                      registry=registry)
+        self._active = Gauge("psn_net_alarms_active", "Active network alarms by kind", ["kind"], registry=registry)
+
+    def load(self) -> None:
+        alarms, next_id = self._store.resumable(self._clock.time() - self.config.hold_down_s)
+        with self._lock:
+            self._engine = AlarmEngine(self.config, alarms, next_id)
+            self._export()
+
+    def subscribe(self, bus: Bus) -> None:
+        # Queued: a slow database never holds up ingest; a KPI every 5 s per cell is far below the queue's size.
+        bus.subscribe("net-alarms", self._on_event, (KpiAccepted, LinkAccepted))
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._ticker(), name="psn-net-alarms")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_s)
+            try:
+                await asyncio.to_thread(self.tick)
+            except Exception:  # one failed tick must not stop the alarms; the next one tries again
+                log.exception("network alarm tick failed")
+
+    def tick(self) -> None:
+        with self._lock:
+            self._apply(self._engine.tick(self._clock.time()))
+
+    def _on_event(self, event: KpiAccepted | LinkAccepted) -> None:
+        with self._lock:
+            if isinstance(event, KpiAccepted):
+                k = event.kpi
+                sample = KpiSample(k.cell, k.prb_util_dl, k.prb_util_ul, k.bearers_rejected, k.bearers_preempted)
+                self._apply(self._engine.kpi(sample, event.received))
+            else:
+                self._apply(self._engine.link(event.link.who.id, event.link.cell, event.received))
+
+    def acknowledge(self, alarm_id: str, who: Principal) -> Alarm:
+        """KeyError for an unknown alarm; AlarmError (with the reason) for one cleared or acknowledged already."""
+        with self._lock:
+            try:
+                change = self._engine.acknowledge(alarm_id, who.name, self._clock.time())
+            except KeyError:
+                if self._store.alarm(alarm_id) is not None:  # cleared, and past its hold-down window
+                    raise AlarmError(f"alarm {alarm_id} is cleared already") from None
+                raise
+            self._apply([change])
+        self._audit.record(who.name, "net_alarm.ack", alarm_id, kind=change.alarm.kind.value,
+                           target=change.alarm.target)
+        return change.alarm
+
+    def _apply(self, changes: list[Change]) -> None:
+        """Under the lock, so every consumer sees an alarm's changes in the order they happened."""
+        if not changes:
+            return
+        try:
+            self._store.write(changes)
+        except Exception:  # the feed and the live view still get the change; the next change rewrites the row
+            self.store_failures.inc(len(changes))
+            log.exception("storing %d network alarm changes failed", len(changes))
+        for change in changes:
+            alarm = change.alarm
+            self._publish(alarm_topic(alarm.kind.value), orjson.dumps(alarm_json(alarm)), 1)
+            self._notify(alarm)
+            self._transitions.labels(alarm.kind.value, change.transition.event.value).inc()
+        self._export()
+
+    def _notify(self, alarm: Alarm) -> None:
+        if alarm.kind is not Kind.UNIT_NO_COVERAGE:
+            self._hub.notify("net_alarm", {"alarm": alarm_json(alarm)}, may_view_network)
+            return
+        for sees in (True, False):  # the whole target to those who may view the unit, `{agency}/…` to the others
+            audience = self._audience(alarm, sees)
+            self._hub.notify("net_alarm", {"alarm": seen_json(alarm, sees)}, audience)
+
+    def _audience(self, alarm: Alarm, sees: bool) -> Audience:
+        return lambda who: may_view_network(who) and may_see_target(who, alarm, self._sharing()) is sees
+
+    def _export(self) -> None:
+        counts = {kind: 0 for kind in Kind}
+        for alarm in self._engine.active():
+            counts[alarm.kind] += 1
+        for kind, n in counts.items():
+            self._active.labels(kind.value).set(n)
+
+    # Reads: the REST views and the other parts of network management.
+
+    def alarms(self, active_only: bool, since: float | None, limit: int) -> list[Alarm]:
+        return self._store.alarms(active_only, since, limit)
+
+    def alarm(self, alarm_id: str) -> tuple[Alarm, list[dict[str, Any]]] | None:
+        return self._store.alarm(alarm_id)
+
+    def active(self) -> list[Alarm]:
+        with self._lock:
+            return self._engine.active()
+
+    def active_count(self, target: str) -> int:
+        """Active alarms naming `target` (a cell id: the cells view's `alarms` figure)."""
+        return sum(1 for alarm in self.active() if alarm.target == target)
