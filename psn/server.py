@@ -18,6 +18,7 @@ from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
+from psn.net.uplift import QosService
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
@@ -73,6 +74,8 @@ class Server:
                                   live_speeds=self._live_speeds))
         self.traffic = Traffic(settings, self.clock, self.roads, self.hub, self.audit, self.stats)
         self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
+        self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
+                              settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -91,6 +94,7 @@ class Server:
         self.cad.subscribe(bus)
         self.traffic.subscribe(bus)
         self.cameras.subscribe(bus)
+        self.qos.subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -101,6 +105,7 @@ class Server:
         self.sharing.reload()
         self.cad.load()
         self.cameras.load()
+        self.qos.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""
@@ -146,6 +151,7 @@ class Server:
         )
         self.mqtt.start()
         await self.cad.start()  # the command resend timer publishes: only once there is a client to publish with
+        await self.qos.start()
         log.info("psn ingesting from %s; database %s", self.broker_url, self.db.dialect)
 
     def _mqtt_tls(self, url: BrokerURL) -> TLSFiles | None:
@@ -162,6 +168,7 @@ class Server:
         """The reverse of start: no new messages (the resend timer, the client, the broker), then the consumers
         drain, then storage."""
         await self.cad.stop()
+        await self.qos.stop()
         if self.mqtt is not None:
             self.mqtt.stop()
         if self.embedded is not None:
@@ -177,9 +184,9 @@ class Server:
         self.audit.checkpoint()
         self.db.close()
 
-    def _publish(self, topic: str, payload: bytes, qos: int) -> None:
+    def _publish(self, topic: str, payload: bytes, qos: int, retain: bool = False) -> None:
         if self.mqtt is not None:
-            self.mqtt.publish(topic, payload, qos)
+            self.mqtt.publish(topic, payload, qos, retain)
 
     def _live_speeds(self) -> FloatArray | None:
         return self.traffic.live_speeds()
