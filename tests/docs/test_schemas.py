@@ -32,8 +32,8 @@ from tests.telemetry.test_unit_alerts_acks import ALERT as ALERT_TOPIC
 from tests.telemetry.test_unit_alerts_acks import CTX as UNIT_CTX
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-NAMES = ["ack", "alert", "cell-kpi", "cmd", "owntracks-location", "probe", "rejected", "security-event", "status",
-         "telemetry"]
+NAMES = ["ack", "alert", "cell-kpi", "cmd", "net-policy", "owntracks-location", "probe", "rejected", "security-event",
+         "status", "telemetry"]
 TAGGED_BLOCK = re.compile(r"<!-- schema: ([a-z-]+) -->\n```json\n(.*?)\n```", re.DOTALL)
 
 
@@ -82,6 +82,7 @@ def test_the_protocol_names_every_topic_of_the_namespace() -> None:
         topics.cmd_topic("{agency}", "{unit}"),
         topics.broadcast_prefix("{agency}"),
         topics.cell_kpi_topic("{cell}"),
+        topics.NET_POLICY_TOPIC,
         topics.probe_topic("{source}"),
         topics.rejected_topic("{reason}", "{original topic}"),
         topics.security_topic("{kind}"),
