@@ -53,6 +53,7 @@ class QosService:
         self.seq = 0
         self._published_at: float | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     # Start and stop
 
@@ -76,15 +77,17 @@ class QosService:
         self._task = asyncio.create_task(self._run(), name="psn-net-qos")
 
     async def stop(self) -> None:
+        """Ends the timer after its round in progress, if any: the server closes MQTT and the store next."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
             self._task = None
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(TICK_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), TICK_S)
+                return
             try:
                 await asyncio.to_thread(self.tick, self.clock.time())
             except Exception:  # one failed round (the database away) must not end expiry for good

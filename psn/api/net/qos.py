@@ -168,7 +168,8 @@ def _not_manageable(server: Server, who: Principal, units: tuple[str, ...]) -> d
         try:
             authorize(server, who, Action.MANAGE, Target(Resource.QOS, agency))
         except HTTPException as exc:
-            why.update({unit: str(exc.detail) for unit in units if unit.startswith(f"{agency}/")})
+            reason = str(exc.detail).removeprefix("not allowed: ")
+            why.update({unit: reason for unit in units if unit.startswith(f"{agency}/")})
     return why
 
 
