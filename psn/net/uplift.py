@@ -173,6 +173,9 @@ class QosService:
         self._changed([done], now)
         return done
 
+    def cancel_refused(self, who: Principal, uplift: Uplift, why: str) -> None:
+        self.audit.record(who.name, "qos.uplift_cancel_refused", uplift.id, units=list(uplift.units), why=why)
+
     def get(self, uplift_id: str) -> Uplift | None:
         number = uplift_id.removeprefix("UP-")
         if not (uplift_id.startswith("UP-") and number.isdigit() and len(number) < 10):

@@ -128,7 +128,9 @@ def cancel_uplift(uplift_id: UpliftPath, server: ServerDep, who: PrincipalDep) -
     uplift = _viewable(server, who, uplift_id)
     refused = _not_manageable(server, who, uplift.units)
     if refused:
-        raise HTTPException(403, f"not allowed to cancel {uplift_id}: it uplifts {', '.join(refused)}")
+        why = f"not allowed to cancel {uplift_id}: it uplifts {', '.join(refused)}"
+        server.qos.cancel_refused(who, uplift, why)
+        raise HTTPException(403, why)
     done = server.qos.cancel(uplift, who)
     if done is None:
         raise HTTPException(409, f"{uplift_id} has ended already")

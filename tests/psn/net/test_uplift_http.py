@@ -144,6 +144,10 @@ def test_cancel(server: RunningServer, equipment: Equipment) -> None:
     url = f"{server.base_url}/api/v1/net/uplifts/{uplift_id}"
     assert httpx.delete(url, headers=bearer(token(server, "nemo", Role.DISPATCHER))).status_code == 404
     assert httpx.delete(url, headers=bearer(token(server, "police", Role.FIELD_OFFICER))).status_code == 403
+    # The network operator sees every uplift but manages none: refused, and audited.
+    assert httpx.delete(url, headers=bearer(token(server, "police", Role.NETWORK_ADMIN))).status_code == 403
+    assert [(e["actor"], e["units"]) for e in audit(server, "qos.uplift_cancel_refused") if e["target"] == uplift_id] \
+        == [("police.network_admin", ["police/P-141"])]
     answer = httpx.delete(url, headers=bearer(dispatcher))
     assert answer.status_code == 200, answer.text
     assert (answer.json()["state"], answer.json()["end_reason"]) == ("cancelled", "cancelled by police.dispatcher")
