@@ -69,6 +69,10 @@ class Settings:
     traffic_enabled: bool = True
     traffic_tick_s: float = 10.0
     probe_keep_s: float = 300.0
+    # Network QoS: the uplink rate the policy asks for a unit's live video bearer (H.264 720p at 30 fps), and how
+    # often the retained policy document is republished when nothing changed.
+    qos_video_ul_mbps: float = 1.08
+    qos_policy_every_s: float = 60.0
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
     demo: bool = False
 
@@ -86,6 +90,9 @@ class Settings:
         if not (self.traffic_tick_s > 0 and self.probe_keep_s > 0):
             raise ConfigError(f"traffic_tick_s and probe_keep_s must be > 0, not {self.traffic_tick_s}, "
                               f"{self.probe_keep_s}")
+        if not (0 < self.qos_video_ul_mbps <= 10_000 and self.qos_policy_every_s > 0):
+            raise ConfigError(f"qos_video_ul_mbps must be in (0, 10000] and qos_policy_every_s > 0, not "
+                              f"{self.qos_video_ul_mbps}, {self.qos_policy_every_s}")
         if not (self.cmd_ack_timeout_s > 0 and self.cmd_resends >= 0):
             raise ConfigError(f"cmd_ack_timeout_s must be > 0 and cmd_resends >= 0, not {self.cmd_ack_timeout_s}, "
                               f"{self.cmd_resends}")

@@ -20,6 +20,7 @@ from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
 from psn.net.alarms import AlarmService
 from psn.net.programme import Programme, providers_of
+from psn.net.uplift import QosService
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
@@ -79,6 +80,8 @@ class Server:
         self.programme = Programme(self.db, self.clock, self.audit, settings.agencies, providers_of(self))
         self.alarms = AlarmService(self.db, self.clock, self.hub, self._publish, self.audit,
                                    lambda: self.sharing.snapshot, self.stats.registry)
+        self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
+                              settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -98,6 +101,7 @@ class Server:
         self.traffic.subscribe(bus)
         self.cameras.subscribe(bus)
         self.alarms.subscribe(bus)
+        self.qos.subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -109,6 +113,7 @@ class Server:
         self.cad.load()
         self.cameras.load()
         self.alarms.load()
+        self.qos.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""
@@ -155,6 +160,7 @@ class Server:
         )
         self.mqtt.start()
         await self.cad.start()  # the command resend timer publishes: only once there is a client to publish with
+        await self.qos.start()
         log.info("psn ingesting from %s; database %s", self.broker_url, self.db.dialect)
 
     def _mqtt_tls(self, url: BrokerURL) -> TLSFiles | None:
@@ -171,6 +177,7 @@ class Server:
         """The reverse of start: no new messages (the resend timer, the client, the broker), then the consumers
         drain, then storage."""
         await self.cad.stop()
+        await self.qos.stop()
         if self.mqtt is not None:
             self.mqtt.stop()
         if self.embedded is not None:
@@ -187,9 +194,9 @@ class Server:
         self.audit.checkpoint()
         self.db.close()
 
-    def _publish(self, topic: str, payload: bytes, qos: int) -> None:
+    def _publish(self, topic: str, payload: bytes, qos: int, retain: bool = False) -> None:
         if self.mqtt is not None:
-            self.mqtt.publish(topic, payload, qos)
+            self.mqtt.publish(topic, payload, qos, retain)
 
     def _live_speeds(self) -> FloatArray | None:
         return self.traffic.live_speeds()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, Field
 
-from psn.access import SHAREABLE, Action, Agreement, Resource, Target
+from psn.access import GRANTABLE_MANAGE, SHAREABLE, Action, Agreement, Resource, Target
 from psn.api.deps import PrincipalDep, ServerDep, authorize
 from psn.api.fields import Name, registered
 
@@ -53,8 +53,9 @@ def add_agreement(body: AgreementIn, server: ServerDep, who: PrincipalDep) -> di
     registered(server, body.grantee, 422)
     if body.grantee == who.agency:
         raise HTTPException(422, f"grantee must be another agency than {who.agency!r}")
-    if not set(body.resources) <= SHAREABLE:
-        raise HTTPException(422, f"only {sorted(SHAREABLE)} can be shared")
+    # QOS: the grantee's dispatchers may uplift the owner's units (psn.access.GRANTABLE_MANAGE).
+    if not set(body.resources) <= SHAREABLE | GRANTABLE_MANAGE:
+        raise HTTPException(422, f"only {sorted(SHAREABLE | GRANTABLE_MANAGE)} can be shared")
     agreement = Agreement(who.agency, body.grantee, frozenset(body.resources), body.only_during_emergency)
     new_id = server.sharing.add_agreement(agreement, who.name)
     server.audit.record(who.name, "sharing.agreement.add", f"{who.agency}->{body.grantee}", id=new_id,

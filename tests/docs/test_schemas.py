@@ -33,10 +33,10 @@ from tests.telemetry.test_unit_alerts_acks import ALERT as ALERT_TOPIC
 from tests.telemetry.test_unit_alerts_acks import CTX as UNIT_CTX
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-NAMES = ["ack", "alert", "cell-kpi", "cmd", "net-alarm", "owntracks-location", "probe", "rejected", "security-event",
-         "status", "telemetry"]
 NET_ALARM = {"id": "AL-1", "kind": "cell_load", "target": "BZE-PMD-1", "severity": "major", "state": "raised",
              "raised": 1.0, "changed": 1.0, "count": 1, "detail": "", "acknowledged_by": None}
+NAMES = ["ack", "alert", "cell-kpi", "cmd", "net-alarm", "net-policy", "owntracks-location", "probe", "rejected",
+         "security-event", "status", "telemetry"]
 TAGGED_BLOCK = re.compile(r"<!-- schema: ([a-z-]+) -->\n```json\n(.*?)\n```", re.DOTALL)
 
 
@@ -85,6 +85,7 @@ def test_the_protocol_names_every_topic_of_the_namespace() -> None:
         topics.cmd_topic("{agency}", "{unit}"),
         topics.broadcast_prefix("{agency}"),
         topics.cell_kpi_topic("{cell}"),
+        topics.NET_POLICY_TOPIC,
         topics.probe_topic("{source}"),
         topics.rejected_topic("{reason}", "{original topic}"),
         topics.security_topic("{kind}"),

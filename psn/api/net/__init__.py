@@ -6,9 +6,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from psn.api.net import alarms, programme
+from psn.api.net import alarms, programme, qos
 
-PARTS: tuple[ModuleType, ...] = (alarms, programme)
+PARTS: tuple[ModuleType, ...] = (alarms, qos, programme)
 
 router = APIRouter()
 for part in PARTS:

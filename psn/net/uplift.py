@@ -1,0 +1,223 @@
+"""`QosService` (`server.qos`): the QoS profiles in force, priority uplifts, and the retained network policy.
+
+It keeps the running uplifts and the units streaming live video (from `StreamStarted`/`StreamEnded` on the bus)
+and publishes the whole policy (`netmgmt.qos.policy_document`) retained on NET_POLICY_TOPIC whenever it changes
+and at least every `every_s`. A timer reads the injected clock every second: an uplift whose `until` has come
+ends as expired (stored, audited, republished); at start, one that expired while psn was down ends the same way.
+Every step (request, refusal, start, cancel, expiry, a profile change) goes in the audit log, and each uplift
+change goes out as live event `net_uplift` to whoever may view it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+
+from netmgmt.qos import Profiles, Uplift, agencies_of, due, ended, initial_profiles, policy_document
+from psn.access import Action, Principal, Resource, Target, decide
+from psn.audit import AuditLog
+from psn.bus import Bus
+from psn.clock import Clock
+from psn.events import StreamEnded, StreamStarted
+from psn.live import Audience, LiveHub
+from psn.net.qos_store import QosStore
+from psn.sharing import SharingStore
+from psn.store import Database
+from telemetry.topics import NET_POLICY_TOPIC
+
+log = logging.getLogger(__name__)
+PublishRetained = Callable[[str, bytes, int, bool], None]  # (topic, payload, qos, retain)
+TICK_S = 1.0  # how often the timer reads the clock: an uplift ends within a second of its `until`
+SYSTEM = "psn"  # the audit actor of what psn does by itself (expiry)
+
+
+class QosService:
+    def __init__(self, db: Database, clock: Clock, audit: AuditLog, hub: LiveHub, sharing: SharingStore,
+                 publish: PublishRetained, agencies: Iterable[str], video_ul_mbps: float = 1.08,
+                 every_s: float = 60.0) -> None:
+        self.store = QosStore(db)
+        self.clock, self.audit, self.hub, self.sharing, self._publish = clock, audit, hub, sharing, publish
+        self.agencies = tuple(agencies)
+        self.video_ul_mbps, self.every_s = video_ul_mbps, every_s
+        self._lock = threading.RLock()
+        self.profiles = initial_profiles(self.agencies)
+        self._running: dict[int, Uplift] = {}
+        self._streams: defaultdict[str, set[str]] = defaultdict(set)  # unit -> its live streams
+        self.seq = 0
+        self._published_at: float | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    # Start and stop
+
+    def load(self) -> None:
+        """Reads the profiles (storing the initial ones in a new deployment) and the running uplifts; those whose
+        `until` passed while psn was down end as expired now."""
+        stored = self.store.profiles()
+        if stored is None:
+            self.store.save_profiles(self.profiles, SYSTEM, self.clock.time())
+        with self._lock:
+            self.profiles = stored or self.profiles
+            self._running = {u.number: u for u in self.store.running()}
+        self._expire(self.clock.time())
+
+    def subscribe(self, bus: Bus) -> None:
+        bus.subscribe("net-qos-streams", self.on_stream, (StreamStarted, StreamEnded))
+
+    async def start(self) -> None:
+        """Publishes the policy (the MQTT client queues it until connected) and starts the timer."""
+        self.publish()
+        self._task = asyncio.create_task(self._run(), name="psn-net-qos")
+
+    async def stop(self) -> None:
+        """Ends the timer after its round in progress, if any: the server closes MQTT and the store next."""
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), TICK_S)
+                return
+            try:
+                await asyncio.to_thread(self.tick, self.clock.time())
+            except Exception:  # one failed round (the database away) must not end expiry for good
+                log.exception("QoS timer round failed")
+
+    def tick(self, now: float) -> None:
+        """Ends the uplifts whose time has come (then publishes), else republishes once `every_s` has passed."""
+        if not self._expire(now) and (self._published_at is None or now - self._published_at >= self.every_s):
+            self.publish()
+
+    # The policy
+
+    def policy(self) -> dict[str, Any]:
+        """The document in force now, numbered as the last one published."""
+        with self._lock:
+            rates = {unit: round(self.video_ul_mbps * len(streams), 3)
+                     for unit, streams in self._streams.items() if streams}
+            return policy_document(self.clock.time(), self.seq, self.profiles, rates, self._running.values())
+
+    def publish(self) -> None:
+        with self._lock:  # numbered and sent in one go: equipment never sees seq go backwards
+            self.seq += 1
+            document = self.policy()
+            self._published_at = document["ts"]
+            self._publish(NET_POLICY_TOPIC, orjson.dumps(document), 1, True)
+
+    def on_stream(self, event: StreamStarted | StreamEnded) -> None:
+        with self._lock:
+            streams = self._streams[event.unit]
+            before = len(streams)
+            if isinstance(event, StreamStarted):
+                streams.add(event.stream)
+            else:
+                streams.discard(event.stream)
+            if not streams:
+                del self._streams[event.unit]
+            if len(streams) != before:
+                self.publish()
+
+    # Profiles
+
+    def set_profiles(self, profiles: Profiles, who: Principal) -> None:
+        """Stores checked profiles (netmgmt.qos.check_profiles) and publishes them."""
+        self.store.save_profiles(profiles, who.name, self.clock.time())
+        with self._lock:
+            before, self.profiles = self.profiles, profiles
+        self.audit.record(who.name, "qos.profiles_changed", "profiles", before=before.to_json(),
+                          after=profiles.to_json())
+        self.publish()
+
+    # Uplifts
+
+    def requested(self, who: Principal, units: Iterable[str], incident: str | None, reason: str,
+                  duration_s: float) -> None:
+        self.audit.record(who.name, "qos.uplift_requested", incident or "units", units=sorted(units),
+                          incident=incident, reason=reason, duration_s=duration_s)
+
+    def refused(self, who: Principal, units: Iterable[str], incident: str | None, why: str) -> None:
+        self.audit.record(who.name, "qos.uplift_refused", incident or "units", units=sorted(units),
+                          incident=incident, why=why)
+
+    def start_uplift(self, who: Principal, units: Iterable[str], incident: str | None, reason: str,
+                     duration_s: float) -> Uplift:
+        """Stores and starts an uplift of checked, authorised units; published at once."""
+        now = self.clock.time()
+        uplift = self.store.insert(units, incident, reason, who.name, now, now + duration_s)
+        with self._lock:
+            self._running[uplift.number] = uplift
+        self.audit.record(who.name, "qos.uplift_started", uplift.id, units=list(uplift.units), incident=incident,
+                          reason=reason, until=uplift.until)
+        self._changed([uplift], now)
+        return uplift
+
+    def cancel(self, uplift: Uplift, who: Principal) -> Uplift | None:
+        """The uplift cancelled now by `who`; None when it had ended already."""
+        now = self.clock.time()
+        done = ended(uplift, now, f"cancelled by {who.name}")
+        if uplift.ended is not None or not self.store.end(done):
+            return None
+        with self._lock:
+            self._running.pop(uplift.number, None)
+        self.audit.record(who.name, "qos.uplift_cancelled", uplift.id, units=list(uplift.units))
+        self._changed([done], now)
+        return done
+
+    def cancel_refused(self, who: Principal, uplift: Uplift, why: str) -> None:
+        self.audit.record(who.name, "qos.uplift_cancel_refused", uplift.id, units=list(uplift.units), why=why)
+
+    def get(self, uplift_id: str) -> Uplift | None:
+        number = uplift_id.removeprefix("UP-")
+        if not (uplift_id.startswith("UP-") and number.isdigit() and len(number) < 10):
+            return None
+        with self._lock:
+            running = self._running.get(int(number))
+        return running or self.store.get(int(number))
+
+    def uplifts(self, active_only: bool, since: float | None = None) -> list[Uplift]:
+        now = self.clock.time()
+        if active_only:
+            with self._lock:
+                return sorted((u for u in self._running.values() if u.active(now)), key=lambda u: u.number)
+        return self.store.history(since)
+
+    def may_view(self, who: Principal, uplift: Uplift) -> bool:
+        """Network operators see every uplift; others those with a unit of an agency whose QoS they may view."""
+        snapshot = self.sharing.snapshot
+        return bool(decide(who, Action.VIEW, Target(Resource.NETWORK))) or any(
+            decide(who, Action.VIEW, Target(Resource.QOS, agency), snapshot) for agency in agencies_of(uplift.units))
+
+    def _expire(self, now: float) -> bool:
+        with self._lock:
+            expired = due(self._running.values(), now)
+        written = []
+        for uplift in expired:  # stored first: a round that fails (the database away) is tried again next tick
+            if self.store.end(uplift):  # False: ended already by another instance, audited there
+                written.append(uplift)
+            with self._lock:
+                self._running.pop(uplift.number, None)
+        expired = written
+        for uplift in expired:
+            self.audit.record(SYSTEM, "qos.uplift_expired", uplift.id, units=list(uplift.units),
+                              requested_by=uplift.requested_by, until=uplift.until)
+        if expired:
+            self._changed(expired, now)
+        return bool(expired)
+
+    def _changed(self, uplifts: list[Uplift], now: float) -> None:
+        self.publish()
+        for uplift in uplifts:
+            self.hub.notify("net_uplift", {"uplift": uplift.to_json(now)}, self._viewers(uplift))
+
+    def _viewers(self, uplift: Uplift) -> Audience:
+        return lambda who: self.may_view(who, uplift)

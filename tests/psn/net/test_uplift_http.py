@@ -1,0 +1,224 @@
+"""Uplifts over real HTTP against psn on a real Mosquitto, its clock manual: who may uplift whose units, the
+retained policy document the network equipment reads, the audit log, expiry, cancelling, an incident's units,
+live video rates and the profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from psn.access import Role
+from psn.clock import ManualClock
+from psn.events import StreamEnded, StreamStarted
+from tests.psn.cad.consoles import consoles, settle
+from tests.psn.cad.incidents_http import assign, new_incident
+from tests.psn.net.qos_support import Equipment, audit, bearer, qos_server, token, uplift
+from tests.support import RunningServer, publish_fix, wait_for
+
+UPLIFTED = {"arp": 1, "pci": True, "pvi": False}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, ManualClock, Equipment]]:
+    with qos_server(Path(tmp_path_factory.mktemp("qos"))) as (running, clock, broker):
+        equipment = Equipment(broker.url)
+        yield running, clock, equipment
+        equipment.close()
+
+
+@pytest.fixture
+def server(world: tuple[RunningServer, ManualClock, Equipment]) -> RunningServer:
+    return world[0]
+
+
+@pytest.fixture
+def clock(world: tuple[RunningServer, ManualClock, Equipment]) -> ManualClock:
+    return world[1]
+
+
+@pytest.fixture
+def equipment(world: tuple[RunningServer, ManualClock, Equipment]) -> Equipment:
+    return world[2]
+
+
+def units_of(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    units: dict[str, dict[str, Any]] = document["units"]
+    return units
+
+
+def test_the_policy_is_retained_from_the_start(server: RunningServer, equipment: Equipment) -> None:
+    first = equipment.latest()
+    assert equipment.retained[0] is True  # read back on subscribing: equipment that restarts gets it at once
+    assert first["default"] == {"qci": 70, "video_qci": 67, "voice_qci": 65, "arp": 9, "pci": False, "pvi": True}
+    assert first["agencies"]["police"] == {"qci": 69, "video_qci": 67, "voice_qci": 65, "arp": 6, "pci": False,
+                                           "pvi": True}
+
+
+def test_a_dispatcher_uplifts_its_units(server: RunningServer, clock: ManualClock, equipment: Equipment) -> None:
+    dispatcher = token(server, "police", Role.DISPATCHER)
+    now = clock.time()
+    answer = uplift(server, dispatcher, units=["police/P-101", "police/P-102"], duration_s=900)
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["units"] == ["police/P-101", "police/P-102"] and body["state"] == "active"
+    assert (body["started"], body["until"], body["requested_by"]) == (now, now + 900, "police.dispatcher")
+    assert body["id"].startswith("UP-")
+    document = equipment.wait(lambda d: "police/P-102" in d["units"])
+    assert units_of(document)["police/P-101"] == {"uplift": body["id"], "until": now + 900, **UPLIFTED}
+    assert units_of(document)["police/P-102"] == {"uplift": body["id"], "until": now + 900, **UPLIFTED}
+    [started] = [e for e in audit(server, "qos.uplift_started") if e["target"] == body["id"]]
+    assert (started["actor"], started["units"], started["until"]) == ("police.dispatcher",
+                                                                        ["police/P-101", "police/P-102"], now + 900)
+    assert any(e["units"] == ["police/P-101", "police/P-102"] and e["reason"] == "armed robbery in progress"
+               for e in audit(server, "qos.uplift_requested"))
+    listed = httpx.get(f"{server.base_url}/api/v1/net/uplifts", headers=bearer(dispatcher)).json()["uplifts"]
+    assert body["id"] in [u["id"] for u in listed]
+    # Another agency's dispatcher sees no uplift of police units; the network operator sees every one.
+    fire = httpx.get(f"{server.base_url}/api/v1/net/uplifts", headers=bearer(token(server, "fire", Role.DISPATCHER)))
+    assert body["id"] not in [u["id"] for u in fire.json()["uplifts"]]
+    operator = httpx.get(f"{server.base_url}/api/v1/net/uplifts/{body['id']}",
+                         headers=bearer(token(server, "police", Role.NETWORK_ADMIN)))
+    assert operator.status_code == 200 and operator.json()["units"] == body["units"]
+
+
+def test_a_field_officer_may_not_uplift(server: RunningServer, equipment: Equipment) -> None:
+    answer = uplift(server, token(server, "police", Role.FIELD_OFFICER), units=["police/P-111"])
+    assert answer.status_code == 403
+    assert answer.json()["detail"].startswith("not allowed to uplift police/P-111: no role of police.field_officer")
+    assert [e["units"] for e in audit(server, "qos.uplift_refused") if e["actor"] == "police.field_officer"] == [
+        ["police/P-111"]]
+    assert "police/P-111" not in units_of(equipment.latest())
+
+
+def test_another_agency_needs_an_agreement_naming_qos(server: RunningServer, equipment: Equipment) -> None:
+    fire = token(server, "fire", Role.DISPATCHER)
+    refused = uplift(server, fire, units=["fire/E-7", "police/P-121", "police/P-122"])
+    assert refused.status_code == 403
+    assert refused.json()["detail"].startswith("not allowed to uplift police/P-121, police/P-122: ")
+    grant = httpx.post(f"{server.base_url}/api/v1/sharing/agreements", headers=bearer(token(server, "police",
+                                                                                              Role.ADMIN)),
+                       json={"grantee": "fire", "resources": ["qos"]})
+    assert grant.status_code == 201, grant.text
+    try:
+        allowed = uplift(server, fire, units=["fire/E-7", "police/P-121", "police/P-122"])
+        assert allowed.status_code == 201, allowed.text
+        assert allowed.json()["units"] == ["fire/E-7", "police/P-121", "police/P-122"]
+        document = equipment.wait(lambda d: "police/P-122" in d["units"])
+        assert units_of(document)["fire/E-7"]["uplift"] == allowed.json()["id"]
+        # The grant is police's only: nemo's units stay refused, and the request with them is refused whole.
+        mixed = uplift(server, fire, units=["fire/E-8", "nemo/N-1"])
+        assert mixed.status_code == 403 and "nemo/N-1" in mixed.json()["detail"]
+        assert "fire/E-8" not in units_of(equipment.latest())
+    finally:
+        grant_id = grant.json()["id"]
+        httpx.delete(f"{server.base_url}/api/v1/sharing/agreements/{grant_id}",
+                     headers=bearer(token(server, "police", Role.ADMIN)))
+
+
+def test_an_uplift_expires_by_itself(server: RunningServer, clock: ManualClock, equipment: Equipment) -> None:
+    answer = uplift(server, token(server, "police", Role.DISPATCHER), units=["police/P-131"], duration_s=60)
+    assert answer.status_code == 201
+    uplift_id, until = answer.json()["id"], answer.json()["until"]
+    equipment.wait(lambda d: "police/P-131" in d["units"])
+    clock.advance(59)
+    server.server.qos.tick(clock.time())  # what the timer does each second: nothing is due yet
+    assert not any(e["target"] == uplift_id for e in audit(server, "qos.uplift_expired"))
+    clock.advance(1.5)
+    document = equipment.wait(lambda d: d["ts"] >= until)  # the timer's round, on its own
+    assert "police/P-131" not in units_of(document)
+    [expired] = [e for e in audit(server, "qos.uplift_expired") if e["target"] == uplift_id]
+    assert (expired["actor"], expired["units"]) == ("psn", ["police/P-131"])
+    row = httpx.get(f"{server.base_url}/api/v1/net/uplifts/{uplift_id}",
+                    headers=bearer(token(server, "police", Role.DISPATCHER))).json()
+    assert (row["state"], row["ended"], row["end_reason"]) == ("expired", until, "expired")
+
+
+def test_cancel(server: RunningServer, equipment: Equipment) -> None:
+    dispatcher = token(server, "police", Role.DISPATCHER)
+    uplift_id = uplift(server, dispatcher, units=["police/P-141"]).json()["id"]
+    equipment.wait(lambda d: "police/P-141" in d["units"])
+    url = f"{server.base_url}/api/v1/net/uplifts/{uplift_id}"
+    assert httpx.delete(url, headers=bearer(token(server, "nemo", Role.DISPATCHER))).status_code == 404
+    assert httpx.delete(url, headers=bearer(token(server, "police", Role.FIELD_OFFICER))).status_code == 403
+    # The network operator sees every uplift but manages none: refused, and audited.
+    assert httpx.delete(url, headers=bearer(token(server, "police", Role.NETWORK_ADMIN))).status_code == 403
+    assert [(e["actor"], e["units"]) for e in audit(server, "qos.uplift_cancel_refused") if e["target"] == uplift_id] \
+        == [("police.network_admin", ["police/P-141"])]
+    answer = httpx.delete(url, headers=bearer(dispatcher))
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["state"], answer.json()["end_reason"]) == ("cancelled", "cancelled by police.dispatcher")
+    equipment.wait(lambda d: "police/P-141" not in d["units"])
+    assert [e["actor"] for e in audit(server, "qos.uplift_cancelled") if e["target"] == uplift_id] == [
+        "police.dispatcher"]
+    assert httpx.delete(url, headers=bearer(dispatcher)).status_code == 409
+    active = httpx.get(f"{server.base_url}/api/v1/net/uplifts?state=active", headers=bearer(dispatcher)).json()
+    assert uplift_id not in [u["id"] for u in active["uplifts"]]
+    every = httpx.get(f"{server.base_url}/api/v1/net/uplifts?state=all", headers=bearer(dispatcher)).json()
+    assert [u["state"] for u in every["uplifts"] if u["id"] == uplift_id] == ["cancelled"]
+
+
+def test_an_incident_uplifts_the_units_assigned_to_it_now(server: RunningServer, clock: ManualClock,
+                                                          equipment: Equipment) -> None:
+    for unit in ("P-151", "P-152"):  # dispatch sends only units that have reported
+        publish_fix(server.mqtt_url, "police", unit, 17.5, -88.2, ts=clock.time())
+    wait_for(lambda: server.server.state.get("police/P-151") and server.server.state.get("police/P-152"))
+    dispatcher = token(server, "police", Role.DISPATCHER)
+    incident = new_incident(server, dispatcher)
+    assert uplift(server, dispatcher, incident=incident).status_code == 409  # nobody on it yet
+    assign(server, dispatcher, incident, "police/P-152", "police/P-151")
+    answer = uplift(server, dispatcher, incident=incident)
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["units"], answer.json()["incident"]) == (["police/P-151", "police/P-152"], incident)
+    equipment.wait(lambda d: {"police/P-151", "police/P-152"} <= set(d["units"]))
+    # Another agency's dispatcher cannot see the incident: answered as an unknown one, and audited.
+    assert uplift(server, token(server, "nemo", Role.DISPATCHER), incident=incident).status_code == 404
+    assert any(e["actor"] == "nemo.dispatcher" and e["target"] == incident
+               for e in audit(server, "qos.uplift_refused"))
+    both = uplift(server, dispatcher, incident=incident, units=["police/P-151"])
+    assert both.status_code == 422 and "either" in both.json()["detail"]
+
+
+def test_live_video_gets_its_rate_in_the_policy(server: RunningServer, equipment: Equipment) -> None:
+    bus = server.server.bus
+    bus.publish(StreamStarted("police:P-161", "police/P-161"))
+    bus.publish(StreamStarted("police:P-161:dash", "police/P-161"))
+    equipment.wait(lambda d: d["units"].get("police/P-161") == {"video_ul_mbps": 2.16})
+    bus.publish(StreamEnded("police:P-161", "police/P-161"))
+    equipment.wait(lambda d: d["units"].get("police/P-161") == {"video_ul_mbps": 1.08})
+    bus.publish(StreamEnded("police:P-161:dash", "police/P-161"))
+    equipment.wait(lambda d: "police/P-161" not in d["units"])
+
+
+def test_uplift_rows_go_live_to_who_may_view_them(server: RunningServer) -> None:
+    dispatcher = token(server, "police", Role.DISPATCHER)
+    with consoles(server, police=dispatcher, fire=token(server, "fire", Role.DISPATCHER)) as seen:
+        uplift_id = uplift(server, dispatcher, units=["police/P-171"]).json()["id"]
+        settle(server, seen["police"], seen["fire"])
+        assert [e["uplift"]["id"] for e in seen["police"].of("net_uplift")] == [uplift_id]
+        assert seen["fire"].of("net_uplift") == []
+
+
+def test_profiles(server: RunningServer, equipment: Equipment) -> None:
+    url = f"{server.base_url}/api/v1/net/qos/profiles"
+    dispatcher, admin = token(server, "police", Role.DISPATCHER), token(server, "police", Role.NETWORK_ADMIN)
+    assert httpx.get(url, headers=bearer(dispatcher)).status_code == 200
+    assert httpx.get(url, headers=bearer(token(server, "police", Role.FIELD_OFFICER))).status_code == 403
+    current = httpx.get(url, headers=bearer(admin)).json()
+    assert [q["qci"] for q in current["qcis"]] == [65, 66, 67, 69, 70]
+    wanted = {"agencies": {**current["agencies"], "nemo": {"qci": 70, "video_qci": 67, "voice_qci": 66, "arp": 7,
+                                                           "pci": False, "pvi": True}},
+              "default": current["default"]}
+    assert httpx.put(url, json=wanted, headers=bearer(dispatcher)).status_code == 403
+    answer = httpx.put(url, json=wanted, headers=bearer(admin))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["agencies"]["nemo"]["arp"] == 7
+    equipment.wait(lambda d: d["agencies"].get("nemo", {}).get("arp") == 7)
+    assert [e["after"]["agencies"]["nemo"]["voice_qci"] for e in audit(server, "qos.profiles_changed")] == [66]
+    reserved = {**wanted, "default": {**wanted["default"], "arp": 2}}
+    refused = httpx.put(url, json=reserved, headers=bearer(admin))
+    assert (refused.status_code, refused.json()["detail"]) == (422, "default.arp: levels 1–2 are reserved for uplifts")
+
