@@ -262,7 +262,9 @@ class Equipment:
                 wanted.append(("video", p.video_qci, True, video))
             for kind, qci, up, mbps in wanted:
                 key = (uid, kind)
-                established[key] = self._established.get(key, self._n_groups + self._period)
+                # An admitted bearer keeps its establishment epoch; a new or refused one asks (again) now.
+                established[key] = (self._established[key] if self._admitted.get(key)
+                                    else self._n_groups + self._period)
                 rows.append((n_bg + i, qci, up, mbps * 1e6, p.arp, p.pci, p.pvi, established[key]))
                 keys.append(key)
         self._established = established
