@@ -12,6 +12,7 @@ from simulator.equipment import Equipment, EquipmentConfig
 from simulator.netpolicy import Fault
 from simulator.plan import NetworkPlan, load_plan, parse_plan
 from simulator.radio.network import RadioConfig
+from simulator.scenario import parse_scenario
 from simulator.sim import radio_config
 from telemetry.topics import NET_FAULT_TOPIC, NET_POLICY_TOPIC, unit_topic
 
@@ -123,14 +124,17 @@ def test_a_unit_silent_for_more_than_five_minutes_is_detached(belize: NetworkPla
 STREAM_MBPS, DATA_UL_MBPS, FITTING = 4.0, 0.05, 8
 
 
+ONE_SITE = parse_plan({"name": "one site", "sites": [{"id": "S", "lon": -88.5, "lat": 17.2, "height_m": 35}]})
+CONGESTION_RADIO = RadioConfig(**{**radio_config(ONE_SITE).__dict__, "alpha": 1.0, "p0_dbm_per_prb": -90.0,
+                                  "sf_sigma_db": (0.0, 0.0, 0.0, 0.0)})
+
+
 @pytest.fixture
 def congested() -> Equipment:
-    plan = parse_plan({"name": "one site", "sites": [{"id": "S", "lon": -88.5, "lat": 17.2, "height_m": 35}]})
-    radio = RadioConfig(**{**radio_config(plan).__dict__, "alpha": 1.0, "p0_dbm_per_prb": -90.0,
-                           "sf_sigma_db": (0.0, 0.0, 0.0, 0.0)})
-    eq = Equipment(plan, np.random.default_rng(3), EquipmentConfig(data_ul_mbps=DATA_UL_MBPS), radio=radio)
+    eq = Equipment(ONE_SITE, np.random.default_rng(3), EquipmentConfig(data_ul_mbps=DATA_UL_MBPS),
+                   radio=CONGESTION_RADIO)
     for k in range(1, 11):
-        fix(eq, f"U{k:02d}", near(plan, "S", 0, 300))
+        fix(eq, f"U{k:02d}", near(ONE_SITE, "S", 0, 300))
     return eq
 
 
@@ -160,6 +164,8 @@ def test_uplifting_units_in_a_congested_cell_raises_their_uplink_and_preempts_ot
     assert s1["bearers_preempted"] == 2 and s1["bearers_rejected"] == 0
     assert (link(period, "U09")["arp"], link(period, "U09")["uplifted"]) == (1, True)
     assert (link(period, "U01")["arp"], link(period, "U01")["uplifted"]) == (6, False)
+    again = next(k for k in eq.step(t + 5).kpis if k["cell"] == "S-1")  # still displaced: counted once
+    assert (again["bearers_preempted"], again["bearers_rejected"]) == (0, 0)
 
     period = eq.step(until + 1)  # the uplift ended by itself; the streams it admitted stay established
     assert (link(period, "U09")["arp"], link(period, "U09")["uplifted"]) == (6, False)
@@ -178,3 +184,37 @@ def test_a_degraded_backhaul_halves_what_the_cell_admits(congested: Equipment) -
     s1 = next(k for k in period.kpis if k["cell"] == "S-1")
     assert s1["thr_ul_mbps"] == pytest.approx(4 * (STREAM_MBPS + DATA_UL_MBPS) + 6 * DATA_UL_MBPS, abs=0.01)
     assert period.faults == ("backhaul S-1 x0.5",)
+
+
+def test_background_load_fills_the_cell_and_an_uplifted_unit_preempts_one_of_it() -> None:
+    lat, lon = near(ONE_SITE, "S", 0, 300)
+    cams = parse_scenario({"name": "cams", "groups": [
+        {"name": "cam", "count": FITTING + 1, "spread_m": 0, "points": [[lon, lat]],
+         "bearers": [{"qci": 67, "rate_mbps": STREAM_MBPS, "arp": 8, "may_preempt": False, "preemptable": True}]},
+    ]})
+    eq = Equipment(ONE_SITE, np.random.default_rng(3), EquipmentConfig(data_ul_mbps=DATA_UL_MBPS),
+                   radio=CONGESTION_RADIO, load=cams)
+    fix(eq, "U01", (lat, lon))
+    s1 = next(k for k in eq.step(NOW).kpis if k["cell"] == "S-1")
+    # 9 background UEs + U01; eight cams stream, the ninth is refused; U01 sends its data only
+    assert (s1["connected_ues"], s1["bearers_rejected"], s1["bearers_preempted"]) == (FITTING + 2, 1, 0)
+    assert s1["thr_ul_mbps"] == pytest.approx(FITTING * STREAM_MBPS + DATA_UL_MBPS, abs=0.01)
+    policy(eq, {"police/U01": {"video_ul_mbps": STREAM_MBPS, "uplift": "UP-1", "until": NOW + 60}}, NOW + 5)
+    period = eq.step(NOW + 5)
+    s1 = next(k for k in period.kpis if k["cell"] == "S-1")
+    assert link(period, "U01")["ul_mbps"] == STREAM_MBPS + DATA_UL_MBPS
+    assert (s1["bearers_rejected"], s1["bearers_preempted"]) == (0, 1)
+    s1 = next(k for k in eq.step(NOW + 10).kpis if k["cell"] == "S-1")  # the displaced cam is counted once
+    assert (s1["bearers_rejected"], s1["bearers_preempted"]) == (0, 0)
+    assert s1["thr_ul_mbps"] == pytest.approx(FITTING * STREAM_MBPS + DATA_UL_MBPS, abs=0.01)
+
+
+def test_owntracks_devices_attach_as_psn_names_them_and_refused_fixes_attach_nobody(belize: NetworkPlan) -> None:
+    eq = Equipment(belize, np.random.default_rng(1), EquipmentConfig(owntracks_agency="nemo"))
+    lat, lon = near(belize, "BZE-PMD", 130, 200)
+    located = json.dumps({"_type": "location", "tst": int(NOW), "lat": lat, "lon": lon}).encode()
+    assert eq.receive("owntracks/alice/phone", located, NOW) is None
+    far = json.dumps({"ts": NOW, "lat": 40.0, "lon": -3.0}).encode()  # Madrid: outside the plan's area
+    assert "service area" in (eq.receive(unit_topic("police", "P-9", "telemetry"), far, NOW) or "")
+    assert eq.receive(unit_topic("police", "P-8", "telemetry"), b"{", NOW) is not None
+    assert [(a, u, doc["cell"]) for a, u, doc in eq.step(NOW).links] == [("nemo", "ot-alice-phone", "BZE-PMD-2")]
