@@ -13,13 +13,13 @@ The clock is injected (`now`, epoch s); nothing here touches the network.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from simulator.netpolicy import Fault, NetDocumentError, Policy, UnitPolicy, parse_fault, parse_policy
+from simulator.netpolicy import Fault, NetDocumentError, Policy, UnitPolicy, json_document, parse_fault, parse_policy
 from simulator.plan import NetworkPlan
 from simulator.radio.network import RadioConfig, Ues, link_budget, link_gain, rx_re_dbm, site_links, site_shadowing
 from simulator.radio.qos import Admission, Bearers, uplift
@@ -36,6 +36,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 DOWN_DB = -1000.0  # path gain towards a cell that is off the air: nothing is received from or by it
+NO_UNIT_POLICY = UnitPolicy()
 BearerKey = tuple[str, str | int]  # (unit id, "data_ul" | "data_dl" | "video"), or ("", index): background
 
 
@@ -126,12 +127,12 @@ class Equipment:
         try:
             if topic == topics.NET_POLICY_TOPIC:
                 # an empty retained message clears the policy: back to the defaults
-                self.policy = parse_policy(json.loads(payload)) if payload else Policy()
+                self.policy = parse_policy(json_document(payload, "policy")) if payload else Policy()
             elif topic == topics.NET_FAULT_TOPIC:
-                self.apply(parse_fault(json.loads(payload)), now)
+                self.apply(parse_fault(json_document(payload, "fault")), now)
             else:
                 return self._fix(topic, payload, now)
-        except ValueError as e:  # NetDocumentError, malformed JSON or UTF-8
+        except NetDocumentError as e:
             return str(e)
         return None
 
@@ -201,26 +202,8 @@ class Equipment:
         self._dl_load, self._ul_load = result.cell_prb_load[:n], result.cell_prb_load[n:]
         kpis = kpi_documents(self.cells.ids, np.flatnonzero(~down), now, snap.serving, snap.dl_sinr_db, cell,
                              result, rejected, preempted)
-        n_cov = int(covered.sum())
-        ul = np.bincount(b.ue[b.uplink], result.throughput_bps[b.uplink], minlength=n_cov)
-        dl = np.bincount(b.ue[~b.uplink], result.throughput_bps[~b.uplink], minlength=n_cov)
-        arp = np.full(n_cov, 16)
-        np.minimum.at(arp, b.ue, b.arp)
-        links = []
-        for i, (uid, u) in enumerate(zip(ids, units, strict=True)):
-            lifted_now = self.policy.uplifted(uid, now)
-            doc: dict[str, object] = {"agency": u.agency, "unit": u.unit, "ts": now}
-            if covered[n_bg + i]:
-                r = row[n_bg + i]
-                doc |= {"cell": self.cells.ids[snap.serving[r]],
-                        "rsrp_dbm": round(float(np.clip(snap.rsrp_dbm[r], -156.0, -30.0)), 1),
-                        "sinr_db": round(float(np.clip(snap.dl_sinr_db[r], -30.0, 60.0)), 1),
-                        "ul_mbps": round(float(ul[r]) / 1e6, 3), "dl_mbps": round(float(dl[r]) / 1e6, 3),
-                        "arp": int(arp[r])}
-            else:
-                doc |= {"cell": None, "rsrp_dbm": None, "sinr_db": None, "ul_mbps": 0.0, "dl_mbps": 0.0,
-                        "arp": 1 if lifted_now else self.policy.profile(u.agency).arp}
-            links.append((u.agency, u.unit, doc | {"uplifted": lifted_now}))
+        links = self._links(ids, units, now, covered[n_bg:], row[n_bg:], snap.serving, snap.rsrp_dbm,
+                            snap.dl_sinr_db, b, result.throughput_bps)
         self._period += 1
         return Period(now, kpis, links, len(units), int(covered[n_bg:].sum()),
                       tuple(f.describe() for f in self._faults.values()))
@@ -231,14 +214,44 @@ class Equipment:
             self.apply(fault, self._start + at)
         self._faults = {k: f for k, f in self._faults.items() if f.until is None or now < f.until}
 
+    def _links(self, ids: list[str], units: list[_Unit], now: float, covered: BoolArray, row: IntArray,
+               serving: IntArray, rsrp: FloatArray, sinr: FloatArray, b: Bearers,
+               thr: FloatArray) -> list[tuple[str, str, dict[str, object]]]:
+        """One link report per attached unit; `row` is its index among the covered UEs (when covered)."""
+        n_cov = len(serving)
+        ul = np.bincount(b.ue[b.uplink], thr[b.uplink], minlength=n_cov)
+        dl = np.bincount(b.ue[~b.uplink], thr[~b.uplink], minlength=n_cov)
+        arp = np.full(n_cov, 16)
+        np.minimum.at(arp, b.ue, b.arp)
+        at = np.where(covered, row, n_cov)  # a uncovered unit reads the padding after the covered UEs
+
+        def pick(a: NDArray[np.generic], scale: float = 1.0, digits: int = 1) -> list[float]:
+            return np.round(np.append(a, 0)[at] * scale, digits).tolist()
+
+        cell = np.append(serving, 0)[at].tolist()
+        rsrp_l, sinr_l = pick(np.clip(rsrp, -156.0, -30.0)), pick(np.clip(sinr, -30.0, 60.0))
+        ul_l, dl_l, arp_l = pick(ul, 1e-6, 3), pick(dl, 1e-6, 3), np.append(arp, 0)[at].tolist()
+        out = []
+        for i, (uid, u) in enumerate(zip(ids, units, strict=True)):
+            lifted = self.policy.uplifted(uid, now)
+            doc: dict[str, object] = {"agency": u.agency, "unit": u.unit, "ts": now}
+            if covered[i]:
+                doc |= {"cell": self.cells.ids[cell[i]], "rsrp_dbm": rsrp_l[i], "sinr_db": sinr_l[i],
+                        "ul_mbps": ul_l[i], "dl_mbps": dl_l[i], "arp": arp_l[i]}
+            else:
+                doc |= {"cell": None, "rsrp_dbm": None, "sinr_db": None, "ul_mbps": 0.0, "dl_mbps": 0.0,
+                        "arp": 1 if lifted else self.policy.profile(u.agency).arp}
+            out.append((u.agency, u.unit, doc | {"uplifted": lifted}))
+        return out
+
     def _unit_gains(self, units: list[_Unit]) -> FloatArray:
         """(U, C) path gains of the units, recomputed for those that moved more than `move_m` since."""
         if not units:
             return np.zeros((0, len(self.cells)))
         xy = to_utm([u.lonlat[0] for u in units], [u.lonlat[1] for u in units])
-        stale = [i for i, u in enumerate(units)
-                 if u.gain_xy is None or np.hypot(*(xy[i] - u.gain_xy)) > self.cfg.move_m]
-        if stale:
+        then = np.array([(np.nan, np.nan) if u.gain_xy is None else u.gain_xy for u in units])
+        stale = np.flatnonzero(~(np.hypot(*(xy - then).T) <= self.cfg.move_m))  # NaN: never computed
+        if len(stale):
             k = len(stale)
             # Outdoor at 1.5 m, no penetration loss: a handheld outside or a vehicle's roof antenna.
             ues = Ues(xy[stale], np.full(k, 1.5), np.zeros(k, dtype=bool), np.zeros(k, dtype=bool))
@@ -249,33 +262,42 @@ class Equipment:
         return np.vstack([u.gain for u in units if u.gain is not None])
 
     def _requests(self, ids: list[str], units: list[_Unit]) -> tuple[Bearers, list[BearerKey]]:
-        """Every bearer the UEs ask for, in UE rows (background first); establishment epochs persist."""
-        rows: list[tuple[int, int, bool, float, int, bool, bool, int]] = []
-        keys: list[BearerKey] = []
-        established: dict[BearerKey, int] = {}
-        n_bg = len(self._bg_gain)
-        for i, (uid, u) in enumerate(zip(ids, units, strict=True)):
-            p = self.policy.profile(u.agency)
-            video = self.policy.units.get(uid, UnitPolicy()).video_ul_mbps
-            wanted = [("data_ul", p.qci, True, self.cfg.data_ul_mbps), ("data_dl", p.qci, False, self.cfg.data_dl_mbps)]
-            if video:
-                wanted.append(("video", p.video_qci, True, video))
-            for kind, qci, up, mbps in wanted:
-                key = (uid, kind)
-                # An admitted bearer keeps its establishment epoch; a new or refused one asks (again) now.
-                established[key] = (self._established[key] if self._admitted.get(key)
-                                    else self._n_groups + self._period)
-                rows.append((n_bg + i, qci, up, mbps * 1e6, p.arp, p.pci, p.pvi, established[key]))
-                keys.append(key)
-        self._established = established
-        cols = list(zip(*rows, strict=True)) if rows else [()] * 8
-        dtypes = (np.int64, np.int64, bool, float, np.int64, bool, bool, np.int64)
-        mine = Bearers(*(np.array(c, dtype=t) for c, t in zip(cols, dtypes, strict=True)))
+        """Every bearer the UEs ask for, in UE rows (background first): per unit a data bearer each way with
+        its agency's profile, and the uplink video bearer while psn says it streams."""
+        profiles = [self.policy.profile(u.agency) for u in units]
+        video = np.array([self.policy.units.get(uid, NO_UNIT_POLICY).video_ul_mbps or 0.0 for uid in ids])
+        v = video > 0
+        n_u = len(units)
+
+        def each(values: list[Any], dtype: type, with_video: list[Any] | None = None) -> NDArray[Any]:
+            a: NDArray[Any] = np.array(values, dtype=dtype)
+            return np.concatenate([a, a, np.array(with_video, dtype=dtype)[v] if with_video is not None else a[v]])
+
+        keys: list[BearerKey] = [(uid, "data_ul") for uid in ids]
+        keys += [(uid, "data_dl") for uid in ids]
+        keys += [(uid, "video") for uid, streams in zip(ids, v.tolist(), strict=True) if streams]
+        epoch = self._n_groups + self._period
+        # An admitted bearer keeps its establishment epoch; a new or refused one asks (again) now.
+        seq = [self._established[k] if self._admitted.get(k) else epoch for k in keys]
+        self._established = dict(zip(keys, seq, strict=True))
+        rows = np.arange(len(self._bg_gain), len(self._bg_gain) + n_u)
+        mine = Bearers(
+            ue=np.concatenate([rows, rows, rows[v]]),
+            qci=each([p.qci for p in profiles], np.int64, [p.video_qci for p in profiles]),
+            uplink=np.concatenate([np.ones(n_u, dtype=bool), np.zeros(n_u, dtype=bool), np.ones(int(v.sum()), bool)]),
+            rate_bps=np.concatenate([np.full(n_u, self.cfg.data_ul_mbps), np.full(n_u, self.cfg.data_dl_mbps),
+                                     video[v]]) * 1e6,
+            arp=each([p.arp for p in profiles], np.int64),
+            may_preempt=each([p.pci for p in profiles], bool),
+            preemptable=each([p.pvi for p in profiles], bool),
+            seq=np.array(seq, dtype=np.int64),
+        )
         if self._background is None:
             return mine, keys
         bg = self._background.bearers
         both = Bearers(*(np.concatenate([getattr(bg, f), getattr(mine, f)]) for f in Bearers.__dataclass_fields__))
-        return both, [("", j) for j in range(len(bg))] + keys
+        background: list[BearerKey] = [("", j) for j in range(len(bg))]
+        return both, background + keys
 
     def _events(self, keys: list[BearerKey], status: IntArray) -> tuple[BoolArray, BoolArray]:
         """Bearers refused this period that were admitted or new before (rejected), and those of them a

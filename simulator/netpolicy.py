@@ -124,6 +124,14 @@ def _unit(v: Any, where: str) -> UnitPolicy:
     )
 
 
+def json_document(payload: bytes, what: str) -> Any:
+    """The JSON value of an MQTT payload, or NetDocumentError saying it is not JSON."""
+    try:
+        return json.loads(payload)
+    except ValueError as e:  # JSONDecodeError, or bytes that are not UTF-8
+        raise NetDocumentError(f"{what} is not valid JSON: {e}") from None
+
+
 def parse_policy(doc: Any) -> Policy:
     d = _obj(doc, "policy")
     agencies = _obj(d.get("agencies", {}), "policy.agencies")
