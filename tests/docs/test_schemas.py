@@ -32,8 +32,8 @@ from tests.telemetry.test_unit_alerts_acks import ALERT as ALERT_TOPIC
 from tests.telemetry.test_unit_alerts_acks import CTX as UNIT_CTX
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-NAMES = ["ack", "alert", "cell-kpi", "cmd", "owntracks-location", "probe", "rejected", "security-event", "status",
-         "telemetry"]
+NAMES = ["ack", "alert", "cell-kpi", "cmd", "net-fault", "owntracks-location", "probe", "rejected", "security-event",
+         "status", "telemetry"]
 TAGGED_BLOCK = re.compile(r"<!-- schema: ([a-z-]+) -->\n```json\n(.*?)\n```", re.DOTALL)
 
 

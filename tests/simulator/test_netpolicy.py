@@ -4,11 +4,13 @@ Valid documents are generated with the values they must yield; broken ones must 
 leave what the equipment had in force."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from simulator.equipment import Equipment
 from simulator.netpolicy import (
@@ -26,6 +28,8 @@ from telemetry.topics import NET_FAULT_TOPIC, NET_POLICY_TOPIC
 
 PLAN = parse_plan({"name": "two sites", "sites": [{"id": "A", "lon": -88.5, "lat": 17.2},
                                                    {"id": "B", "lon": -88.4, "lat": 17.3}]})
+FAULT_SCHEMA = Draft202012Validator(json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "schemas" / "net-fault.json").read_text()))
 QCIS = (1, 2, 5, 8, 9, 65, 66, 67, 69, 70)
 NAMES = st.text("abcdefgh-/0123456789", min_size=1, max_size=12)
 
@@ -112,6 +116,7 @@ def test_fault_commands_take_effect_and_garbage_changes_nothing(injected, payloa
     for kind, target, capacity in injected:
         doc = {"fault": kind, "target": target, "action": "inject"} | ({"capacity": capacity} if capacity is not None
                                                                         else {})
+        FAULT_SCHEMA.validate(doc)  # what the equipment takes, docs/schemas/net-fault.json describes
         assert eq.receive(NET_FAULT_TOPIC, json.dumps(doc).encode(), 0.0) is None
         expected[(kind, target)] = f"{kind} {target}" + (f" x{capacity:g}" if capacity is not None else "")
     raw = payload if isinstance(payload, bytes) else payload.encode()
@@ -134,6 +139,7 @@ def test_fault_commands_take_effect_and_garbage_changes_nothing(injected, payloa
 def test_a_broken_fault_says_why(doc: dict, reason: str) -> None:
     with pytest.raises(NetDocumentError, match=reason):
         parse_fault(doc)
+    assert not FAULT_SCHEMA.is_valid(doc)  # and the schema refuses it too
 
 
 def test_the_fault_schedule_file(tmp_path) -> None:
