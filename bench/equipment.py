@@ -57,7 +57,7 @@ def main() -> None:
     rng = np.random.default_rng(1)
     eq = Equipment(load_plan(), np.random.default_rng(2), load=load_scenario() if args.load else None)
     n = args.units
-    units = {f"police/P-{i}": {"video_ul_mbps": 1.08} for i in range(0, n, 10)}
+    units: dict[str, dict[str, object]] = {f"police/P-{i}": {"video_ul_mbps": 1.08} for i in range(0, n, 10)}
     units |= {f"police/P-{i}": {"uplift": "UP-1", "until": NOW + 1e6} for i in range(5, n, 50)}
     eq.receive(NET_POLICY_TOPIC, json.dumps({"units": units}).encode(), NOW)
     xy = drop(rng, n)

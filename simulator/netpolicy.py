@@ -176,8 +176,7 @@ def parse_fault_schedule(doc: Any) -> list[tuple[float, Fault]]:
 
 def load_fault_schedule(path: str | Path) -> list[tuple[float, Fault]]:
     try:
-        return parse_fault_schedule(json.loads(Path(path).read_text(encoding="utf-8")))
+        text = Path(path).read_bytes()
     except OSError as e:
         raise NetDocumentError(f"cannot read faults {path}: {e.strerror}") from e
-    except json.JSONDecodeError as e:
-        raise NetDocumentError(f"faults {path} is not valid JSON: {e}") from e
+    return parse_fault_schedule(json_document(text, f"faults {path}"))
