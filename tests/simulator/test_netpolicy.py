@@ -157,3 +157,18 @@ def test_the_fault_schedule_file(tmp_path) -> None:
         load_fault_schedule(tmp_path / "missing.json")
     with pytest.raises(NetDocumentError, match="no cell 'Z-1'"):
         Equipment(PLAN, np.random.default_rng(0), faults=[(1.0, Fault("cell_down", "Z-1", True))])
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(st.sampled_from([NET_FAULT_TOPIC, NET_POLICY_TOPIC, "psn/v1/police/P-1/telemetry",
+                                           "owntracks/alice/phone", "psn/v1/net/cell/A-1/kpi"]),
+                          st.binary(max_size=80) | st.just(b"{}") | st.just(b'{"ts": 1, "lat": 17.2}')),
+                max_size=8))
+def test_garbage_on_every_door_is_refused_and_attaches_or_breaks_nothing(messages) -> None:
+    eq = Equipment(PLAN, np.random.default_rng(0))
+    for topic, payload in messages:
+        why = eq.receive(topic, payload, 100.0)
+        # a policy document may be as empty as {} (every default); nothing else here is acceptable
+        assert why is not None or topic in (NET_POLICY_TOPIC, "psn/v1/net/cell/A-1/kpi")
+    period = eq.step(100.0)
+    assert period.links == [] and period.faults == () and len(period.kpis) == 6
