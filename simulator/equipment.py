@@ -96,8 +96,8 @@ class Equipment:
         self.radio = radio or radio_config(plan)
         self._sched = SchedulerConfig(prbs=plan.band.prbs, slot_s=self.radio.slot_s, duration_s=cfg.schedule_s)
         self._shadow = site_shadowing(rng, self.cells, self.radio)
-        self._site_cells = {s.id: tuple(i for i, c in enumerate(self.cells.ids) if c.startswith(f"{s.id}-")
-                                        and c.removeprefix(f"{s.id}-").isdigit()) for s in plan.sites}
+        self._site_cells = {s.id: tuple(np.flatnonzero(self.cells.site_index == i).tolist())
+                            for i, s in enumerate(plan.sites)}
         self._cell_index = {c: i for i, c in enumerate(self.cells.ids)}
         lons, lats = [s.lon for s in plan.sites], [s.lat for s in plan.sites]
         self._ctx = DecodeContext(now=0.0, agencies=frozenset(), default_agency=cfg.owntracks_agency,

@@ -63,6 +63,14 @@ def test_a_unit_next_to_a_site_is_served_by_the_sector_facing_it(belize: Network
     assert len(period.kpis) == 165  # every cell on the air reports, idle or not (55 sites x 3)
 
 
+def test_a_unit_that_moves_round_the_site_changes_sector(belize: NetworkPlan) -> None:
+    eq = Equipment(belize, np.random.default_rng(1))
+    fix(eq, "P-101", near(belize, "BZE-PMD", 130, 200))
+    assert link(eq.step(NOW), "P-101")["cell"] == "BZE-PMD-2"
+    fix(eq, "P-101", near(belize, "BZE-PMD", 250, 200), NOW + 4)  # ~350 m away: its path gains are redone
+    assert link(eq.step(NOW + 5), "P-101")["cell"] == "BZE-PMD-3"
+
+
 def test_cell_down_moves_its_unit_to_another_cell_and_silences_it(belize: NetworkPlan) -> None:
     eq = Equipment(belize, np.random.default_rng(1))
     fix(eq, "P-101", near(belize, "BZE-PMD", 130, 200))
