@@ -3,6 +3,7 @@ accepts and contract link reports out, a fault command that silences a cell, a c
 
 import json
 import math
+import queue
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from simulator.equipment_mqtt import _coalesced
 from telemetry.decode import decode
 from telemetry.fix import CellKpi
 from telemetry.rules import BBox, DecodeContext
@@ -121,3 +123,14 @@ def test_an_unreachable_broker_is_one_line_and_exit_2() -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [f"psn sim: cannot reach MQTT broker 127.0.0.1:{port}: Connection refused"]
+
+
+def test_a_period_takes_every_fault_but_only_the_newest_fix_of_each_unit() -> None:
+    inbox: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
+    fix_1, fix_2 = unit_topic("police", "P-1", UnitKind.TELEMETRY), unit_topic("police", "P-2", UnitKind.TELEMETRY)
+    for message in [(fix_1, b"a"), (NET_FAULT_TOPIC, b"f1"), (fix_2, b"b"), (fix_1, b"c"), (NET_POLICY_TOPIC, b"p1"),
+                    (NET_FAULT_TOPIC, b"f2"), (NET_POLICY_TOPIC, b"p2")]:
+        inbox.put(message)
+    assert _coalesced(inbox) == [(NET_FAULT_TOPIC, b"f1"), (NET_FAULT_TOPIC, b"f2"), (fix_1, b"c"), (fix_2, b"b"),
+                                 (NET_POLICY_TOPIC, b"p2")]
+    assert inbox.empty()
