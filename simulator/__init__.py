@@ -1,7 +1,8 @@
 """psn radio network simulator: Band 14 LTE plans, 3GPP propagation, QoS scheduling, capacity and coverage.
 
-A client of the psn server that never imports it: the radio model's only link is `psn sim run --mqtt`
-(cell KPIs over MQTT); the demo fleet, probe vehicles and body cams send fixes and video (MQTT, HTTP, WebRTC).
+A client of the psn server that never imports it: the radio model talks to it over MQTT only (`psn sim run
+--mqtt` cell KPIs; `psn sim network`, the live network equipment); the demo fleet, probe vehicles and body cams
+send fixes and video (MQTT, HTTP, WebRTC).
 Exports load lazily, so importing a sibling module (e.g. `simulator.fleet`) stays cheap.
 """
 

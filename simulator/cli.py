@@ -22,13 +22,14 @@ def _guard(handler: Handler) -> Handler:
     """Input problems (bad file, out-of-range parameters) print one line and exit 2, no traceback."""
 
     def run(args: argparse.Namespace) -> int:
+        from simulator.netpolicy import NetDocumentError
         from simulator.plan import PlanError
         from simulator.radio.validity import OutOfValidityError
         from simulator.scenario import ScenarioError
 
         try:
             return handler(args)
-        except (PlanError, ScenarioError, OutOfValidityError) as e:
+        except (PlanError, ScenarioError, OutOfValidityError, NetDocumentError) as e:
             return _fail(str(e))
         except OSError as e:  # unreachable broker, unwritable output directory
             return _fail(f"{e.strerror or e}" + (f": {e.filename}" if e.filename else ""))
@@ -240,6 +241,33 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def broker_address(url: str) -> tuple[str, int]:
+    """`mqtt://host:port` (or `host:port`) -> (host, port); the port defaults to 1883."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url if "://" in url else f"mqtt://{url}")
+        port = parts.port or 1883
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"bad broker URL {url!r}: {e}") from e
+    if parts.scheme != "mqtt" or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"expected mqtt://host:port, got {url!r}")
+    return parts.hostname, port
+
+
+def _period(text: str) -> float:
+    value = float(text)
+    if not 0.05 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"period must be 0.05..3600 s, got {text}")
+    return value
+
+
+def _network(args: argparse.Namespace) -> int:
+    from simulator.equipment_mqtt import run
+
+    return run(args)
+
+
 def _run_plots(out: Path, r: Any) -> None:
     from simulator.plots import load_per_cell, sinr_cdf
 
@@ -316,6 +344,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--plots", help="directory for the SINR CDF and load-per-cell plots")
     p.add_argument("--json", action="store_true", help="include per-unit link conditions")
     p.set_defaults(func=_guard(_run))
+
+    p = cmds.add_parser("network", help="play the LTE network's equipment live over MQTT: cell KPIs, unit links, "
+                                        "psn's QoS policy, faults")
+    plan_args(p, scenario=False)
+    p.add_argument("--mqtt", type=broker_address, default="mqtt://127.0.0.1:1883", help="broker, mqtt://host:port")
+    p.add_argument("--period-s", type=_period, default=5.0, help="seconds between reports")
+    p.add_argument("--load", help="scenario JSON whose groups become background (non-psn) UEs and bearers")
+    p.add_argument("--faults", help='JSON list of faults with "at_s" (seconds after start), as on the fault topic')
+    p.add_argument("--owntracks-agency", default="police", help="psn's default agency (OwnTracks devices)")
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=_guard(_network))
 
 
 def main(argv: list[str] | None = None) -> int:

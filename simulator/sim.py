@@ -52,6 +52,24 @@ def prb_share(rate_bps: FloatArray, bits: FloatArray, max_prbs: FloatArray, prbs
     return np.where(per_tti <= bits * max_prbs, share, np.inf)
 
 
+def admit_and_schedule(snap: Snapshot, bearers: Bearers, priority: FloatArray, n_cells: int, cfg: RadioConfig,
+                       sched: SchedulerConfig, admission_threshold: float = 0.9,
+                       capacity: FloatArray | None = None) -> tuple[IntArray, FloatArray, IntArray, ScheduleResult]:
+    """GBR admission then one scheduled interval: (direction-cell, PRB share, admission, result) per bearer.
+    `capacity` (per cell, 0..1) scales what a PRB carries there: a degraded backhaul drops that share."""
+    cell, bits, max_prbs = bearer_links(snap, bearers, n_cells, cfg)
+    if capacity is not None:
+        bits = bits * capacity[cell % n_cells]
+    share = prb_share(bearers.rate_bps, bits, max_prbs, cfg.prbs, cfg.slot_s)
+    status = admit(bearers, cell, share, 2 * n_cells, admission_threshold)
+    result = schedule(
+        ScheduleInput(cell, bits, max_prbs, priority, bearers.rate_bps, bearers.delay_budget_s(),
+                      status == Admission.ADMITTED),
+        2 * n_cells, sched,
+    )
+    return cell, share, status, result
+
+
 def run(rng: np.random.Generator, plan: NetworkPlan, sc: Scenario,
         sched: SchedulerConfig | None = None, admission_threshold: float = 0.9,
         load_iterations: int = 1) -> ScenarioRun:
@@ -64,48 +82,48 @@ def run(rng: np.random.Generator, plan: NetworkPlan, sc: Scenario,
     snap = snapshot(rng, cells, plan.antenna, pop.ues, cfg)  # first pass: every other cell fully loaded
     bearers, priority = uplift(pop.bearers, pop.uplifted)
     n = len(cells)
-
-    def admit_and_schedule(snap: Snapshot) -> tuple[IntArray, FloatArray, IntArray, ScheduleResult]:
-        cell, bits, max_prbs = bearer_links(snap, bearers, n, cfg)
-        share = prb_share(bearers.rate_bps, bits, max_prbs, cfg.prbs, cfg.slot_s)
-        status = admit(bearers, cell, share, 2 * n, admission_threshold)
-        result = schedule(
-            ScheduleInput(cell, bits, max_prbs, priority, bearers.rate_bps, bearers.delay_budget_s(),
-                          status == Admission.ADMITTED),
-            2 * n, sched,
-        )
-        return cell, share, status, result
-
-    cell, share, status, result = admit_and_schedule(snap)
+    cell, share, status, result = admit_and_schedule(snap, bearers, priority, n, cfg, sched, admission_threshold)
     for _ in range(load_iterations):  # interference from the loads the scheduler actually produced
         snap = link_budget(snap.gain_db, cells, cfg, result.cell_prb_load[:n], result.cell_prb_load[n:])
-        cell, share, status, result = admit_and_schedule(snap)
+        cell, share, status, result = admit_and_schedule(snap, bearers, priority, n, cfg, sched,
+                                                         admission_threshold)
     return ScenarioRun(cells, pop, snap, bearers, cell, share, status, result)
 
 
 def cell_kpis(run: ScenarioRun, timestamp: float) -> list[dict[str, object]]:
     """Per-cell KPI documents (the payload of psn/v1/net/cell/{id}/kpi) for cells serving any unit."""
-    n = len(run.cells)
-    res = run.result
-    ues = np.bincount(run.snapshot.serving, minlength=n)
-    thr = np.bincount(run.cell_of_bearer, res.throughput_bps, minlength=2 * n)
-    rejected = np.bincount(run.cell_of_bearer[run.admission != Admission.ADMITTED], minlength=2 * n)
-    preempted = np.bincount(run.cell_of_bearer[run.admission == Admission.PREEMPTED], minlength=2 * n)
-    sinr = np.bincount(run.snapshot.serving, run.snapshot.dl_sinr_db, minlength=n) / np.maximum(ues, 1)
+    ues = np.bincount(run.snapshot.serving, minlength=len(run.cells))
+    return kpi_documents(run.cells.ids, np.flatnonzero(ues), timestamp, run.snapshot.serving,
+                         run.snapshot.dl_sinr_db, run.cell_of_bearer, run.result,
+                         rejected=run.admission != Admission.ADMITTED,
+                         preempted=run.admission == Admission.PREEMPTED)
+
+
+def kpi_documents(ids: tuple[str, ...], report: IntArray, timestamp: float, serving: IntArray,
+                  dl_sinr_db: FloatArray, cell_of_bearer: IntArray, res: ScheduleResult,
+                  rejected: NDArray[np.bool_], preempted: NDArray[np.bool_]) -> list[dict[str, object]]:
+    """KPI documents of the cells `report` (indices into `ids`); `rejected` / `preempted` flag the bearers
+    each counts. A cell serving nobody has no mean SINR (the field is left out)."""
+    n = len(ids)
+    ues = np.bincount(serving, minlength=n)
+    thr = np.bincount(cell_of_bearer, res.throughput_bps, minlength=2 * n)
+    rej = np.bincount(cell_of_bearer[rejected], minlength=2 * n)
+    pre = np.bincount(cell_of_bearer[preempted], minlength=2 * n)
+    sinr = np.bincount(serving, dl_sinr_db, minlength=n) / np.maximum(ues, 1)
     return [
         {
-            "cell": run.cells.ids[c],
+            "cell": ids[c],
             "ts": timestamp,
             "connected_ues": int(ues[c]),
             "prb_util_dl": round(float(res.cell_prb_load[c]), 3),
             "prb_util_ul": round(float(res.cell_prb_load[n + c]), 3),
             "thr_dl_mbps": round(float(thr[c]) / 1e6, 3),
             "thr_ul_mbps": round(float(thr[n + c]) / 1e6, 3),
-            "mean_dl_sinr_db": round(float(sinr[c]), 1),
-            "bearers_rejected": int(rejected[c] + rejected[n + c]),
-            "bearers_preempted": int(preempted[c] + preempted[n + c]),
+            **({"mean_dl_sinr_db": round(float(np.clip(sinr[c], -30.0, 60.0)), 1)} if ues[c] else {}),
+            "bearers_rejected": int(rej[c] + rej[n + c]),
+            "bearers_preempted": int(pre[c] + pre[n + c]),
         }
-        for c in np.flatnonzero(ues)
+        for c in report
     ]
 
 

@@ -15,7 +15,7 @@ from simulator.radio import antenna, link
 from simulator.radio import pathloss_38901 as p38
 from simulator.radio.cells import Cells
 from simulator.radio.penetration import VEHICLE_MU_DB, O2iModel, o2i_loss, vehicle_loss
-from simulator.radio.shadowing import shadow_field
+from simulator.radio.shadowing import ShadowField, shadow_field
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -89,10 +89,17 @@ class SiteLinks:
     loss_db: FloatArray  # (U, S) path loss + shadowing + penetration, at the DL frequency
 
 
+def site_shadowing(rng: np.random.Generator, cells: Cells, cfg: RadioConfig) -> ShadowField:
+    """One shadowing field per site, decorrelating over its environment's distance."""
+    urban_site = cells.urban[np.unique(cells.site_index, return_index=True)[1]]
+    return shadow_field(rng, np.where(urban_site, cfg.decorrelation_m[1], cfg.decorrelation_m[0]))
+
+
 def site_links(rng: np.random.Generator, cells: Cells, ues: Ues, cfg: RadioConfig,
-               median: bool = False) -> SiteLinks:
+               median: bool = False, shadowing: ShadowField | None = None) -> SiteLinks:
     """median=True gives the planning map: LOS-probability-weighted path loss, no shadowing and mean
-    penetration, so adjacent raster tiles agree."""
+    penetration, so adjacent raster tiles agree. `shadowing` (from `site_shadowing`) keeps one field over
+    several calls, so a UE that comes back to a place sees the same shadowing; None draws a fresh one."""
     h_bs = cells.site_height()
     urban_site = cells.urban[np.unique(cells.site_index, return_index=True)[1]]
     dxy = cells.site_to_ue(ues.xy)
@@ -120,8 +127,7 @@ def site_links(rng: np.random.Generator, cells: Cells, ues: Ues, cfg: RadioConfi
     sigma = np.where(urban_site, np.where(los > 0.5, s[2], s[3]), np.where(los > 0.5, s[0], s[1]))
     if tr36873:  # one shadowing σ for every link of an indoor UE, instead of the LOS / NLOS one
         sigma = np.where(ues.indoor[:, None], cfg.sf_sigma_o2i_db, sigma)
-    dcorr = np.where(urban_site, cfg.decorrelation_m[1], cfg.decorrelation_m[0])
-    pl += sigma * shadow_field(rng, dcorr).sample(ues.xy)
+    pl += sigma * (shadowing or site_shadowing(rng, cells, cfg)).sample(ues.xy)
     if tr36873:
         pl += np.where(ues.indoor, o2i_loss(cfg.o2i, cfg.dl_ghz, d_in), 0.0)[:, None]
     else:  # drawn here, after the shadowing: the plans' fixed-seed results stay bit-identical (checked)
@@ -163,11 +169,16 @@ def snapshot(rng: np.random.Generator, cells: Cells, ant: antenna.SectorAntenna,
     return link_budget(path_gain(rng, cells, ant, ues, cfg, median), cells, cfg, dl_load, ul_load)
 
 
+def rx_re_dbm(gain: FloatArray, cells: Cells, cfg: RadioConfig) -> FloatArray:
+    """(U, C) received power per resource element (the RSRP each cell would give), dBm."""
+    return cells.power_dbm - 10.0 * np.log10(12 * cfg.prbs) + gain
+
+
 def link_budget(gain: FloatArray, cells: Cells, cfg: RadioConfig, dl_load: FloatArray | float = 1.0,
                 ul_load: FloatArray | float = 0.5) -> Snapshot:
     """Serving cell, SINR and CQI from path gains, with interference scaled by each cell's PRB load."""
     n = len(gain)
-    rx = cells.power_dbm - 10.0 * np.log10(12 * cfg.prbs) + gain  # per resource element
+    rx = rx_re_dbm(gain, cells, cfg)
     serving = np.argmax(rx, axis=1)
     rows = np.arange(n)
     rsrp = rx[rows, serving]

@@ -35,8 +35,8 @@ from tests.telemetry.test_unit_alerts_acks import CTX as UNIT_CTX
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 NET_ALARM = {"id": "AL-1", "kind": "cell_load", "target": "BZE-PMD-1", "severity": "major", "state": "raised",
              "raised": 1.0, "changed": 1.0, "count": 1, "detail": "", "acknowledged_by": None}
-NAMES = ["ack", "alert", "cell-kpi", "cmd", "net-alarm", "net-policy", "owntracks-location", "probe", "rejected",
-         "security-event", "status", "telemetry"]
+NAMES = ["ack", "alert", "cell-kpi", "cmd", "net-alarm", "net-fault", "net-policy", "owntracks-location", "probe",
+         "rejected", "security-event", "status", "telemetry"]
 TAGGED_BLOCK = re.compile(r"<!-- schema: ([a-z-]+) -->\n```json\n(.*?)\n```", re.DOTALL)
 
 

@@ -11,7 +11,7 @@ import pytest
 import psn.cli
 from psn.cli import main
 
-SIM_COMMANDS = ("pathloss", "calibrate", "capacity", "coverage", "run")
+SIM_COMMANDS = ("pathloss", "calibrate", "capacity", "coverage", "run", "network")
 
 
 def help_of(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[list[str], str]:
