@@ -18,6 +18,8 @@ from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
+from psn.net.kpi_store import KpiStore
+from psn.net.kpis import KpiService
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
@@ -73,6 +75,8 @@ class Server:
                                   live_speeds=self._live_speeds))
         self.traffic = Traffic(settings, self.clock, self.roads, self.hub, self.audit, self.stats)
         self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
+        self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
+                                   self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -91,6 +95,7 @@ class Server:
         self.cad.subscribe(bus)
         self.traffic.subscribe(bus)
         self.cameras.subscribe(bus)
+        self.net_kpis.subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -122,6 +127,7 @@ class Server:
         for device, who in self.db.device_bindings().items():
             self.ingest.bind_device(device, who)
         self.writer.start()
+        self.net_kpis.start()
         self.bus.start()
         await self.hub.start()
         self.traffic.start()
@@ -174,6 +180,7 @@ class Server:
         await self.hub.stop()
         self.bus.stop()
         self.writer.stop()
+        self.net_kpis.stop()
         self.audit.checkpoint()
         self.db.close()
 
@@ -202,7 +209,9 @@ class Server:
             await asyncio.sleep(self.settings.housekeeping_interval_s)
 
     def apply_retention(self) -> list[str]:
-        """Deletes recordings older than their agency keeps them (never those on legal hold); audited."""
+        """Deletes recordings older than their agency keeps them (never those on legal hold); audited. Cell KPI
+        samples and aggregates past their keeping times go too (not audited: measurements, not evidence)."""
+        self.net_kpis.apply_retention()
         deleted = self.recordings.apply_retention(self.retention, self.clock.time())
         for recording in deleted:
             self.audit.record("psn", "evidence.retention_delete", recording)

@@ -125,6 +125,7 @@ SUBSCRIPTIONS = (
     unit_topic("+", "+", UnitKind.ALERT),
     unit_topic("+", "+", UnitKind.ACK),
     cell_kpi_topic("+"),
+    link_topic("+", "+"),
     probe_topic("+"),
     owntracks_prefix("+", "+"),
 )
