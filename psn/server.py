@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from psn import subscribers
@@ -201,17 +202,19 @@ class Server:
         self.bus.publish(event(stream, f"{agency}/{unit}"))
 
     async def _housekeeping(self) -> None:
+        # Cell KPIs past their keeping times go too (not audited: measurements, not evidence); each job apart, so
+        # one failing never keeps the other from running.
+        jobs: tuple[Callable[[], object], ...] = (self.apply_retention, self.net_kpis.apply_retention)
         while True:
-            try:
-                await asyncio.to_thread(self.apply_retention)
-            except Exception:  # housekeeping must never take the server down; it tries again next time
-                log.exception("housekeeping failed")
+            for job in jobs:
+                try:
+                    await asyncio.to_thread(job)
+                except Exception:  # housekeeping must never take the server down; it tries again next time
+                    log.exception("housekeeping failed")
             await asyncio.sleep(self.settings.housekeeping_interval_s)
 
     def apply_retention(self) -> list[str]:
-        """Deletes recordings older than their agency keeps them (never those on legal hold); audited. Cell KPI
-        samples and aggregates past their keeping times go too (not audited: measurements, not evidence)."""
-        self.net_kpis.apply_retention()
+        """Deletes recordings older than their agency keeps them (never those on legal hold); audited."""
         deleted = self.recordings.apply_retention(self.retention, self.clock.time())
         for recording in deleted:
             self.audit.record("psn", "evidence.retention_delete", recording)
