@@ -37,11 +37,6 @@ def sample_point(kpi: CellKpi) -> Point:
                  kpi.bearers_rejected, kpi.bearers_preempted)
 
 
-def _point(row: Any, ts: float, n: int) -> Point:
-    return Point(ts, row.prb_util_dl, row.prb_util_ul, row.thr_dl_mbps, row.thr_ul_mbps, row.connected_ues,
-                 row.bearers_rejected, row.bearers_preempted, n)
-
-
 class KpiStore:
     def __init__(self, db: Database, registry: CollectorRegistry, clock: Any, flush_s: float = 1.0,
                  capacity: int = 50_000) -> None:
@@ -125,20 +120,31 @@ class KpiStore:
 
     # Reading
 
-    def points(self, cell: str, resolution: int, start: float, end: float) -> list[Point]:
-        """Raw samples (resolution 0) or stored and still open aggregates of `cell` in [start, end), time order;
-        rows of one bucket are left for the caller's `downsample` to merge."""
+    def points(self, cell: str, resolution: int, start: float, end: float, step: int) -> list[Point]:
+        """`cell`'s raw samples (resolution 0) or aggregates in [start, end), grouped by the database into
+        buckets of `step` seconds (one row each however many samples or rows of one bucket it read), and the
+        aggregates of its buckets still open; the caller's `downsample` merges the two."""
+        n: sa.ColumnElement[int]
+        if resolution == 0:
+            t, time_column, n = net_kpi_raw, net_kpi_raw.c.ts, sa.literal(1)
+            where = [t.c.cell == cell, time_column >= start, time_column < end]
+        else:
+            t, time_column, n = net_kpi_agg, net_kpi_agg.c.bucket, net_kpi_agg.c.n
+            where = [t.c.cell == cell, t.c.resolution == resolution, time_column >= start, time_column < end]
+        # Epoch seconds are positive: truncation is the floor. PostgreSQL's cast to an integer rounds instead.
+        ratio = time_column / step
+        whole = sa.func.floor(ratio) if self._db.dialect == "postgresql" else sa.cast(ratio, sa.BigInteger)
+        bucket = (whole * step).label("bucket")
+        query = sa.select(bucket, sa.func.sum(n), *(sa.func.sum(t.c[name] * n) for name in MEANS),
+                          sa.func.max(t.c.connected_ues), sa.func.sum(t.c.bearers_rejected),
+                          sa.func.sum(t.c.bearers_preempted)).where(*where).group_by(bucket).order_by(bucket)
         with self._db.engine.connect() as conn:
-            if resolution == 0:
-                t = net_kpi_raw
-                rows = conn.execute(sa.select(t).where(t.c.cell == cell, t.c.ts >= start, t.c.ts < end)
-                                    .order_by(t.c.ts)).all()
-                return [_point(r, r.ts, 1) for r in rows]
-            a = net_kpi_agg
-            rows = conn.execute(sa.select(a).where(a.c.cell == cell, a.c.resolution == resolution,
-                                                   a.c.bucket >= start, a.c.bucket < end)
-                                .order_by(a.c.bucket)).all()
-        stored = [_point(r, r.bucket, r.n) for r in rows]
+            rows: list[Any] = list(conn.execute(query).all())
+        stored = [Point(float(b), dl / count, ul / count, thr_dl / count, thr_ul / count, int(ues), int(rejected),
+                        int(preempted), int(count))
+                  for b, count, dl, ul, thr_dl, thr_ul, ues, rejected, preempted in rows]
+        if resolution == 0:
+            return stored
         with self._rollup_lock:
             current = self._rollup.open_points(cell, resolution)
         return stored + [p for p in current if start <= p.ts < end]

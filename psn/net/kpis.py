@@ -168,7 +168,7 @@ class KpiService:
     def series(self, cell_id: str, start: float, end: float, step: int | None) -> dict[str, Any]:
         """Raises netmgmt.series.BadQuery for a window or step no source answers."""
         chosen = plan(start, end, step, self._clock.time(), self.keep)
-        points = downsample(self.store.points(cell_id, chosen.resolution, start, end), chosen.step)
+        points = downsample(self.store.points(cell_id, chosen.resolution, start, end, chosen.step), chosen.step)
         return {"cell": cell_id, "step_s": chosen.step, "source": chosen.source,
                 "points": [point_row(p) for p in points]}
 

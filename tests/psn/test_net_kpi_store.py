@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
 
-from netmgmt.series import Point, Retention, downsample
+from netmgmt.series import Point, Retention
 from psn.clock import ManualClock
 from psn.config import Settings
 from psn.net.kpi_store import KpiStore
@@ -58,17 +58,20 @@ def test_samples_and_closed_aggregates(db: Database) -> None:
     store.start()
     try:
         assert store.flush()
-        assert [(p.ts, p.connected_ues) for p in store.points("BZE-PMD-1", 0, Q, Q + 900)] == [
+        assert [(p.ts, p.connected_ues) for p in store.points("BZE-PMD-1", 0, Q, Q + 900, 5)] == [
             (Q + 5, 4), (Q + 30, 9), (Q + 55, 2), (Q + 65, 1)]
+        by_minute = store.points("BZE-PMD-1", 0, Q, Q + 900, 60)  # raw samples grouped by the database
+        assert [(p.ts, p.n, round(p.prb_util_dl, 9), p.connected_ues, p.bearers_rejected) for p in by_minute] == [
+            (Q, 3, 0.5, 9, 4), (Q + 60, 1, 0.1, 1, 0)]
         assert aggregates(db) == []  # the first minute ends at Q + 60, closes at Q + 75
         clock.advance(5)
         wait_for(lambda: aggregates(db) != [])
         assert aggregates(db) == [("BZE-PMD-1", 60, Q, 3, 9, 4)]
-        first, current = store.points("BZE-PMD-1", 60, Q, Q + 900)  # stored, and the open minute
+        first, current = store.points("BZE-PMD-1", 60, Q, Q + 900, 60)  # stored, and the open minute
         assert first == Point(Q, pytest.approx(0.5), pytest.approx(0.25), pytest.approx(5.0),
                               pytest.approx(2.5), 9, 4, 0, n=3)
         assert (current.ts, current.n, current.prb_util_dl) == (Q + 60, 1, 0.1)
-        (quarter,) = store.points("BZE-PMD-1", 900, Q, Q + 900)  # still open
+        (quarter,) = store.points("BZE-PMD-1", 900, Q, Q + 900, 900)  # still open
         assert (quarter.n, quarter.connected_ues, quarter.prb_util_dl) == (4, 9, pytest.approx(0.4))
     finally:
         store.stop()  # closes every open bucket
@@ -86,7 +89,7 @@ def test_a_bucket_closed_twice_reads_as_one(db: Database) -> None:
     assert [row[:4] for row in aggregates(db)] == [("BZE-PMD-1", 60, Q, 1), ("BZE-PMD-1", 60, Q, 1),
                                                    ("BZE-PMD-1", 900, Q, 1), ("BZE-PMD-1", 900, Q, 1)]
     reader = KpiStore(db, CollectorRegistry(), clock)
-    (merged,) = downsample(reader.points("BZE-PMD-1", 60, Q, Q + 60), 60)
+    (merged,) = reader.points("BZE-PMD-1", 60, Q, Q + 60, 60)  # grouped by the database
     assert (merged.n, merged.prb_util_dl, merged.connected_ues, merged.bearers_rejected) == (
         2, pytest.approx(0.35), 6, 2)
 
