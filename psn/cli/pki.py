@@ -131,32 +131,30 @@ def pki_issue_unit(args: argparse.Namespace) -> int:
 
 
 def pki_issue_probe(args: argparse.Namespace) -> int:
-    server = _server(args)
-    ca = _ca(server)
-    try:
-        subject = probe_cn(args.source)  # before the password prompt
-    except CryptoError as exc:
-        return _fail(exc)
-    code = _issue_client(server, args, "probes", subject,
-                         lambda: ca.issue_probe(args.source, now=time.time(), days=args.days))
-    if code == 0:
-        print(f"give the feed the .p12 (or .pem + .key and the CA): it may publish psn/v1/probes/{args.source}"
-              " only; Mosquitto needs no new ACL line (its `pattern` lines cover it)")
-    return code
+    return _issue_named(args, "probes", args.source, probe_cn, CertificateAuthority.issue_probe,
+                        f"give the feed the .p12 (or .pem + .key and the CA): it may publish psn/v1/probes/"
+                        f"{args.source} only; Mosquitto needs no new ACL line (its `pattern` lines cover it)")
 
 
 def pki_issue_equipment(args: argparse.Namespace) -> int:
+    return _issue_named(args, "equipment", args.name, equipment_cn, CertificateAuthority.issue_equipment,
+                        "give the equipment the .p12 (or .pem + .key and the CA): it may publish "
+                        "psn/v1/net/cell/+/kpi and psn/v1/net/ue/+/+/link; re-run `psn broker-config` and SIGHUP "
+                        "Mosquitto so the ACL lists it")
+
+
+def _issue_named(args: argparse.Namespace, kind_dir: str, name: str, cn_of: Callable[[str], str],
+                 issue: Callable[..., Issued], done: str) -> int:
+    """A probe feed's or equipment's certificate: its name checked before the password prompt."""
     server = _server(args)
     ca = _ca(server)
     try:
-        subject = equipment_cn(args.name)  # before the password prompt
+        subject = cn_of(name)
     except CryptoError as exc:
         return _fail(exc)
-    code = _issue_client(server, args, "equipment", subject,
-                         lambda: ca.issue_equipment(args.name, now=time.time(), days=args.days))
+    code = _issue_client(server, args, kind_dir, subject, lambda: issue(ca, name, now=time.time(), days=args.days))
     if code == 0:
-        print("give the equipment the .p12 (or .pem + .key and the CA): it may publish psn/v1/net/cell/+/kpi and"
-              " psn/v1/net/ue/+/+/link; re-run `psn broker-config` and SIGHUP Mosquitto so the ACL lists it")
+        print(done)
     return code
 
 

@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from netmgmt.series import MEANS, MINUTE, QUARTER, Point, Retention, Rollup
 from psn.store import Database
 from psn.store.net_kpi_schema import net_kpi_agg, net_kpi_raw
+from psn.store.writer import wait_idle
 from telemetry import CellKpi
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,7 @@ class KpiStore:
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Waits until everything offered so far is written (tests)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self._pending and not self._busy:
-                return True
-            time.sleep(0.01)
-        return False
+        return wait_idle(lambda: not self._pending and not self._busy, timeout)
 
     def _run(self) -> None:
         while True:

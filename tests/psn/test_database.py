@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from crypto.envelope import DecryptionFailed, KeyInUse
-from psn.config import Settings
 from psn.keys import keyring
 from psn.store import BatchWriter, Database
 from telemetry import Fix, StatusReport, UnitRef
-from tests.support import postgres_database
 
 P1 = UnitRef("police", "P-1")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'psn.db'}")
-        database.migrate()
-        yield database
-        database.close()
-    else:
-        with postgres_database() as url:
-            database = Database(Settings(db_url=url).database_url)
-            database.migrate()
-            yield database
-            database.close()
 
 
 def test_migrations_are_idempotent(db: Database) -> None:

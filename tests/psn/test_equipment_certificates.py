@@ -5,10 +5,7 @@ pose as a unit, and a unit cannot publish KPIs or link reports."""
 
 from __future__ import annotations
 
-import getpass
-import json
 import queue
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +16,9 @@ import pytest
 from crypto.pki import load_ca
 from psn.cli import main as psn
 from psn.mqtt.certs import ca_dir, open_ca
-from tests.psn.test_transport_security import TIMEOUT, Unit, _listening, cli
-from tests.support import MOSQUITTO, RunningServer, free_port, make_settings, wait_for
+from tests.psn.test_probe_certificates import _publish, configured_mosquitto, psn_over_mtls
+from tests.psn.test_transport_security import TIMEOUT, Unit, cli
+from tests.support import RunningServer, make_settings, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 KPI = "psn/v1/net/cell/BZE-PMD-1/kpi"
@@ -41,10 +39,6 @@ def _fix() -> dict[str, Any]:
     return {"ts": time.time(), "lat": 17.5, "lon": -88.2}
 
 
-def _publish(client: Unit, topic: str, body: dict[str, Any], retain: bool = False) -> None:
-    client.client.publish(topic, json.dumps(body), qos=1, retain=retain).wait_for_publish(TIMEOUT)
-
-
 def _listen(client: Unit, *filters: str) -> queue.Queue[str]:
     heard: queue.Queue[str] = queue.Queue()
     client.client.on_message = lambda _c, _u, message: heard.put(message.topic)
@@ -58,31 +52,17 @@ def _listen(client: Unit, *filters: str) -> queue.Queue[str]:
 @pytest.fixture
 def equipment_broker(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                      monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, Path, Path]]:
-    """Mosquitto as `psn broker-config` wrote it, after issuing a unit, two pieces of equipment and revoking one."""
-    data, out, port = ["--data-dir", str(tmp_path)], tmp_path / "broker", free_port()
-    cli(capsys, monkeypatch, "pki", "init", *data)
-    cli(capsys, monkeypatch, "pki", "issue-unit", "police", "P-12", "--p12-password-stdin", *data, stdin="pw\n")
-    for name in ("enb-1", "enb-2"):
-        cli(capsys, monkeypatch, "pki", "issue-equipment", name, "--p12-password-stdin", *data, stdin="pw\n")
-    assert "revoked net/enb-2" in cli(capsys, monkeypatch, "pki", "revoke", "net/enb-2", *data)
-    cli(capsys, monkeypatch, "broker-config", "--out", str(out), "--port", str(port), "--run-as", getpass.getuser(),
-        *data)
-    log = tmp_path / "mosquitto.log"
-    process = subprocess.Popen([MOSQUITTO, "-c", str(out / "mosquitto.conf")], stderr=log.open("wb"))
-    wait_for(lambda: process.poll() is not None or _listening(port), timeout=10)
-    assert process.poll() is None, log.read_text()
-    yield port, out, tmp_path / "pki"
-    process.terminate()
-    process.wait(timeout=10)
+    """Two pieces of equipment besides the unit, one of them revoked."""
+    with configured_mosquitto(tmp_path, capsys, monkeypatch, "issue-equipment", ("enb-1", "enb-2"),
+                              "net/enb-2") as broker:
+        yield broker
 
 
 def test_equipment_reports_the_network_and_a_unit_cannot(tmp_path: Path,
                                                         equipment_broker: tuple[int, Path, Path]) -> None:
     port, out, pki = equipment_broker
     ca = out / "ca.pem"
-    settings = make_settings(tmp_path, f"mqtts://127.0.0.1:{port}", mqtt_ca=str(ca),
-                             mqtt_cert=str(out / "psn-server.pem"), mqtt_key=str(out / "psn-server.key"))
-    server = RunningServer(settings).start()
+    server = psn_over_mtls(tmp_path, port, out)
     clients: list[Unit] = []
     try:
         revoked = Unit(port, ca, pki / "equipment" / "net.enb-2", "net/enb-2")

@@ -3,7 +3,6 @@ bucket closed twice (a restart) read as one, retention, and the drop counter of 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,30 +11,14 @@ from prometheus_client import CollectorRegistry
 
 from netmgmt.series import Point, Retention
 from psn.clock import ManualClock
-from psn.config import Settings
 from psn.net.kpi_store import KpiStore
 from psn.store import Database
 from psn.store.net_kpi_schema import net_kpi_agg, net_kpi_raw
 from telemetry import CellKpi
-from tests.support import postgres_database, wait_for
+from tests.support import wait_for
 
 Q = 1_764_567_000.0  # 2025-12-01T05:30:00Z: a quarter-hour (and so a minute) boundary
 KEEP = Retention(raw_s=48 * 3600.0, minute_s=30 * 86400.0, quarter_s=400 * 86400.0)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'psn.db'}")
-        database.migrate()
-        yield database
-        database.close()
-    else:
-        with postgres_database() as url:
-            database = Database(Settings(db_url=url).database_url)
-            database.migrate()
-            yield database
-            database.close()
 
 
 def kpi(ts: float, dl: float, ues: int, rejected: int = 0, cell: str = "BZE-PMD-1") -> CellKpi:
