@@ -107,6 +107,7 @@ class Server:
         self.sharing.reload()
         self.cad.load()
         self.cameras.load()
+        self.net_kpis.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""

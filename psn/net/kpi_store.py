@@ -145,6 +145,17 @@ class KpiStore:
             current = self._rollup.open_points(cell, resolution)
         return stored + [p for p in current if start <= p.ts < end]
 
+    def latest(self, since: float) -> list[tuple[CellKpi, float]]:
+        """The newest stored sample of each cell that reported since `since`, with when it arrived."""
+        r = net_kpi_raw
+        newest = (sa.select(r.c.cell, sa.func.max(r.c.ts).label("ts")).where(r.c.ts >= since)
+                  .group_by(r.c.cell).subquery())
+        query = sa.select(r).join(newest, sa.and_(r.c.cell == newest.c.cell, r.c.ts == newest.c.ts))
+        with self._db.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [(CellKpi(x.cell, x.ts, x.connected_ues, x.prb_util_dl, x.prb_util_ul, x.thr_dl_mbps, x.thr_ul_mbps,
+                         x.mean_dl_sinr_db, x.bearers_rejected, x.bearers_preempted), x.received) for x in rows]
+
     def apply_retention(self, now: float, keep: Retention) -> int:
         """Deletes raw samples and aggregates past their keeping time; the rows deleted."""
         a = net_kpi_agg

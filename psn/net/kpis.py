@@ -23,6 +23,7 @@ from psn.sharing import SharingStore
 from telemetry import CellKpi, LinkReport
 
 SILENT_AFTER_PERIODS = 3  # the contract's cell_silent: no KPI for more than 3 periods
+RESTORE_S = 3600.0
 
 
 class CellDirectory(Protocol):
@@ -93,6 +94,14 @@ class KpiService:
         bus.subscribe("net-kpis", self._on_kpi, (KpiAccepted,), inline=True)
         bus.subscribe("net-links", self._on_link, (LinkAccepted,), inline=True)
 
+    def load(self) -> None:
+        """The latest KPI of each cell that reported within the last hour, so a restart keeps the picture (the
+        cells read `silent` until they report again)."""
+        with self._lock:
+            for kpi, received in self.store.latest(self._clock.time() - RESTORE_S):
+                self._kpis[kpi.cell] = kpi
+                self._received[kpi.cell] = received
+
     def start(self) -> None:
         self.store.start()
 
@@ -103,7 +112,9 @@ class KpiService:
         kpi = event.kpi
         with self._lock:
             older = self._kpis.get(kpi.cell)
-            if older is None or older.ts <= kpi.ts:  # a late redelivery never replaces a newer report
+            if older is not None and older.ts == kpi.ts:
+                return  # a redelivery, or the broker's retained copy after a restart: stored already
+            if older is None or older.ts < kpi.ts:  # a late report is stored but never replaces a newer one
                 self._kpis[kpi.cell] = kpi
                 self._received[kpi.cell] = event.received
         self.store.offer(kpi, event.received)
