@@ -55,6 +55,9 @@ class KpiStore:
                               registry=registry)
         backlog = Gauge("psn_net_kpi_backlog", "Cell KPI samples waiting for the database", registry=registry)
         backlog.set_function(lambda: len(self._pending))
+        late = Gauge("psn_net_kpi_late_total", "Cell KPI samples stored raw but too late for their closed 1-min "
+                     "or 15-min aggregate (one count per aggregate missed)", registry=registry)
+        late.set_function(lambda: self._rollup.late)
 
     # Writing
 

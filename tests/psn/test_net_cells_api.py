@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +16,8 @@ from hypothesis import strategies as st
 from websockets.sync.client import connect
 
 from psn.access import Role
-from tests.support import RunningServer, publisher, wait_for
+from psn.clock import ManualClock
+from tests.support import Mosquitto, RunningServer, make_settings, publisher, wait_for
 
 KPI_URL = "/api/v1/net/cells/{}/kpi"
 
@@ -195,3 +198,54 @@ def test_a_restart_keeps_the_latest_kpis(psn_server: RunningServer) -> None:
     service.load()  # what a restarted server does
     (cell,) = get(psn_server, "/api/v1/net/cells", admin).json()["cells"]
     assert (cell["id"], cell["kpi"]["connected_ues"], cell["kpi"]["ts"]) == ("BZE-CTR-1", 8, now - 1)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What the inventory's `netmgmt.inventory.Cell` offers that the cells list reads."""
+
+    id: str
+    site: str
+    lat: float
+    lon: float
+    azimuth_deg: float
+
+
+class Inventory:
+    CELLS = (Cell("BZE-PMD-1", "BZE-PMD", 17.25, -88.77, 0.0), Cell("BZE-PMD-2", "BZE-PMD", 17.25, -88.77, 120.0))
+
+    def cell(self, cell_id: str) -> Cell | None:
+        return next((c for c in self.CELLS if c.id == cell_id), None)
+
+    def cells(self) -> tuple[Cell, ...]:
+        return self.CELLS
+
+
+class Alarms:
+    def active_count(self, target: str) -> int:
+        return {"BZE-PMD-1": 2}.get(target, 0)
+
+
+def test_cells_from_the_inventory_up_silent_and_unknown(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    clock = ManualClock(time.time())
+    server = RunningServer(make_settings(tmp_path, mosquitto.url), clock).start()
+    try:
+        server.server.net_kpis.directory = Inventory()  # what the lead wires: the inventory, the alarms
+        server.server.net_kpis.alarms = Alarms()
+        admin = server.token("police", Role.NETWORK_ADMIN)
+        send(server, [("psn/v1/net/cell/BZE-PMD-1/kpi", kpi("BZE-PMD-1", clock.now, 0.4, 0.8, 12)),
+                      ("psn/v1/net/cell/ROGUE-1/kpi", kpi("ROGUE-1", clock.now, 0.1, 0.1, 1))])
+        wait_for(lambda: len(server.server.net_kpis.cell_loads()) == 2)
+        rows = get(server, "/api/v1/net/cells", admin).json()["cells"]
+        assert [(c["id"], c["site"], c["lat"], c["azimuth_deg"], c["state"], c["alarms"], c["kpi"] is None)
+                for c in rows] == [("BZE-PMD-1", "BZE-PMD", 17.25, 0.0, "up", 2, False),
+                                   ("BZE-PMD-2", "BZE-PMD", 17.25, 120.0, "unknown", 0, True),
+                                   ("ROGUE-1", "ROGUE", None, None, "up", 0, False)]
+        assert get(server, KPI_URL.format("BZE-PMD-2"), admin).json()["points"] == []  # known, never reported
+        clock.advance(15)  # three 5 s periods: still up
+        assert get(server, "/api/v1/net/cells", admin).json()["cells"][0]["state"] == "up"
+        clock.advance(0.5)
+        assert [c["state"] for c in get(server, "/api/v1/net/cells", admin).json()["cells"]] == [
+            "silent", "unknown", "silent"]
+    finally:
+        server.stop()

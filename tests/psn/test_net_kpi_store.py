@@ -35,7 +35,8 @@ def aggregates(db: Database) -> list[tuple[str, int, float, int, int, int]]:
 
 def test_samples_and_closed_aggregates(db: Database) -> None:
     clock = ManualClock(Q + 70)
-    store = KpiStore(db, CollectorRegistry(), clock, flush_s=0.02)
+    registry = CollectorRegistry()
+    store = KpiStore(db, registry, clock, flush_s=0.02)
     for sample in (kpi(Q + 5, 0.2, 4, 1), kpi(Q + 30, 0.4, 9), kpi(Q + 55, 0.9, 2, 3), kpi(Q + 65, 0.1, 1)):
         store.offer(sample, Q + 70)
     store.start()
@@ -56,10 +57,13 @@ def test_samples_and_closed_aggregates(db: Database) -> None:
         assert (current.ts, current.n, current.prb_util_dl) == (Q + 60, 1, 0.1)
         (quarter,) = store.points("BZE-PMD-1", 900, Q, Q + 900, 900)  # still open
         assert (quarter.n, quarter.connected_ues, quarter.prb_util_dl) == (4, 9, pytest.approx(0.4))
+        store.offer(kpi(Q + 30, 0.5, 1), Q + 80)  # its minute is closed: raw, and in the quarter only
+        assert store.flush()
+        assert registry.get_sample_value("psn_net_kpi_late_total") == 1
     finally:
         store.stop()  # closes every open bucket
     assert aggregates(db) == [("BZE-PMD-1", 60, Q, 3, 9, 4), ("BZE-PMD-1", 60, Q + 60, 1, 1, 0),
-                              ("BZE-PMD-1", 900, Q, 4, 9, 4)]
+                              ("BZE-PMD-1", 900, Q, 5, 9, 4)]
 
 
 def test_a_bucket_closed_twice_reads_as_one(db: Database) -> None:
