@@ -1,5 +1,6 @@
-"""Who a certificate speaks for: an agency's unit, written `{agency}/{unit}` in the certificate CN, or a probe
-feed (a bus or taxi fleet), written `probes/{source}`.
+"""Who a certificate speaks for: an agency's unit, written `{agency}/{unit}` in the certificate CN, a probe
+feed (a bus or taxi fleet), written `probes/{source}`, or network equipment (an eNodeB agent, the core's
+reporting function), written `net/{name}`.
 
 Mosquitto's `use_identity_as_username` makes the CN the MQTT username, so ACL `pattern` lines
 with `%u` expand to `psn/v1/{agency}/{unit}/…`: one pattern covers every unit.
@@ -17,6 +18,8 @@ NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 URN_PREFIX = "urn:psn:unit:"
 PROBE_AGENCY = "probes"  # reserved below psn/v1 (telemetry.topics.PROBES): never an agency, so never a unit's CN
 PROBE_URN_PREFIX = "urn:psn:probe:"
+EQUIPMENT_AGENCY = "net"  # reserved below psn/v1 (telemetry.topics.NET): never an agency, so never a unit's CN
+EQUIPMENT_URN_PREFIX = "urn:psn:net:"
 
 
 class InvalidIdentity(CryptoError):
@@ -61,3 +64,10 @@ def probe_cn(source: str) -> str:
         raise InvalidIdentity(f"probe source {source!r} must match {NAME.pattern} (it is the topic segment of"
                               f" psn/v1/probes/{{source}})")
     return f"{PROBE_AGENCY}/{source}"
+
+
+def equipment_cn(name: str) -> str:
+    """The CN of network equipment `name`: `net/{name}` (its rights are listed per CN in the broker ACL)."""
+    if not NAME.fullmatch(name) or name.startswith("_") or name in (".", ".."):
+        raise InvalidIdentity(f"equipment name {name!r} must match {NAME.pattern} and not start with '_'")
+    return f"{EQUIPMENT_AGENCY}/{name}"

@@ -3,7 +3,8 @@
 State lives in one directory: `ca.key` (0600), `ca.pem`, `index.json` (every serial issued, and
 revocations) and `crl.pem`. Keys are ECDSA P-256, which every TLS stack and Mosquitto accept.
 Unit certificates bind CN=`{agency}/{unit}` and SAN URI `urn:psn:unit:{agency}:{unit}`; probe feeds' bind
-CN=`probes/{source}` and SAN URI `urn:psn:probe:{source}`.
+CN=`probes/{source}` and SAN URI `urn:psn:probe:{source}`; network equipment's CN=`net/{name}` and SAN URI
+`urn:psn:net:{name}`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,19 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from crypto._files import PRIVATE, PUBLIC, read_private, write_atomic
 from crypto.errors import CryptoError
-from crypto.identity import NAME, PROBE_AGENCY, PROBE_URN_PREFIX, InvalidIdentity, UnitIdentity, probe_cn
+from crypto.identity import (
+    EQUIPMENT_AGENCY,
+    EQUIPMENT_URN_PREFIX,
+    NAME,
+    PROBE_AGENCY,
+    PROBE_URN_PREFIX,
+    InvalidIdentity,
+    UnitIdentity,
+    equipment_cn,
+    probe_cn,
+)
 
-Kind = Literal["unit", "probe", "service", "server"]
+Kind = Literal["unit", "probe", "equipment", "service", "server"]
 # Phones and laptops drift; a certificate issued "now" must already be valid on a device a little behind.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -134,6 +145,12 @@ class CertificateAuthority:
         san = [x509.UniformResourceIdentifier(f"{PROBE_URN_PREFIX}{source}")]
         return self._issue(cn, "probe", san, ExtendedKeyUsageOID.CLIENT_AUTH, now, days, ou=PROBE_AGENCY)
 
+    def issue_equipment(self, name: str, *, now: float, days: int = 365) -> Issued:
+        """A client certificate for network equipment `name`: it may publish KPIs and link reports."""
+        san = [x509.UniformResourceIdentifier(f"{EQUIPMENT_URN_PREFIX}{name}")]
+        return self._issue(equipment_cn(name), "equipment", san, ExtendedKeyUsageOID.CLIENT_AUTH, now, days,
+                           ou=EQUIPMENT_AGENCY)
+
     def issue_service(self, name: str, *, now: float, days: int = 365) -> Issued:
         """A client certificate for a server-side component (e.g. `psn-server` on the broker)."""
         if not NAME.fullmatch(name):
@@ -213,6 +230,11 @@ class CertificateAuthority:
                 if r.kind == "unit" and r.revoked_at is None and r.not_after >= now
             }
         )
+
+    def active_equipment(self, *, now: float) -> list[str]:
+        """CNs of network equipment holding an unexpired, unrevoked certificate: listed in the broker ACL."""
+        return sorted({r.subject for r in self.index.values()
+                       if r.kind == "equipment" and r.revoked_at is None and r.not_after >= now})
 
     def _issue(
         self, cn: str, kind: Kind, san: Sequence[x509.GeneralName], usage: x509.ObjectIdentifier,

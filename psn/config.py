@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from netmgmt.series import Retention
 from telemetry import BBox, topics
 
 
@@ -73,6 +74,12 @@ class Settings:
     # often the retained policy document is republished when nothing changed.
     qos_video_ul_mbps: float = 1.08
     qos_policy_every_s: float = 60.0
+    # Network management: cells report KPIs every net_kpi_period_s (silent after 3 periods); the time series keeps
+    # raw samples net_kpi_raw_hours, 1-min aggregates net_kpi_1m_days and 15-min aggregates net_kpi_15m_days.
+    net_kpi_period_s: float = 5.0
+    net_kpi_raw_hours: float = 48.0
+    net_kpi_1m_days: float = 30.0
+    net_kpi_15m_days: float = 400.0
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
     demo: bool = False
 
@@ -87,6 +94,10 @@ class Settings:
         if self.default_agency not in self.agencies:
             raise ConfigError(f"default_agency {self.default_agency!r} is not one of the agencies {self.agencies}")
         self.service_bbox()
+        net = (self.net_kpi_period_s, self.net_kpi_raw_hours, self.net_kpi_1m_days, self.net_kpi_15m_days)
+        if not all(value > 0 for value in net):
+            raise ConfigError(f"net_kpi_period_s, net_kpi_raw_hours, net_kpi_1m_days and net_kpi_15m_days must be "
+                              f"> 0, not {net}")
         if not (self.traffic_tick_s > 0 and self.probe_keep_s > 0):
             raise ConfigError(f"traffic_tick_s and probe_keep_s must be > 0, not {self.traffic_tick_s}, "
                               f"{self.probe_keep_s}")
@@ -96,6 +107,10 @@ class Settings:
         if not (self.cmd_ack_timeout_s > 0 and self.cmd_resends >= 0):
             raise ConfigError(f"cmd_ack_timeout_s must be > 0 and cmd_resends >= 0, not {self.cmd_ack_timeout_s}, "
                               f"{self.cmd_resends}")
+
+    def net_kpi_retention(self) -> Retention:
+        return Retention(self.net_kpi_raw_hours * 3600.0, self.net_kpi_1m_days * 86400.0,
+                         self.net_kpi_15m_days * 86400.0)
 
     def service_bbox(self) -> BBox:
         if len(self.service_area) != 4:

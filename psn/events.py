@@ -84,8 +84,9 @@ class AckAccepted:
 
 @dataclass(frozen=True, slots=True)
 class KpiAccepted:
-    """A cell's KPI report (psn/v1/net/cell/{cell}/kpi); no store takes these yet, so their receipts are done
-    at once (network management will subscribe one)."""
+    """A cell's KPI report (psn/v1/net/cell/{cell}/kpi): psn.net.kpis keeps the latest per cell and hands it to
+    the KPI time series store, which drops (and counts) rather than hold up ingest when the database falls far
+    behind. No durable subscriber takes these, so their receipts are done at once."""
 
     kpi: CellKpi
     received: float

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from psn import subscribers
@@ -19,6 +20,8 @@ from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
 from psn.net.alarms import AlarmService
+from psn.net.kpi_store import KpiStore
+from psn.net.kpis import KpiService
 from psn.net.programme import Programme, providers_of
 from psn.net.uplift import QosService
 from psn.roads import RoadModel
@@ -82,6 +85,9 @@ class Server:
                                    lambda: self.sharing.snapshot, self.stats.registry)
         self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
                               settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s)
+        self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
+                                   self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s)
+        self.net_kpis.alarms = self.alarms  # the active alarm count on each cell of /api/v1/net/cells
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -102,6 +108,7 @@ class Server:
         self.cameras.subscribe(bus)
         self.alarms.subscribe(bus)
         self.qos.subscribe(bus)
+        self.net_kpis.subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -114,6 +121,7 @@ class Server:
         self.cameras.load()
         self.alarms.load()
         self.qos.load()
+        self.net_kpis.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""
@@ -135,6 +143,7 @@ class Server:
         for device, who in self.db.device_bindings().items():
             self.ingest.bind_device(device, who)
         self.writer.start()
+        self.net_kpis.start()
         self.bus.start()
         await self.hub.start()
         self.traffic.start()
@@ -191,6 +200,7 @@ class Server:
         await self.hub.stop()
         self.bus.stop()
         self.writer.stop()
+        self.net_kpis.stop()
         self.audit.checkpoint()
         self.db.close()
 
@@ -211,11 +221,15 @@ class Server:
         self.bus.publish(event(stream, f"{agency}/{unit}"))
 
     async def _housekeeping(self) -> None:
+        # Cell KPIs past their keeping times go too (not audited: measurements, not evidence); each job apart, so
+        # one failing never keeps the other from running.
+        jobs: tuple[Callable[[], object], ...] = (self.apply_retention, self.net_kpis.apply_retention)
         while True:
-            try:
-                await asyncio.to_thread(self.apply_retention)
-            except Exception:  # housekeeping must never take the server down; it tries again next time
-                log.exception("housekeeping failed")
+            for job in jobs:
+                try:
+                    await asyncio.to_thread(job)
+                except Exception:  # housekeeping must never take the server down; it tries again next time
+                    log.exception("housekeeping failed")
             await asyncio.sleep(self.settings.housekeeping_interval_s)
 
     def apply_retention(self) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telemetry import kpi, owntracks, probe, psn_v1, topics
+from telemetry import kpi, link, owntracks, probe, psn_v1, topics
 from telemetry.fix import Decoded, Reason, Rejection
 from telemetry.rules import DecodeContext
 
@@ -17,6 +17,6 @@ def decode(topic: str, payload: bytes, ctx: DecodeContext) -> Decoded:
         return owntracks.decode(route, payload, ctx)
     if isinstance(route, topics.ProbeTopic):
         return probe.decode(route.source, payload, ctx)
-    if isinstance(route, topics.LinkTopic):  # not subscribed yet: network management's link reports
-        return Rejection(Reason.UNSUPPORTED_TYPE, "unit link reports are not decoded yet", None)
+    if isinstance(route, topics.LinkTopic):
+        return link.decode(route, payload, ctx)
     return Rejection(Reason.BAD_TOPIC, route.detail)

@@ -125,6 +125,7 @@ SUBSCRIPTIONS = (
     unit_topic("+", "+", UnitKind.ALERT),
     unit_topic("+", "+", UnitKind.ACK),
     cell_kpi_topic("+"),
+    link_topic("+", "+"),
     probe_topic("+"),
     owntracks_prefix("+", "+"),
 )
@@ -139,6 +140,18 @@ PROBE_WRITE_PATTERN = f"{ROOT}/%u"
 # `owntracks/probes/{source}`, an OwnTracks fix psn would take as a unit's (on the map, stored). Denied to every
 # client (no unit's agency is `probes`); `#` also matches its parent level, so the first leaves the feed's own topic.
 PROBE_DENY_PATTERNS = (f"{ROOT}/{PROBES}/+/+/#", f"{OWNTRACKS}/{PROBES}/#")
+# Network equipment's CN is `net/{name}` (`net` is reserved): it writes every cell's KPIs and every unit's link
+# reports, and reads psn's commands to the network (below NET_CMD_PREFIX) and where the units are (their
+# telemetry and OwnTracks).
+NET_CMD_PREFIX = f"{ROOT}/{NET}/{CMD}"
+EQUIPMENT_WRITE_TOPICS = (cell_kpi_topic("+"), link_topic("+", "+"))
+EQUIPMENT_READ_TOPICS = (f"{NET_CMD_PREFIX}/#", unit_topic("+", "+", UnitKind.TELEMETRY),
+                         owntracks_prefix("+", "+"))
+# The unit patterns expand for that CN too: `psn/v1/net/{name}/telemetry|…`, `…/cmd/…` and `owntracks/net/{name}`,
+# an OwnTracks fix psn would take as a unit's. Denied to every client (no unit's agency is `net`); none of them
+# matches a KPI, link or command topic of the network.
+EQUIPMENT_DENY_PATTERNS = (*(f"{ROOT}/{NET}/+/{kind}" for kind in UnitKind), f"{ROOT}/{NET}/+/{CMD}/#",
+                           f"{OWNTRACKS}/{NET}/#")
 
 
 # Parsed topics: what the decoder router dispatches on.

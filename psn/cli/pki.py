@@ -1,4 +1,5 @@
-"""`psn pki …` (the network CA: units, probe feeds, servers, revocation) and `psn broker-config` (Mosquitto with mTLS).
+"""`psn pki …` (the network CA: units, probe feeds, network equipment, servers, revocation) and
+`psn broker-config` (Mosquitto with mTLS).
 
 Everything works on `{data_dir}/pki/` and is written to the audit log, like the other operator commands.
 """
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives import hashes
 
 from crypto.broker_config import SERVER_IDENTITY, BrokerConfig, TlsFiles, render_mosquitto_conf
 from crypto.errors import CryptoError
-from crypto.identity import PROBE_AGENCY, UnitIdentity, probe_cn
+from crypto.identity import EQUIPMENT_AGENCY, PROBE_AGENCY, UnitIdentity, equipment_cn, probe_cn
 from crypto.pki import CertificateAuthority, IndexRecord, Issued, PkiError
 from psn.cli.admin import _record, _server, store_flags
 from psn.mqtt.acl import render_acl
@@ -48,11 +49,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                            " publish psn/v1/probes/SOURCE only")
     probe.add_argument("source", help="the feed's name, as in its topic psn/v1/probes/SOURCE")
     probe.set_defaults(func=pki_issue_probe)
-    for parser in (unit, probe):
+
+    equipment = pki.add_parser("issue-equipment", help="certificate + key for network equipment (an eNodeB agent):"
+                               " it may publish cells' KPIs and units' link reports, read psn/v1/net/cmd/# and"
+                               " the units' positions")
+    equipment.add_argument("name", help="the equipment's name; its CN is net/NAME")
+    equipment.set_defaults(func=pki_issue_equipment)
+    bundle_dirs = {unit: "units", probe: "probes", equipment: "equipment"}
+    for parser, kind_dir in bundle_dirs.items():
         parser.add_argument("--days", type=int, default=365, help="validity (default 365)")
         parser.add_argument("--p12-password-stdin", action="store_true", help="read the PKCS#12 password from stdin")
-        parser.add_argument("--out", type=Path, help=f"directory for the bundle (default {{data dir}}/pki/"
-                            f"{'units' if parser is unit else 'probes'})")
+        parser.add_argument("--out", type=Path, help=f"directory for the bundle (default {{data dir}}/pki/{kind_dir})")
 
     server = pki.add_parser("issue-server", help="TLS server certificate (the broker, HTTPS) for names and IPs")
     server.add_argument("hosts", nargs="+", metavar="HOST")
@@ -60,9 +67,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     server.add_argument("--out", type=Path, help="directory (default {data dir}/pki/servers)")
     server.set_defaults(func=pki_issue_server)
 
-    revoke = pki.add_parser("revoke", help="revoke by serial (hex) or every certificate of AGENCY/UNIT or"
-                            " probes/SOURCE; new CRL")
-    revoke.add_argument("target", metavar="SERIAL|AGENCY/UNIT|probes/SOURCE")
+    revoke = pki.add_parser("revoke", help="revoke by serial (hex) or every certificate of AGENCY/UNIT,"
+                            " probes/SOURCE or net/NAME; new CRL")
+    revoke.add_argument("target", metavar="SERIAL|AGENCY/UNIT|probes/SOURCE|net/NAME")
     revoke.add_argument("--reason", choices=sorted(REASONS), default="unspecified")
     revoke.set_defaults(func=pki_revoke)
 
@@ -73,7 +80,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = pki.add_parser("list", help="every certificate the CA issued, with its state")
     listing.set_defaults(func=pki_list)
 
-    for parser in (init, unit, probe, server, revoke, crl, listing):
+    for parser in (init, unit, probe, equipment, server, revoke, crl, listing):
         store_flags(parser)
 
     broker = sub.add_parser("broker-config", help="write a Mosquitto config with mTLS, ACL, CRL and certificates")
@@ -124,23 +131,36 @@ def pki_issue_unit(args: argparse.Namespace) -> int:
 
 
 def pki_issue_probe(args: argparse.Namespace) -> int:
+    return _issue_named(args, "probes", args.source, probe_cn, CertificateAuthority.issue_probe,
+                        f"give the feed the .p12 (or .pem + .key and the CA): it may publish psn/v1/probes/"
+                        f"{args.source} only; Mosquitto needs no new ACL line (its `pattern` lines cover it)")
+
+
+def pki_issue_equipment(args: argparse.Namespace) -> int:
+    return _issue_named(args, "equipment", args.name, equipment_cn, CertificateAuthority.issue_equipment,
+                        "give the equipment the .p12 (or .pem + .key and the CA): it may publish "
+                        "psn/v1/net/cell/+/kpi and psn/v1/net/ue/+/+/link; re-run `psn broker-config` and SIGHUP "
+                        "Mosquitto so the ACL lists it")
+
+
+def _issue_named(args: argparse.Namespace, kind_dir: str, name: str, cn_of: Callable[[str], str],
+                 issue: Callable[..., Issued], done: str) -> int:
+    """A probe feed's or equipment's certificate: its name checked before the password prompt."""
     server = _server(args)
     ca = _ca(server)
     try:
-        subject = probe_cn(args.source)  # before the password prompt
+        subject = cn_of(name)
     except CryptoError as exc:
         return _fail(exc)
-    code = _issue_client(server, args, "probes", subject,
-                         lambda: ca.issue_probe(args.source, now=time.time(), days=args.days))
+    code = _issue_client(server, args, kind_dir, subject, lambda: issue(ca, name, now=time.time(), days=args.days))
     if code == 0:
-        print(f"give the feed the .p12 (or .pem + .key and the CA): it may publish psn/v1/probes/{args.source}"
-              " only; Mosquitto needs no new ACL line (its `pattern` lines cover it)")
+        print(done)
     return code
 
 
 def _issue_client(server: Server, args: argparse.Namespace, kind_dir: str, subject: str,
                   issue: Callable[[], Issued]) -> int:
-    """Issue a client certificate (unit or probe feed), write PEM, key and PKCS#12, audit it."""
+    """Issue a client certificate (unit, probe feed or equipment), write PEM, key and PKCS#12, audit it."""
     password = (sys.stdin.readline().rstrip("\n") if args.p12_password_stdin
                 else getpass.getpass("PKCS#12 password (the device asks for it on import): "))
     try:
@@ -149,7 +169,7 @@ def _issue_client(server: Server, args: argparse.Namespace, kind_dir: str, subje
                              password.encode())
     except CryptoError as exc:
         return _fail(exc)
-    kind = kind_dir.removesuffix("s")
+    kind = kind_dir.removesuffix("s")  # units → unit, probes → probe, equipment
     _record(server, f"pki.issue_{kind}", subject, serial=f"{issued.serial:x}", days=args.days)
     print(f"{kind} certificate {subject}, serial {issued.serial:x}, valid {args.days} days:")
     for path in files:
@@ -176,13 +196,14 @@ def pki_issue_server(args: argparse.Namespace) -> int:
 def _targets(ca: CertificateAuthority, target: str) -> list[IndexRecord]:
     if "/" in target:
         agency, _, name = target.partition("/")
-        cn = probe_cn(name) if agency == PROBE_AGENCY else UnitIdentity.from_cn(target).cn
+        cn = (probe_cn(name) if agency == PROBE_AGENCY else equipment_cn(name) if agency == EQUIPMENT_AGENCY
+              else UnitIdentity.from_cn(target).cn)
         return [r for r in ca.index.values()
-                if r.kind in ("unit", "probe") and r.subject == cn and r.revoked_at is None]
+                if r.kind in ("unit", "probe", "equipment") and r.subject == cn and r.revoked_at is None]
     try:
         record = ca.index.get(int(target, 16))
     except ValueError:
-        raise PkiError(f"{target!r} is neither a hex serial, AGENCY/UNIT nor probes/SOURCE") from None
+        raise PkiError(f"{target!r} is neither a hex serial, AGENCY/UNIT, probes/SOURCE nor net/NAME") from None
     if record is None:
         raise PkiError(f"serial {target} was not issued by this CA")
     return [record]
@@ -241,12 +262,14 @@ def broker_config(args: argparse.Namespace) -> int:
     shutil.copyfile(ca.cert_path, out / "ca.pem")
     (out / "crl.pem").write_bytes(ca.crl(now=now))
     units = ca.active_units(now=now)
-    (out / "acl").write_text(render_acl(units))
+    equipment = ca.active_equipment(now=now)
+    (out / "acl").write_text(render_acl(units, equipment=equipment))
     tls = TlsFiles(out / "ca.pem", broker.cert, broker.key, out / "crl.pem")
     conf = out / "mosquitto.conf"
     conf.write_text(render_mosquitto_conf(BrokerConfig(tls, out / "acl", port=args.port, bind=args.bind,
                                                        user=args.run_as)))
-    _record(server, "pki.broker_config", str(out), port=args.port, bind=args.bind, units=len(units))
+    _record(server, "pki.broker_config", str(out), port=args.port, bind=args.bind, units=len(units),
+            equipment=len(equipment))
     url = f"mqtts://{'127.0.0.1' if args.bind in ('0.0.0.0', '::') else args.bind}:{args.port}"
     print(f"Mosquitto config for {len(units)} units in {out}:\n"
           f"  start it:   mosquitto -c {conf}\n"

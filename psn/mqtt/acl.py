@@ -31,14 +31,22 @@ def is_probe_source(identity: str) -> bool:
     return identity.startswith(f"{topics.PROBES}/")
 
 
+def is_equipment(identity: str) -> bool:
+    """Network equipment's CN is `net/{name}`: `net` is reserved, so it is never a unit's agency."""
+    return identity.startswith(f"{topics.NET}/")
+
+
 def may_publish(identity: str, topic: str) -> bool:
     """A unit writes only its own `psn/v1/{agency}/{unit}/telemetry|status|alert|ack` (never its `cmd`, which
     would forge commands) and its OwnTracks topic `owntracks/{agency}/{unit}`; a probe source `probes/{source}`
-    writes only its own `psn/v1/probes/{source}`."""
+    writes only its own `psn/v1/probes/{source}`; network equipment `net/{name}` writes cells' KPIs and units'
+    link reports only."""
     if is_service(identity):
         return True
     if is_probe_source(identity):
         return topic == f"{topics.ROOT}/{identity}"
+    if is_equipment(identity):
+        return isinstance(topics.parse(topic), topics.CellKpiTopic | topics.LinkTopic)
     own, _, kind = topic.rpartition("/")
     if own == f"{topics.ROOT}/{identity}" and kind in _UNIT_KINDS:
         return True
@@ -51,8 +59,21 @@ def may_receive(identity: str, topic: str) -> bool:
         return True
     if is_probe_source(identity):
         return False  # nothing is ever sent to a probe feed
+    if is_equipment(identity):
+        return _equipment_reads(topic)
     who = UnitIdentity.from_cn(identity)
     return _under(topic, topics.cmd_topic(who.agency, who.unit)) or _under(topic, topics.broadcast_prefix(who.agency))
+
+
+def _equipment_reads(topic: str) -> bool:
+    """psn's commands to the network, and the units' positions: telemetry and OwnTracks locations."""
+    if _under(topic, topics.NET_CMD_PREFIX):
+        return True
+    parsed = topics.parse(topic)
+    if isinstance(parsed, topics.UnitTopic):
+        return parsed.kind == topics.UnitKind.TELEMETRY
+    # owntracks/net/… and owntracks/probes/… are what the unit patterns name for non-units: denied, never read.
+    return isinstance(parsed, topics.OwnTracksTopic) and parsed.sub is None and not topics.is_reserved(parsed.user)
 
 
 def owns_client_id(identity: str, client_id: str, clean_session: bool) -> bool:
@@ -67,7 +88,8 @@ def owns_client_id(identity: str, client_id: str, clean_session: bool) -> bool:
     return client_id == identity or client_id.startswith(identity + ":")
 
 
-def render_acl(units: Iterable[UnitIdentity], services: Iterable[str] = (SERVER_IDENTITY,)) -> str:
+def render_acl(units: Iterable[UnitIdentity], services: Iterable[str] = (SERVER_IDENTITY,),
+               equipment: Iterable[str] = ()) -> str:
     """Mosquitto's ACL with the same rules: services may do anything; a unit writes under its own prefix (and
     its OwnTracks topic) and reads its commands and its agency's broadcasts. Mosquitto has no "%agency", so
     broadcast rights are listed per unit: re-render and SIGHUP the broker when units are issued (revocation
@@ -86,8 +108,13 @@ def render_acl(units: Iterable[UnitIdentity], services: Iterable[str] = (SERVER_
         f"pattern write {topics.PROBE_WRITE_PATTERN}",
         "# ... and nothing the unit patterns above name for that CN (denials win over patterns' grants).",
         *(f"pattern deny {pattern}" for pattern in topics.PROBE_DENY_PATTERNS),
+        "# Network equipment's CN is net/{name}: the same denials for what the unit patterns name for it.",
+        *(f"pattern deny {pattern}" for pattern in topics.EQUIPMENT_DENY_PATTERNS),
         "",
     ]
+    for cn in sorted(set(equipment)):
+        lines += [f"user {cn}", *(f"topic write {topic}" for topic in topics.EQUIPMENT_WRITE_TOPICS),
+                  *(f"topic read {topic}" for topic in topics.EQUIPMENT_READ_TOPICS), ""]
     for who in sorted(set(units)):
         lines += [f"user {who.cn}", f"topic read {topics.broadcast_prefix(who.agency)}/#", ""]
     return "\n".join(lines)

@@ -14,6 +14,7 @@ import collections
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from psn.events import Receipt
 from psn.store.database import Database
@@ -54,12 +55,7 @@ class BatchWriter:
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Waits until everything queued so far is written (tests, shutdown)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self._pending and not self._busy:
-                return True
-            time.sleep(0.01)
-        return False
+        return wait_idle(lambda: not self._pending and not self._busy, timeout)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -103,6 +99,16 @@ class BatchWriter:
                     _resolve(items, ok=False)
                     return
                 time.sleep(min(0.2 * 2**attempt, 5.0))
+
+
+def wait_idle(idle: Callable[[], bool], timeout: float) -> bool:
+    """Polls `idle` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if idle():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _resolve(items: list[Item], ok: bool) -> None:

@@ -13,12 +13,15 @@ from jsonschema import Draft202012Validator
 
 from netmgmt import alarms
 from psn.security_events import Kind
-from telemetry import Ack, Alert, Fix, ProbeFix, Reason, Rejection, decode, topics
+from telemetry import Ack, Alert, Fix, LinkReport, ProbeFix, Reason, Rejection, decode, topics
 from telemetry.kpi import CellKpi
 from telemetry.kpi import decode as decode_kpi
 from tests.telemetry.test_kpi import CTX as KPI_CTX
 from tests.telemetry.test_kpi import SAMPLES as KPI_SAMPLES
 from tests.telemetry.test_kpi import json_values
+from tests.telemetry.test_link import CTX as LINK_CTX
+from tests.telemetry.test_link import SAMPLES as LINK_SAMPLES
+from tests.telemetry.test_link import TOPIC as LINK_TOPIC
 from tests.telemetry.test_owntracks import ANDROID, IOS
 from tests.telemetry.test_owntracks import CTX as OWNTRACKS_CTX
 from tests.telemetry.test_probe import CTX as PROBE_CTX
@@ -35,8 +38,8 @@ from tests.telemetry.test_unit_alerts_acks import CTX as UNIT_CTX
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 NET_ALARM = {"id": "AL-1", "kind": "cell_load", "target": "BZE-PMD-1", "severity": "major", "state": "raised",
              "raised": 1.0, "changed": 1.0, "count": 1, "detail": "", "acknowledged_by": None}
-NAMES = ["ack", "alert", "cell-kpi", "cmd", "net-alarm", "net-fault", "net-policy", "owntracks-location", "probe",
-         "rejected", "security-event", "status", "telemetry"]
+NAMES = ["ack", "alert", "cell-kpi", "cmd", "link-report", "net-alarm", "net-fault", "net-policy",
+         "owntracks-location", "probe", "rejected", "security-event", "status", "telemetry"]
 TAGGED_BLOCK = re.compile(r"<!-- schema: ([a-z-]+) -->\n```json\n(.*?)\n```", re.DOTALL)
 
 
@@ -86,6 +89,7 @@ def test_the_protocol_names_every_topic_of_the_namespace() -> None:
         topics.broadcast_prefix("{agency}"),
         topics.cell_kpi_topic("{cell}"),
         topics.NET_POLICY_TOPIC,
+        topics.link_topic("{agency}", "{unit}"),
         topics.probe_topic("{source}"),
         topics.rejected_topic("{reason}", "{original topic}"),
         topics.security_topic("{kind}"),
@@ -104,15 +108,17 @@ def accepted_samples() -> list[tuple[str, bytes]]:
     alerts = [("alert", p, decode(ALERT_TOPIC, p, UNIT_CTX)) for p in ALERT_SAMPLES]
     acks = [("ack", p, decode(ACK_TOPIC, p, UNIT_CTX)) for p in ACK_SAMPLES]
     probes = [("probe", p, decode(PROBE_TOPIC, p, PROBE_CTX)) for p in PROBE_SAMPLES]
-    return [(name, payload) for name, payload, result in psn_v1 + owntracks + kpi + alerts + acks + probes
-            if isinstance(result, Fix | CellKpi | Alert | Ack | ProbeFix)]
+    links = [("link-report", p, decode(topic, p, LINK_CTX)) for topic, p in LINK_SAMPLES.items()]
+    return [(name, payload) for name, payload, result in psn_v1 + owntracks + kpi + alerts + acks + probes + links
+            if isinstance(result, Fix | CellKpi | Alert | Ack | ProbeFix | LinkReport)]
 
 
 def test_the_decoders_accept_samples_of_every_decoded_schema() -> None:
     # Three psn/v1 fixes, the Android OwnTracks location (iOS's carries cog -1), three cells' KPIs, four alerts
-    # and two acknowledgements, two probe positions.
+    # and two acknowledgements, two probe positions, three link reports.
     names = [name for name, _ in accepted_samples()]
-    assert sorted(names) == (["ack"] * 2 + ["alert"] * 4 + ["cell-kpi"] * 3 + ["owntracks-location"]
+    assert sorted(names) == (["ack"] * 2 + ["alert"] * 4 + ["cell-kpi"] * 3 + ["link-report"] * 3
+                             + ["owntracks-location"]
                              + ["probe"] * 2 + ["telemetry"] * 3)
 
 
@@ -138,6 +144,9 @@ def test_samples_the_decoders_accept_validate(name: str, payload: bytes) -> None
         ("cell-kpi", {**json.loads(KPI_SAMPLES["BZE-CTR-1"]), "connected_ues": 3.5}),
         ("cell-kpi", {**json.loads(KPI_SAMPLES["BZE-CTR-1"]), "prb_util_dl": 1.2}),
         ("cell-kpi", {**json.loads(KPI_SAMPLES["BZE-CTR-1"]), "cell": "BZE CTR 1"}),
+        ("link-report", {**json.loads(LINK_SAMPLES[LINK_TOPIC]), "arp": 1.5}),
+        ("link-report", {**json.loads(LINK_SAMPLES[LINK_TOPIC]), "uplifted": 1}),
+        ("link-report", {k: v for k, v in json.loads(LINK_SAMPLES[LINK_TOPIC]).items() if k != "cell"}),
         ("probe", {"ts": 1764383039, "lat": 17.5, "lon": -88.2}),
         ("probe", {"ts": 1764383039, "vehicle": "AB 123", "lat": 17.5, "lon": -88.2}),
         ("rejected", {"reason": "duplicate", "detail": "", "topic": "t", "payload": "", "payload_bytes": 0}),
@@ -168,12 +177,15 @@ def decoder_accepts(name: str, payload: bytes) -> bool:
         return isinstance(decode(PSN_V1_TOPIC, payload, PSN_V1_CTX), Fix)
     if name == "owntracks-location":
         return isinstance(decode("owntracks/jdoe/pixel", payload, OWNTRACKS_CTX), Fix)
+    if name == "link-report":
+        return isinstance(decode(LINK_TOPIC, payload, LINK_CTX), LinkReport)
     result = decode_kpi("BZE-CTR-1", payload, KPI_CTX)
     assert isinstance(result, CellKpi | Rejection)
     return isinstance(result, CellKpi)
 
 
-BASE = {"telemetry": PSN_V1_SAMPLES[0], "owntracks-location": ANDROID, "cell-kpi": KPI_SAMPLES["BZE-CTR-1"]}
+BASE = {"telemetry": PSN_V1_SAMPLES[0], "owntracks-location": ANDROID, "cell-kpi": KPI_SAMPLES["BZE-CTR-1"],
+        "link-report": LINK_SAMPLES[LINK_TOPIC]}
 
 
 # Every range the decoders check, from docs/protocol.md: (schema, field, low, high, kind), both ends included;
@@ -189,6 +201,8 @@ RANGES = [
     ("cell-kpi", "prb_util_ul", 0, 1, "required"), ("cell-kpi", "thr_dl_mbps", 0, 10_000, "required"),
     ("cell-kpi", "thr_ul_mbps", 0, 10_000, "required"), ("cell-kpi", "mean_dl_sinr_db", -30, 60, "optional"),
     ("cell-kpi", "bearers_rejected", 0, 1_000_000, "count"), ("cell-kpi", "bearers_preempted", 0, 1_000_000, "count"),
+    ("link-report", "rsrp_dbm", -156, -30, "optional"), ("link-report", "sinr_db", -30, 60, "optional"),
+    ("link-report", "ul_mbps", 0, 10_000, "required"), ("link-report", "dl_mbps", 0, 10_000, "required"),
 ]
 
 
@@ -214,7 +228,8 @@ def test_schema_coordinates_are_wgs84_not_the_service_area() -> None:
 
 # The ranged fields and an unknown one have only schema facts to check (not the clock, the service area or the
 # topic): replacing one of them by any JSON value, the decoder accepts exactly what the schema does.
-SCHEMA_CHECKED = [(name, field) for name, field, *_ in RANGES] + [(name, "vendor") for name in BASE]
+SCHEMA_CHECKED = [(name, field) for name, field, *_ in RANGES] + [(name, "vendor") for name in BASE] + [
+    ("link-report", "arp"), ("link-report", "uplifted")]
 
 
 @settings(max_examples=300)

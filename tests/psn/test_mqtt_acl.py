@@ -89,5 +89,47 @@ def test_acl_patterns_and_per_unit_broadcast() -> None:
     assert lines.count("user police/P-12") == 1
     assert "pattern write owntracks/%u/#" in lines
     # A probe feed's CN probes/{source} would also get the unit patterns' topics (tests/psn/test_probe_certificates)
-    assert [line for line in lines if " deny " in line] == ["pattern deny psn/v1/probes/+/+/#",
-                                                           "pattern deny owntracks/probes/#"]
+    assert [line for line in lines if " deny " in line] == [
+        "pattern deny psn/v1/probes/+/+/#", "pattern deny owntracks/probes/#",
+        # and network equipment's CN net/{name} (tests/psn/test_equipment_certificates.py)
+        "pattern deny psn/v1/net/+/telemetry", "pattern deny psn/v1/net/+/status", "pattern deny psn/v1/net/+/alert",
+        "pattern deny psn/v1/net/+/ack", "pattern deny psn/v1/net/+/cmd/#", "pattern deny owntracks/net/#"]
+
+
+def test_acl_lists_each_piece_of_equipment_with_its_topics() -> None:
+    lines = render_acl([], equipment=["net/enb-2", "net/enb-1", "net/enb-2"]).splitlines()
+    assert lines.count("user net/enb-2") == 1
+    start = lines.index("user net/enb-1")
+    assert lines[start:start + 6] == [
+        "user net/enb-1", "topic write psn/v1/net/cell/+/kpi", "topic write psn/v1/net/ue/+/+/link",
+        "topic read psn/v1/net/cmd/#", "topic read psn/v1/+/+/telemetry", "topic read owntracks/+/+"]
+
+
+@pytest.mark.parametrize(("topic", "publish", "receive"), [
+    ("psn/v1/net/cell/BZE-PMD-1/kpi", True, False),
+    ("psn/v1/net/ue/police/P-1/link", True, False),
+    ("psn/v1/net/ue/net/P-1/link", False, False),  # no agency is `net`
+    ("psn/v1/net/cell/BZE-PMD-1/kpi/x", False, False),
+    ("psn/v1/net/cmd/policy", False, True),  # psn's to send, the equipment's to read
+    ("psn/v1/net/cmd/fault", False, True),
+    ("psn/v1/police/P-1/telemetry", False, True),  # where its UEs are
+    ("owntracks/jdoe/pixel", False, True),
+    ("owntracks/jdoe/pixel/event", False, False),
+    ("psn/v1/police/P-1/status", False, False),
+    ("psn/v1/police/P-1/cmd", False, False),
+    ("psn/v1/net/enb-1/telemetry", False, False),  # what the unit patterns name for its CN
+    ("owntracks/net/enb-1", False, False),
+    ("psn/v1/probes/bus-co", False, False),
+    ("psn/v1/_alarms/cell_silent", False, False),
+])
+def test_equipment_writes_kpis_and_links_and_reads_commands_and_positions(topic: str, publish: bool,
+                                                                          receive: bool) -> None:
+    assert may_publish("net/enb-1", topic) is publish
+    assert may_receive("net/enb-1", topic) is receive
+
+
+@pytest.mark.parametrize("topic", ["psn/v1/net/cell/BZE-PMD-1/kpi", "psn/v1/net/ue/police/P-1/link",
+                                   "psn/v1/net/cmd/policy"])
+def test_a_unit_never_writes_network_topics(topic: str) -> None:
+    assert not may_publish("police/P-1", topic)
+    assert not may_publish("probes/bus-co", topic)

@@ -4,6 +4,7 @@ by `psn broker-config` (mTLS) and psn connected to it. A probe certificate publi
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import subprocess
@@ -23,42 +24,59 @@ from tests.support import MOSQUITTO, RunningServer, free_port, make_settings, wa
 pytestmark = pytest.mark.timeout(60)
 
 
-def _publish(client: Unit, topic: str, body: dict[str, object]) -> None:
-    client.client.publish(topic, json.dumps(body), qos=1).wait_for_publish(TIMEOUT)
+def _publish(client: Unit, topic: str, body: dict[str, object], retain: bool = False) -> None:
+    client.client.publish(topic, json.dumps(body), qos=1, retain=retain).wait_for_publish(TIMEOUT)
 
 
 def _probe(vehicle: str) -> dict[str, object]:
     return {"ts": time.time(), "vehicle": vehicle, "lat": 17.5, "lon": -88.2, "speed": 12.0}
 
 
-@pytest.fixture
-def probe_broker(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                 monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, Path, Path]]:
-    """Mosquitto as `psn broker-config` wrote it, after issuing a unit, two probe feeds and revoking one."""
+@contextlib.contextmanager
+def configured_mosquitto(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                         command: str, names: tuple[str, ...], revoke: str) -> Iterator[tuple[int, Path, Path]]:
+    """Mosquitto as `psn broker-config` wrote it, after `pki init`, issuing the unit police/P-12, `pki {command}`
+    for each of `names` and revoking `revoke`; (port, broker config dir, pki dir)."""
     data, out, port = ["--data-dir", str(tmp_path)], tmp_path / "broker", free_port()
     cli(capsys, monkeypatch, "pki", "init", *data)
     cli(capsys, monkeypatch, "pki", "issue-unit", "police", "P-12", "--p12-password-stdin", *data, stdin="pw\n")
-    for source in ("belize-buses", "taxis"):
-        cli(capsys, monkeypatch, "pki", "issue-probe", source, "--p12-password-stdin", *data, stdin="pw\n")
-    assert "revoked probes/taxis" in cli(capsys, monkeypatch, "pki", "revoke", "probes/taxis", *data)
+    for name in names:
+        cli(capsys, monkeypatch, "pki", command, name, "--p12-password-stdin", *data, stdin="pw\n")
+    assert f"revoked {revoke}" in cli(capsys, monkeypatch, "pki", "revoke", revoke, *data)
     cli(capsys, monkeypatch, "broker-config", "--out", str(out), "--port", str(port), "--run-as", getpass.getuser(),
         *data)
     log = tmp_path / "mosquitto.log"
     process = subprocess.Popen([MOSQUITTO, "-c", str(out / "mosquitto.conf")], stderr=log.open("wb"))
     wait_for(lambda: process.poll() is not None or _listening(port), timeout=10)
     assert process.poll() is None, log.read_text()
-    yield port, out, tmp_path / "pki"
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield port, out, tmp_path / "pki"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def probe_broker(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, Path, Path]]:
+    """Two probe feeds besides the unit, one of them revoked."""
+    with configured_mosquitto(tmp_path, capsys, monkeypatch, "issue-probe", ("belize-buses", "taxis"),
+                              "probes/taxis") as broker:
+        yield broker
+
+
+def psn_over_mtls(tmp_path: Path, port: int, out: Path) -> RunningServer:
+    """psn started on the Mosquitto of `configured_mosquitto`, with the `psn-server` certificate it issued."""
+    settings = make_settings(tmp_path, f"mqtts://127.0.0.1:{port}", mqtt_ca=str(out / "ca.pem"),
+                             mqtt_cert=str(out / "psn-server.pem"), mqtt_key=str(out / "psn-server.key"))
+    return RunningServer(settings).start()
 
 
 def test_a_probe_certificate_publishes_its_own_feed_only(tmp_path: Path,
                                                           probe_broker: tuple[int, Path, Path]) -> None:
     port, out, pki = probe_broker
     ca = out / "ca.pem"
-    settings = make_settings(tmp_path, f"mqtts://127.0.0.1:{port}", mqtt_ca=str(ca),
-                             mqtt_cert=str(out / "psn-server.pem"), mqtt_key=str(out / "psn-server.key"))
-    server = RunningServer(settings).start()
+    server = psn_over_mtls(tmp_path, port, out)
     clients: list[Unit] = []
     try:
         revoked = Unit(port, ca, pki / "probes" / "probes.taxis", "probes/taxis")

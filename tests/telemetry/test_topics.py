@@ -72,7 +72,8 @@ def test_builders_spell_the_documented_topics() -> None:
     assert topics.rejected_topic("bad_topic", "a/b") == "psn/v1/_rejected/bad_topic/a/b"
     assert topics.security_topic("spoofed_topic") == "psn/v1/_security/spoofed_topic"
     assert topics.SUBSCRIPTIONS == ("psn/v1/+/+/telemetry", "psn/v1/+/+/status", "psn/v1/+/+/alert",
-                                    "psn/v1/+/+/ack", "psn/v1/net/cell/+/kpi", "psn/v1/probes/+",
+                                    "psn/v1/+/+/ack", "psn/v1/net/cell/+/kpi", "psn/v1/net/ue/+/+/link",
+                                    "psn/v1/probes/+",
                                     "owntracks/+/+")
     assert topics.UNIT_WRITE_PATTERNS == ("psn/v1/%u/telemetry", "psn/v1/%u/status", "psn/v1/%u/alert",
                                           "psn/v1/%u/ack")

@@ -5,6 +5,7 @@ import { loadBaseMap, text } from "./basemap.js";
 import { hiddenAgencies } from "./filters.js";
 import { pollOperatorStats, showSignedIn } from "./header.js";
 import { connectLive } from "./live.js";
+import { linkRows, liveLink } from "./netlink.js";
 import { addRoadCheckLayer } from "./roadcheck.js";
 import { addUnitSearch } from "./search.js";
 import { createTrack } from "./track.js";
@@ -306,6 +307,7 @@ function renderPanel() {
     ["Heading", u.heading == null ? "—" : `${Math.round(u.heading)}° ${compass(u.heading)}`],
     ["Last fix", `${ago(u.ts)} (${fixTime})`],
     ["Battery", u.battery == null ? "—" : `${Math.round(u.battery)} %`],
+    ...linkRows(u.id), // serving cell, RSRP, SINR, uplink, uplifted: as the network reports them
   ];
   const dl = $("panel-fields");
   dl.replaceChildren(
@@ -360,6 +362,7 @@ const dispatchConsole = startConsole({ map, goTo, unitLatLng });
 connectLive({
   onOpen: () => dispatchConsole.connected(), // reloads what the console missed while away
   onMessage(msg) {
+    if (liveLink(msg)) return; // a unit's radio link (netlink.js)
     if (msg.type === "snapshot" || msg.type === "update") applyMessage(msg);
     else dispatchConsole.live(msg); // incident, unit_status, command_ack, alert, message, …
   },
@@ -384,10 +387,7 @@ pollOperatorStats();
 
 // For the browser test and for debugging from the console.
 window.psnMap = {
-  map,
-  openVideo,
-  video,
-  select,
+  map, openVideo, video, select,
   unit: (id) => units.get(id)?.u ?? null,
   // Page coordinates of a unit's marker, or null if unknown or filtered out.
   unitPoint(id) {

@@ -1,0 +1,47 @@
+"""Tables of the cells' KPI time series (psn.net.kpis): raw samples, and 1-min and 15-min aggregates in one
+table told apart by `resolution` (60 or 900 s). Aggregate rows are not unique per bucket: a restart may close a
+bucket twice, and the reader merges rows of one bucket exactly (netmgmt.series.merge)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from psn.store.schema import metadata
+
+net_kpi_raw = sa.Table(
+    "net_kpi_raw",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("cell", sa.String(64), nullable=False),
+    sa.Column("ts", sa.Float(53), nullable=False),
+    sa.Column("connected_ues", sa.Integer, nullable=False),
+    sa.Column("prb_util_dl", sa.Float(53), nullable=False),
+    sa.Column("prb_util_ul", sa.Float(53), nullable=False),
+    sa.Column("thr_dl_mbps", sa.Float(53), nullable=False),
+    sa.Column("thr_ul_mbps", sa.Float(53), nullable=False),
+    sa.Column("mean_dl_sinr_db", sa.Float(53)),
+    sa.Column("bearers_rejected", sa.Integer, nullable=False),
+    sa.Column("bearers_preempted", sa.Integer, nullable=False),
+    sa.Column("received", sa.Float(53), nullable=False),
+    sa.Index("ix_net_kpi_raw_cell_ts", "cell", "ts"),  # a cell's window
+    sa.Index("ix_net_kpi_raw_ts", "ts"),  # retention
+)
+
+net_kpi_agg = sa.Table(
+    "net_kpi_agg",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("cell", sa.String(64), nullable=False),
+    sa.Column("resolution", sa.Integer, nullable=False),
+    sa.Column("bucket", sa.Float(53), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("connected_ues", sa.Integer, nullable=False),
+    sa.Column("prb_util_dl", sa.Float(53), nullable=False),
+    sa.Column("prb_util_ul", sa.Float(53), nullable=False),
+    sa.Column("thr_dl_mbps", sa.Float(53), nullable=False),
+    sa.Column("thr_ul_mbps", sa.Float(53), nullable=False),
+    sa.Column("bearers_rejected", sa.Integer, nullable=False),
+    sa.Column("bearers_preempted", sa.Integer, nullable=False),
+    sa.Index("ix_net_kpi_agg_cell_res_bucket", "cell", "resolution", "bucket"),  # a cell's window
+    sa.Index("ix_net_kpi_agg_res_bucket", "resolution", "bucket"),  # retention
+)
