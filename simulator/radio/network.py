@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from simulator.radio import antenna, link
+from netmgmt import link
+from simulator.radio import antenna
 from simulator.radio import pathloss_38901 as p38
 from simulator.radio.cells import Cells
 from simulator.radio.penetration import VEHICLE_MU_DB, O2iModel, o2i_loss, vehicle_loss
