@@ -68,8 +68,11 @@ class CoverageGrid:
         return np.column_stack([gx.ravel(), gy.ravel()])
 
     def pixel(self, x: float, y: float) -> tuple[int, int] | None:
-        """(row, col) of the pixel containing the UTM point (nearest-pixel sampling), None off the grid."""
+        """(row, col) of the pixel containing the UTM point (nearest-pixel sampling), None off the grid (or not a
+        point: pyproj gives inf for places far outside the zone)."""
         rows, cols = self.shape
+        if not (np.isfinite(x) and np.isfinite(y)):
+            return None
         col = int(np.floor((x - self.x0) / self.resolution_m))
         row = int(np.floor((self.y0 - y) / self.resolution_m))
         return (row, col) if 0 <= row < rows and 0 <= col < cols else None
@@ -96,7 +99,7 @@ class CoverageGrid:
         missing = sorted({"format", "crs", "cells", *_PIXEL_ARRAYS, *_SCALARS} - set(arrays))
         if missing:
             raise ValueError(f"not a coverage map: no {', '.join(missing)}")
-        if arrays["format"].shape != () or int(arrays["format"]) != FORMAT:
+        if float(_scalar(arrays, "format")) != FORMAT:
             raise ValueError(f"coverage map format {arrays['format']!r}, this psn reads {FORMAT}")
         if str(arrays["crs"]) != UTM16N:
             raise ValueError(f"coverage map in {arrays['crs']}, expected {UTM16N}")
@@ -117,7 +120,8 @@ class CoverageGrid:
                 and 0 <= link.planning_ul_load <= 1 and (floats["ul_max_prbs"] >= 0).all()):
             raise ValueError(f"coverage map parameters out of range: {scalars}")
         return cls(scalars["x0"], scalars["y0"], scalars["resolution_m"], cells, serving, floats["rsrp_dbm"],
-                   floats["dl_sinr_db"], floats["ul_sinr_db"], floats["ul_max_prbs"], pixels["inside"].astype(bool), link)
+                   floats["dl_sinr_db"], floats["ul_sinr_db"], floats["ul_max_prbs"], pixels["inside"].astype(bool),
+                   link)
 
 
 def _scalar(arrays: Mapping[str, NDArray[Any]], key: str) -> NDArray[Any]:

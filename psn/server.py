@@ -18,6 +18,7 @@ from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
+from psn.net.radio import RadioService
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
@@ -67,6 +68,7 @@ class Server:
         self.ingest = Ingest(self.settings, self.clock, self.bus)
         self.hub = LiveHub(self.state, self.settings.live_interval_s)
         self.roads = RoadModel(settings.roads_file)  # dispatch ETAs and traffic analytics share one graph
+        self.radio = RadioService(settings.coverage_file)
         self.cad = Cad(CadContext(settings, self.clock, self.db, self.keys, self.bus, self.audit, self.sharing,
                                   self.state, self.hub, self.stats, self._publish,
                                   report_security=self.security.report, roads=self.roads,
@@ -115,6 +117,7 @@ class Server:
         if self.settings.roads_file is not None:
             # Read now: a bad file must fail the start, not every later batch of fixes and every recommendation.
             self.roads.router()
+        self.radio.load()
         self.prepare_store()
         for unit in self.db.latest_units():
             self.state.restore(unit)
