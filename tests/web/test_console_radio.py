@@ -1,6 +1,6 @@
 """The dispatcher console's incident panel says whether live video will work at the incident (real chromium, real
 psn on a hand-made coverage map, tests/radio_map.py): a well covered place, a place without coverage, and the
-line following the incident when it is moved."""
+line following the incident when it is moved; and the map's coverage overlay."""
 
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ def test_the_incident_panel_shows_the_live_video_verdict(mapped: RunningServer, 
             "type": "robbery", "priority": 2, "lat": lat, "lon": lon, "notes": "radio check"})
         assert made.status_code == 201, made.text
     page, errors = open_console(browser, mapped, "police", "police.dispatch")
+    # The coverage overlay, switched on: one area per class of the hand-made map (its one "none" pixel has none).
+    expect(page.locator("path.coverage")).to_have_count(0)
+    page.get_by_label("Radio coverage").check()
+    for cls in ("good", "fair", "poor"):
+        expect(page.locator(f"path.coverage-{cls}")).to_have_count(1)
+    page.get_by_label("Radio coverage").uncheck()
     line = page.locator("#view-incident .radio-line")
 
     page.locator("#queue li[data-id=police-00001] button").click()

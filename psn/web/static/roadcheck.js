@@ -6,7 +6,7 @@ import { getJSON, text } from "./basemap.js";
 const URL = "/static/data/belize/road-check.geojson";
 const COLORS = { connector: "#2e7d32", component: "#6a1b9a", gap: "#c62828", dead_end: "#ef6c00" };
 
-export function addRoadCheckLayer(map) {
+export function addRoadCheckLayer(map, control) {
   // Leaflet applies this style to points and lines alike: a finding is a dot, a gap or connector a line.
   const style = (f) => {
     const { kind } = f.properties;
@@ -34,5 +34,5 @@ export function addRoadCheckLayer(map) {
         console.error(err);
       });
   });
-  L.control.layers(null, { "Road network check": layer }, { collapsed: L.Browser.mobile }).addTo(map);
+  control.addOverlay(layer, "Road network check");
 }
