@@ -127,6 +127,9 @@ def test_any_point_of_a_pixel_gets_that_pixels_answer(radio_server: RunningServe
 
 
 def _number(text: str) -> float | None:
+    """The finite number a query value spells; Python's float() also reads non-ASCII digits, which psn does not."""
+    if not text.isascii():
+        return None
     try:
         value = float(text)
     except ValueError:
@@ -141,7 +144,6 @@ def test_any_lat_lon_is_answered_or_refused_with_a_reason(radio_server: RunningS
     got = ask(radio_server, {"lat": lat, "lon": lon})
     la, lo = _number(lat.strip()), _number(lon.strip())
     valid = la is not None and lo is not None and -90 <= la <= 90 and -180 <= lo <= 180
-    assert got.status_code == (got.status_code if valid else 422), (lat, lon, got.text)
     assert got.status_code in ((200, 404) if valid else (422,)), (lat, lon, got.text)
     if got.status_code == 200:
         assert got.json()["cell"] in (*{p[0] for p in PIXELS.values()}, None)
