@@ -18,6 +18,7 @@ VIDEO_RATES_MBPS: dict[str, float] = {"480p": 0.53, "720p": 1.08, "1080p": 2.76}
 # RSRP classes (dBm, lower bounds, best first); below the last: none. −115 dBm is where the simulator's planning
 # map ends its last ("edge") class; above −95 the map's "good" and "excellent" classes merge.
 COVERAGE_CLASSES: tuple[tuple[str, float], ...] = (("good", -95.0), ("fair", -105.0), ("poor", -115.0))
+COVERAGE_MIN_DBM = COVERAGE_CLASSES[-1][1]
 # A GBR bearer is admitted while the cell's PRB shares stay under this (the simulator's admission threshold).
 ADMISSION_CEILING = 0.9
 

@@ -4,7 +4,7 @@ GeoJSON classes, and the `.npz` map psn answers "radio conditions at a point" fr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,9 @@ from shapely.geometry import shape
 
 from netmgmt.coverage import CoverageGrid, LinkParams
 from netmgmt.coverage import class_polygons as rsrp_class_polygons
+from netmgmt.radio import COVERAGE_MIN_DBM
 from simulator.plan import NetworkPlan
-from simulator.radio.network import Ues, snapshot
+from simulator.radio.network import Ues, link_budget, path_gain, uplink_interference, uplink_rx, uplink_sources
 from simulator.sim import radio_config
 from traffic.utm import to_utm
 
@@ -27,6 +28,9 @@ DISTRICTS = Path(__file__).parent / "data" / "belize-districts.geojson"
 RSRP_CLASSES: tuple[tuple[str, float], ...] = (
     ("excellent", -85.0), ("good", -95.0), ("fair", -105.0), ("edge", -115.0),
 )
+# The other cells' uplink PRB load behind the map's uplink SINR (the snapshot's default), and the serving cell's
+# psn assumes when it has no live KPI.
+PLANNING_UL_LOAD = 0.5
 
 
 def bounds_of_districts(path: Path = DISTRICTS) -> tuple[float, float, float, float]:
@@ -46,31 +50,45 @@ def coverage_raster(
 ) -> CoverageGrid:
     """Median (no shadowing) outdoor RSRP, full-load DL SINR, best server and uplink at 1.5 m on a north-up grid.
 
-    Uplink with idle neighbours (ul_load=0): the snapshot's uplink interference averages over the UEs it is
-    given, so with the grid's pixels as UEs it would depend on the chunking; the serving cell's own load is
-    what psn applies live."""
+    Uplink SINR with every other cell's PRBs loaded at the planning load, its interferers spread evenly over the
+    in-country pixels it covers: a first pass over the grid sums them (so no pixel depends on the chunking), a
+    second computes each pixel."""
     xmin, ymin, xmax, ymax = bounds
     cols = int(np.ceil((xmax - xmin) / resolution_m))
     rows = int(np.ceil((ymax - ymin) / resolution_m))
-    cells, cfg, rng = plan.cells(), radio_config(plan), np.random.default_rng(0)
-    out = {k: np.empty((rows, cols)) for k in ("serving", "rsrp_dbm", "dl_sinr_db", "ul_sinr_db", "ul_max_prbs")}
+    cells, cfg = plan.cells(), radio_config(plan)
+    inside = _inside(area, xmin, ymax, resolution_m, rows, cols)
+    params = LinkParams(cfg.prbs, cfg.slot_s, cfg.overhead_ul, PLANNING_UL_LOAD)
     xs = xmin + (np.arange(cols) + 0.5) * resolution_m
-    for r0 in range(0, rows, chunk_rows):
-        r1 = min(rows, r0 + chunk_rows)
-        ys = ymax - (np.arange(r0, r1) + 0.5) * resolution_m
-        gx, gy = np.meshgrid(xs, ys)
-        n = gx.size
-        ues = Ues(np.column_stack([gx.ravel(), gy.ravel()]), np.full(n, 1.5), np.zeros(n, bool), np.zeros(n, bool))
-        snap = snapshot(rng, cells, plan.antenna, ues, cfg, ul_load=0.0, median=True)
+
+    def chunks(done: int) -> Iterator[tuple[slice, FloatArray]]:
+        for r0 in range(0, rows, chunk_rows):
+            r1 = min(rows, r0 + chunk_rows)
+            gx, gy = np.meshgrid(xs, ymax - (np.arange(r0, r1) + 0.5) * resolution_m)
+            n = gx.size
+            ues = Ues(np.column_stack([gx.ravel(), gy.ravel()]), np.full(n, 1.5), np.zeros(n, bool),
+                      np.zeros(n, bool))
+            yield slice(r0, r1), path_gain(np.random.default_rng(0), cells, plan.antenna, ues, cfg, median=True)
+            if progress:
+                progress(done + r1, 2 * rows)
+
+    by_src, served = np.zeros((len(cells), len(cells))), np.zeros(len(cells))
+    for part, gain in chunks(0):
+        snap = link_budget(gain, cells, cfg)
+        source = inside[part].ravel() & (snap.rsrp_dbm >= COVERAGE_MIN_DBM)
+        p_rx, _ = uplink_rx(gain[source], snap.serving[source], cfg)
+        b, c = uplink_sources(p_rx, snap.serving[source], len(cells))
+        by_src += b
+        served += c
+    interference = uplink_interference(by_src, served, PLANNING_UL_LOAD)
+    out = {k: np.empty((rows, cols)) for k in ("serving", "rsrp_dbm", "dl_sinr_db", "ul_sinr_db", "ul_max_prbs")}
+    for part, gain in chunks(rows):
+        snap = link_budget(gain, cells, cfg, ul_interference=interference)
         for key, values in (("serving", snap.serving), ("rsrp_dbm", snap.rsrp_dbm), ("dl_sinr_db", snap.dl_sinr_db),
                             ("ul_sinr_db", snap.ul_sinr_db), ("ul_max_prbs", snap.ul_max_prbs)):
-            out[key][r0:r1] = values.reshape(r1 - r0, cols)
-        if progress:
-            progress(r1, rows)
-    inside = _inside(area, xmin, ymax, resolution_m, rows, cols)
-    link = LinkParams(cfg.prbs, cfg.slot_s, cfg.overhead_ul)
+            out[key][part] = values.reshape(-1, cols)
     return CoverageGrid(xmin, ymax, resolution_m, cells.ids, out["serving"].astype(np.int64), out["rsrp_dbm"],
-                        out["dl_sinr_db"], out["ul_sinr_db"], out["ul_max_prbs"], inside, link)
+                        out["dl_sinr_db"], out["ul_sinr_db"], out["ul_max_prbs"], inside, params)
 
 
 def _inside(area: Path, x0: float, y0: float, res: float, rows: int, cols: int) -> NDArray[np.bool_]:

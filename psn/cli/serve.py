@@ -126,7 +126,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _demo_coverage(settings: config.Settings) -> config.Settings:
     """The demo's coverage map (radio conditions at a point): made by the simulator, as a command, on first start
-    into the data dir (1 km pixels: 4.5 s measured on the 2-core box), then reused. Without it the demo runs on and
+    into the data dir (1 km pixels: 2.8–4.5 s measured on the 2-core box), then reused. Without it the demo runs on and
     the radio API says 503."""
     if settings.coverage_file is not None:
         return settings

@@ -48,7 +48,7 @@ def test_the_npz_the_simulator_writes_is_the_map_psn_reads(tmp_path, small_plan)
         assert (s.rsrp_dbm, s.dl_sinr_db, s.ul_sinr_db, s.ul_max_prbs) == (
             np.float32(r.rsrp_dbm[row, col]), np.float32(r.dl_sinr_db[row, col]),
             np.float32(r.ul_sinr_db[row, col]), np.float32(r.ul_max_prbs[row, col]))
-    # The uplink is computed with idle neighbours, so a pixel does not depend on how the grid was chunked.
+    # The uplink interference is summed over the whole grid first: a pixel does not depend on the chunking.
     again = coverage_raster(small_plan, (c[0] - 6e3, c[1] - 4e3, c[0] + 6e3, c[1] + 4e3), 1000.0, chunk_rows=8)
     np.testing.assert_allclose(again.ul_sinr_db, r.ul_sinr_db)
     np.testing.assert_array_equal(again.serving, r.serving)
