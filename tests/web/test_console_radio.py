@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.radio_map import point, write_map
 from tests.support import Mosquitto, RunningServer, make_settings
-from tests.web.console_pages import open_console
+from tests.web.console_pages import doc_image, open_console
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +46,7 @@ def test_the_incident_panel_shows_the_live_video_verdict(mapped: RunningServer, 
     expect(line).to_contain_text("Live video: will work here (1080p)")
     expect(line).to_contain_text("good coverage, 8.2 Mbit/s up via BZE-PMD-1 (30 % busy)")
     assert line.get_attribute("data-radio") == "works"
+    page.locator("#view-incident").screenshot(path=doc_image("console-radio.png"))
 
     page.keyboard.press("Escape")
     page.locator("#queue li[data-id=police-00002] button").click()
