@@ -65,6 +65,9 @@ class Settings:
     # Roads: None = the shipped Belize network; else an .npz from `psn roads import` (or `RoadGraph.arrays()`).
     # Dispatch ETAs and traffic analytics route and match on the same graph.
     roads_file: Path | None = None
+    # Radio conditions at a point: the coverage map `psn sim coverage` writes (coverage.npz); None = no map, and
+    # /api/v1/net/radio answers 503. The demo makes one in its data dir on first start.
+    coverage_file: Path | None = None
     # Traffic analytics: live segment speeds from every unit's fixes and the probe feeds, a snapshot every
     # traffic_tick_s; a probe vehicle silent for probe_keep_s is forgotten (its last positions dropped).
     traffic_enabled: bool = True

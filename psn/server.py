@@ -23,6 +23,7 @@ from psn.net.alarms import AlarmService
 from psn.net.kpi_store import KpiStore
 from psn.net.kpis import KpiService
 from psn.net.programme import Programme, providers_of
+from psn.net.radio import RadioService
 from psn.net.uplift import QosService
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
@@ -88,6 +89,7 @@ class Server:
         self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
                                    self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s)
         self.net_kpis.alarms = self.alarms  # the active alarm count on each cell of /api/v1/net/cells
+        self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -136,6 +138,7 @@ class Server:
         if self.settings.roads_file is not None:
             # Read now: a bad file must fail the start, not every later batch of fixes and every recommendation.
             self.roads.router()
+        self.radio.load()
         self.prepare_store()
         for unit in self.db.latest_units():
             self.state.restore(unit)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from simulator.radio import antenna, layout, link
+from netmgmt import link
+from simulator.radio import antenna, layout
 from simulator.radio.cells import Cells
 from simulator.radio.network import RadioConfig, SiteLinks, Ues, antenna_gain, link_budget, link_gain, site_links
 

@@ -181,7 +181,14 @@ def _capacity(args: argparse.Namespace) -> int:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from simulator.coverage import bounds_of_districts, class_polygons, coverage_raster, plot_map, write_geotiff
+    from simulator.coverage import (
+        bounds_of_districts,
+        class_polygons,
+        coverage_raster,
+        plot_map,
+        write_geotiff,
+        write_npz,
+    )
 
     plan = _plan(args)
     out = Path(args.out)
@@ -190,14 +197,16 @@ def _coverage(args: argparse.Namespace) -> int:
         task = bar.add_task("rows", total=None)
         raster = coverage_raster(plan, bounds_of_districts(), args.resolution_m,
                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
-    written = []
-    for band in ("rsrp_dbm", "sinr_db"):
-        write_geotiff(out / f"coverage-{band}.tif", raster, band)
-        plot_map(out / f"coverage-{band}.png", raster, plan, band)
-        written += [f"coverage-{band}.tif", f"coverage-{band}.png"]
-    (out / "coverage-rsrp-classes.geojson").write_text(json.dumps(class_polygons(raster)))
-    written.append("coverage-rsrp-classes.geojson")
-    print(json.dumps({"out": str(out), "files": written, "shape": list(raster.rsrp_dbm.shape),
+    write_npz(out / "coverage.npz", raster)
+    written = ["coverage.npz"]
+    for band, name in (() if args.npz_only else (("rsrp_dbm", "rsrp_dbm"), ("dl_sinr_db", "sinr_db"))):
+        write_geotiff(out / f"coverage-{name}.tif", raster, band)
+        plot_map(out / f"coverage-{name}.png", raster, plan, band)
+        written += [f"coverage-{name}.tif", f"coverage-{name}.png"]
+    if not args.npz_only:
+        (out / "coverage-rsrp-classes.geojson").write_text(json.dumps(class_polygons(raster)))
+        written.append("coverage-rsrp-classes.geojson")
+    print(json.dumps({"out": str(out), "files": written, "shape": list(raster.shape),
                       "resolution_m": args.resolution_m, "crs": raster.crs}))
     return 0
 
@@ -328,10 +337,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_guard(_capacity))
 
-    p = cmds.add_parser("coverage", help="RSRP / SINR raster over Belize: GeoTIFF, PNG and GeoJSON classes")
+    p = cmds.add_parser("coverage", help="RSRP / SINR raster over Belize: GeoTIFF, PNG, GeoJSON classes and the "
+                        "coverage.npz psn loads (its coverage_file)")
     plan_args(p, scenario=False)
     p.add_argument("--resolution-m", type=float, default=1000.0)
     p.add_argument("--out", default="coverage")
+    p.add_argument("--npz-only", action="store_true", help="write only coverage.npz (what psn needs)")
     p.set_defaults(func=_guard(_coverage))
 
     p = cmds.add_parser("run", help="run a scenario: per-group admission, per-cell KPIs, per-unit link conditions")

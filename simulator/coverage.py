@@ -1,10 +1,10 @@
-"""Coverage raster (RSRP, DL SINR) over a plan's area, and its exports: GeoTIFF, PNG map, GeoJSON classes."""
+"""Coverage raster (RSRP, SINR, best server, uplink) over a plan's area, and its exports: GeoTIFF, PNG map,
+GeoJSON classes, and the `.npz` map psn answers "radio conditions at a point" from (netmgmt.coverage)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +12,15 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from shapely import box, union_all
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 
+from netmgmt.coverage import CoverageGrid, LinkParams
+from netmgmt.coverage import class_polygons as rsrp_class_polygons
+from netmgmt.radio import COVERAGE_MIN_DBM
 from simulator.plan import NetworkPlan
-from simulator.radio.network import Ues, snapshot
+from simulator.radio.network import Ues, link_budget, path_gain, uplink_interference, uplink_rx, uplink_sources
 from simulator.sim import radio_config
-from traffic.utm import UTM16N, to_lonlat, to_utm
+from traffic.utm import to_utm
 
 FloatArray = NDArray[np.float64]
 DISTRICTS = Path(__file__).parent / "data" / "belize-districts.geojson"
@@ -25,23 +28,9 @@ DISTRICTS = Path(__file__).parent / "data" / "belize-districts.geojson"
 RSRP_CLASSES: tuple[tuple[str, float], ...] = (
     ("excellent", -85.0), ("good", -95.0), ("fair", -105.0), ("edge", -115.0),
 )
-
-
-@dataclass(frozen=True)
-class Raster:
-    x0: float  # west edge, UTM m
-    y0: float  # north edge, UTM m
-    resolution_m: float
-    rsrp_dbm: FloatArray  # (rows, cols), row 0 = north
-    sinr_db: FloatArray
-    crs: str = UTM16N
-
-    def centres(self) -> FloatArray:
-        rows, cols = self.rsrp_dbm.shape
-        xs = self.x0 + (np.arange(cols) + 0.5) * self.resolution_m
-        ys = self.y0 - (np.arange(rows) + 0.5) * self.resolution_m
-        gx, gy = np.meshgrid(xs, ys)
-        return np.column_stack([gx.ravel(), gy.ravel()])
+# The other cells' uplink PRB load behind the map's uplink SINR (the snapshot's default), and the serving cell's
+# psn assumes when it has no live KPI.
+PLANNING_UL_LOAD = 0.5
 
 
 def bounds_of_districts(path: Path = DISTRICTS) -> tuple[float, float, float, float]:
@@ -57,29 +46,72 @@ def coverage_raster(
     resolution_m: float = 1000.0,
     chunk_rows: int = 32,
     progress: Callable[[int, int], None] | None = None,
-) -> Raster:
-    """Median (no shadowing) outdoor RSRP and full-load DL SINR at 1.5 m on a north-up grid."""
+    area: Path = DISTRICTS,
+) -> CoverageGrid:
+    """Median (no shadowing) outdoor RSRP, full-load DL SINR, best server and uplink at 1.5 m on a north-up grid.
+
+    Uplink SINR with every other cell's PRBs loaded at the planning load, its interferers spread evenly over the
+    in-country pixels it covers: a first pass over the grid sums them (so no pixel depends on the chunking), a
+    second computes each pixel."""
     xmin, ymin, xmax, ymax = bounds
     cols = int(np.ceil((xmax - xmin) / resolution_m))
     rows = int(np.ceil((ymax - ymin) / resolution_m))
-    cells, cfg, rng = plan.cells(), radio_config(plan), np.random.default_rng(0)
-    rsrp, sinr = np.empty((rows, cols)), np.empty((rows, cols))
+    cells, cfg = plan.cells(), radio_config(plan)
+    inside = _inside(area, xmin, ymax, resolution_m, rows, cols)
+    params = LinkParams(cfg.prbs, cfg.slot_s, cfg.overhead_ul, PLANNING_UL_LOAD)
     xs = xmin + (np.arange(cols) + 0.5) * resolution_m
-    for r0 in range(0, rows, chunk_rows):
-        r1 = min(rows, r0 + chunk_rows)
-        ys = ymax - (np.arange(r0, r1) + 0.5) * resolution_m
-        gx, gy = np.meshgrid(xs, ys)
-        n = gx.size
-        ues = Ues(np.column_stack([gx.ravel(), gy.ravel()]), np.full(n, 1.5), np.zeros(n, bool), np.zeros(n, bool))
-        snap = snapshot(rng, cells, plan.antenna, ues, cfg, median=True)
-        rsrp[r0:r1] = snap.rsrp_dbm.reshape(r1 - r0, cols)
-        sinr[r0:r1] = snap.dl_sinr_db.reshape(r1 - r0, cols)
-        if progress:
-            progress(r1, rows)
-    return Raster(xmin, ymax, resolution_m, rsrp, sinr)
+
+    def chunks(done: int) -> Iterator[tuple[slice, FloatArray]]:
+        for r0 in range(0, rows, chunk_rows):
+            r1 = min(rows, r0 + chunk_rows)
+            gx, gy = np.meshgrid(xs, ymax - (np.arange(r0, r1) + 0.5) * resolution_m)
+            n = gx.size
+            ues = Ues(np.column_stack([gx.ravel(), gy.ravel()]), np.full(n, 1.5), np.zeros(n, bool),
+                      np.zeros(n, bool))
+            yield slice(r0, r1), path_gain(np.random.default_rng(0), cells, plan.antenna, ues, cfg, median=True)
+            if progress:
+                progress(done + r1, 2 * rows)
+
+    by_src, served = np.zeros((len(cells), len(cells))), np.zeros(len(cells))
+    for part, gain in chunks(0):
+        snap = link_budget(gain, cells, cfg)
+        source = inside[part].ravel() & (snap.rsrp_dbm >= COVERAGE_MIN_DBM)
+        p_rx, _ = uplink_rx(gain[source], snap.serving[source], cfg)
+        b, c = uplink_sources(p_rx, snap.serving[source], len(cells))
+        by_src += b
+        served += c
+    interference = uplink_interference(by_src, served, PLANNING_UL_LOAD)
+    out = {k: np.empty((rows, cols)) for k in ("serving", "rsrp_dbm", "dl_sinr_db", "ul_sinr_db", "ul_max_prbs")}
+    for part, gain in chunks(rows):
+        snap = link_budget(gain, cells, cfg, ul_interference=interference)
+        for key, values in (("serving", snap.serving), ("rsrp_dbm", snap.rsrp_dbm), ("dl_sinr_db", snap.dl_sinr_db),
+                            ("ul_sinr_db", snap.ul_sinr_db), ("ul_max_prbs", snap.ul_max_prbs)):
+            out[key][part] = values.reshape(-1, cols)
+    return CoverageGrid(xmin, ymax, resolution_m, cells.ids, out["serving"].astype(np.int64), out["rsrp_dbm"],
+                        out["dl_sinr_db"], out["ul_sinr_db"], out["ul_max_prbs"], inside, params)
 
 
-def write_geotiff(path: Path, raster: Raster, band: str = "rsrp_dbm") -> None:
+def _inside(area: Path, x0: float, y0: float, res: float, rows: int, cols: int) -> NDArray[np.bool_]:
+    """Pixels whose square touches the country's districts (cays and coast included)."""
+    country = shapely.transform(union_all([shape(f["geometry"]) for f in json.loads(area.read_text())["features"]]),
+                                to_utm_xy)
+    shapely.prepare(country)
+    c, r = np.meshgrid(np.arange(cols), np.arange(rows))
+    squares = box(x0 + c * res, y0 - (r + 1) * res, x0 + (c + 1) * res, y0 - r * res)
+    return np.asarray(shapely.intersects(country, squares), dtype=bool)
+
+
+def to_utm_xy(lonlat: FloatArray) -> FloatArray:
+    return to_utm(lonlat[:, 0], lonlat[:, 1])
+
+
+def write_npz(path: Path, grid: CoverageGrid) -> None:
+    """The map psn loads (Settings.coverage_file)."""
+    with path.open("wb") as f:
+        np.savez_compressed(f, allow_pickle=False, **grid.to_arrays())
+
+
+def write_geotiff(path: Path, raster: CoverageGrid, band: str = "rsrp_dbm") -> None:
     """Float32 GeoTIFF in UTM 16N (GeoKeys written by hand; tifffile has no GeoTIFF writer)."""
     import tifffile
 
@@ -96,31 +128,12 @@ def write_geotiff(path: Path, raster: Raster, band: str = "rsrp_dbm") -> None:
     )
 
 
-def class_polygons(raster: Raster) -> dict[str, Any]:
-    """GeoJSON FeatureCollection (WGS84) of the RSRP classes, built from row runs of equal class."""
-    res = raster.resolution_m
-    rsrp = raster.rsrp_dbm
-    feats = []
-    upper = np.inf
-    for name, lower in RSRP_CLASSES:
-        mask = (rsrp >= lower) & (rsrp < upper)
-        upper = lower
-        padded = np.pad(mask, ((0, 0), (1, 1))).astype(np.int8)
-        edges = np.diff(padded, axis=1)
-        r_start, c_start = np.nonzero(edges == 1)
-        _, c_end = np.nonzero(edges == -1)
-        if not len(r_start):
-            continue
-        boxes = box(raster.x0 + c_start * res, raster.y0 - (r_start + 1) * res,
-                    raster.x0 + c_end * res, raster.y0 - r_start * res)
-        geom = union_all(boxes).simplify(res / 2)
-        lonlat = shapely.transform(geom, to_lonlat)
-        feats.append({"type": "Feature", "properties": {"class": name, "rsrp_min_dbm": lower},
-                      "geometry": mapping(lonlat)})
-    return {"type": "FeatureCollection", "features": feats}
+def class_polygons(grid: CoverageGrid) -> dict[str, Any]:
+    """GeoJSON FeatureCollection (WGS84) of the planner's RSRP classes over the country."""
+    return rsrp_class_polygons(grid, grid.rsrp_dbm, RSRP_CLASSES)
 
 
-def plot_map(path: Path, raster: Raster, plan: NetworkPlan, band: str = "rsrp_dbm") -> None:
+def plot_map(path: Path, raster: CoverageGrid, plan: NetworkPlan, band: str = "rsrp_dbm") -> None:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -159,10 +159,10 @@ class RunningServer:
 
 
 @contextlib.contextmanager
-def server_with_units(tmp: Path, units: list[tuple[str, str]]) -> Iterator[RunningServer]:
+def server_with_units(tmp: Path, units: list[tuple[str, str]], **settings: Any) -> Iterator[RunningServer]:
     """psn on its own Mosquitto, with each (agency, unit) of `units` in its live picture (one fix each)."""
     broker = Mosquitto(tmp).start()
-    running = RunningServer(make_settings(tmp, broker.url)).start()
+    running = RunningServer(make_settings(tmp, broker.url, **settings)).start()
     try:
         for agency, unit in units:
             publish_fix(broker.url, agency, unit, 17.5, -88.2)

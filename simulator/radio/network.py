@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from simulator.radio import antenna, link
+from netmgmt import link
+from simulator.radio import antenna
 from simulator.radio import pathloss_38901 as p38
 from simulator.radio.cells import Cells
 from simulator.radio.penetration import VEHICLE_MU_DB, O2iModel, o2i_loss, vehicle_loss
@@ -175,8 +176,10 @@ def rx_re_dbm(gain: FloatArray, cells: Cells, cfg: RadioConfig) -> FloatArray:
 
 
 def link_budget(gain: FloatArray, cells: Cells, cfg: RadioConfig, dl_load: FloatArray | float = 1.0,
-                ul_load: FloatArray | float = 0.5) -> Snapshot:
-    """Serving cell, SINR and CQI from path gains, with interference scaled by each cell's PRB load."""
+                ul_load: FloatArray | float = 0.5, ul_interference: FloatArray | None = None) -> Snapshot:
+    """Serving cell, SINR and CQI from path gains, with interference scaled by each cell's PRB load.
+    ul_interference: (C,) uplink interference per PRB at each cell (mW) from elsewhere (uplink_interference over
+    a larger population), instead of the one these UEs cause."""
     n = len(gain)
     rx = rx_re_dbm(gain, cells, cfg)
     serving = np.argmax(rx, axis=1)
@@ -184,24 +187,11 @@ def link_budget(gain: FloatArray, cells: Cells, cfg: RadioConfig, dl_load: Float
     rsrp = rx[rows, serving]
     dl_sinr = link.sinr_db(cells.power_dbm + gain, serving, cfg.dl_noise_dbm,
                            np.broadcast_to(np.asarray(dl_load, dtype=float), (len(cells),)))
-
-    # Uplink: same gains shifted to the UL frequency (the models scale as 20 log10 f).
-    ul_gain = gain - 20.0 * np.log10(cfg.ul_ghz / cfg.dl_ghz)
-    pl_serv = -ul_gain[rows, serving]
-    psd = np.minimum(cfg.p0_dbm_per_prb + cfg.alpha * pl_serv, cfg.ue_power_dbm)  # dBm per PRB
-    max_prbs = np.clip(10.0 ** ((cfg.ue_power_dbm - psd) / 10.0), 1.0, cfg.prbs)
-    p_rx = link.db2lin(psd[:, None] + ul_gain)  # (U, C) mW per PRB at each cell
-    # Mean interference a cell's UEs cause at every other cell, times that cell's PRB load.
-    served_count = np.bincount(serving, minlength=len(cells)).astype(float)
-    order = np.argsort(serving, kind="stable")
-    present = np.flatnonzero(served_count)
-    by_src = np.zeros((len(cells), len(cells)))
-    by_src[present] = np.add.reduceat(p_rx[order], np.searchsorted(serving[order], present), axis=0)
-    mean_src = by_src / np.maximum(served_count, 1.0)[:, None]
-    load = np.broadcast_to(np.asarray(ul_load, dtype=float), (len(cells),)) * (served_count > 0)
-    interference = (mean_src * load[:, None]).sum(axis=0) - np.diag(mean_src) * load
+    p_rx, max_prbs = uplink_rx(gain, serving, cfg)
+    if ul_interference is None:
+        ul_interference = uplink_interference(*uplink_sources(p_rx, serving, len(cells)), ul_load)
     noise = link.db2lin(link.noise_dbm(cfg.prb_hz, cfg.enb_noise_figure_db))
-    ul_sinr = link.lin2db(p_rx[rows, serving] / (interference[serving] + noise))
+    ul_sinr = link.lin2db(p_rx[rows, serving] / (ul_interference[serving] + noise))
     return Snapshot(
         gain_db=gain,
         serving=serving,
@@ -214,3 +204,32 @@ def link_budget(gain: FloatArray, cells: Cells, cfg: RadioConfig, dl_load: Float
         ul_bits_per_prb=link.bits_per_prb_tti(link.efficiency_from_cqi(link.cqi_from_sinr(ul_sinr)),
                                               cfg.overhead_ul),
     )
+
+
+def uplink_rx(gain: FloatArray, serving: IntArray, cfg: RadioConfig) -> tuple[FloatArray, FloatArray]:
+    """(U, C) mW per PRB each UE's power-controlled PSD arrives with at every cell, and (U,) the PRBs it can fill
+    before running out of power. The uplink gains are the downlink ones shifted to the UL frequency (the models
+    scale as 20 log10 f)."""
+    ul_gain = gain - 20.0 * np.log10(cfg.ul_ghz / cfg.dl_ghz)
+    pl_serv = -ul_gain[np.arange(len(gain)), serving]
+    psd = np.minimum(cfg.p0_dbm_per_prb + cfg.alpha * pl_serv, cfg.ue_power_dbm)  # dBm per PRB
+    max_prbs = np.clip(10.0 ** ((cfg.ue_power_dbm - psd) / 10.0), 1.0, cfg.prbs)
+    return link.db2lin(psd[:, None] + ul_gain), max_prbs
+
+
+def uplink_sources(p_rx: FloatArray, serving: IntArray, n_cells: int) -> tuple[FloatArray, FloatArray]:
+    """(C, C) summed power each cell's UEs put into every cell, and (C,) how many UEs each cell serves: sums, so
+    that populations seen in parts add up."""
+    served_count = np.bincount(serving, minlength=n_cells).astype(float)
+    order = np.argsort(serving, kind="stable")
+    present = np.flatnonzero(served_count)
+    by_src = np.zeros((n_cells, n_cells))
+    by_src[present] = np.add.reduceat(p_rx[order], np.searchsorted(serving[order], present), axis=0)
+    return by_src, served_count
+
+
+def uplink_interference(by_src: FloatArray, served_count: FloatArray, ul_load: FloatArray | float) -> FloatArray:
+    """(C,) mean interference a cell's UEs cause at every other cell, times that cell's PRB load, summed."""
+    mean_src = by_src / np.maximum(served_count, 1.0)[:, None]
+    load = np.broadcast_to(np.asarray(ul_load, dtype=float), (len(served_count),)) * (served_count > 0)
+    return (mean_src * load[:, None]).sum(axis=0) - np.diag(mean_src) * load

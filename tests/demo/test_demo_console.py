@@ -78,6 +78,8 @@ def test_the_console_shows_the_banner_last_and_the_chatter_goes_to_the_log_file(
         assert " INFO uvicorn.error: Uvicorn running on http://127.0.0.1:" in logged
         assert "aioice" in logged and '"POST /whip/' in logged
         assert "bodycam: publishing police:P-101" in logged  # the children's own output
+        # First start: the simulator made the coverage map in the data dir, and psn read it (radio at a point).
+        assert f"coverage map {data / 'coverage' / 'coverage.npz'}: 288 x 159 pixels of 1000 m, 165 cells" in logged
 
         # A part of the scenario that dies says so on the console.
         fleet = next(pid for pid, cmd in _session(process.pid).items() if "simulator.fleet" in cmd)

@@ -22,6 +22,7 @@ from schemathesis import APIOperation, GenerationMode
 
 from psn.access import Role
 from psn.store.schema import agreements, flags, incident_shares
+from tests.radio_map import write_map
 from tests.support import RunningServer, server_with_units
 
 # Unit names no generator stumbles on by chance: finding one in an answer means psn put it there.
@@ -43,7 +44,9 @@ EXAMPLES = 250  # per caller and generation mode: 10 runs, 2,500 requests, about
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with server_with_units(Path(tmp_path_factory.mktemp("fuzz")), sorted(UNITS.items())) as running:
+    tmp = Path(tmp_path_factory.mktemp("fuzz"))
+    # With a coverage map, so that radio at a point answers (without one it is a 503 by design).
+    with server_with_units(tmp, sorted(UNITS.items()), coverage_file=write_map(tmp / "coverage.npz")) as running:
         yield running
 
 

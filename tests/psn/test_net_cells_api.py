@@ -66,10 +66,12 @@ def test_cells_kpis_and_links_reach_who_may_see_them(psn_server: RunningServer) 
         "sinr_db": 12.3, "ul_mbps": 1.08, "dl_mbps": 0.2, "arp": 1, "uplifted": True}}
 
     wait_for(lambda: get(psn_server, "/api/v1/net/links", fire).json()["links"] != [])
+    # The KPI names 2 rejected and 1 pre-empted bearer: an admission_rejected and a preempted alarm on the cell.
+    wait_for(lambda: get(psn_server, "/api/v1/net/cells", admin).json()["cells"][0]["alarms"] == 2)
     cells = get(psn_server, "/api/v1/net/cells", admin).json()["cells"]
     assert cells == [{"id": "BZE-PMD-1", "site": "BZE-PMD", "lat": None, "lon": None, "azimuth_deg": None,
                       "state": "up", "kpi": {k: v for k, v in kpi("BZE-PMD-1", now, 0.4, 0.8, 12, 2, 1).items()
-                                             if k != "cell"}, "alarms": 0}]
+                                             if k != "cell"}, "alarms": 2}]
     assert [x["unit"] for x in get(psn_server, "/api/v1/net/links", police).json()["links"]] == ["police/P-101"]
     assert get(psn_server, "/api/v1/net/links", fire).json()["links"] == [
         {**link("fire", "F-1", now, cell=None), "unit": "fire/F-1", "ul_mbps": 0.0, "dl_mbps": 0.0}]

@@ -3,7 +3,9 @@ import json
 import numpy as np
 import tifffile
 
-from simulator.coverage import class_polygons, coverage_raster, plot_map, write_geotiff
+from netmgmt.radio import sample
+from psn.net.radio import read_coverage
+from simulator.coverage import class_polygons, coverage_raster, plot_map, write_geotiff, write_npz
 from traffic.utm import to_utm
 
 
@@ -27,3 +29,26 @@ def test_raster_exports(tmp_path, small_plan) -> None:
                                   if f["geometry"]["type"] == "Polygon")
     plot_map(tmp_path / "c.png", r, small_plan)
     assert (tmp_path / "c.png").stat().st_size > 10_000
+
+
+def test_the_npz_the_simulator_writes_is_the_map_psn_reads(tmp_path, small_plan) -> None:
+    c = to_utm([-88.25], [17.5])[0]
+    r = coverage_raster(small_plan, (c[0] - 6e3, c[1] - 4e3, c[0] + 6e3, c[1] + 4e3), 1000.0, chunk_rows=3)
+    write_npz(tmp_path / "coverage.npz", r)
+    back = read_coverage(tmp_path / "coverage.npz")
+    assert back.shape == r.shape == (8, 12) and back.cells == small_plan.cells().ids
+    assert (back.x0, back.y0, back.resolution_m, back.link) == (r.x0, r.y0, 1000.0, r.link)
+    np.testing.assert_array_equal(back.inside, r.inside)
+    assert back.link.prbs == 50 and back.inside[:, :4].all()  # the west 4 km are inland; the east is the sea's edge
+    for row, col in ((0, 0), (3, 7), (7, 3)):
+        x, y = r.x0 + (col + 0.5) * 1000.0, r.y0 - (row + 0.5) * 1000.0
+        s = sample(back, x, y)
+        assert s is not None and s.cell == small_plan.cells().ids[r.serving[row, col]]
+        # float32 on disk: the same values to its precision
+        assert (s.rsrp_dbm, s.dl_sinr_db, s.ul_sinr_db, s.ul_max_prbs) == (
+            np.float32(r.rsrp_dbm[row, col]), np.float32(r.dl_sinr_db[row, col]),
+            np.float32(r.ul_sinr_db[row, col]), np.float32(r.ul_max_prbs[row, col]))
+    # The uplink interference is summed over the whole grid first: a pixel does not depend on the chunking.
+    again = coverage_raster(small_plan, (c[0] - 6e3, c[1] - 4e3, c[0] + 6e3, c[1] + 4e3), 1000.0, chunk_rows=8)
+    np.testing.assert_allclose(again.ul_sinr_db, r.ul_sinr_db)
+    np.testing.assert_array_equal(again.serving, r.serving)

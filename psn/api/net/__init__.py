@@ -6,9 +6,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from psn.api.net import alarms, cells, programme, qos
+from psn.api.net import alarms, cells, programme, qos, radio
 
-PARTS: tuple[ModuleType, ...] = (cells, alarms, qos, programme)
+PARTS: tuple[ModuleType, ...] = (cells, alarms, qos, radio, programme)
 
 router = APIRouter()
 for part in PARTS:

@@ -6,7 +6,7 @@ import { hiddenAgencies } from "./filters.js";
 import { pollOperatorStats, showSignedIn } from "./header.js";
 import { connectLive } from "./live.js";
 import { linkRows, liveLink } from "./netlink.js";
-import { addRoadCheckLayer } from "./roadcheck.js";
+import { addOverlays } from "./overlays.js";
 import { addUnitSearch } from "./search.js";
 import { createTrack } from "./track.js";
 import { unitMarkerClass } from "./unitmarker.js";
@@ -49,7 +49,7 @@ loadBaseMap(map).catch((err) => {
   $("notice").textContent = `Base map incomplete (${err.message}): units are still shown.`;
   $("notice").hidden = false;
 });
-addRoadCheckLayer(map);
+addOverlays(map);
 
 // ---------------------------------------------------------------- unit markers
 const renderer = L.canvas({ pane: "units", tolerance: L.Browser.mobile ? 10 : 3 });

@@ -1,12 +1,12 @@
 // "Road network check" overlay: what `psn roads check` reports on the shipped road network and the reviewed
 // connectors that close its gaps (road-check.geojson, built by scripts/build_base_layers.py). Off by default;
-// the file loads the first time the layer is switched on.
-import { getJSON, text } from "./basemap.js";
+// the file loads the first time the layer is switched on (overlays.js).
+import { text } from "./basemap.js";
 
 const URL = "/static/data/belize/road-check.geojson";
 const COLORS = { connector: "#2e7d32", component: "#6a1b9a", gap: "#c62828", dead_end: "#ef6c00" };
 
-export function addRoadCheckLayer(map) {
+export function roadCheckLayer() {
   // Leaflet applies this style to points and lines alike: a finding is a dot, a gap or connector a line.
   const style = (f) => {
     const { kind } = f.properties;
@@ -24,15 +24,5 @@ export function addRoadCheckLayer(map) {
       l.bindTooltip(text(`${p.label}: ${p.message}${p.where ? ` (${p.where})` : ""}`));
     },
   });
-  let loading = null;
-  map.on("overlayadd", (e) => {
-    if (e.layer !== layer || loading) return;
-    loading = getJSON(URL)
-      .then((data) => layer.addData(data))
-      .catch((err) => {
-        loading = null; // try again next time it is switched on
-        console.error(err);
-      });
-  });
-  L.control.layers(null, { "Road network check": layer }, { collapsed: L.Browser.mobile }).addTo(map);
+  return { layer, url: URL, label: "Road network check" };
 }

@@ -3,6 +3,7 @@
 // and closing or reopening it. Parts re-render on live changes; what the dispatcher is typing survives.
 import { send } from "./api.js";
 import { incidentUnits, priorityChip, STATE_LABEL, typeLabel, where } from "./incidents.js";
+import { createRadio } from "./radio.js";
 import { createRecommend } from "./recommend.js";
 import { AGENCIES, agencyTag, ago, clock, el, fill } from "./util.js";
 
@@ -20,6 +21,7 @@ export function createDetails(ctx) {
   let parts = null; // the open incident's re-renderable parts
   let recommend = null;
   let thread = null;
+  let radio = null;
   const incident = () => ctx.incidents.get(ctx.openId);
 
   // The newest command of this incident to each unit.
@@ -121,6 +123,7 @@ export function createDetails(ctx) {
     if (!parts || !inc) return;
     view.style.setProperty("--prio", `var(--p${inc.priority})`);
     renderHead(inc);
+    radio.show(inc);
     renderUnits(inc);
     renderPartners(inc);
     renderTimeline(inc);
@@ -176,7 +179,7 @@ export function createDetails(ctx) {
   function close() {
     recommend?.destroy();
     thread?.destroy();
-    recommend = thread = parts = null;
+    recommend = thread = radio = parts = null;
     ctx.openId = null;
   }
   ctx.on("view", (v) => v !== "incident" && close());
@@ -195,6 +198,7 @@ export function createDetails(ctx) {
         back: el("button.back", { type: "button", onclick: () => ctx.show("queue") }, "← Queue ", el("kbd", {}, "Esc")),
         head: el("header.inc-head"),
         priority: el("div.priority-edit"),
+        radio: el("section.radio"),
         error: el("p.form-error", { role: "alert" }),
         units: el("section.units"),
         recommend: el("section.recommend"),
@@ -205,6 +209,7 @@ export function createDetails(ctx) {
       };
       fill(view, ...Object.values(parts));
       view.dataset.incident = id;
+      radio = createRadio(parts.radio);
       render();
       const inc = incident();
       if (inc?.lat != null) ctx.map.panTo([inc.lat, inc.lon]);

@@ -1,4 +1,5 @@
-"""Link-level abstraction: SINR from received powers, CQI (TS 36.213 Table 7.2.3-1), attenuated Shannon."""
+"""Link-level abstraction shared by the simulator and psn: SINR from received powers, CQI (TS 36.213 Table
+7.2.3-1), attenuated Shannon."""
 
 from __future__ import annotations
 

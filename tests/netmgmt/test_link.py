@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from simulator.radio import link
+from netmgmt import link
 
 
 def test_cqi_table_is_ts36213_and_mapping_is_monotone() -> None:
