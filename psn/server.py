@@ -18,6 +18,7 @@ from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
+from psn.net.inventory import Inventory
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
@@ -73,6 +74,7 @@ class Server:
                                   live_speeds=self._live_speeds))
         self.traffic = Traffic(settings, self.clock, self.roads, self.hub, self.audit, self.stats)
         self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
+        self.inventory = Inventory(self.db, self.audit, self.clock, settings.data_dir)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -101,6 +103,7 @@ class Server:
         self.sharing.reload()
         self.cad.load()
         self.cameras.load()
+        self.inventory.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""

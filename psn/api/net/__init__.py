@@ -6,7 +6,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-PARTS: tuple[ModuleType, ...] = ()
+from psn.api.net import inventory
+
+PARTS: tuple[ModuleType, ...] = (inventory,)
 
 router = APIRouter()
 for part in PARTS:
