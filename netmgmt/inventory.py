@@ -247,15 +247,19 @@ def _nothing(_item: Item) -> list[str]:
     return []
 
 
-def merge(snapshot: Snapshot, rows: list[tuple[str, Item]], refused: list[Refusal],
+def merge(snapshot: Snapshot, entries: list[tuple[str, Item | Refusal]],
           screen: Callable[[Item], list[str]] = _nothing) -> Merge:
     """Takes each valid row in order (a file's sites before its cells see each other), replacing a row of the
     same id; a row naming an id an earlier row of the batch gave, breaking a rule, or refused by `screen` (the
-    caller's reasons: who may change it, which agencies exist) is refused with `at`."""
+    caller's reasons: who may change it, which agencies exist) is refused with `at`. Refusals already made
+    (rows that could not be read) stay in their place: the refused list follows the document."""
     work = snapshot.copy()
-    out = Merge(refused=list(refused))
+    out = Merge()
     seen: dict[tuple[Kind, str], str] = {}
-    for at, raw in rows:
+    for at, raw in entries:
+        if isinstance(raw, Refusal):
+            out.refused.append(raw)
+            continue
         item = normalised(raw)
         kind = kind_of(item)
         for counts in (out.created, out.updated, out.unchanged):

@@ -13,7 +13,7 @@ import csv
 import io
 import math
 from collections.abc import Iterable
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from netmgmt.inventory import KINDS, Cell, InventoryError, Item, Kind, Refusal, Site
@@ -33,8 +33,18 @@ def columns(kind: Kind) -> tuple[Column, ...]:
 
 @dataclass
 class Parsed:
-    rows: list[tuple[str, Item]]  # (where, row) in document order
-    refused: list[Refusal]
+    entries: list[tuple[str, Item | Refusal]] = field(default_factory=list)  # (where, row) in document order
+
+    @property
+    def rows(self) -> list[tuple[str, Item]]:
+        return [(at, row) for at, row in self.entries if not isinstance(row, Refusal)]
+
+    @property
+    def refused(self) -> list[Refusal]:
+        return [row for _, row in self.entries if isinstance(row, Refusal)]
+
+    def refuse(self, at: str, row_id: str | None, reason: str) -> None:
+        self.entries.append((at, Refusal(at, row_id, reason)))
 
 
 def _build(kind: Kind, values: dict[str, Any], at: str, parsed: Parsed) -> None:
@@ -44,12 +54,12 @@ def _build(kind: Kind, values: dict[str, Any], at: str, parsed: Parsed) -> None:
     given_id = values.get("id")
     row_id = given_id if isinstance(given_id, str) else None
     if missing:
-        parsed.refused.append(Refusal(at, row_id, "; ".join(f"{name}: missing" for name in missing)))
+        parsed.refuse(at, row_id, "; ".join(f"{name}: missing" for name in missing))
         return
     for c in columns(kind):
         if values.get(c.name) is None and not c.optional:
             values[c.name] = c.default
-    parsed.rows.append((at, KINDS[kind](**values)))
+    parsed.entries.append((at, KINDS[kind](**values)))
 
 
 # CSV
@@ -91,7 +101,7 @@ def from_csv(kind: Kind, text: str) -> Parsed:
     if unknown or len(set(header)) != len(header) or not set(required) <= set(header):
         raise InventoryError(f"header: {kind} columns are {', '.join(known)} (required: {', '.join(required)}); "
                              f"got {', '.join(header) or 'none'}")
-    parsed = Parsed([], [])
+    parsed = Parsed()
     line = 1
     while True:
         try:
@@ -99,7 +109,7 @@ def from_csv(kind: Kind, text: str) -> Parsed:
         except StopIteration:
             break
         except csv.Error as exc:  # the rest of the file is not CSV: what came before is kept
-            parsed.refused.append(Refusal(f"line {reader.line_num}", None, str(exc)))
+            parsed.refuse(f"line {reader.line_num}", None, str(exc))
             break
         at = f"line {line + 1}"
         line = reader.line_num
@@ -112,8 +122,8 @@ def from_csv(kind: Kind, text: str) -> Parsed:
 def _csv_row(kind: Kind, known: dict[str, Column], header: list[str], cells: list[str], at: str,
              parsed: Parsed) -> None:
     if len(cells) != len(header):
-        parsed.refused.append(Refusal(at, cells[0] if cells else None,
-                                      f"{len(cells)} fields where the header names {len(header)}"))
+        parsed.refuse(at, cells[0] if cells else None,
+                                      f"{len(cells)} fields where the header names {len(header)}")
         return
     values: dict[str, Any] = {}
     reasons = []
@@ -123,7 +133,7 @@ def _csv_row(kind: Kind, known: dict[str, Column], header: list[str], cells: lis
         except InventoryError as exc:
             reasons.append(str(exc))
     if reasons:
-        parsed.refused.append(Refusal(at, values.get("id"), "; ".join(reasons)))
+        parsed.refuse(at, values.get("id"), "; ".join(reasons))
         return
     _build(kind, values, at, parsed)
 
@@ -167,7 +177,7 @@ def from_geojson(kind: Kind, doc: Any) -> Parsed:
         raise InventoryError("expected a GeoJSON FeatureCollection with a 'features' list")
     known = {c.name: c for c in columns(kind)}
     positioned = "lat" in known
-    parsed = Parsed([], [])
+    parsed = Parsed()
     for i, feature in enumerate(doc["features"]):
         at = f"feature {i}"
         try:
@@ -184,7 +194,7 @@ def from_geojson(kind: Kind, doc: Any) -> Parsed:
                 values["lat"], values["lon"] = _json_value(known["lat"], lat), _json_value(known["lon"], lon)
         except InventoryError as exc:
             ident = feature.get("id") if isinstance(feature, dict) else None
-            parsed.refused.append(Refusal(at, ident if isinstance(ident, str) else None, str(exc)))
+            parsed.refuse(at, ident if isinstance(ident, str) else None, str(exc))
             continue
         _build(kind, values, at, parsed)
     return parsed
@@ -229,7 +239,7 @@ def from_plan(doc: Any) -> Parsed:
     sites = plan.get("sites")
     if not isinstance(sites, list):
         raise InventoryError("plan: 'sites' must be a list")
-    parsed = Parsed([], [])
+    parsed = Parsed()
     technology, band_name = _plan_text(band, "rat", "LTE"), _plan_text(band, "name", "LTE Band 14")
     for i, raw in enumerate(sites):
         at = f"sites[{i}]"
@@ -237,14 +247,14 @@ def from_plan(doc: Any) -> Parsed:
             rows = _plan_site(_object(raw, "site"), defaults, technology, band_name, at)
         except InventoryError as exc:
             ident = raw.get("id") if isinstance(raw, dict) else None
-            parsed.refused.append(Refusal(at, ident if isinstance(ident, str) else None, str(exc)))
+            parsed.refuse(at, ident if isinstance(ident, str) else None, str(exc))
             continue
-        parsed.rows += rows
+        parsed.entries += rows
     return parsed
 
 
 def _plan_site(raw: dict[str, Any], defaults: dict[str, Any], technology: str, band: str,
-               at: str) -> list[tuple[str, Item]]:
+               at: str) -> list[tuple[str, Item | Refusal]]:
     site_id = _plan_text(raw, "id")
     env = raw.get("environment", defaults.get("environment", PLAN_DEFAULTS["environment"]))
     if env not in ENVIRONMENT_NAMES:
@@ -255,7 +265,7 @@ def _plan_site(raw: dict[str, Any], defaults: dict[str, Any], technology: str, b
     sectors = raw.get("sectors", DEFAULT_SECTORS)
     if not isinstance(sectors, list) or not sectors:
         raise InventoryError("sectors: must be a non-empty list")
-    rows: list[tuple[str, Item]] = [(at, site)]
+    rows: list[tuple[str, Item | Refusal]] = [(at, site)]
     for k, sector in enumerate(sectors):
         s = _object(sector, f"sectors[{k}]")
         rows.append((f"{at}.sectors[{k}]", Cell(

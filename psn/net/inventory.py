@@ -116,11 +116,11 @@ class Inventory:
         self._audit.record(who, f"net.{SINGULAR[kind]}.delete", item_id)
         return item
 
-    def import_rows(self, rows: list[tuple[str, Item]], refused: list[Refusal], who: str, source: str,
+    def import_rows(self, entries: list[tuple[str, Item | Refusal]], who: str, source: str,
                     screen: Callable[[Item], list[str]]) -> Merge:
         """Merges a parsed file: the good rows are stored in one transaction, the bad ones come back refused."""
         with self._lock:
-            result = core.merge(self._snap, rows, refused, screen)
+            result = core.merge(self._snap, entries, screen)
             self._write(result.accepted)
         self._audit.record(who, "net.inventory.import", source, created=result.created, updated=result.updated,
                            unchanged=result.unchanged, refused=len(result.refused),

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from netmgmt.inventory import (
-    Cell, Device, Refusal, Site, Snapshot, delete_blockers, iccid_problems, imei_problems, imsi_problems, merge,
-    problems,
-)
+from netmgmt import inventory as core
+from netmgmt.inventory import Cell, Device, Refusal, Site, Snapshot
 
 # 490154203237518 (the IMEI of ITU/GSMA examples): digits 4 9 0 1 5 4 2 0 3 2 3 7 5 1 | 8. Doubling every second
 # digit from the left (9 1 4 0 2 7 1 → 18 2 8 0 4 14 2, digit sums 9 2 8 0 4 5 2 = 30) plus the others
@@ -49,24 +47,24 @@ IMSIS = [(IMSI, True), ("001010000000001", True), ("70267012345678", False), ("7
 
 @pytest.mark.parametrize(("number", "valid"), IMEIS)
 def test_imei(number: str, valid: bool) -> None:
-    assert (imei_problems(number) == []) is valid
+    assert (core.imei_problems(number) == []) is valid
 
 
 @pytest.mark.parametrize(("number", "valid"), ICCIDS)
 def test_iccid(number: str, valid: bool) -> None:
-    assert (iccid_problems(number) == []) is valid
+    assert (core.iccid_problems(number) == []) is valid
 
 
 @pytest.mark.parametrize(("number", "valid"), IMSIS)
 def test_imsi(number: str, valid: bool) -> None:
-    assert (imsi_problems(number) == []) is valid
+    assert (core.imsi_problems(number) == []) is valid
 
 
 def test_reasons_name_the_rule() -> None:
-    assert imei_problems("490154203237517") == ["imei: 490154203237517 fails its Luhn check digit"]
-    assert iccid_problems("19014103211118510720") == [
+    assert core.imei_problems("490154203237517") == ["imei: 490154203237517 fails its Luhn check digit"]
+    assert core.iccid_problems("19014103211118510720") == [
         "iccid: 19014103211118510720 must start with 89 (the telecom industry identifier)"]
-    assert imsi_problems("123") == ["imsi: '123' must be 15 digits"]
+    assert core.imsi_problems("123") == ["imsi: '123' must be 15 digits"]
 
 
 SITE = Site("BZE-PMD", "Belize City - Princess Margaret Drive", 17.5135, -88.1868, "urban")
@@ -90,14 +88,14 @@ BAD = [
 
 
 def test_valid_rows_have_no_problems() -> None:
-    assert problems(SITE) == problems(CELL) == problems(DEVICE) == []
+    assert core.problems(SITE) == core.problems(CELL) == core.problems(DEVICE) == []
     for edge in (Cell("c", "s", 90, 180, 360, -90, 0, 0), Cell("c", "s", -90, -180, 0, 90, 500, 60)):
-        assert problems(edge) == []
+        assert core.problems(edge) == []
 
 
 @pytest.mark.parametrize(("item", "field"), BAD, ids=[f"{type(i).__name__}.{f}" for i, f in BAD])
 def test_a_bad_field_is_named(item: Site | Cell | Device, field: str) -> None:
-    found = problems(item)
+    found = core.problems(item)
     assert len(found) == 1 and found[0].startswith(f"{field}: "), found
 
 
@@ -115,31 +113,32 @@ def test_merge_counts_and_refuses_with_reasons() -> None:
         ("line 9", Device("BC-0043", "body_cam", "police", IMEI)),  # BC-0042's IMEI
         ("line 10", Device("PH-1", "phone", "fire", IMEI_2, certificate="ABC")),  # serial kept in lower case
         ("line 11", Device("PH-2", "phone", "bdf", IMEI, imsi="1")),
+        ("line 12", Refusal("line 12", None, "3 fields where the header names 10")),
     ]
-    result = merge(known, rows, [Refusal("line 12", None, "3 fields where the header names 10")],
-                   screen=lambda item: ["agency: bdf refused"] if getattr(item, "agency", "") == "bdf" else [])
+    result = core.merge(known, rows,
+                        screen=lambda item: ["agency: bdf refused"] if getattr(item, "agency", "") == "bdf" else [])
     assert (result.created, result.updated, result.unchanged) == (
         {"sites": 1, "cells": 2, "devices": 1}, {"sites": 1, "cells": 0, "devices": 0},
         {"sites": 0, "cells": 0, "devices": 1})
     assert [i.id for i in result.accepted] == ["BZE-PMD", "ORG", "BZE-PMD-1", "ORG-1", "PH-1"]
     assert result.accepted[-1] == Device("PH-1", "phone", "fire", IMEI_2, certificate="abc")
     assert [(r.at, r.id, r.reason) for r in result.refused] == [
-        ("line 12", None, "3 fields where the header names 10"),
         ("line 7", "NOPE-1", "site: no site 'NOPE' (create the site first)"),
         ("line 8", "ORG", "id: ORG was given already (line 4)"),
         ("line 9", "BC-0043", f"imei: {IMEI} already belongs to device BC-0042"),
         ("line 11", "PH-2", "imsi: '1' must be 15 digits"),
+        ("line 12", None, "3 fields where the header names 10"),
     ]
     assert known.sites == {SITE.id: SITE}  # the caller's snapshot is left as it was
 
 
 def test_the_screen_refuses_a_valid_row() -> None:
     row = Device("PH-2", "phone", "bdf", IMEI)
-    result = merge(Snapshot(), [("feature 0", row)], [], screen=lambda _: ["agency: bdf refused"])
+    result = core.merge(Snapshot(), [("feature 0", row)], screen=lambda _: ["agency: bdf refused"])
     assert (result.accepted, [r.reason for r in result.refused]) == ([], ["agency: bdf refused"])
 
 
 def test_a_site_with_cells_cannot_go() -> None:
     snap = Snapshot({SITE.id: SITE}, {CELL.id: CELL, "BZE-PMD-2": Cell("BZE-PMD-2", SITE.id, 0, 0, 120)}, {})
-    assert delete_blockers(snap, SITE.id) == ["BZE-PMD-1", "BZE-PMD-2"]
-    assert delete_blockers(snap, "ORG") == []
+    assert core.delete_blockers(snap, SITE.id) == ["BZE-PMD-1", "BZE-PMD-2"]
+    assert core.delete_blockers(snap, "ORG") == []

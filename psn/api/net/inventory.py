@@ -133,7 +133,7 @@ async def import_file(request: Request, server: ServerDep, who: PrincipalDep,
             reasons = [] if decision else [f"agency: not allowed: {decision.reason}"]
         return reasons
 
-    result = server.inventory.import_rows(parsed.rows, parsed.refused, who.name,
+    result = server.inventory.import_rows(parsed.entries, who.name,
                                           f"{format}:{kind or 'plan'}", screen)
     return _report(format, result)
 
