@@ -3,11 +3,15 @@ refused; an agency admin sees its own agency's devices only; every change is in 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from psn.access import Role
 from tests.support import RunningServer
@@ -25,7 +29,7 @@ FIRE_DEVICE = {"id": "FM-7", "kind": "vehicle_modem", "agency": "fire", "imei": 
 
 
 def call(server: RunningServer, method: str, path: str, token: str, body: Any = None,
-         content: str | None = None, **params: str) -> httpx.Response:
+         content: str | bytes | None = None, **params: str) -> httpx.Response:
     return httpx.request(method, server.base_url + BASE + path, json=body, content=content, params=params,
                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
@@ -170,3 +174,83 @@ def test_exports_read_back_as_they_were(psn_server: RunningServer) -> None:
     layer = call(psn_server, "GET", "/export", admin, kind="sites", format="geojson").json()
     pmd = next(f for f in layer["features"] if f["id"] == "BZE-PMD")
     assert pmd["geometry"] == {"type": "Point", "coordinates": [-88.1868, 17.5135]}
+
+
+HEADER = ["id", "kind", "agency", "imei", "unit", "imsi", "iccid", "certificate"]
+good_rows = st.tuples(st.from_regex(r"\A[A-Z]{2}-[0-9]{1,4}\Z"),
+                      st.sampled_from(["phone", "body_cam", "drone"]), st.sampled_from(["police", "fire"]),
+                      st.text("0123456789", min_size=14, max_size=14).map(lambda p: p + luhn_digit(p)))
+# Wrong field counts (one line each: no line breaks in a field), or eight fields with an IMEI of the wrong length:
+# always refused.
+bad_rows = st.lists(st.text(st.characters(blacklist_characters="\r\n"), max_size=5), max_size=4) | st.tuples(
+    st.from_regex(r"\A[A-Z]{2}-[0-9]{1,4}\Z"), st.just("phone"), st.sampled_from(["police", "navy"]),
+    st.sampled_from([13, 14, 16]).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n)),
+).map(lambda r: [*r, "", "", "", ""])
+
+
+def luhn_digit(payload: str) -> str:
+    """Written out apart from psn's: double every other digit from the right of the payload, digit sums, and
+    complete to a multiple of ten."""
+    total = sum(sum(divmod(int(ch) * (2 - i % 2), 10)) for i, ch in enumerate(reversed(payload)))
+    return str(-total % 10)
+
+
+def test_fuzzed_device_imports_keep_the_good_rows_as_sent(psn_server: RunningServer) -> None:
+    admin = psn_server.token("police", Role.NETWORK_ADMIN)
+    inventory = psn_server.server.inventory
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.one_of(good_rows.map(lambda r: ("good", r)), bad_rows.map(lambda r: ("bad", r))),
+                    max_size=6))
+    def check(mixed: list[tuple[str, Any]]) -> None:
+        for device in inventory.devices():
+            inventory.delete("devices", device.id, "test")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(HEADER)
+        for what, row in mixed:
+            writer.writerow([*row, "", "", "", ""] if what == "good" else row)
+        response = call(psn_server, "POST", "/import", admin, content=out.getvalue(), format="csv", kind="devices")
+        assert response.status_code == 200, response.text
+        refused = {r["at"]: r["reason"] for r in response.json()["refused"]}
+        sent: dict[str, dict[str, Any]] = {}
+        imeis: set[str] = set()
+        for line, (what, row) in enumerate(mixed, start=2):
+            at = f"line {line}"
+            if what == "bad":
+                assert at in refused or not row, (row, refused)  # an empty row is a blank line, skipped
+            elif row[0] in sent:
+                assert "was given already" in refused[at]
+            elif row[3] in imeis:
+                assert "already belongs to device" in refused[at]
+            else:
+                assert at not in refused, refused[at]
+                sent[row[0]] = dict(zip(HEADER[:4], row, strict=True))
+                imeis.add(row[3])
+        stored = {d["id"]: {k: d[k] for k in HEADER[:4]}
+                  for d in call(psn_server, "GET", "/devices", admin).json()["devices"]}
+        assert stored == sent
+
+    check()
+
+
+def test_any_bytes_get_an_answer_with_reasons(psn_server: RunningServer) -> None:
+    """Never a 5xx; a 4xx names its reason and stores nothing; a 200 stores what it counts."""
+    admin = psn_server.token("police", Role.NETWORK_ADMIN)
+    inventory = psn_server.server.inventory
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.binary(max_size=300) | st.text(max_size=300).map(lambda t: ("id,name,lat,lon\n" + t).encode()),
+           st.sampled_from(["csv", "geojson", "plan"]))
+    def check(body: bytes, fmt: str) -> None:
+        before = len(inventory.sites())
+        response = call(psn_server, "POST", "/import", admin, content=body,
+                        format=fmt, **({"kind": "sites"} if fmt != "plan" else {}))
+        assert response.status_code in (200, 422), response.text
+        if response.status_code == 422:
+            assert response.json()["detail"] and len(inventory.sites()) == before
+        else:
+            created = response.json()["imported"].get("sites", {"created": 0})["created"]
+            assert len(inventory.sites()) == before + created
+
+    check()
