@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from netmgmt.inventory import KINDS, Device, InventoryError, Item, Kind, Merge
 from netmgmt.inventory_codec import Parsed, from_csv, from_geojson, from_plan, to_csv, to_geojson
@@ -115,12 +116,14 @@ async def import_file(request: Request, server: ServerDep, who: PrincipalDep,
     if format != "plan" and kind is None:
         raise HTTPException(422, "kind: sites, cells or devices (a plan brings its own sites and cells)")
     _guard(server, who, kind or "sites", Action.MANAGE)
-    body = await request.body()
-    if len(body) > MAX_IMPORT_BYTES:
-        raise HTTPException(413, f"the file is {len(body)} bytes; at most {MAX_IMPORT_BYTES} are taken at once")
+    body = bytearray()
+    async for chunk in request.stream():  # counted as it comes: an oversized upload is never held whole
+        body += chunk
+        if len(body) > MAX_IMPORT_BYTES:
+            raise HTTPException(413, f"the file is over {MAX_IMPORT_BYTES} bytes, the most taken at once")
     try:
         text = body.decode("utf-8-sig")
-        parsed = _read(format, kind, text)
+        parsed = await run_in_threadpool(_read, format, kind, text)
     except UnicodeDecodeError as exc:
         raise HTTPException(422, f"the file is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     except InventoryError as exc:
@@ -133,8 +136,8 @@ async def import_file(request: Request, server: ServerDep, who: PrincipalDep,
             reasons = [] if decision else [f"agency: not allowed: {decision.reason}"]
         return reasons
 
-    result = server.inventory.import_rows(parsed.entries, who.name,
-                                          f"{format}:{kind or 'plan'}", screen)
+    result = await run_in_threadpool(server.inventory.import_rows, parsed.entries, who.name,
+                                     f"{format}:{kind or 'plan'}", screen)
     return _report(format, result)
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from psn.access import Role
+from psn.api.net import inventory as inventory_api
 from tests.support import RunningServer
 
 BASE = "/api/v1/net/inventory"
@@ -254,3 +256,12 @@ def test_any_bytes_get_an_answer_with_reasons(psn_server: RunningServer) -> None
             assert len(inventory.sites()) == before + created
 
     check()
+
+
+def test_an_oversized_file_is_refused_unread(psn_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inventory_api, "MAX_IMPORT_BYTES", 4096)  # the shipped plan is about 9 kB
+    admin = psn_server.token("police", Role.NETWORK_ADMIN)
+    response = call(psn_server, "POST", "/import", admin, content=PLAN.read_text(), format="plan")
+    assert (response.status_code, response.json()["detail"]) == (
+        413, "the file is over 4096 bytes, the most taken at once")
+    assert psn_server.server.inventory.sites() == []
