@@ -164,13 +164,21 @@ def normalised(item: Item) -> Item:
     return item
 
 
+IDENTITIES = ("imei", "imsi", "iccid")
+
+
 @dataclass
 class Snapshot:
-    """What the inventory holds, by id."""
+    """What the inventory holds, by id, and which device holds each identity number."""
 
     sites: dict[str, Site] = field(default_factory=dict)
     cells: dict[str, Cell] = field(default_factory=dict)
     devices: dict[str, Device] = field(default_factory=dict)
+    _owners: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for device in self.devices.values():
+            self._own(device, device.id)
 
     def of(self, kind: Kind) -> Mapping[str, Item]:
         return self.sites if kind == "sites" else self.cells if kind == "cells" else self.devices
@@ -178,13 +186,17 @@ class Snapshot:
     def get(self, kind: Kind, item_id: str) -> Item | None:
         return self.of(kind).get(item_id)
 
+    def owner(self, identity: str, value: str) -> str | None:
+        """The id of the device whose `identity` ("imei", "imsi", "iccid") is `value`."""
+        return self._owners.get((identity, value))
+
     def remove(self, kind: Kind, item_id: str) -> None:
         if kind == "sites":
             del self.sites[item_id]
         elif kind == "cells":
             del self.cells[item_id]
         else:
-            del self.devices[item_id]
+            self._own(self.devices.pop(item_id), None)
 
     def put(self, item: Item) -> None:
         if isinstance(item, Site):
@@ -192,13 +204,24 @@ class Snapshot:
         elif isinstance(item, Cell):
             self.cells[item.id] = item
         else:
+            before = self.devices.get(item.id)
+            if before is not None:
+                self._own(before, None)
             self.devices[item.id] = item
+            self._own(item, item.id)
+
+    def _own(self, device: Device, owner: str | None) -> None:
+        for name in IDENTITIES:
+            value = getattr(device, name)
+            if value is None:
+                continue
+            if owner is None:
+                self._owners.pop((name, value), None)
+            else:
+                self._owners[name, value] = owner
 
     def copy(self) -> Snapshot:
         return Snapshot(dict(self.sites), dict(self.cells), dict(self.devices))
-
-
-IDENTITIES = ("imei", "imsi", "iccid")
 
 
 def conflicts(snapshot: Snapshot, item: Item) -> list[str]:
@@ -207,11 +230,11 @@ def conflicts(snapshot: Snapshot, item: Item) -> list[str]:
         return [] if item.site in snapshot.sites else [f"site: no site {item.site!r} (create the site first)"]
     if isinstance(item, Device):
         found = []
-        for other in snapshot.devices.values():
-            for name in IDENTITIES:
-                value = getattr(item, name)
-                if other.id != item.id and value is not None and getattr(other, name) == value:
-                    found.append(f"{name}: {value} already belongs to device {other.id}")
+        for name in IDENTITIES:
+            value = getattr(item, name)
+            owner = None if value is None else snapshot.owner(name, value)
+            if owner is not None and owner != item.id:
+                found.append(f"{name}: {value} already belongs to device {owner}")
         return found
     return []
 

@@ -142,3 +142,17 @@ def test_a_site_with_cells_cannot_go() -> None:
     snap = Snapshot({SITE.id: SITE}, {CELL.id: CELL, "BZE-PMD-2": Cell("BZE-PMD-2", SITE.id, 0, 0, 120)}, {})
     assert core.delete_blockers(snap, SITE.id) == ["BZE-PMD-1", "BZE-PMD-2"]
     assert core.delete_blockers(snap, "ORG") == []
+
+
+def test_an_identity_number_is_free_again_once_its_device_lets_it_go() -> None:
+    snap = Snapshot({}, {}, {DEVICE.id: DEVICE})
+    renumbered = Device(DEVICE.id, "body_cam", "police", IMEI_2, "P-101")  # IMEI, IMSI and ICCID all change
+    newcomer = Device("BC-0043", "body_cam", "police", IMEI, imsi=IMSI, iccid=ICCID_20)  # takes BC-0042's old ones
+    result = core.merge(snap, [("line 2", renumbered), ("line 3", newcomer)])
+    assert (result.accepted, result.refused) == ([renumbered, newcomer], [])
+    snap.put(renumbered)
+    assert core.conflicts(snap, newcomer) == []
+    assert core.conflicts(snap, Device("X", "phone", "fire", IMEI_2)) == [
+        f"imei: {IMEI_2} already belongs to device BC-0042"]
+    snap.remove("devices", DEVICE.id)
+    assert core.conflicts(snap, Device("X", "phone", "fire", IMEI_2)) == []
