@@ -45,4 +45,12 @@ net_devices = sa.Table(
     sa.Column("certificate", sa.String(40)),
 )
 
+# One row (id 1): bumped by every change, so a psn process sees another's changes and writers queue on it.
+net_inventory_version = sa.Table(
+    "net_inventory_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
 TABLES: dict[str, sa.Table] = {"sites": net_sites, "cells": net_cells, "devices": net_devices}

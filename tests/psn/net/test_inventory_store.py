@@ -14,9 +14,9 @@ from crypto.pki import init_ca
 from netmgmt.inventory import Cell, Device, Site
 from psn.audit import AuditLog
 from psn.cli import main
-from psn.clock import SystemClock
+from psn.clock import Clock, ManualClock, SystemClock
 from psn.mqtt.certs import ca_dir
-from psn.net.inventory import Conflict, Inventory
+from psn.net.inventory import REFRESH_S, Conflict, Inventory
 from psn.store import Database
 from psn.store.net_inventory_schema import net_devices
 
@@ -26,10 +26,10 @@ CELL = Cell("ORG-1", "ORG", 18.08, -88.56, 0.0)
 DEVICE = Device("BC-0042", "body_cam", "police", IMEI, "P-101", "702670123456789", "89014103211118510720")
 
 
-def inventory(url: str, data_dir: Path) -> tuple[Inventory, Database]:
+def inventory(url: str, data_dir: Path, clock: Clock | None = None) -> tuple[Inventory, Database]:
     db = Database(url)
     db.migrate()
-    clock = SystemClock()
+    clock = clock or SystemClock()
     store = Inventory(db, AuditLog(data_dir / "audit.jsonl", data_dir / "keys", clock), clock, data_dir)
     store.load()
     return store, db
@@ -49,6 +49,27 @@ def test_rows_survive_a_reload_on_postgresql(pg_url: str, tmp_path: Path) -> Non
     with db.engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):  # the database holds the rule too
         conn.execute(net_devices.insert().values(id="other", kind="phone", agency="fire", imei=IMEI))
     db.close()
+
+
+def test_two_processes_on_one_postgresql_see_each_others_changes(pg_url: str, tmp_path: Path) -> None:
+    """`psn net import-plan` while psn runs, or two psn instances: each decides its changes on the rows the store
+    holds, and its look-ups follow the other's changes within REFRESH_S."""
+    clock = ManualClock()
+    server, server_db = inventory(pg_url, tmp_path / "a", clock)
+    command, command_db = inventory(pg_url, tmp_path / "b")
+    command.save(SITE, "cli", create=True)
+    assert server.sites() == []  # not asked again yet
+    clock.advance(REFRESH_S)
+    assert server.sites() == [SITE]
+    command.save(CELL, "cli", create=True)
+    with pytest.raises(Conflict, match="exists"):  # decided on the store's rows, not on its own stale ones
+        server.save(CELL, "netops", create=True)
+    server.save(DEVICE, "netops", create=True)
+    with pytest.raises(Conflict, match="imei: 490154203237518 already belongs to device BC-0042"):
+        command.save(Device("BC-0099", "phone", "fire", IMEI), "cli", create=True)
+    assert (server.cells(), command.devices()) == ([CELL], [DEVICE])
+    server_db.close()
+    command_db.close()
 
 
 def test_a_device_shows_its_certificate_state(tmp_path: Path) -> None:

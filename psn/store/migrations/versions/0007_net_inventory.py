@@ -1,4 +1,4 @@
-"""network inventory: sites, cells, devices (engineer "inv", issue 12)
+"""network inventory: sites, cells, devices and the inventory's change counter (engineer "inv", issue 12)
 
 Revision ID: 0007
 Revises: 0006
@@ -46,9 +46,16 @@ def upgrade() -> None:
         sa.Column("certificate", sa.String(40)),
     )
     op.create_index("ix_net_devices_agency", "net_devices", ["agency"])
+    version = op.create_table(
+        "net_inventory_version",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("version", sa.BigInteger, nullable=False),
+    )
+    op.bulk_insert(version, [{"id": 1, "version": 0}])
 
 
 def downgrade() -> None:
+    op.drop_table("net_inventory_version")
     op.drop_table("net_devices")
     op.drop_table("net_cells")
     op.drop_table("net_sites")
