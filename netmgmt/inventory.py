@@ -266,12 +266,13 @@ def kind_of(item: Item) -> Kind:
     return "sites" if isinstance(item, Site) else "cells" if isinstance(item, Cell) else "devices"
 
 
-def _nothing(_item: Item) -> list[str]:
+def accept_all(_item: Item) -> list[str]:
+    """The screen of a batch the caller has no reason of its own to refuse rows of."""
     return []
 
 
 def merge(snapshot: Snapshot, entries: list[tuple[str, Item | Refusal]],
-          screen: Callable[[Item], list[str]] = _nothing) -> Merge:
+          screen: Callable[[Item], list[str]] = accept_all) -> Merge:
     """Takes each valid row in order (a file's sites before its cells see each other), replacing a row of the
     same id; a row naming an id an earlier row of the batch gave, breaking a rule, or refused by `screen` (the
     caller's reasons: who may change it, which agencies exist) is refused with `at`. Refusals already made

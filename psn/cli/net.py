@@ -9,9 +9,10 @@ import json
 import sys
 from pathlib import Path
 
-from netmgmt.inventory import InventoryError
+from netmgmt.inventory import InventoryError, Merge
 from netmgmt.inventory_codec import Parsed, from_plan
 from psn.cli.admin import _server, store_flags
+from psn.server import Server
 
 # The plan ships with the repository beside psn (simulator/data/); an installed psn without it names a FILE.
 SHIPPED_PLAN = Path(__file__).resolve().parents[2] / "simulator" / "data" / "belize-band14-plan.json"
@@ -31,27 +32,35 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     plan.set_defaults(func=_import_plan)
 
 
-def _read(path: Path) -> Parsed:
+def read_plan(path: Path) -> Parsed:
+    """InventoryError when the file cannot be read at all; else its sites and cells, and the refused ones."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InventoryError(f"cannot read it: {exc.strerror}") from None
+        raise InventoryError(f"{path}: cannot read it: {exc.strerror}") from None
     try:
         return from_plan(json.loads(text))
     except json.JSONDecodeError as exc:
-        raise InventoryError(f"not JSON: {exc}") from None
+        raise InventoryError(f"{path}: not JSON: {exc}") from None
+    except InventoryError as exc:
+        raise InventoryError(f"{path}: {exc}") from None
+
+
+def import_plan(server: Server, path: Path = SHIPPED_PLAN, actor: str = "cli") -> Merge:
+    """The plan's sites and cells into the server's inventory (what `psn demo` seeds with); audited as `actor`."""
+    result = server.inventory.import_rows(read_plan(path).entries, actor, f"plan:{path}")
+    server.audit.checkpoint()
+    return result
 
 
 def _import_plan(args: argparse.Namespace) -> int:
     try:
-        parsed = _read(args.file)
+        read_plan(args.file)  # a file that cannot be read fails before the data dir is touched
+        server = _server(args)
+        result = import_plan(server, args.file)
     except InventoryError as exc:
-        print(f"psn net import-plan: {args.file}: {exc}", file=sys.stderr)
+        print(f"psn net import-plan: {exc}", file=sys.stderr)
         return 2
-    server = _server(args)
-    result = server.inventory.import_rows(parsed.entries, "cli", f"plan:{args.file}",
-                                          lambda _item: [])
-    server.audit.checkpoint()
     for kind in ("sites", "cells"):
         print(f"{kind}: {result.created.get(kind, 0)} created, {result.updated.get(kind, 0)} updated, "
               f"{result.unchanged.get(kind, 0)} unchanged")

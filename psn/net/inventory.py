@@ -142,7 +142,7 @@ class Inventory:
         self._audit.record(who, f"net.{SINGULAR[kind]}.delete", item_id)
 
     def import_rows(self, entries: list[tuple[str, Item | Refusal]], who: str, source: str,
-                    screen: Callable[[Item], list[str]]) -> Merge:
+                    screen: Callable[[Item], list[str]] = core.accept_all) -> Merge:
         """Merges a parsed file: the good rows are stored in one transaction, the bad ones come back refused."""
         result = Merge()
 
@@ -182,7 +182,7 @@ class Inventory:
         record = self._pki.record(int(device.certificate, 16))
         if record is None:
             return {"serial": device.certificate, "state": "unknown", "subject": None, "not_after": None,
-                    "matches_unit": None}
+                    "revoked_at": None, "reason": None, "matches_unit": None}
         return {"serial": device.certificate, "state": record.state(self._clock.time()), "subject": record.subject,
                 "not_after": record.not_after, "revoked_at": record.revoked_at, "reason": record.reason,
                 "matches_unit": record.subject == device.unit_id}
