@@ -70,6 +70,9 @@ class IndexRecord:
     revoked_at: float | None = None
     reason: str | None = None
 
+    def state(self, now: float) -> Literal["valid", "revoked", "expired"]:
+        return "revoked" if self.revoked_at is not None else "expired" if self.not_after < now else "valid"
+
 
 @dataclass(frozen=True)
 class Issued:
@@ -309,9 +312,13 @@ def load_ca(directory: Path) -> CertificateAuthority:
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise PkiError(f"{directory / 'ca.key'} is not an EC private key")
     cert = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
+    return CertificateAuthority(directory, cert, key, load_index(directory))
+
+
+def load_index(directory: Path) -> dict[int, IndexRecord]:
+    """Every certificate the CA in `directory` issued, by serial; reading it needs no private key."""
     records = json.loads((directory / "index.json").read_text())
-    index = {int(r["serial"], 16): IndexRecord(**(r | {"serial": int(r["serial"], 16)})) for r in records}
-    return CertificateAuthority(directory, cert, key, index)
+    return {int(r["serial"], 16): IndexRecord(**(r | {"serial": int(r["serial"], 16)})) for r in records}
 
 
 def identity_of(cert: x509.Certificate) -> UnitIdentity:

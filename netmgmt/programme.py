@@ -87,6 +87,15 @@ NETWORK_SPECS = (
 NOT_WIRED = "network management does not report this figure to the dashboard yet"
 
 
+def network_figures(cell_states: Sequence[str], alarms_active: int, uplifts_active: int) -> list[Figure]:
+    """Cells up (of the cells known: `up`, `silent` or `unknown`), active alarms and uplifts in force; no cell known
+    yet is "not available", not 0 of 0."""
+    up = sum(1 for state in cell_states if state == "up")
+    cells = (Figure(NETWORK_SPECS[0], float(up), parts={"known": float(len(cell_states))}) if cell_states
+             else unavailable(NETWORK_SPECS[0], "no cell is in the inventory and none has reported yet"))
+    return [cells, Figure(NETWORK_SPECS[1], float(alarms_active)), Figure(NETWORK_SPECS[2], float(uplifts_active))]
+
+
 def assemble(figures: Iterable[Figure], expected: Sequence[Spec] = NETWORK_SPECS,
              why: str = NOT_WIRED) -> list[Figure]:
     """The figures in the order given (the first of two with one id stands), then every expected one that no

@@ -20,6 +20,7 @@ from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
 from psn.net.alarms import AlarmService
+from psn.net.inventory import Inventory
 from psn.net.kpi_store import KpiStore
 from psn.net.kpis import KpiService
 from psn.net.programme import Programme, providers_of
@@ -88,6 +89,8 @@ class Server:
                               settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s)
         self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
                                    self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s)
+        self.inventory = Inventory(self.db, self.audit, self.clock, settings.data_dir)
+        self.net_kpis.directory = self.inventory  # sites, positions and azimuths of the cells that report
         self.net_kpis.alarms = self.alarms  # the active alarm count on each cell of /api/v1/net/cells
         self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads)
         self._subscribe()
@@ -124,6 +127,7 @@ class Server:
         self.alarms.load()
         self.qos.load()
         self.net_kpis.load()
+        self.inventory.load()
 
     async def start(self) -> None:
         """Starts in order; a failure half-way stops what had started (in reverse) before it is raised."""

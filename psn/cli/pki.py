@@ -244,8 +244,7 @@ def pki_list(args: argparse.Namespace) -> int:
     now = time.time()
     print(f"{'serial':40} {'kind':8} {'subject':28} {'not after':20} state")
     for r in sorted(ca.index.values(), key=lambda r: r.issued_at):
-        state = (f"revoked ({r.reason})" if r.revoked_at is not None
-                 else "expired" if r.not_after < now else "active")
+        state = {"revoked": f"revoked ({r.reason})", "valid": "active"}.get(r.state(now), "expired")
         print(f"{r.serial:<40x} {r.kind:8} {r.subject:28} {_day(r.not_after):20} {state}")
     return 0
 

@@ -12,12 +12,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from cryptography import x509
 
-from crypto.pki import CertificateAuthority, IndexRecord, Issued, PkiError, init_ca, load_ca
+from crypto.pki import CertificateAuthority, IndexRecord, Issued, PkiError, init_ca, load_ca, load_index
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 RENEW_BEFORE_S = 30 * 86400.0  # a certificate psn issued to itself is re-issued this long before it expires
 
 
@@ -64,21 +66,45 @@ def ensure_issued(
     return files
 
 
-class LiveCA:
-    """A CA view that follows `psn pki revoke` run by another process: it reloads when `index.json` changes."""
+class Following(Generic[T]):
+    """What `read` makes of a CA directory, read again when its `index.json` changes: `psn pki issue-unit` and
+    `psn pki revoke` run as other processes."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, read: Callable[[Path], T]) -> None:
         self.directory = directory
+        self._read = read
         self._lock = threading.Lock()
         self._stamp = -1
-        self._ca: CertificateAuthority | None = None
+        self._value: T | None = None
 
-    def _current(self) -> CertificateAuthority:
+    def current(self) -> T:
         stamp = (self.directory / "index.json").stat().st_mtime_ns
         with self._lock:
-            if self._ca is None or stamp != self._stamp:
-                self._ca, self._stamp = load_ca(self.directory), stamp
-            return self._ca
+            if self._value is None or stamp != self._stamp:
+                self._value, self._stamp = self._read(self.directory), stamp
+            return self._value
+
+
+class LiveCA:
+    """A CA view that follows `psn pki revoke` run by another process."""
+
+    def __init__(self, directory: Path) -> None:
+        self._ca = Following(directory, load_ca)
 
     def check(self, cert: x509.Certificate, *, now: float) -> IndexRecord:
-        return self._current().check(cert, now=now)
+        return self._ca.current().check(cert, now=now)
+
+
+class LiveIndex:
+    """The CA's index of certificates, for showing a certificate's state (no private key needed: the CA key may
+    be kept offline)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._index = Following(ca_dir(data_dir), load_index)
+
+    def record(self, serial: int) -> IndexRecord | None:
+        """None when this CA did not issue it, or there is no CA at all."""
+        try:
+            return self._index.current().get(serial)
+        except FileNotFoundError:
+            return None

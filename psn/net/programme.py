@@ -119,7 +119,13 @@ def providers_of(server: Server) -> list[Provider]:
     def security(_scope: Scope) -> list[Figure]:
         return core.security_figures(dict(server.security.counts), started)
 
-    return [people, incidents, traffic, security]
+    def network(_scope: Scope) -> list[Figure]:
+        """National: one network serves every agency (cells up of those the inventory knows or that reported)."""
+        states = [row["state"] for row in server.net_kpis.cells()]
+        return core.network_figures(states, len(server.alarms.active()),
+                                    len(server.qos.uplifts(active_only=True)))
+
+    return [people, incidents, traffic, security, network]
 
 
 def _traffic_inputs(picture: Picture, _now: float) -> tuple[list[float], list[tuple[float, float]]]:

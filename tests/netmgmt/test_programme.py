@@ -120,3 +120,14 @@ def test_security_events_by_kind_since_start() -> None:
     assert (events.value, dict(events.parts)) == (3.0, {"bad_token": 1.0, "failed_login": 2.0})
     assert events.spec.source.endswith("(2025-11-24 16:00 UTC)")
     assert not warnings.available and not captured.available
+
+
+def test_network_figures_count_cells_up_alarms_and_uplifts() -> None:
+    from netmgmt.programme import network_figures
+
+    cells, alarms, uplifts = network_figures(["up", "silent", "up", "unknown"], 3, 1)
+    assert (cells.spec.id, cells.value, dict(cells.parts)) == ("cells_up", 2.0, {"known": 4.0})
+    assert (alarms.spec.id, alarms.value, uplifts.spec.id, uplifts.value) == ("alarms_active", 3.0,
+                                                                                "uplifts_active", 1.0)
+    nothing_known = network_figures([], 0, 0)[0]
+    assert nothing_known.value is None and nothing_known.why

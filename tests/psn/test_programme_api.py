@@ -118,13 +118,15 @@ def test_national_figures_counted_by_hand(seeded: RunningServer) -> None:
         "officers_trained": (2, {"fire": 1, "police": 1}),
         "trainings_30d": (2, {"Body cams": 2}),
         "security_events": (3, {"bad_token": 1, "failed_login": 2}),
+        "alarms_active": (0, {}),  # no cell has reported and no uplift was asked for
+        "uplifts_active": (0, {}),
     }
     opened = [n for _, n in figures["incidents_opened_30d"]["history"]]
     assert len(opened) == 30 and {i: n for i, n in enumerate(opened) if n} == {25: 1, 29: 1}
     unavailable = {key: f["why"] for key, f in figures.items() if not f["available"]}
     assert set(unavailable) == {"officers_active_30d", "offences_intercepted", "traffic_alerts_6h",
                                 "corridors_monitored", "travel_time_index", "warnings_issued",
-                                "incidents_captured", "cells_up", "alarms_active", "uplifts_active"}
+                                "incidents_captured", "cells_up"}
     assert all(f["value"] is None and f["source"] for key, f in figures.items() if key in unavailable)
     assert unavailable["traffic_alerts_6h"] == "traffic analytics are off on this server"
     assert unavailable["offences_intercepted"].startswith("not recorded yet")

@@ -52,7 +52,7 @@ def test_network_admin_sees_tiles_and_reasons(server: RunningServer, browser: Br
     expect(offences).to_have_class("tile unavailable")
     expect(offences.locator(".why")).to_contain_text("not available yet — not recorded yet")
     assert offences.locator(".value").count() == 0  # never a zero for what is not known
-    expect(page.locator('.tile[data-id="cells_up"] .why')).to_contain_text("network management does not report")
+    expect(page.locator('.tile[data-id="cells_up"] .why')).to_contain_text("no cell is in the inventory")
     page.screenshot(path=str(doc_image("programme.png")), full_page=True)
     page.emulate_media(media="print")
     expect(page.locator("#print")).to_be_hidden()

@@ -6,9 +6,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from psn.api.net import alarms, cells, programme, qos, radio
+from psn.api.net import alarms, cells, inventory, programme, qos, radio
 
-PARTS: tuple[ModuleType, ...] = (cells, alarms, qos, radio, programme)
+PARTS: tuple[ModuleType, ...] = (inventory, cells, alarms, qos, radio, programme)
 
 router = APIRouter()
 for part in PARTS:
