@@ -17,6 +17,7 @@ from typing import Any
 from amqtt.broker import Broker
 
 from psn.clock import Clock
+from psn.mqtt.amqtt_compat import FilteredBroker
 from psn.mqtt.certs import LiveCA, ensure_issued, open_ca, pki_dir
 from psn.mqtt.client import TLSFiles
 from psn.mqtt.guard import ClientGuard, Report
@@ -79,7 +80,7 @@ class EmbeddedBroker:
     async def start(self) -> BrokerURL:
         for name in ("amqtt", "transitions"):
             logging.getLogger(name).setLevel(logging.WARNING)
-        self._broker = Broker(self._config(), loop=asyncio.get_running_loop())
+        self._broker = FilteredBroker(self._config(), loop=asyncio.get_running_loop())
         await self._broker.start()
         if self.protection is not None:
             broker = self._broker
