@@ -122,6 +122,16 @@ def test_netops_sees_loads_a_silent_cell_and_acknowledges_a_live_alarm(
     expect(item.locator("button.ack")).to_have_count(0)
     listed = httpx.get(f"{server.base_url}/api/v1/net/alarms", headers=server.headers("police", Role.NETWORK_ADMIN))
     assert [(a["target"], a["state"]) for a in listed.json()["alarms"]] == [("BELMOP-1", "acknowledged")]
+    page.click("#alarm-history")
+    expect(page.locator("#alarms-history li")).to_have_count(1)
+    expect(page.locator("#alarms-history li")).to_contain_text("acknowledged · raised")
+    page.click("#alarm-history")
+
+    # A network admin sees every uplift but asks for none: the button is off and says why.
+    page.click("#tab-uplifts")
+    expect(page.locator("#uplift-open")).to_be_disabled()
+    expect(page.locator("#uplift-why")).to_contain_text("Your role cannot request uplifts")
+    page.click("#tab-alarms")
 
     # DANGRI-1 stops reporting while the others go on: 16 s after its last KPI it is silent and grey.
     clock.advance(8.0)
@@ -160,7 +170,7 @@ def test_netops_sees_loads_a_silent_cell_and_acknowledges_a_live_alarm(
 
 
 def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
-        server: RunningServer, clock: ManualClock, browser: Browser, mosquitto: Mosquitto) -> None:
+        server: RunningServer, clock: ManualClock, browser: Browser, mosquitto: Mosquitto, artifacts: Path) -> None:
     for agency, unit in (("police", "P-1"), ("police", "P-2"), ("fire", "F-1")):
         publish_fix(server.mqtt_url, agency, unit, 17.25, -88.77, ts=clock.time())
     # fire lets police see its units (not manage their QoS): F-1 is on the dispatcher's list but not uplifted.
@@ -172,6 +182,7 @@ def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
     page, errors = open_network(browser, server, Role.DISPATCHER, clock_at=clock.time())
     loaded(page)
     expect(page.locator("#no-network")).to_contain_text("does not see the network's cells and alarms")
+    expect(page.locator("#legend")).to_be_hidden()
     expect(page.locator("#tab-alarms")).to_be_hidden()
     expect(page.locator("button.ack")).to_have_count(0)
     expect(page.locator("#uplifts-empty")).to_be_visible()
@@ -185,6 +196,7 @@ def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
     page.click("#uplift-submit")
     expect(page.locator("#uplift-error")).to_contain_text(
         "psn refused the uplift. Not allowed: not allowed to uplift fire/F-1:")
+    page.screenshot(path=str(artifacts / "img" / "network-uplift-refused.png"))
     page.uncheck('#uplift-units input[value="fire/F-1"]')
     page.click("#uplift-submit")
     expect(page.locator("#uplift")).to_be_hidden()
@@ -195,6 +207,7 @@ def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
     assert policy["units"]["police/P-2"]["uplift"] == "UP-1"
     page.clock.run_for("10:00")
     expect(row.locator(".left")).to_have_text(re.compile(r"(20:00|19:[45]\d) left"))
+    page.screenshot(path=str(artifacts / "img" / "network-uplift.png"))
 
     row.locator("button.cancel").click()
     expect(page.locator("#uplifts li")).to_have_count(0)
@@ -225,7 +238,7 @@ def test_a_field_officer_is_refused_with_the_reason(server: RunningServer, brows
 
 
 def test_an_agency_admin_sees_its_devices_and_alarms_without_acknowledging(
-        server: RunningServer, clock: ManualClock, browser: Browser) -> None:
+        server: RunningServer, clock: ManualClock, browser: Browser, artifacts: Path) -> None:
     netops = server.headers("police", Role.NETWORK_ADMIN)
     for body in ({"id": "cam-7", "kind": "body_cam", "agency": "police", "imei": "490154203237518", "unit": "P-1",
                   "certificate": "a1b2"},
@@ -238,6 +251,17 @@ def test_an_agency_admin_sees_its_devices_and_alarms_without_acknowledging(
     expect(page.locator("#alarms li.alarm")).to_contain_text("Bearers rejected")
     expect(page.locator("button.ack")).to_have_count(0)  # admins view the network, network admins manage it
     expect(page.locator("#uplift-open")).to_be_enabled()
+    # From the keyboard: Enter on the alarm opens its cell.
+    page.locator("#alarms li.alarm").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#cell-title")).to_have_text("BELMOP-1")
+    expect(page.locator("#cell")).to_be_visible()
+    expect(page.locator("#cell-close")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#cell")).to_be_hidden()
+    # No coverage map on this psn: switching the overlay on says so.
+    page.get_by_label("Radio coverage").check()
+    expect(page.locator("#notice")).to_contain_text("No coverage overlay: psn has no coverage map")
     page.click("#tab-devices")
     expect(page.locator("#devices-scope")).to_have_text("(your agency's)")
     rows = page.locator("#devices tbody tr")
@@ -248,4 +272,12 @@ def test_an_agency_admin_sees_its_devices_and_alarms_without_acknowledging(
     href = page.locator("#devices-export").get_attribute("href")
     csv = page.evaluate("(url) => fetch(url).then((r) => r.text())", href)
     assert [line.split(",")[0] for line in csv.strip().splitlines()[1:]] == ["cam-7"]
+
+    # On a phone the lists go under the map; both stay usable.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.click("#tab-alarms")
+    expect(page.locator("#map")).to_be_visible()
+    page.locator("#alarms li.alarm").scroll_into_view_if_needed()
+    expect(page.locator("#alarms li.alarm")).to_be_in_viewport()
+    page.screenshot(path=str(artifacts / "img" / "network-phone.png"), full_page=True)
     assert errors == []

@@ -36,7 +36,8 @@ export function createAlarms({ canAck, onPick, onChange }) {
   function item(a) {
     return el(`li.alarm.sev-${a.severity}.${a.state}`,
       { dataset: { id: a.id }, tabIndex: 0, onclick: () => onPick(a),
-        onkeydown: (ev) => ev.key === "Enter" && ev.target === ev.currentTarget && onPick(a) },
+        // Enter's default would go on to press the panel's close button, which takes the focus.
+        onkeydown: (ev) => ev.key === "Enter" && ev.target === ev.currentTarget && (ev.preventDefault(), onPick(a)) },
       head(a),
       el("div.alarm-when", {}, `raised ${hhmm(a.raised)} (${ago(a.raised)})`,
         a.state === "acknowledged" ? ` · acknowledged by ${a.acknowledged_by}` : " · not acknowledged"),

@@ -77,9 +77,9 @@ function summary() {
   const worst = alarms.worst();
   $("worst").hidden = !worst;
   if (worst) $("worst").textContent = `Worst: ${worst.severity} · ${KINDS[worst.kind] || worst.kind} · ${worst.target}`;
+  $("summary").hidden = !may("network");
   if (!all.length) {
-    fill($("summary"), may("network") ? "No cell known yet: import the radio plan (psn net import-plan) or wait for "
-      + "the equipment's KPIs." : "");
+    fill($("summary"), "No cell known yet: import the radio plan (psn net import-plan) or wait for the equipment's KPIs.");
     return;
   }
   const up = all.filter((r) => cells.level(r.id) !== "silent" && cells.level(r.id) !== "unknown").length;
@@ -121,6 +121,8 @@ function showTabs() {
   if (first) selectTab(first);
   uplifts.rights(may("qos", "manage"), may("qos", "manage") ? "" : "Your role cannot request uplifts: a dispatcher or "
     + "an agency admin asks for them for their agency's units (network admins see every uplift).");
+  $("legend").hidden = !may("network");
+  $("summary").hidden = !may("network");
   if (!may("network") && shown.uplifts) {
     $("no-network").textContent = "Your role does not see the network's cells and alarms (network operators and "
       + "agency admins do). You can request and cancel priority uplifts for your agency's units.";
