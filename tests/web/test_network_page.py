@@ -7,6 +7,8 @@ agency's devices only."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 from psn.access import Role
 from psn.clock import ManualClock
 from tests.psn.net.qos_support import Equipment
-from tests.support import Mosquitto, RunningServer, make_settings, publish, publish_fix, wait_for
+from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, publisher, wait_for
 from tests.web.console_pages import doc_image
 
 pytestmark = pytest.mark.browser
@@ -51,17 +53,28 @@ def server(tmp_path: Path, mosquitto: Mosquitto, clock: ManualClock) -> Iterator
     running.stop()
 
 
-def kpis(server: RunningServer, clock: ManualClock, cells: list[str], **change: Any) -> None:
-    """One KPI of each cell at psn's now, over MQTT; back once psn holds them."""
+def kpis(server: RunningServer, clock: ManualClock, cells: list[str], scale: float = 1.0, **change: Any) -> None:
+    """One KPI of each cell at psn's now (its table's load times `scale`), over MQTT; back once psn holds them."""
     ts = clock.time()
+    client = publisher(server.mqtt_url)
     for cell in cells:
         (ul, dl), _level = LOADS[cell]
-        publish(server.mqtt_url, f"psn/v1/net/cell/{cell}/kpi",
-                {"cell": cell, "ts": ts, "connected_ues": 7, "prb_util_ul": ul, "prb_util_dl": dl,
-                 "thr_ul_mbps": 3.5, "thr_dl_mbps": 9.25, "bearers_rejected": 0, "bearers_preempted": 0, **change},
-                mqtt5=False)
+        body = {"cell": cell, "ts": ts, "connected_ues": round(12 * scale), "prb_util_ul": round(ul * scale, 3),
+                "prb_util_dl": round(dl * scale, 3), "thr_ul_mbps": round(6 * scale, 2),
+                "thr_dl_mbps": round(15 * scale, 2), "bearers_rejected": 0, "bearers_preempted": 0, **change}
+        client.publish(f"psn/v1/net/cell/{cell}/kpi", json.dumps(body), qos=1).wait_for_publish(10)
+    client.disconnect()
+    client.loop_stop()
     wait_for(lambda: all((k := server.server.net_kpis.latest_kpi(c)) is not None and k.ts == ts for c in cells))
     assert server.server.bus.flush()
+
+
+def history(server: RunningServer, clock: ManualClock, rounds: int) -> None:
+    """A KPI of every cell each 5 s of psn's clock, their loads rising and falling (always under 0.85 of the
+    table's, so no load alarm): the charts have lines to draw."""
+    for n in range(rounds):
+        kpis(server, clock, list(LOADS), scale=0.45 + 0.35 * math.sin(n / 5))
+        clock.advance(5.0)
 
 
 def open_network(browser: Browser, server: RunningServer, role: Role, agency: str = "police",
@@ -95,6 +108,7 @@ def level(page: Page, cell: str) -> str:
 
 def test_netops_sees_loads_a_silent_cell_and_acknowledges_a_live_alarm(
         server: RunningServer, clock: ManualClock, browser: Browser) -> None:
+    history(server, clock, 60)
     kpis(server, clock, list(LOADS))
     clock.advance(5.0)
     kpis(server, clock, list(LOADS))
@@ -163,6 +177,7 @@ def test_netops_sees_loads_a_silent_cell_and_acknowledges_a_live_alarm(
     page.locator('.cell-icon[data-cell="COROZA-3"] path.wedge').click()
     expect(page.locator("#cell-title")).to_have_text("COROZA-3")
     expect(page.locator("#cell-kpi")).to_contain_text("PRBs UL / DL90 % / 60 %")
+    expect(page.locator("#cell-kpi")).to_contain_text("Throughput UL / DL6.0 Mbit/s / 15.0 Mbit/s")
     page.click('#cell-window button[data-window="86400"]')
     expect(page.locator("#cell-charts")).to_contain_text("one per 10 min")
     expect(page.locator("#cell-charts svg.chart circle").first).to_be_visible()  # one 10-min point: its dot

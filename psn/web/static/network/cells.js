@@ -1,6 +1,6 @@
 // The cells on the map: each a wedge from its site along its azimuth, filled by its load (the latest KPI), grey when
 // silent, with a red ring and a "!" badge while it has an active alarm. Keyboard reachable (Tab, Enter) like any
-// marker. The rows are GET /api/v1/net/cells; `kpi` (a net_kpi event) and `setAlarms` keep them current.
+// marker; drawn in the map's pane "cells". The rows are GET /api/v1/net/cells; `kpi` (a net_kpi event) and `setAlarms` keep them current.
 import { el, fill } from "../console/util.js";
 import { LOADS, loadLevel, pct } from "./levels.js";
 
@@ -21,7 +21,6 @@ function wedge(azimuth) {
 export function createCells(map, { onSelect }) {
   const cells = new Map(); // id -> {row, alarms: [], marker, drawn}
   let selected = null;
-  map.createPane("cells").style.zIndex = 450;
 
   const level = (c) => (silent(c) ? "silent" : loadLevel(c.row.kpi));
   const silent = (c) => c.row.state === "silent" || c.alarms.some((a) => a.kind === "cell_silent");
@@ -95,12 +94,12 @@ export function createCells(map, { onSelect }) {
     level: (id) => (cells.has(id) ? level(cells.get(id)) : "unknown"),
     silentOnes: () => [...cells.values()].filter(silent).map((c) => c.row),
     row: (id) => cells.get(id)?.row,
-    // Into view left of the cell panel (it covers the map's right 390 px), at a zoom where its site reads.
+    // Into view left of the cell panel (it covers the map's right 390 px), at a zoom where its site reads among its neighbours.
     flyTo(id) {
       const r = cells.get(id)?.row;
       if (r?.lat == null) return;
       const panel = map.getSize().x > 700 ? 390 : 0;
-      map.flyToBounds(L.latLng(r.lat, r.lon).toBounds(4000), { paddingBottomRight: [panel, 0], maxZoom: 11 });
+      map.flyToBounds(L.latLng(r.lat, r.lon).toBounds(4000), { paddingBottomRight: [panel, 0], maxZoom: 10 });
     },
   };
 }

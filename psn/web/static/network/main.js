@@ -2,7 +2,7 @@
 // alarm list, priority uplifts and devices, read from /api/v1/net and kept current by the live WebSocket's
 // `net_kpi`, `net_alarm` and `net_uplift` events. Each part is read only if /auth/me's rights say the role may
 // see it; a refusal names the reason. Its state is on `window.netState` for the browser tests.
-import { loadBaseMap } from "../basemap.js";
+import { belizeMap, loadBaseMap } from "../basemap.js";
 import { api, whoAmI } from "../console/api.js";
 import { el, fill, now } from "../console/util.js";
 import { coverageLayer } from "../coverage.js";
@@ -17,22 +17,9 @@ import { createPanel } from "./panel.js";
 import { createUplifts } from "./uplifts.js";
 
 const NET = "/api/v1/net";
-const BELIZE = [[15.8, -89.3], [18.6, -87.4]];
-const ATTRIBUTION =
-  '<a href="/static/data/belize/ATTRIBUTION.md" target="_blank">© OpenStreetMap contributors (ODbL)' +
-  " · geoBoundaries (CC BY 4.0) · GeoNames (CC BY 4.0)</a>";
 const $ = (id) => document.getElementById(id);
 
-const map = L.map("map", {
-  zoomSnap: 0.25, minZoom: 6, maxZoom: 18, maxBounds: [[14.3, -91.0], [20.0, -85.8]],
-  attributionControl: false, zoomControl: !L.Browser.mobile,
-});
-L.control.attribution({ prefix: false }).addAttribution(ATTRIBUTION).addTo(map);
-L.control.scale({ imperial: false }).addTo(map);
-map.createPane("labels").style.zIndex = 420;
-map.getPane("labels").style.pointerEvents = "none";
-map.fitBounds(BELIZE);
-new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
+const map = belizeMap([["labels", 420], ["cells", 450]]);
 loadBaseMap(map).catch((err) => notice(`Base map incomplete (${err.message}): the network is still shown.`));
 // Top left, under the zoom buttons: the cell panel takes the map's right side.
 addOverlays(map, [coverageLayer()], (err) => notice(err.message.endsWith("503")
