@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 from psn.access import Role
 from psn.clock import ManualClock
 from tests.psn.net.qos_support import Equipment
+from tests.radio_map import write_map
 from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, publisher, wait_for
 from tests.web.console_pages import doc_image
 
@@ -44,8 +45,15 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def server(tmp_path: Path, mosquitto: Mosquitto, clock: ManualClock) -> Iterator[RunningServer]:
-    running = RunningServer(make_settings(tmp_path, mosquitto.url), clock).start()
+def coverage_file(tmp_path: Path) -> Path | None:
+    """The hand-made coverage map of tests/radio_map.py (a test parametrized with None runs without one)."""
+    return write_map(tmp_path / "coverage.npz")
+
+
+@pytest.fixture
+def server(tmp_path: Path, mosquitto: Mosquitto, clock: ManualClock,
+           coverage_file: Path | None) -> Iterator[RunningServer]:
+    running = RunningServer(make_settings(tmp_path, mosquitto.url, coverage_file=coverage_file), clock).start()
     answer = httpx.post(f"{running.base_url}/api/v1/net/inventory/import", params={"format": "plan"},
                         content=PLAN.read_bytes(), headers=running.headers("police", Role.NETWORK_ADMIN))
     assert answer.status_code == 200, answer.text
@@ -118,6 +126,18 @@ def test_netops_sees_loads_a_silent_cell_and_acknowledges_a_live_alarm(
         assert level(page, cell) == expected, cell
         expect(page.locator(f'.cell-icon[data-cell="{cell}"] svg')).to_have_attribute("data-level", expected)
     assert level(page, "BZE-PMD-1") == "unknown"  # in the plan, never reported
+    # A cell's new KPI recolours it live.
+    clock.advance(1.0)
+    kpis(server, clock, ["PUNTAG-2"], scale=1.6)  # UL 0.88
+    expect(page.locator('.cell-icon[data-cell="PUNTAG-2"] svg')).to_have_attribute("data-level", "full")
+    clock.advance(1.0)
+    kpis(server, clock, ["PUNTAG-2"])
+    expect(page.locator('.cell-icon[data-cell="PUNTAG-2"] svg')).to_have_attribute("data-level", "medium")
+    # The coverage overlay, switched on: one area per class of the hand-made map.
+    page.get_by_label("Radio coverage").check()
+    for cls in ("good", "fair", "poor"):
+        expect(page.locator(f"path.coverage-{cls}")).to_have_count(1)
+    page.get_by_label("Radio coverage").uncheck()
     expect(page.locator("#summary")).to_contain_text("165 cells: 4 reporting · 161 never reported")
     expect(page.locator("#alarms-empty")).to_be_visible()
     expect(page.locator("#worst")).to_be_hidden()
@@ -156,6 +176,8 @@ def test_netops_sees_loads_a_silent_cell_and_acknowledges_a_live_alarm(
     expect(page.locator("#summary")).to_contain_text(re.compile(r"1 silent: DANGRI-1 \(no report for \d+ s\)"))
     assert 16 <= silent_for(page.locator("#summary").inner_text()) < 60  # its last KPI was 16 s of psn's ago
     expect(page.locator("#worst")).to_contain_text("critical · Cell silent · DANGRI-1")
+    # Most severe first, though raised last.
+    assert page.locator("#alarms li.alarm .alarm-target").all_inner_texts() == ["DANGRI-1", "BELMOP-1"]
 
     # The worst alarm is one click away: its cell's panel opens with its alarms and charts.
     page.evaluate("() => window.netState.map.once('moveend', () => { window.flown = true; })")
@@ -203,6 +225,14 @@ def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
     expect(page.locator("#uplifts-empty")).to_be_visible()
 
     page.click("#uplift-open")
+    page.check('input[name="which"][value="incident"]')
+    page.fill("#uplift-incident", "police-99999")
+    page.fill("#uplift-reason", "armed robbery in progress")
+    page.click("#uplift-submit")
+    expect(page.locator("#uplift-error")).to_have_text(
+        "psn refused the uplift. Not found: no incident 'police-99999' that you may view")
+    page.check('input[name="which"][value="units"]')
+    page.fill("#uplift-reason", "")
     for unit in ("police/P-1", "police/P-2", "fire/F-1"):
         page.check(f'#uplift-units input[value="{unit}"]')
     page.click("#uplift-submit")
@@ -252,6 +282,7 @@ def test_a_field_officer_is_refused_with_the_reason(server: RunningServer, brows
     assert errors == []
 
 
+@pytest.mark.parametrize("coverage_file", [None])
 def test_an_agency_admin_sees_its_devices_and_alarms_without_acknowledging(
         server: RunningServer, clock: ManualClock, browser: Browser, artifacts: Path) -> None:
     netops = server.headers("police", Role.NETWORK_ADMIN)
@@ -287,6 +318,12 @@ def test_an_agency_admin_sees_its_devices_and_alarms_without_acknowledging(
     href = page.locator("#devices-export").get_attribute("href")
     csv = page.evaluate("(url) => fetch(url).then((r) => r.text())", href)
     assert [line.split(",")[0] for line in csv.strip().splitlines()[1:]] == ["cam-7"]
+
+    # The other pages link here.
+    page.goto(f"{server.base_url}/traffic")
+    page.click("#nav-network")
+    page.wait_for_url(f"{server.base_url}/network")
+    expect(page.locator("#status")).to_contain_text("live ✓", timeout=20_000)
 
     # On a phone the lists go under the map; both stay usable.
     page.set_viewport_size({"width": 390, "height": 844})

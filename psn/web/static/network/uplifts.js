@@ -94,6 +94,7 @@ export function createUplifts({ canUplift, onChange }) {
 
   async function open() {
     error("");
+    renderUnits(); // the list as last read (what is checked is `chosen`), until the new read comes
     dialog.showModal();
     try {
       const body = await apiJSON("/api/v1/units");
@@ -120,6 +121,7 @@ export function createUplifts({ canUplift, onChange }) {
     if (!r.ok) return error(`psn refused the uplift. ${plain(r)}`);
     upsert(r.body);
     chosen.clear();
+    renderUnits();
     $("uplift-reason").value = "";
     dialog.close();
     $("uplifts-note").textContent = `${r.body.id} in force for ${r.body.units.length} unit(s).`;
