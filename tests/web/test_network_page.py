@@ -203,6 +203,9 @@ def test_netops_sees_loads_a_silent_cell_and_acknowledges_a_live_alarm(
     page.click('#cell-window button[data-window="86400"]')
     expect(page.locator("#cell-charts")).to_contain_text("one per 10 min")
     expect(page.locator("#cell-charts svg.chart circle").first).to_be_visible()  # one 10-min point: its dot
+    page.locator('.cell-icon[data-cell="COROZA-1"]').focus()  # from the keyboard
+    page.keyboard.press("Enter")
+    expect(page.locator("#cell-title")).to_have_text("COROZA-1")
     assert errors == []
 
 

@@ -50,6 +50,8 @@ export function createCells(map, { onSelect }) {
     if (!c.marker) {
       c.marker = L.marker([c.row.lat, c.row.lon], { icon, pane: "cells", keyboard: true, title: title(c) })
         .on("click", () => onSelect(c.row.id))
+        // Leaflet's Enter on a focused marker only opens a bound popup.
+        .on("keypress", (e) => e.originalEvent.key === "Enter" && onSelect(c.row.id))
         .addTo(map);
     } else {
       c.marker.setIcon(icon);
