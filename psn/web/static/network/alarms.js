@@ -7,6 +7,12 @@ import { KINDS, alarmOrder } from "./levels.js";
 
 const $ = (id) => document.getElementById(id);
 
+// Ages count on by themselves (the rows are not redrawn: a keyboard user's focus stays where it is).
+const age = (ts) => el("span.age", { dataset: { ts } }, ago(ts));
+setInterval(() => {
+  for (const span of document.querySelectorAll("#side .age")) span.textContent = ago(Number(span.dataset.ts));
+}, 5000);
+
 const head = (a) => [
   el("div.alarm-head", {}, el("span.sev", {}, a.severity), el("b", {}, KINDS[a.kind] || a.kind),
     a.count > 1 ? el("span.count", { title: "times raised" }, `×${a.count}`) : null),
@@ -39,7 +45,7 @@ export function createAlarms({ canAck, onPick, onChange }) {
         // Enter's default would go on to press the panel's close button, which takes the focus.
         onkeydown: (ev) => ev.key === "Enter" && ev.target === ev.currentTarget && (ev.preventDefault(), onPick(a)) },
       head(a),
-      el("div.alarm-when", {}, `raised ${hhmm(a.raised)} (${ago(a.raised)})`,
+      el("div.alarm-when", {}, `raised ${hhmm(a.raised)} (`, age(a.raised), ")",
         a.state === "acknowledged" ? ` · acknowledged by ${a.acknowledged_by}` : " · not acknowledged"),
       a.detail ? el("div.muted", {}, a.detail) : null,
       ackButton(a));
@@ -78,7 +84,8 @@ export function createAlarms({ canAck, onPick, onChange }) {
     if (!r.ok) return fill($("alarms-history"), el("li.error", {}, `History unavailable: ${r.error}`));
     fill($("alarms-history"), r.body.alarms.length
       ? r.body.alarms.map((a) => el(`li.alarm.history.sev-${a.severity}.${a.state}`, {}, head(a),
-        el("div.alarm-when", {}, `${a.state} · raised ${hhmm(a.raised)}, last change ${hhmm(a.changed)} (${ago(a.changed)})`)))
+        el("div.alarm-when", {}, `${a.state} · raised ${hhmm(a.raised)}, last change ${hhmm(a.changed)} (`,
+          age(a.changed), ")")))
       : el("li.empty", {}, "No alarm was ever raised."));
   }
 
