@@ -1,7 +1,7 @@
 // PSN live map: offline Belize base map + live units over the /api/v1/live WebSocket.
 // ES module, no build step. Units live on one canvas renderer and are updated in place,
 // so thousands of markers stay cheap.
-import { loadBaseMap, text } from "./basemap.js";
+import { belizeMap, loadBaseMap, text } from "./basemap.js";
 import { hiddenAgencies } from "./filters.js";
 import { pollOperatorStats, showSignedIn } from "./header.js";
 import { connectLive } from "./live.js";
@@ -17,32 +17,12 @@ import { AGENCIES, agencyInfo, ago, now } from "./console/util.js";
 
 const STALE_S = 120;
 const CALLSIGN_ZOOM = 13;
-const BELIZE = [[15.8, -89.3], [18.6, -87.4]];
-const ATTRIBUTION =
-  '<a href="/static/data/belize/ATTRIBUTION.md" target="_blank">© OpenStreetMap contributors (ODbL)' +
-  " · geoBoundaries (CC BY 4.0) · GeoNames (CC BY 4.0)</a>";
 
 const $ = (id) => document.getElementById(id);
 
 // ---------------------------------------------------------------- map
-const map = L.map("map", {
-  zoomSnap: 0.25,
-  minZoom: 6,
-  maxZoom: 18,
-  maxBounds: [[14.3, -91.0], [20.0, -85.8]],
-  attributionControl: false,
-  zoomControl: !L.Browser.mobile, // phones pinch; the buttons only cover the map
-});
-L.control.attribution({ prefix: false }).addAttribution(ATTRIBUTION).addTo(map);
-L.control.scale({ imperial: false }).addTo(map);
 // Panes keep the order fixed whatever loads first: land < labels < track < units.
-for (const [name, z] of [["labels", 420], ["track", 430], ["units", 450]]) {
-  map.createPane(name).style.zIndex = z;
-}
-map.getPane("labels").style.pointerEvents = "none";
-map.fitBounds(BELIZE);
-// The header can change height (sign-in name arriving, chips wrapping); Leaflet only watches the window.
-new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
+const map = belizeMap([["labels", 420], ["track", 430], ["units", 450]]);
 
 loadBaseMap(map).catch((err) => {
   console.error(err);

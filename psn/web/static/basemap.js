@@ -2,6 +2,31 @@
 // settlements, with labels that never pile up. No tile server is needed (field sites have none).
 
 const DATA = "/static/data/belize/";
+const BELIZE = [[15.8, -89.3], [18.6, -87.4]];
+const ATTRIBUTION =
+  '<a href="/static/data/belize/ATTRIBUTION.md" target="_blank">© OpenStreetMap contributors (ODbL)' +
+  " · geoBoundaries (CC BY 4.0) · GeoNames (CC BY 4.0)</a>";
+
+// The Leaflet map in #map of the live map, traffic and network views, fitted to Belize, with its attribution,
+// scale and `panes` ([name, z-index], one of them "labels", which never takes the pointer).
+export function belizeMap(panes) {
+  const map = L.map("map", {
+    zoomSnap: 0.25,
+    minZoom: 6,
+    maxZoom: 18,
+    maxBounds: [[14.3, -91.0], [20.0, -85.8]],
+    attributionControl: false,
+    zoomControl: !L.Browser.mobile, // phones pinch; the buttons only cover the map
+  });
+  L.control.attribution({ prefix: false }).addAttribution(ATTRIBUTION).addTo(map);
+  L.control.scale({ imperial: false }).addTo(map);
+  for (const [name, z] of panes) map.createPane(name).style.zIndex = z;
+  map.getPane("labels").style.pointerEvents = "none";
+  map.fitBounds(BELIZE);
+  // The header can change height (sign-in name arriving, chips wrapping); Leaflet only watches the window.
+  new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
+  return map;
+}
 const FILES = ["districts.geojson", "roads.geojson", "geonames-places.geojson", "places.geojson"];
 
 // Leaflet treats string content as HTML; names from data files and the wire stay plain text.

@@ -25,6 +25,10 @@ export function ago(ts) {
 // Local wall-clock time of an epoch second, 24 h (the control room's clock).
 export const clock = (ts) => new Date(ts * 1000).toLocaleTimeString([], { hour12: false });
 
+// 24 h wall clock, minutes only: the traffic slider's steps and the charts' axes.
+export const hhmm = (ts) =>
+  new Date(ts * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+
 // "agency/unit" whatever form the server used (some payloads carry the agency apart).
 export const unitId = (unit, agency) => (unit.includes("/") || !agency ? unit : `${agency}/${unit}`);
 

@@ -2,8 +2,8 @@
 // and speed against its baseline. A click flies the map there; "Acknowledge" (traffic managers only) posts the ack. A new
 // active alert flashes the list and beeps once.
 import { send } from "../console/api.js";
-import { ago, el, fill } from "../console/util.js";
-import { hhmm, kmh } from "./levels.js";
+import { ago, el, fill, hhmm } from "../console/util.js";
+import { kmh } from "./levels.js";
 
 const $ = (id) => document.getElementById(id);
 

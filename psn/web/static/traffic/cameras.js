@@ -1,8 +1,8 @@
 // Traffic cameras: a map marker with a wedge showing where the camera looks (its bearing), grey while its
 // stream is not live or while it is live but has counted nothing for STALE_S, and a list with the last minute's
 // count per direction and per-minute bars. Staleness is re-evaluated on a timer: no event says "nothing happened".
+import { bars } from "../chart.js";
 import { el, fill } from "../console/util.js";
-import { bars } from "./chart.js";
 
 const $ = (id) => document.getElementById(id);
 // Chosen, not measured: a camera on a trunk road that counts nothing for 10 minutes is more likely stuck (frozen

@@ -1,8 +1,8 @@
 // The corridor list: travel time now against free flow, the index coloured like the segment levels, coverage,
 // and a 6 h sparkline. A click highlights the corridor's segments on the map (rows that carry `edges`), else
 // the straight line between its ends.
+import { sparkline } from "../chart.js";
 import { el, fill } from "../console/util.js";
-import { sparkline } from "./chart.js";
 import { indexLevel, levelInfo, minutes, percent } from "./levels.js";
 
 const HISTORY_S = 6 * 3600;

@@ -1,9 +1,9 @@
 // The panel of one clicked segment: its name, speed against free flow, confidence, samples, last update, and
 // a sparkline of its speed over the last 6 h (`/segments/{edge}/history`).
 import { apiJSON } from "../console/api.js";
-import { ago, el, fill } from "../console/util.js";
-import { sparkline } from "./chart.js";
-import { hhmm, kmh, levelInfo, percent } from "./levels.js";
+import { sparkline } from "../chart.js";
+import { ago, el, fill, hhmm } from "../console/util.js";
+import { kmh, levelInfo, percent } from "./levels.js";
 
 const HISTORY_S = 6 * 3600;
 const $ = (id) => document.getElementById(id);

@@ -1,5 +1,5 @@
 // Congestion levels as the traffic API names them, their colours (always with a word beside them on the lists:
-// colour-blind operators) and the units an operator reads: km/h, minutes, HH:MM.
+// colour-blind operators) and the units an operator reads: km/h, minutes.
 
 // `range`: the speed as a share of free flow (traffic.speeds.Level's thresholds), for the legend.
 export const LEVELS = {
@@ -26,9 +26,5 @@ export function minutes(s) {
   const m = Math.round(s / 60);
   return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
 }
-
-// 24 h wall clock, minutes only: the slider's steps and the charts' axes are 5-min bins.
-export const hhmm = (ts) =>
-  new Date(ts * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
 
 export const percent = (f) => (f == null || !Number.isFinite(f) ? "—" : `${Math.round(f * 100)}%`);

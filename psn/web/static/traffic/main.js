@@ -1,7 +1,7 @@
 // PSN traffic view: road segments coloured by congestion on the offline Belize basemap, corridors, cameras and
 // alerts, all read from /api/v1/traffic and kept current by the live WebSocket's `traffic`, `traffic_alert` and
 // `traffic_camera` events. Its state is on `window.trafficState` for the browser tests.
-import { loadBaseMap } from "../basemap.js";
+import { belizeMap, loadBaseMap } from "../basemap.js";
 import { showSignedIn } from "../header.js";
 import { connectLive } from "../live.js";
 import { api, whoAmI } from "../console/api.js";
@@ -13,22 +13,9 @@ import { addLegend, createSegmentLayer } from "./segments.js";
 import { createTimeline } from "./timeline.js";
 
 const API = "/api/v1/traffic";
-const BELIZE = [[15.8, -89.3], [18.6, -87.4]];
-const ATTRIBUTION =
-  '<a href="/static/data/belize/ATTRIBUTION.md" target="_blank">© OpenStreetMap contributors (ODbL)' +
-  " · geoBoundaries (CC BY 4.0) · GeoNames (CC BY 4.0)</a>";
 const $ = (id) => document.getElementById(id);
 
-const map = L.map("map", {
-  zoomSnap: 0.25, minZoom: 6, maxZoom: 18, maxBounds: [[14.3, -91.0], [20.0, -85.8]],
-  attributionControl: false, zoomControl: !L.Browser.mobile,
-});
-L.control.attribution({ prefix: false }).addAttribution(ATTRIBUTION).addTo(map);
-L.control.scale({ imperial: false }).addTo(map);
-for (const [name, z] of [["labels", 420], ["segments", 430], ["cameras", 460]]) map.createPane(name).style.zIndex = z;
-map.getPane("labels").style.pointerEvents = "none";
-map.fitBounds(BELIZE);
-new ResizeObserver(() => map.invalidateSize()).observe(map.getContainer());
+const map = belizeMap([["labels", 420], ["segments", 430], ["cameras", 460]]);
 loadBaseMap(map).catch((err) => notice(`Base map incomplete (${err.message}): traffic is still shown.`));
 addLegend($("legend"));
 showSignedIn();

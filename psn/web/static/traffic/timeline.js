@@ -1,7 +1,7 @@
 // The time slider over the last 6 h in 5-min steps. Off "live", it loads the history bin (`/segments?at=`)
 // and shows a banner; live events keep arriving (and are kept) but only repaint once back to live.
 import { apiJSON } from "../console/api.js";
-import { hhmm } from "./levels.js";
+import { hhmm } from "../console/util.js";
 
 const STEP_S = 300;
 const $ = (id) => document.getElementById(id);

@@ -1,0 +1,158 @@
+// Priority uplifts: the dialog that asks for one (chosen live units or an incident's units, a reason, a duration)
+// and shows psn's refusal in plain words, and the list of those in force, each counting down to the server's
+// `until` with a Cancel. A `net_uplift` event that says one ended takes it off the list. Who may not uplift (no
+// QoS manage right) sees the button disabled and why.
+import { apiJSON, send } from "../console/api.js";
+import { el, fill, hhmm, now } from "../console/util.js";
+import { countdown } from "./levels.js";
+
+const $ = (id) => document.getElementById(id);
+const PLAIN = {
+  403: "Not allowed",
+  404: "Not found",
+  409: "Not possible now",
+  422: "Check the request",
+};
+const plain = (r) => `${PLAIN[r.status] || "Refused"}: ${r.error}`;
+
+export function createUplifts({ canUplift, onChange }) {
+  const active = new Map(); // id -> uplift row
+  let units = []; // ids of the live units the caller sees
+  const chosen = new Set();
+  const dialog = $("uplift");
+
+  function item(u) {
+    return el("li.uplift", { dataset: { id: u.id } },
+      el("div.uplift-head", {}, el("b", {}, u.id), " ",
+        el("span.left", { dataset: { until: u.until } }, ""), el("span.until", {}, ` until ${hhmm(u.until)}`)),
+      el("div.uplift-units", {}, u.incident ? `incident ${u.incident}: ` : "", u.units.join(", ")),
+      el("div.muted", {}, `“${u.reason}” · asked by ${u.requested_by} at ${hhmm(u.started)}`),
+      canUplift()
+        ? el("button.cancel", { type: "button", onclick: (ev) => cancel(u, ev.currentTarget) }, "Cancel uplift")
+        : null);
+  }
+
+  function tick() {
+    for (const span of document.querySelectorAll("#uplifts .left")) {
+      const left = Number(span.dataset.until) - now();
+      span.textContent = left > 0 ? `${countdown(left)} left` : "ending…";
+      span.classList.toggle("soon", left < 120);
+    }
+  }
+
+  function render() {
+    const list = [...active.values()].sort((a, b) => a.until - b.until);
+    $("uplifts-empty").hidden = list.length > 0;
+    $("uplifts-count").textContent = String(list.length);
+    $("uplifts-count").classList.toggle("none", list.length === 0);
+    fill($("uplifts"), list.map(item));
+    tick();
+    onChange();
+  }
+
+  async function cancel(u, button) {
+    button.disabled = true;
+    const r = await send("DELETE", `/api/v1/net/uplifts/${encodeURIComponent(u.id)}`);
+    if (r.ok) return upsert(r.body);
+    button.disabled = false;
+    $("uplifts-note").textContent = `${u.id} not cancelled. ${plain(r)}`;
+  }
+
+  function upsert(u) {
+    if (u.state === "active") active.set(u.id, u);
+    else if (active.delete(u.id)) {
+      $("uplifts-note").textContent = `${u.id} ended (${u.end_reason || u.state}) at ${hhmm(u.ended ?? now())}.`;
+    }
+    render();
+  }
+
+  // The dialog
+
+  function renderUnits() {
+    const q = $("uplift-filter").value.trim().toLowerCase();
+    const shown = units.filter((id) => id.toLowerCase().includes(q));
+    fill($("uplift-units"), shown.length
+      ? shown.map((id) => el("li", {}, el("label", {},
+        el("input", { type: "checkbox", value: id, checked: chosen.has(id),
+          onchange: (ev) => (ev.target.checked ? chosen.add(id) : chosen.delete(id), showChosen()) }), ` ${id}`)))
+      : el("li.empty", {}, units.length ? "No unit matches." : "No live unit you may see. Use an incident instead."));
+    showChosen();
+  }
+
+  function showChosen() {
+    $("uplift-chosen").textContent = chosen.size ? `${chosen.size} chosen` : "none chosen";
+  }
+
+  function which() {
+    return document.querySelector('input[name="which"]:checked').value;
+  }
+
+  function error(message) {
+    $("uplift-error").textContent = message;
+    $("uplift-error").hidden = !message;
+  }
+
+  async function open() {
+    error("");
+    renderUnits(); // the list as last read (what is checked is `chosen`), until the new read comes
+    dialog.showModal();
+    try {
+      const body = await apiJSON("/api/v1/units");
+      units = body.units.map((u) => u.id).sort();
+    } catch (err) {
+      units = [];
+      error(`The live units could not be read (${err.message}): name an incident instead.`);
+    }
+    renderUnits();
+  }
+
+  async function submit(ev) {
+    ev.preventDefault();
+    const reason = $("uplift-reason").value.trim();
+    const body = { reason, duration_s: Number($("uplift-duration").value) };
+    if (which() === "units") body.units = [...chosen];
+    else body.incident = $("uplift-incident").value.trim();
+    if (which() === "units" && !body.units.length) return error("Choose at least one unit.");
+    if (which() === "incident" && !body.incident) return error("Name the incident whose units to uplift.");
+    if (!reason) return (error("Give a reason: it goes in the audit log."), $("uplift-reason").focus());
+    $("uplift-submit").disabled = true;
+    const r = await send("POST", "/api/v1/net/uplifts", body);
+    $("uplift-submit").disabled = false;
+    if (!r.ok) return error(`psn refused the uplift. ${plain(r)}`);
+    upsert(r.body);
+    chosen.clear();
+    renderUnits();
+    $("uplift-reason").value = "";
+    dialog.close();
+    $("uplifts-note").textContent = `${r.body.id} in force for ${r.body.units.length} unit(s).`;
+  }
+
+  for (const radio of document.querySelectorAll('input[name="which"]')) {
+    radio.addEventListener("change", () => {
+      $("uplift-units-box").hidden = which() !== "units";
+      $("uplift-incident-box").hidden = which() !== "incident";
+    });
+  }
+  $("uplift-filter").addEventListener("input", renderUnits);
+  $("uplift-open").addEventListener("click", open);
+  $("uplift-cancel").addEventListener("click", () => dialog.close());
+  $("uplift-form").addEventListener("submit", submit);
+  setInterval(tick, 1000);
+
+  return {
+    active,
+    load(body) {
+      active.clear();
+      for (const u of body.uplifts) if (u.state === "active") active.set(u.id, u);
+      render();
+    },
+    upsert,
+    // Who may not ask for uplifts is told why, and the button is off.
+    rights(may, why) {
+      $("uplift-open").disabled = !may;
+      $("uplift-why").textContent = why;
+      $("uplift-why").hidden = may;
+      render();
+    },
+  };
+}
