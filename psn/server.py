@@ -21,6 +21,7 @@ from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
 from psn.net.alarms import AlarmService
+from psn.net.faults import FaultSender
 from psn.net.inventory import Inventory
 from psn.net.kpi_store import KpiStore
 from psn.net.kpis import KpiService
@@ -96,6 +97,7 @@ class Server:
         self.net_kpis.directory = self.inventory  # sites, positions and azimuths of the cells that report
         self.net_kpis.alarms = self.alarms  # the active alarm count on each cell of /api/v1/net/cells
         self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads)
+        self.faults = FaultSender(self.inventory, self._publish, self.audit, self.clock)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None

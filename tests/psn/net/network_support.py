@@ -123,3 +123,20 @@ def _stop(net: Network) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class Listener:
+    """A client of the broker that keeps every message on `topic` (JSON), in arrival order."""
+
+    def __init__(self, mqtt_url: str, topic: str) -> None:
+        self.messages: list[dict[str, Any]] = []
+        subscribed = threading.Event()
+        self._client = publisher(mqtt_url)
+        self._client.on_message = lambda _c, _u, m: self.messages.append(json.loads(m.payload))
+        self._client.on_subscribe = lambda *_args: subscribed.set()
+        self._client.subscribe(topic, qos=1)
+        wait_for(subscribed.is_set)
+
+    def close(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
