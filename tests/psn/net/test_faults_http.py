@@ -1,6 +1,7 @@
 """Faults from psn over real HTTP and a real Mosquitto: a trainer takes a cell down, `psn sim network` stops its
 KPIs and psn raises cell_silent on it, a network admin clears it and the cell reports again; a dispatcher is refused;
-the body fuzzed, each answer and what reached the broker checked against the rules written out here."""
+the body fuzzed, each answer and what reached the broker checked against the rules written out here and against
+docs/schemas/net-fault.json."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from psn.access import Role
 from psn.cli.net import import_plan
@@ -22,6 +24,8 @@ from tests.psn.net.network_support import Listener, network
 from tests.psn.net.qos_support import audit, bearer, token
 from tests.support import Mosquitto, RunningServer, make_settings, wait_for
 
+SCHEMA = Draft202012Validator(json.loads((Path(__file__).resolve().parents[3] / "docs" / "schemas" /
+                                          "net-fault.json").read_text()))
 CELL, SITE = "BZE-PMD-2", "BZE-PMD"  # in the shipped plan psn's inventory imports
 SENTINEL = {"fault": "backhaul", "target": "BZE-CTR-1", "action": "clear"}
 
@@ -155,3 +159,5 @@ def test_what_goes_out_is_the_command_or_nothing(fuzzed: tuple[RunningServer, Li
     assert send(server, netops, SENTINEL).status_code == 202
     wait_for(lambda: listener.messages and listener.messages[-1] == SENTINEL)
     assert listener.messages == ([] if want is None else [want]) + [SENTINEL]
+    for document in listener.messages:
+        SCHEMA.validate(document)  # what equipment reads is the documented command
