@@ -45,9 +45,8 @@ def kpi_sums(net: Network, who: str, since: float) -> dict[str, int]:
 
 def served(links: dict[str, dict[str, Any]], units: tuple[str, ...], after: float) -> dict[str, dict[str, Any]]:
     """The units' links if every one was reported after `after` from the cell, else {}."""
-    got = {u: links.get(u) for u in units}
-    return {u: k for u, k in got.items() if k is not None and k["ts"] > after and k["cell"] == CELL} \
-        if all(k is not None and k["ts"] > after and k["cell"] == CELL for k in got.values()) else {}
+    got = {u: k for u in units if (k := links.get(u)) is not None and k["ts"] > after and k["cell"] == CELL}
+    return got if len(got) == len(units) else {}
 
 
 def test_an_incidents_units_uplifted_through_a_congested_cell_then_restored(tmp_path: Path) -> None:
@@ -80,7 +79,7 @@ def run(net: Network) -> None:
     before = wait_for(lambda: served(net.links(dispatcher), everyone, refused))
     for unit_id in everyone:
         assert (before[unit_id]["arp"], before[unit_id]["uplifted"]) == (POLICE_ARP, False), before[unit_id]
-        assert before[unit_id]["ul_mbps"] < VIDEO_MBPS  # its data bearer only: no room for the video
+        assert before[unit_id]["ul_mbps"] <= DATA_MBPS  # its data bearer only: no room for the video
 
     incident = new_incident(net.psn, dispatcher, "robbery", *SCENE)
     assign(net.psn, dispatcher, incident, *INCIDENT_UNITS)
@@ -97,8 +96,7 @@ def run(net: Network) -> None:
     during = wait_for(lifted, timeout=UPLIFT_S)
     for unit_id in INCIDENT_UNITS:
         assert during[unit_id]["arp"] == UPLIFT_ARP
-        assert during[unit_id]["ul_mbps"] >= VIDEO_MBPS  # the video bearer now carried, on top of the data
-        assert during[unit_id]["ul_mbps"] > before[unit_id]["ul_mbps"] + VIDEO_MBPS / 2
+        assert during[unit_id]["ul_mbps"] >= VIDEO_MBPS  # the video bearer now carried, beside the data
     assert (during[BYSTANDER]["arp"], during[BYSTANDER]["uplifted"]) == (POLICE_ARP, False)
     # The fire streams the police video displaced, in the cell's stored KPIs and as an alarm on the cell.
     assert wait_for(lambda: kpi_sums(net, netops, uplift["started"])["bearers_preempted"], timeout=10) >= 1
