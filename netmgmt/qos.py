@@ -156,9 +156,10 @@ class Uplift:
                 "arp": UPLIFT_ARP, "pci": UPLIFT_PCI, "pvi": UPLIFT_PVI}
 
 
-def check_uplift(units: Iterable[str], reason: str, duration_s: float) -> tuple[str, ...]:
+def check_uplift(units: Iterable[str], reason: str, duration_s: float,
+                 min_duration_s: float = MIN_DURATION_S) -> tuple[str, ...]:
     """The units as asked, or QosError naming what is wrong (no units, a unit twice or malformed, no reason,
-    a duration out of bounds)."""
+    a duration out of bounds: `min_duration_s` up to 12 h)."""
     asked = tuple(units)
     problems = []
     if not asked:
@@ -171,8 +172,8 @@ def check_uplift(units: Iterable[str], reason: str, duration_s: float) -> tuple[
         problems.append(f"units: named more than once: {', '.join(twice)}")
     if not reason.strip():
         problems.append("reason: say why the units need priority")
-    if not (math.isfinite(duration_s) and MIN_DURATION_S <= duration_s <= MAX_DURATION_S):
-        problems.append(f"duration_s: {duration_s} is outside {MIN_DURATION_S:g}–{MAX_DURATION_S:g} s")
+    if not (math.isfinite(duration_s) and min_duration_s <= duration_s <= MAX_DURATION_S):
+        problems.append(f"duration_s: {duration_s} is outside {min_duration_s:g}–{MAX_DURATION_S:g} s")
     if problems:
         raise QosError("; ".join(problems))
     return asked

@@ -36,6 +36,7 @@ class Resource(enum.StrEnum):
     USERS = "users"
     SYSTEM = "system"  # server-wide counters (/api/v1/stats): every agency's traffic in one figure
     PROGRAMME = "programme"  # the programme dashboard's indicators and the training records that feed them
+    SIMULATION = "simulation"  # faults injected into the simulated network (`psn sim network`) for drills
 
 
 class Action(enum.StrEnum):
@@ -64,6 +65,7 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
         Resource.UNIT: frozenset({Action.VIEW}),
         Resource.TRAFFIC: frozenset({Action.VIEW}),
         Resource.PROGRAMME: frozenset({Action.VIEW, Action.MANAGE}),  # records officers' completed trainings
+        Resource.SIMULATION: frozenset({Action.MANAGE}),  # runs drills: a cell or site down, a slow backhaul
     },
     Role.NETWORK_ADMIN: {
         Resource.NETWORK: frozenset({Action.VIEW, Action.MANAGE}),
@@ -71,6 +73,7 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
         Resource.QOS: frozenset({Action.VIEW}),
         Resource.SYSTEM: frozenset({Action.VIEW}),
         Resource.PROGRAMME: frozenset({Action.VIEW}),
+        Resource.SIMULATION: frozenset({Action.MANAGE}),  # rehearses the network's failures with the NOC
     },
     Role.ADMIN: {
         Resource.UNIT: frozenset({Action.VIEW, Action.MANAGE}),
@@ -89,7 +92,7 @@ ROLE_RIGHTS: dict[Role, dict[Resource, frozenset[Action]]] = {
     },
 }
 # Resources that belong to no agency: the role alone decides.
-UNOWNED = frozenset({Resource.TRAFFIC, Resource.NETWORK, Resource.SYSTEM})
+UNOWNED = frozenset({Resource.TRAFFIC, Resource.NETWORK, Resource.SYSTEM, Resource.SIMULATION})
 # What a grant can open to another agency. Only viewing crosses agencies, never managing.
 SHAREABLE = frozenset({Resource.UNIT, Resource.TRACK, Resource.INCIDENT, Resource.VIDEO})
 # The network operator runs one national network: these rights of these roles hold for every agency's data.

@@ -77,6 +77,9 @@ class Settings:
     # often the retained policy document is republished when nothing changed.
     qos_video_ul_mbps: float = 1.08
     qos_policy_every_s: float = 60.0
+    # The shortest uplift a request may ask for. 60 s in service; the end-to-end test lowers it so an uplift
+    # expires within the test (the equipment and psn both read the real clock: a manual one would split them).
+    qos_uplift_min_s: float = 60.0
     # Network management: cells report KPIs every net_kpi_period_s (silent after 3 periods); the time series keeps
     # raw samples net_kpi_raw_hours, 1-min aggregates net_kpi_1m_days and 15-min aggregates net_kpi_15m_days.
     net_kpi_period_s: float = 5.0
@@ -107,6 +110,8 @@ class Settings:
         if not (0 < self.qos_video_ul_mbps <= 10_000 and self.qos_policy_every_s > 0):
             raise ConfigError(f"qos_video_ul_mbps must be in (0, 10000] and qos_policy_every_s > 0, not "
                               f"{self.qos_video_ul_mbps}, {self.qos_policy_every_s}")
+        if not 0 < self.qos_uplift_min_s <= 60:
+            raise ConfigError(f"qos_uplift_min_s must be in (0, 60], not {self.qos_uplift_min_s}")
         if not (self.cmd_ack_timeout_s > 0 and self.cmd_resends >= 0):
             raise ConfigError(f"cmd_ack_timeout_s must be > 0 and cmd_resends >= 0, not {self.cmd_ack_timeout_s}, "
                               f"{self.cmd_resends}")

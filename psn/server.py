@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from netmgmt.alarms import AlarmConfig
 from psn import subscribers
 from psn.audit import AuditLog
 from psn.auth import Auth
@@ -20,6 +21,7 @@ from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
 from psn.net.alarms import AlarmService
+from psn.net.faults import FaultSender
 from psn.net.inventory import Inventory
 from psn.net.kpi_store import KpiStore
 from psn.net.kpis import KpiService
@@ -83,8 +85,10 @@ class Server:
         self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
         # The network parts' figure providers (cells up, alarms, uplifts) join `self.programme.providers`.
         self.programme = Programme(self.db, self.clock, self.audit, settings.agencies, providers_of(self))
+        # cell_silent after 3 of the equipment's periods (net_kpi_period_s), the same period the cells' state uses.
         self.alarms = AlarmService(self.db, self.clock, self.hub, self._publish, self.audit,
-                                   lambda: self.sharing.snapshot, self.stats.registry)
+                                   lambda: self.sharing.snapshot, self.stats.registry,
+                                   AlarmConfig(period_s=settings.net_kpi_period_s))
         self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
                               settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s)
         self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
@@ -93,6 +97,7 @@ class Server:
         self.net_kpis.directory = self.inventory  # sites, positions and azimuths of the cells that report
         self.net_kpis.alarms = self.alarms  # the active alarm count on each cell of /api/v1/net/cells
         self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads)
+        self.faults = FaultSender(self.inventory, self._publish, self.audit, self.clock)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None

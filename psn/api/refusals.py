@@ -4,11 +4,15 @@ Prometheus. The answer itself is FastAPI's, reason in `detail`."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Gauge
 from starlette.exceptions import HTTPException
 
@@ -44,10 +48,23 @@ def count_refusals(app: FastAPI, refusals: Refusals) -> None:
         refusals.count(exc.status_code)
         return await http_exception_handler(request, exc)
 
-    async def invalid(request: Request, exc: Exception) -> Response:
+    async def invalid(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         refusals.count(422)
-        return await request_validation_exception_handler(request, exc)
+        # FastAPI's own answer, but a NaN or infinity the body held is quoted as text: JSON cannot carry it,
+        # and FastAPI's handler failed on it with a 500.
+        return JSONResponse(status_code=422, content={"detail": _finite(jsonable_encoder(exc.errors()))})
 
     app.add_exception_handler(HTTPException, refused)
     app.add_exception_handler(RequestValidationError, invalid)
+
+
+def _finite(value: Any) -> Any:
+    """`value` (decoded JSON) with each non-finite float as its text ('nan', 'inf', '-inf')."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

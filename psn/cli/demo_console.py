@@ -46,5 +46,7 @@ def banner(base: str, token: str, password: str, cameras: list[str], broker: str
             f"  live video (click the camera badge): {', '.join(cameras)}\n"
             f"  traffic: {base}/traffic, sign in as traffic (password {password}); {probes} buses and taxis,\n"
             f"    a crash on the Philip Goldson Highway 10 min after start and every 30 min, rush hour in the city\n"
+            f"  network: {base}/network, sign in as netops (password {password}): the Band 14 cells, played by\n"
+            f"    psn sim network; a fire exercise's video fills cell BZE-CTR-1 downtown (drills: docs/network.md)\n"
             f"  MQTT broker (embedded): {broker}  ·  {units} simulated units  ·  Ctrl-C to stop\n"
             f"{where}")

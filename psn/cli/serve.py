@@ -21,6 +21,7 @@ from psn.api import create_app
 from psn.api.live import MAX_CLIENT_FRAME
 from psn.cli.admin import store_flags
 from psn.cli.demo_console import LOG_FORMAT, banner, quiet_logging, rotate_log
+from psn.cli.net import SHIPPED_PLAN, import_plan
 from psn.demo_accounts import PASSWORD, seed
 from psn.mqtt import free_port
 from psn.server import Server
@@ -28,6 +29,8 @@ from video.errors import StreamNotFound
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 DEMO_CAMERAS = (("police", "P-101"), ("nemo", "N-101"))  # fleet units that also stream a body cam
+# The demo network's background load, shipped beside the plan: a fire exercise's video fills cell BZE-CTR-1.
+DEMO_NETWORK_LOAD = SHIPPED_PLAN.with_name("scenario-demo-city-load.json")
 log = logging.getLogger(__name__)
 
 
@@ -153,6 +156,8 @@ def _start_fleet(server: Server, web: uvicorn.Server, units: int, probes: int, l
     while not web.started:
         time.sleep(0.1)
     seed(server)
+    if not server.inventory.cells():  # first start: later ones keep what the operator changed
+        import_plan(server, SHIPPED_PLAN, actor="psn demo")
     base = f"http://{server.settings.host}:{server.settings.port}"
     nemo = server.users.get("nemo.dispatch")
     assert nemo is not None
@@ -177,6 +182,11 @@ def _start_fleet(server: Server, web: uvicorn.Server, units: int, probes: int, l
          *(arg for who in dispatchers if who is not None
            for arg in ("--token", f"{who.agency}={server.auth.issue_user(who).token}"))],
         stdout=out, stderr=out)
+    # The LTE network's equipment, played by the simulator: every cell's KPIs and each unit's link every 5 s. Its
+    # line per period is not kept (about 100 kB of log an hour); what it refuses goes to its stderr, the log.
+    processes["network"] = subprocess.Popen(
+        [sys.executable, "-m", "simulator.cli", "network", "--mqtt", str(server.broker_url), "--load",
+         str(DEMO_NETWORK_LOAD)], stdout=subprocess.DEVNULL, stderr=out)
     if out is not None:
         out.close()  # the children hold their own copies
     # Measured: cams connected and fleet publishing 4.4 s after start-up (mostly the cams importing aiortc);

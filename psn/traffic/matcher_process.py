@@ -13,6 +13,7 @@ new one. What a batch decided comes back as arrays (`psn.traffic.packed`: pickle
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +30,9 @@ _matcher: Matcher | None = None  # in the child: the one matcher
 
 def _start(graph: RoadGraph) -> None:
     global _matcher
+    # Ctrl-C in psn demo's terminal reaches the whole process group: the child printed a KeyboardInterrupt
+    # traceback under the demo's last words. psn stops it (the pool's shutdown) or its pipe closing does.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _matcher = Matcher(graph)
 
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from psn.cli.demo_console import rotate_log
+from psn.demo_accounts import PASSWORD
 from psn.mqtt import free_port
 from tests.support import wait_for
 
@@ -46,7 +51,7 @@ def demo(tmp_path: Path, *flags: str) -> Iterator[tuple[subprocess.Popen[bytes],
         process = subprocess.Popen([str(PSN), "demo", "--port", str(free_port()), "--data-dir", str(data),
                                     "--units", "4", *flags], stdout=out, stderr=out, start_new_session=True)
     try:
-        wait_for(lambda: "/login?token=" in console.read_text(), timeout=25, interval=0.2)
+        wait_for(lambda: "/login?token=" in console.read_text(), timeout=60, interval=0.2)
         yield process, data, console
     finally:
         os.killpg(process.pid, signal.SIGINT)
@@ -80,6 +85,22 @@ def test_the_console_shows_the_banner_last_and_the_chatter_goes_to_the_log_file(
         assert "bodycam: publishing police:P-101" in logged  # the children's own output
         # First start: the simulator made the coverage map in the data dir, and psn read it (radio at a point).
         assert f"coverage map {data / 'coverage' / 'coverage.npz'}: 288 x 159 pixels of 1000 m, 165 cells" in logged
+
+        # The network: the plan's cells in psn's inventory, played by psn sim network, whose background load (a
+        # fire exercise's 20 body cams, simulator/data/scenario-demo-city-load.json) fills cell BZE-CTR-1.
+        found = re.search(r"(http://127\.0\.0\.1:\d+)/login\?token=", console.read_text())
+        assert found is not None
+        base = found.group(1)
+        netops = httpx.post(f"{base}/api/v1/auth/login", data={"name": "netops", "password": PASSWORD}).json()
+        headers = {"Authorization": f"Bearer {netops['token']}"}
+
+        def cells() -> dict[str, dict[str, Any]]:
+            return {c["id"]: c for c in httpx.get(f"{base}/api/v1/net/cells", headers=headers).json()["cells"]}
+
+        downtown = wait_for(lambda: (c := cells()["BZE-CTR-1"])["kpi"] and c["kpi"]["connected_ues"] >= 20 and c,
+                            timeout=20, interval=0.5)
+        assert len(cells()) == 165 and downtown["state"] == "up"
+        assert downtown["kpi"]["prb_util_ul"] >= 0.85  # congested: psn's cell_load threshold
 
         # A part of the scenario that dies says so on the console.
         fleet = next(pid for pid, cmd in _session(process.pid).items() if "simulator.fleet" in cmd)

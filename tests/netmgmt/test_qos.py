@@ -113,6 +113,12 @@ def test_check_uplift_keeps_the_units_as_asked() -> None:
     assert check_uplift(["police/P-1"], "x", 43200.0) == ("police/P-1",)
 
 
+def test_a_deployment_may_lower_the_shortest_uplift() -> None:
+    assert check_uplift(["police/P-1"], "drill", 5.0, min_duration_s=5.0) == ("police/P-1",)
+    with pytest.raises(QosError, match=r"^duration_s: 4\.5 is outside 5–43200 s$"):
+        check_uplift(["police/P-1"], "drill", 4.5, min_duration_s=5.0)
+
+
 def test_expiry_at_until_and_states() -> None:
     first, second = uplift(1, "police/P-1", until=T + 10), uplift(2, "police/P-2", until=T + 20)
     assert due([first, second], T + 9.999) == []

@@ -27,13 +27,13 @@ from psn.access import (
 
 # What each role may do with its own agency's resources: V view, M manage, P publish, - nothing.
 RIGHTS_TABLE = """
-role            unit  track  incident  video  traffic  network  device  qos  security  sharing  users  system  programme
-dispatcher      VM    V      VM        V      V        -        -       VM   -         -        -      -       -
-field_officer   V     -      V         P      -        -        -       -    -         -        -      -       -
-traffic_manager -     -      -         -      VM       -        -       -    -         -        -      -       -
-trainer         V     -      -         -      V        -        -       -    -         -        -      -       VM
-network_admin   -     -      -         -      -        VM       VM      V    -         -        -      V       V
-admin           VM    V      VM        V      V        V        V       VM   V         VM       VM     V       V
+role            unit track incident video traffic network device qos security sharing users system programme simulation
+dispatcher      VM   V     VM       V     V       -       -      VM  -        -       -     -      -         -
+field_officer   V    -     V        P     -       -       -      -   -        -       -     -      -         -
+traffic_manager -    -     -        -     VM      -       -      -   -        -       -     -      -         -
+trainer         V    -     -        -     V       -       -      -   -        -       -     -      VM        M
+network_admin   -    -     -        -     -       VM      VM     V   -        -       -     V      V         M
+admin           VM   V     VM       V     V       V       V      VM  V        VM      VM    V      V         -
 """
 # The national network operator: these rights of the role hold for every agency's data, not only its own.
 NATIONAL_BY_HAND = {"network_admin": frozenset({"device", "qos", "programme"}),
@@ -41,7 +41,7 @@ NATIONAL_BY_HAND = {"network_admin": frozenset({"device", "qos", "programme"}),
 # An agreement naming these opens them to the grantee for viewing and managing (uplift of a partner's units).
 GRANTABLE_MANAGE_BY_HAND = frozenset({"qos"})
 # Belong to no agency: the role alone decides, whoever the owner named in the request.
-UNOWNED_BY_HAND = frozenset({"traffic", "network", "system"})
+UNOWNED_BY_HAND = frozenset({"traffic", "network", "system", "simulation"})
 # A grant may open these to another agency, for viewing only.
 SHAREABLE_BY_HAND = frozenset({"unit", "track", "incident", "video"})
 # Owned and never shared, whatever a grant names.

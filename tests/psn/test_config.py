@@ -56,6 +56,12 @@ def test_reserved_or_malformed_agency_names_are_refused_at_start(agencies: str, 
         load(env={"PSN_AGENCIES": agencies})
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "61", "nan"])
+def test_the_shortest_uplift_is_at_most_the_services_minute(value: str) -> None:
+    with pytest.raises(ConfigError, match="qos_uplift_min_s must be in"):
+        load(env={"PSN_QOS_UPLIFT_MIN_S": value})
+
+
 def test_deployment_facts_are_settings() -> None:
     settings = load(env={"PSN_SERVICE_AREA": "-89.3, 15.8, -87.4, 18.6", "PSN_AGENCIES": "police,fire",
                          "PSN_DEFAULT_AGENCY": "fire"})

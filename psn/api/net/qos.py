@@ -64,7 +64,7 @@ class UpliftIn(BaseModel):
     units: list[UnitId] | None = Field(None, max_length=MAX_UPLIFT_UNITS, description="agency/unit ids")
     incident: Name | None = Field(None, description="instead of units: those assigned to this incident now")
     reason: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]*$")
-    duration_s: float = Field(DEFAULT_DURATION_S, allow_inf_nan=False, description="60 s to 12 h")
+    duration_s: float = Field(DEFAULT_DURATION_S, allow_inf_nan=False, description="60 s (qos_uplift_min_s) to 12 h")
 
 
 def profiles_json(server: Server) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def _start(server: Server, who: Principal, body: UpliftIn) -> Uplift:
     the caller may not uplift."""
     units = body.units if body.units is not None else _assigned(server, who, body.incident or "")
     try:
-        checked = check_uplift(units, body.reason, body.duration_s)
+        checked = check_uplift(units, body.reason, body.duration_s, server.settings.qos_uplift_min_s)
     except QosError as exc:
         raise HTTPException(422, str(exc)) from None
     for agency in sorted(agencies_of(checked)):

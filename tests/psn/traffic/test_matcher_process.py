@@ -3,6 +3,8 @@ answers for the same positions, and a child that dies costs the batch in flight,
 
 from __future__ import annotations
 
+import os
+import signal
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import fields
 
@@ -52,6 +54,21 @@ def test_the_process_answers_as_the_matcher_does_and_survives_its_child() -> Non
         assert there.active == 1 and len(again.ts) > 0
     finally:
         there.close()
+
+
+def test_ctrl_c_in_the_terminal_leaves_the_child_to_psn() -> None:
+    # Ctrl-C reaches every process of the terminal's group; the child used to die of it with a traceback on the
+    # demo's console. It keeps its traces and answers until psn closes it.
+    there = MatcherProcess(standins.road())
+    try:
+        there.push_packed(*drive("P-1", 0, 5))
+        child = next(iter(there._pool._processes.values()))
+        os.kill(child.pid, signal.SIGINT)
+        there.push_packed(*drive("P-1", 5, 5))
+        assert (there.restarts, there.active, child.is_alive()) == (0, 1, True)
+    finally:
+        there.close()
+    assert not child.is_alive()
 
 
 def test_every_field_of_a_sample_has_a_column_across_the_boundary() -> None:
