@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from netmgmt.alarms import AlarmConfig
 from psn import subscribers
 from psn.audit import AuditLog
 from psn.auth import Auth
@@ -83,8 +84,10 @@ class Server:
         self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
         # The network parts' figure providers (cells up, alarms, uplifts) join `self.programme.providers`.
         self.programme = Programme(self.db, self.clock, self.audit, settings.agencies, providers_of(self))
+        # One KPI period for both: the alarm engine's cell_silent and the cells view's `silent` state.
         self.alarms = AlarmService(self.db, self.clock, self.hub, self._publish, self.audit,
-                                   lambda: self.sharing.snapshot, self.stats.registry)
+                                   lambda: self.sharing.snapshot, self.stats.registry,
+                                   AlarmConfig(period_s=settings.net_kpi_period_s))
         self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
                               settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s)
         self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,

@@ -222,3 +222,23 @@ def test_a_database_refusing_a_change_costs_its_history_entry_only(
     metrics = httpx.get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {netops}"}).text
     assert "psn_net_alarm_store_failures_total 1.0" in metrics
     feed.close()
+
+
+def test_the_silent_alarm_follows_the_configured_kpi_period(tmp_path: Path, mosquitto: Mosquitto,
+                                                             clock: ManualClock) -> None:
+    """Cells reporting every 10 s: the alarm and the cells view both call a cell silent after 3 × 10 s."""
+    running = RunningServer(make_settings(tmp_path, mosquitto.url, net_kpi_period_s=10.0), clock).start()
+    netops = running.token("police", Role.NETWORK_ADMIN, name="netops")
+    try:
+        send(running, mosquitto.url, [json.dumps(kpi(clock))], accepted=1)
+        clock.advance(29.0)
+        running.server.alarms.tick()
+        assert running.server.alarms.active() == []
+        assert [c["state"] for c in get(running, "/api/v1/net/cells", netops).json()["cells"]] == ["up"]
+        clock.advance(2.0)
+        running.server.alarms.tick()
+        assert [(a.kind, a.detail) for a in running.server.alarms.active()] == [
+            ("cell_silent", "no KPI for 31 s (limit 30 s)")]
+        assert [c["state"] for c in get(running, "/api/v1/net/cells", netops).json()["cells"]] == ["silent"]
+    finally:
+        running.stop()
