@@ -17,7 +17,9 @@ from simulator.radio.qos import QCI_TABLE
 
 FaultKind = Literal["cell_down", "site_down", "backhaul"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("cell_down", "site_down", "backhaul")
-MAX_VIDEO_MBPS = 100.0
+# psn asks up to this per unit (its qos_video_ul_mbps setting, docs/schemas/net-policy.json); a rate no cell can
+# carry is refused at admission, never by refusing the whole document (and every uplift in it).
+MAX_VIDEO_MBPS = 10_000.0
 
 
 class NetDocumentError(ValueError):
