@@ -7,6 +7,9 @@ clearing decided by the condition alone (an acknowledged alarm still clears). Fl
 - clearing waits until the condition has been absent for `clear_delay_s` (a short gap clears nothing);
 - a cleared alarm whose condition comes back within `hold_down_s` is re-opened (raised again, `count` + 1)
   instead of a new alarm being made, so a flapping cell is one alarm with a count, not a flood.
+A unit the network stops reporting for more than `silent_periods` periods has left it (the equipment detaches a
+unit silent for 5 min): nothing more is known of its coverage, so its unit_no_coverage condition ends there, and
+the engine forgets the unit once any alarm of it is past the hold-down.
 Every change is returned as a `Change` (the alarm after it, and the history entry) for the shell to store,
 publish and push.
 """
@@ -160,6 +163,10 @@ class AlarmEngine:
         self._last_kpi: dict[str, float] = {}  # cell -> when its latest KPI arrived
         self._load_high_since: dict[str, float] = {}  # cell -> start of its current run at or above load_raise
         self._no_cell_reports: dict[str, int] = {}  # unit -> consecutive link reports without a cell
+        self._last_link: dict[str, float] = {}  # unit -> when its latest link report arrived
+        for alarm in alarms:
+            if alarm.active and alarm.kind is Kind.UNIT_NO_COVERAGE:
+                self._last_link[alarm.target] = alarm.changed
 
     def active(self) -> list[Alarm]:
         return sorted((a for a in self._alarms.values() if a.active), key=lambda a: a.changed)
@@ -192,6 +199,7 @@ class AlarmEngine:
     def link(self, unit: str, cell: str | None, at: float) -> list[Change]:
         """A unit's link report: `cell` None when the network says it is out of coverage."""
         reports = 0
+        self._last_link[unit] = at
         if cell is None:
             reports = self._no_cell_reports[unit] = self._no_cell_reports.get(unit, 0) + 1
         else:
@@ -207,6 +215,11 @@ class AlarmEngine:
             if now - last > cfg.silent_after_s:
                 changes += self._observe(Kind.CELL_SILENT, cell, True, now,
                                          f"no KPI for {now - last:.0f} s (limit {cfg.silent_after_s:g} s)")
+        for unit, last in list(self._last_link.items()):
+            if now - last > cfg.silent_after_s:  # no longer reported: detached from the network
+                del self._last_link[unit]
+                self._no_cell_reports.pop(unit, None)
+                changes += self._observe(Kind.UNIT_NO_COVERAGE, unit, False, now, "")
         for key, condition in list(self._conditions.items()):
             changes += self._maybe_clear(key, condition, now)
         for key, alarm in list(self._alarms.items()):

@@ -177,6 +177,32 @@ def test_a_unit_without_a_cell_for_two_reports_is_out_of_coverage() -> None:
     assert changes[0].alarm.severity is Severity.WARNING
 
 
+def test_a_unit_the_network_stops_reporting_clears_and_is_forgotten() -> None:
+    # Two reports without a cell (0, 5: raised at 5), then none: the equipment detaches a silent unit. No report
+    # for more than 3 x 5 = 15 s first at t=21 (21 - 5 = 16): the condition ends there, and clears 30 s later, at 51;
+    # 600 s of hold-down after that the engine holds nothing of it.
+    engine = AlarmEngine(AlarmConfig())
+    unit = "police/P-101"
+    changes = engine.link(unit, None, 0.0) + engine.link(unit, None, 5.0)
+    for t in range(6, 61):
+        changes += engine.tick(float(t))
+    assert rows(changes) == [
+        ("AL-1", "unit_no_coverage", 5.0, "raised", "raised", 1),
+        ("AL-1", "unit_no_coverage", 51.0, "cleared", "cleared", 1),
+    ]
+    assert engine.tick(652.0) == [] and engine.get("AL-1") is None
+    # Reported again without a cell: the count starts afresh (one report is no alarm).
+    assert engine.link(unit, None, 700.0) == []
+
+
+def test_a_resumed_unit_alarm_clears_when_the_network_no_longer_reports_the_unit() -> None:
+    lost = Alarm("AL-3", Kind.UNIT_NO_COVERAGE, "police/P-101", Severity.WARNING, State.RAISED, 100.0, 100.0, 1,
+                 "2 consecutive link reports without a serving cell")
+    engine = AlarmEngine(AlarmConfig(), [lost], next_id=4)
+    changes = [c for t in range(101, 200) for c in engine.tick(float(t))]
+    assert rows(changes) == [("AL-3", "unit_no_coverage", 146.0, "cleared", "cleared", 1)]
+
+
 def test_restored_alarms_resume_with_their_acknowledgement_and_the_next_id() -> None:
     silent = Alarm("AL-7", Kind.CELL_SILENT, CELL, Severity.CRITICAL, State.ACKNOWLEDGED, 100.0, 120.0, 2,
                    "no KPI for 16 s", "netops", 120.0)
