@@ -91,7 +91,8 @@ class Server:
         self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
                               settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s)
         self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
-                                   self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s)
+                                   self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s,
+                                   self.stats.registry)
         self.inventory = Inventory(self.db, self.audit, self.clock, settings.data_dir)
         self.net_kpis.directory = self.inventory  # sites, positions and azimuths of the cells that report
         self.net_kpis.alarms = self.alarms  # the active alarm count on each cell of /api/v1/net/cells

@@ -249,3 +249,33 @@ def test_cells_from_the_inventory_up_silent_and_unknown(tmp_path: Path, mosquitt
             "silent", "unknown", "silent"]
     finally:
         server.stop()
+
+
+def test_links_and_cells_held_are_bounded_the_longest_unreported_forgotten(tmp_path: Path,
+                                                                           mosquitto: Mosquitto) -> None:
+    """An equipment certificate may name any unit and any cell: psn keeps the latest of at most `max_links` units
+    and `max_cells` cells, forgetting the one reported longest ago (counted)."""
+    from psn.events import KpiAccepted, LinkAccepted
+    from telemetry import CellKpi, LinkReport, UnitRef
+
+    clock = ManualClock(time.time())
+    server = RunningServer(make_settings(tmp_path, mosquitto.url), clock).start()
+    try:
+        service, bus = server.server.net_kpis, server.server.bus
+        service.max_links, service.max_cells = 3, 2
+        for n in (1, 2, 3, 1, 4, 5):  # P-1 again after P-3: then P-2 and P-3 are the ones reported longest ago
+            clock.advance(1.0)
+            report = LinkReport(UnitRef("police", f"P-{n}"), clock.time(), "C-1", -97.0, 12.0, 1.0, 0.2)
+            bus.publish(LinkAccepted(report, clock.time()))
+        for cell in ("C-1", "C-2", "C-1", "C-3"):
+            clock.advance(1.0)
+            bus.publish(KpiAccepted(CellKpi(cell, clock.time(), 3, 0.2, 0.1, 2.0, 1.0, None, 0, 0), clock.time()))
+        dispatcher, admin = server.token("police", Role.DISPATCHER), server.token("police", Role.NETWORK_ADMIN)
+        assert [x["unit"] for x in get(server, "/api/v1/net/links", dispatcher).json()["links"]] == [
+            "police/P-1", "police/P-4", "police/P-5"]
+        assert [c["id"] for c in get(server, "/api/v1/net/cells", admin).json()["cells"]] == ["C-1", "C-3"]
+        registry = server.server.stats.registry
+        assert registry.get_sample_value("psn_net_links_forgotten_total") == 2
+        assert registry.get_sample_value("psn_net_cells_forgotten_total") == 1
+    finally:
+        server.stop()
