@@ -148,6 +148,8 @@ def _read(format: str, kind: Kind | None, text: str) -> Parsed:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InventoryError(f"not JSON: {exc}") from None
+    except RecursionError:  # e.g. 100,000 "[": the parser's stack ends first
+        raise InventoryError("not JSON: nested too deeply") from None
     return from_plan(doc) if kind is None else from_geojson(kind, doc)
 
 

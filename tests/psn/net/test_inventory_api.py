@@ -259,6 +259,14 @@ def test_any_bytes_get_an_answer_with_reasons(psn_server: RunningServer) -> None
     check()
 
 
+@pytest.mark.parametrize(("fmt", "kind"), [("plan", None), ("geojson", "sites")])
+def test_json_nested_too_deep_is_refused_with_its_reason(psn_server: RunningServer, fmt: str, kind: str | None) -> None:
+    admin = psn_server.token("police", Role.NETWORK_ADMIN)
+    response = call(psn_server, "POST", "/import", admin, content=b"[" * 100_000, format=fmt,
+                    **({"kind": kind} if kind else {}))
+    assert (response.status_code, response.json()["detail"]) == (422, "not JSON: nested too deeply")
+
+
 def test_an_oversized_file_is_refused_unread(psn_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(inventory_api, "MAX_IMPORT_BYTES", 4096)  # the shipped plan is about 9 kB
     admin = psn_server.token("police", Role.NETWORK_ADMIN)
