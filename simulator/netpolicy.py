@@ -132,6 +132,8 @@ def json_document(payload: bytes, what: str) -> Any:
         return json.loads(payload)
     except ValueError as e:  # JSONDecodeError, or bytes that are not UTF-8
         raise NetDocumentError(f"{what} is not valid JSON: {e}") from None
+    except RecursionError:  # e.g. 100,000 "[": the parser's stack ends first; it ended `psn sim network`
+        raise NetDocumentError(f"{what} is not valid JSON: nested too deeply") from None
 
 
 def parse_policy(doc: Any) -> Policy:

@@ -83,6 +83,7 @@ BROKEN_POLICIES = [
     (b'{"units": {"police/P-1": {"uplift": 7, "until": 5}}}', "uplift's id"),
     (b'{"units": []}', "expected an object"),
     (b'\xff\xfe', ""),
+    (b"[" * 100_000, "nested too deeply"),
 ]
 
 
@@ -108,6 +109,12 @@ def test_every_video_rate_the_schema_allows_is_taken(rate: float) -> None:
     eq = Equipment(PLAN, np.random.default_rng(0))
     assert eq.receive(NET_POLICY_TOPIC, json.dumps(doc).encode(), 0.0) is None
     assert eq.policy.units == {"police/P-1": UnitPolicy(rate), "police/P-2": UnitPolicy(None, "UP-1", 100.0)}
+
+
+def test_a_fault_command_nested_too_deeply_is_refused() -> None:
+    eq = Equipment(PLAN, np.random.default_rng(0))
+    why = eq.receive(NET_FAULT_TOPIC, b"[" * 100_000, 0.0)
+    assert why is not None and "nested too deeply" in why
 
 
 def test_an_empty_retained_policy_means_back_to_defaults() -> None:
