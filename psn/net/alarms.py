@@ -14,6 +14,7 @@ MQTT feed is the network operations centre's (the broker lets no unit read `psn/
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import threading
@@ -184,5 +185,9 @@ class AlarmService:
             return self._engine.active()
 
     def active_count(self, target: str) -> int:
-        """Active alarms naming `target` (a cell id: the cells view's `alarms` figure)."""
-        return sum(1 for alarm in self.active() if alarm.target == target)
+        """Active alarms naming `target` (a cell id, or a unit)."""
+        return self.active_counts().get(target, 0)
+
+    def active_counts(self) -> collections.Counter[str]:
+        """Active alarms per target (the cells view's `alarms` figure of every cell at once)."""
+        return collections.Counter(alarm.target for alarm in self.active())

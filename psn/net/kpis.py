@@ -9,7 +9,7 @@ state is never behind ingest. A cell is `up` while its latest KPI is at most `si
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter
@@ -43,7 +43,9 @@ class CellDirectory(Protocol):
 
 
 class AlarmCounter(Protocol):
-    def active_count(self, target: str) -> int: ...
+    def active_counts(self) -> Mapping[str, int]:
+        """The number of active alarms of each target that has any."""
+        ...
 
 
 class NoCells:
@@ -57,8 +59,8 @@ class NoCells:
 
 
 class NoAlarms:
-    def active_count(self, target: str) -> int:
-        return 0
+    def active_counts(self) -> Mapping[str, int]:
+        return {}
 
 
 def may_view_network(who: Principal) -> bool:
@@ -185,6 +187,7 @@ class KpiService:
         known = {str(c.id): c for c in self.directory.cells()}
         with self._lock:
             kpis = dict(self._kpis)
+        alarms = self.alarms.active_counts()  # once: each reading goes through every active alarm
         rows = []
         for cell_id in sorted(known.keys() | kpis.keys()):
             info = known.get(cell_id) or self.directory.cell(cell_id)
@@ -193,7 +196,7 @@ class KpiService:
                          "lat": getattr(info, "lat", None), "lon": getattr(info, "lon", None),
                          "azimuth_deg": getattr(info, "azimuth_deg", None), "state": self.state(cell_id),
                          "kpi": kpi_row(kpi) if kpi is not None else None,
-                         "alarms": self.alarms.active_count(cell_id)})
+                         "alarms": alarms.get(cell_id, 0)})
         return rows
 
     def knows(self, cell_id: str) -> bool:
