@@ -196,6 +196,10 @@ class AlarmEngine:
                                  f"{sample.bearers_preempted} bearers pre-empted in the last period")
         return changes
 
+    def expect(self, cell: str, at: float) -> None:
+        """A cell known to report (it did before a restart) is silent if no KPI comes within the limit of `at`."""
+        self._last_kpi.setdefault(cell, at)
+
     def link(self, unit: str, cell: str | None, at: float) -> list[Change]:
         """A unit's link report: `cell` None when the network says it is out of coverage."""
         reports = 0

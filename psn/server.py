@@ -131,6 +131,7 @@ class Server:
         self.alarms.load()
         self.qos.load()
         self.net_kpis.load()
+        self.alarms.expect(self.net_kpis.cell_loads())  # a cell restored as reporting and silent since: alarmed
         self.inventory.load()
 
     async def start(self) -> None:

@@ -18,7 +18,7 @@ import collections
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -88,6 +88,13 @@ class AlarmService:
         with self._lock:
             self._engine = AlarmEngine(self.config, alarms, next_id)
             self._export()
+
+    def expect(self, cells: Iterable[str]) -> None:
+        """The cells that reported before a restart (the cells view restores them): each is silent if no KPI
+        comes within the limit from now."""
+        with self._lock:
+            for cell in cells:
+                self._engine.expect(cell, self._clock.time())
 
     def subscribe(self, bus: Bus) -> None:
         # Queued: a slow database never holds up ingest; a KPI every 5 s per cell is far below the queue's size.

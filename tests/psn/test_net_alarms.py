@@ -242,3 +242,24 @@ def test_the_silent_alarm_follows_the_configured_kpi_period(tmp_path: Path, mosq
         assert [c["state"] for c in get(running, "/api/v1/net/cells", netops).json()["cells"]] == ["silent"]
     finally:
         running.stop()
+
+
+def test_a_cell_that_falls_silent_while_psn_restarts_raises_its_alarm(tmp_path: Path, mosquitto: Mosquitto,
+                                                                     clock: ManualClock) -> None:
+    """The cells view restores each cell that reported within the hour (then `silent` until it reports again);
+    the alarms expect the same cells: one that never reports again is cell_silent 3 periods after the start."""
+    first = RunningServer(make_settings(tmp_path, mosquitto.url), clock).start()
+    send(first, mosquitto.url, [json.dumps(kpi(clock))], accepted=1)
+    assert first.server.net_kpis.store.flush()
+    first.stop()
+    clock.advance(60.0)  # the site goes down while psn is down
+    again = RunningServer(make_settings(tmp_path, mosquitto.url), clock).start()
+    try:
+        clock.advance(15.0)
+        again.server.alarms.tick()
+        assert again.server.alarms.active() == []  # 3 periods from the start: not yet
+        clock.advance(1.0)
+        again.server.alarms.tick()
+        assert [(a.kind, a.target) for a in again.server.alarms.active()] == [("cell_silent", CELL)]
+    finally:
+        again.stop()
