@@ -82,6 +82,10 @@ class AlarmService:
                                       "(still published; the alarm's next change rewrites its row)",
                                       registry=registry)
         self._active = Gauge("psn_net_alarms_active", "Active network alarms by kind", ["kind"], registry=registry)
+        forgotten = Gauge("psn_net_alarm_forgotten", "Cells and units the alarm engine stopped watching since start: "
+                          "more reported than it holds (AlarmConfig max_cells, max_units)", ["what"], registry=registry)
+        forgotten.labels("cells").set_function(lambda: self._engine.forgotten_cells)
+        forgotten.labels("units").set_function(lambda: self._engine.forgotten_units)
 
     def load(self) -> None:
         alarms, next_id = self._store.resumable(self._clock.time() - self.config.hold_down_s)

@@ -155,6 +155,7 @@ def test_a_silent_cell_raises_an_alarm_that_netops_acknowledges_and_that_clears(
     assert late.status_code == 409 and "cleared" in late.json()["detail"]
     metrics = httpx.get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {netops}"}).text
     assert 'psn_net_alarm_transitions_total{event="raised",kind="cell_silent"} 2.0' in metrics
+    assert 'psn_net_alarm_forgotten{what="cells"} 0.0' in metrics
     feed.close()
     rejected.close()
 
