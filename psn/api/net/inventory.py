@@ -89,7 +89,8 @@ def _visible(server: Server, who: Principal, kind: Kind) -> list[Item]:
 def _existing(server: Server, who: Principal, kind: Kind, item_id: str, action: Action) -> Item:
     _guard(server, who, kind, action)
     item = server.inventory.get(kind, item_id)
-    if item is None:
+    # Another agency's device the caller may not view reads as unknown: its existence and agency do not leak.
+    if item is None or (isinstance(item, Device) and not _may_view_device(server, who, item)):
         raise HTTPException(404, f"no {SINGULAR[kind]} {item_id!r}")
     _guard(server, who, kind, action, item)
     return item
