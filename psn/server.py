@@ -23,7 +23,7 @@ from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
 from psn.net.alarms import AlarmService
 from psn.net.inventory import Inventory
 from psn.net.kpi_store import KpiStore
-from psn.net.kpis import KpiService
+from psn.net.kpis import SILENT_AFTER_PERIODS, KpiService
 from psn.net.programme import Programme, providers_of
 from psn.net.radio import RadioService
 from psn.net.uplift import QosService
@@ -96,7 +96,8 @@ class Server:
         self.inventory = Inventory(self.db, self.audit, self.clock, settings.data_dir)
         self.net_kpis.directory = self.inventory  # sites, positions and azimuths of the cells that report
         self.net_kpis.alarms = self.alarms  # the active alarm count on each cell of /api/v1/net/cells
-        self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads)
+        self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads, self.net_kpis.state,
+                                  SILENT_AFTER_PERIODS)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
