@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from netmgmt.inventory import KINDS, Device, InventoryError, Item, Kind, Merge
-from netmgmt.inventory_codec import Parsed, from_csv, from_geojson, from_plan, to_csv, to_geojson
+from netmgmt.inventory_codec import Parsed, from_csv, from_geojson, from_plan, json_document, to_csv, to_geojson
 from psn.access import Action, Principal, Resource, Target, decide
 from psn.api.deps import PrincipalDep, ServerDep, authorize, require_role_right
 from psn.api.fields import NamePath
@@ -145,12 +145,7 @@ async def import_file(request: Request, server: ServerDep, who: PrincipalDep,
 def _read(format: str, kind: Kind | None, text: str) -> Parsed:
     if format == "csv" and kind is not None:
         return from_csv(kind, text)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryError(f"not JSON: {exc}") from None
-    except RecursionError:  # e.g. 100,000 "[": the parser's stack ends first
-        raise InventoryError("not JSON: nested too deeply") from None
+    doc = json_document(text)
     return from_plan(doc) if kind is None else from_geojson(kind, doc)
 
 
