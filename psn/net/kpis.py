@@ -3,7 +3,8 @@ time series (`KpiStore`), `net_kpi` and `net_link` live events, and the answers 
 
 Inline bus subscribers (a lock, a dict update, a deque append and a live notification: cheap), so the latest
 state is never behind ingest. A cell is `up` while its latest KPI is at most `silent_after_periods` periods old,
-`silent` after that, `unknown` when the inventory knows it but it never reported since psn started.
+`silent` after that, `unknown` when the inventory knows it but it never reported since psn started. A cell whose
+KPI was restored at start is `unknown` for as long (then `silent` unless it reported), as the alarms expect it.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class KpiService:
         self._lock = threading.Lock()
         self._kpis: dict[str, CellKpi] = {}
         self._received: dict[str, float] = {}  # cell -> when its latest KPI arrived (psn's clock)
+        self._loaded_at: float | None = None  # when `load` restored the cells' latest KPIs
         self._links: dict[str, LinkReport] = {}  # in the order last reported, as are `_kpis` and `_received`
         self.max_links, self.max_cells = MAX_LINKS, MAX_CELLS
         self._links_forgotten = Counter("psn_net_links_forgotten", "Units whose latest link psn forgot: more units "
@@ -109,9 +111,9 @@ class KpiService:
         bus.subscribe("net-links", self._on_link, (LinkAccepted,), inline=True)
 
     def load(self) -> None:
-        """The latest KPI of each cell that reported within the last hour, so a restart keeps the picture (the
-        cells read `silent` until they report again)."""
+        """The latest KPI of each cell that reported within the last hour, so a restart keeps the picture."""
         with self._lock:
+            self._loaded_at = self._clock.time()
             restored = sorted(self.store.latest(self._clock.time() - RESTORE_S), key=lambda row: row[1])
             for kpi, received in restored[-self.max_cells:]:  # in the order they arrived, the latest kept
                 self._kpis[kpi.cell] = kpi
@@ -176,11 +178,12 @@ class KpiService:
     # Answers of the REST routes
 
     def state(self, cell_id: str) -> str:
-        received = self._received.get(cell_id)
+        received, limit = self._received.get(cell_id), SILENT_AFTER_PERIODS * self.period_s
         if received is None:
             return "unknown"
-        silent = self._clock.time() - received > SILENT_AFTER_PERIODS * self.period_s
-        return "silent" if silent else "up"
+        if self._loaded_at is not None and received < self._loaded_at:  # restored, not heard from since
+            return "silent" if self._clock.time() - self._loaded_at > limit else "unknown"
+        return "silent" if self._clock.time() - received > limit else "up"
 
     def cells(self) -> list[dict[str, Any]]:
         """Every cell the inventory knows or that reported, by id."""

@@ -255,12 +255,20 @@ def test_a_cell_that_falls_silent_while_psn_restarts_raises_its_alarm(tmp_path: 
     first.stop()
     clock.advance(60.0)  # the site goes down while psn is down
     again = RunningServer(make_settings(tmp_path, mosquitto.url), clock).start()
+    netops = again.token("police", Role.NETWORK_ADMIN, name="netops")
+
+    def state() -> tuple[str, int]:
+        (cell,) = get(again, "/api/v1/net/cells", netops).json()["cells"]
+        return cell["state"], cell["kpi"]["connected_ues"]
+
     try:
+        assert state() == ("unknown", 12)  # its KPI restored; whether it is up, nobody knows yet
         clock.advance(15.0)
         again.server.alarms.tick()
-        assert again.server.alarms.active() == []  # 3 periods from the start: not yet
+        assert again.server.alarms.active() == [] and state() == ("unknown", 12)  # 3 periods from the start
         clock.advance(1.0)
         again.server.alarms.tick()
         assert [(a.kind, a.target) for a in again.server.alarms.active()] == [("cell_silent", CELL)]
+        assert state() == ("silent", 12)
     finally:
         again.stop()
