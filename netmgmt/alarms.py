@@ -7,6 +7,11 @@ clearing decided by the condition alone (an acknowledged alarm still clears). Fl
 - clearing waits until the condition has been absent for `clear_delay_s` (a short gap clears nothing);
 - a cleared alarm whose condition comes back within `hold_down_s` is re-opened (raised again, `count` + 1)
   instead of a new alarm being made, so a flapping cell is one alarm with a count, not a flood.
+A unit the network stops reporting for more than `silent_periods` periods has left it (the equipment detaches a
+unit silent for 5 min): nothing more is known of its coverage, so its unit_no_coverage condition ends there, and
+the engine forgets the unit once any alarm of it is past the hold-down. Equipment may name any cell or unit, so
+at most `max_cells` and `max_units` are watched: beyond that the one reported longest ago is forgotten the same
+way (its conditions end, its alarms clear after the delay), which bounds the engine's memory.
 Every change is returned as a `Change` (the alarm after it, and the history entry) for the shell to store,
 publish and push.
 """
@@ -50,6 +55,7 @@ class Event(enum.StrEnum):
     CLEARED = "cleared"
 
 
+CELL_KINDS = (Kind.CELL_SILENT, Kind.CELL_LOAD, Kind.ADMISSION_REJECTED, Kind.PREEMPTED)
 SEVERITY: Mapping[Kind, Severity] = MappingProxyType({
     Kind.CELL_SILENT: Severity.CRITICAL,  # every unit in the cell loses service
     Kind.CELL_LOAD: Severity.MAJOR,  # new bearers (video) will be refused or pre-empted next
@@ -69,11 +75,17 @@ class AlarmConfig:
     no_coverage_reports: int = 2
     hold_down_s: float = 600.0
     clear_delay_s: float = 30.0
+    # Equipment may name any cell and unit: this many of each are watched (10 times the plan's 165 cells and the
+    # design load's 5,000 units); beyond it the one reported longest ago is forgotten and its conditions end.
+    max_cells: int = 5_000
+    max_units: int = 50_000
     severity: Mapping[Kind, Severity] = field(default_factory=lambda: SEVERITY)
 
     def __post_init__(self) -> None:
-        if not (self.period_s > 0 and self.silent_periods >= 1 and self.no_coverage_reports >= 1):
-            raise ValueError("period_s must be > 0, silent_periods and no_coverage_reports at least 1")
+        if not (self.period_s > 0 and min(self.silent_periods, self.no_coverage_reports, self.max_cells,
+                                          self.max_units) >= 1):
+            raise ValueError("period_s must be > 0, silent_periods, no_coverage_reports, max_cells and max_units "
+                             "at least 1")
         if not (0.0 <= self.load_clear <= self.load_raise <= 1.0):
             raise ValueError(f"need 0 <= load_clear <= load_raise <= 1, not {self.load_clear}, {self.load_raise}")
         if min(self.load_sustain_s, self.hold_down_s, self.clear_delay_s) < 0:
@@ -157,9 +169,14 @@ class AlarmEngine:
             if alarm.active:
                 self._conditions[key] = _Condition(True, alarm.changed)
         self._next_id = next_id
-        self._last_kpi: dict[str, float] = {}  # cell -> when its latest KPI arrived
+        self._last_kpi: dict[str, float] = {}  # cell -> when its latest KPI arrived, the latest last
         self._load_high_since: dict[str, float] = {}  # cell -> start of its current run at or above load_raise
         self._no_cell_reports: dict[str, int] = {}  # unit -> consecutive link reports without a cell
+        self._last_link: dict[str, float] = {}  # unit -> when its latest link report arrived, the latest last
+        self.forgotten_cells = self.forgotten_units = 0  # beyond max_cells, max_units
+        for alarm in alarms:
+            if alarm.active and alarm.kind is Kind.UNIT_NO_COVERAGE:
+                self._last_link[alarm.target] = alarm.changed
 
     def active(self) -> list[Alarm]:
         return sorted((a for a in self._alarms.values() if a.active), key=lambda a: a.changed)
@@ -169,6 +186,7 @@ class AlarmEngine:
 
     def kpi(self, sample: KpiSample, at: float) -> list[Change]:
         cfg, cell = self.config, sample.cell
+        self._last_kpi.pop(cell, None)
         self._last_kpi[cell] = at
         changes = self._observe(Kind.CELL_SILENT, cell, False, at, "")
         util = max(sample.prb_util_dl, sample.prb_util_ul)
@@ -187,17 +205,30 @@ class AlarmEngine:
                                  f"{sample.bearers_rejected} bearers rejected in the last period")
         changes += self._observe(Kind.PREEMPTED, cell, sample.bearers_preempted > 0, at,
                                  f"{sample.bearers_preempted} bearers pre-empted in the last period")
+        if len(self._last_kpi) > cfg.max_cells:
+            self.forgotten_cells += 1
+            changes += self._forget_cell(next(iter(self._last_kpi)), at)
         return changes
+
+    def expect(self, cell: str, at: float) -> None:
+        """A cell known to report (it did before a restart) is silent if no KPI comes within the limit of `at`."""
+        self._last_kpi.setdefault(cell, at)
 
     def link(self, unit: str, cell: str | None, at: float) -> list[Change]:
         """A unit's link report: `cell` None when the network says it is out of coverage."""
         reports = 0
+        self._last_link.pop(unit, None)
+        self._last_link[unit] = at
         if cell is None:
             reports = self._no_cell_reports[unit] = self._no_cell_reports.get(unit, 0) + 1
         else:
             self._no_cell_reports.pop(unit, None)
-        return self._observe(Kind.UNIT_NO_COVERAGE, unit, reports >= self.config.no_coverage_reports, at,
-                             f"{reports} consecutive link reports without a serving cell")
+        changes = self._observe(Kind.UNIT_NO_COVERAGE, unit, reports >= self.config.no_coverage_reports, at,
+                                f"{reports} consecutive link reports without a serving cell")
+        if len(self._last_link) > self.config.max_units:
+            self.forgotten_units += 1
+            changes += self._forget_unit(next(iter(self._last_link)), at)
+        return changes
 
     def tick(self, now: float) -> list[Change]:
         """Staleness: cells silent too long; clears whose delay has passed; forgets what the hold-down is over."""
@@ -207,6 +238,9 @@ class AlarmEngine:
             if now - last > cfg.silent_after_s:
                 changes += self._observe(Kind.CELL_SILENT, cell, True, now,
                                          f"no KPI for {now - last:.0f} s (limit {cfg.silent_after_s:g} s)")
+        for unit, last in list(self._last_link.items()):
+            if now - last > cfg.silent_after_s:  # no longer reported: detached from the network
+                changes += self._forget_unit(unit, now)
         for key, condition in list(self._conditions.items()):
             changes += self._maybe_clear(key, condition, now)
         for key, alarm in list(self._alarms.items()):
@@ -248,6 +282,16 @@ class AlarmEngine:
             return [self._set(replace(alarm, state=State.RAISED, changed=at, count=alarm.count + 1, detail=detail,
                                       acknowledged_by=None, acknowledged=None), Event.REOPENED, at)]
         return [self._set(replace(alarm, changed=at, count=alarm.count + 1, detail=detail), Event.UPDATED, at)]
+
+    def _forget_cell(self, cell: str, at: float) -> list[Change]:
+        del self._last_kpi[cell]
+        self._load_high_since.pop(cell, None)
+        return [change for kind in CELL_KINDS for change in self._observe(kind, cell, False, at, "")]
+
+    def _forget_unit(self, unit: str, at: float) -> list[Change]:
+        del self._last_link[unit]
+        self._no_cell_reports.pop(unit, None)
+        return self._observe(Kind.UNIT_NO_COVERAGE, unit, False, at, "")
 
     def _maybe_clear(self, key: tuple[Kind, str], condition: _Condition, now: float) -> list[Change]:
         alarm = self._alarms.get(key)

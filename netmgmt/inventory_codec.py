@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import MISSING, dataclass, field, fields
@@ -229,6 +230,16 @@ def _object(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InventoryError(f"{where}: expected an object")
     return value
+
+
+def json_document(text: str) -> Any:
+    """The JSON value of an imported file, or InventoryError saying why it is not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InventoryError(f"not JSON: {exc}") from None
+    except RecursionError:  # e.g. 100,000 "[": the parser's stack ends first
+        raise InventoryError("not JSON: nested too deeply") from None
 
 
 def from_plan(doc: Any) -> Parsed:

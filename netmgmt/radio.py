@@ -77,17 +77,20 @@ def uplink_rate_mbps(ul_sinr_db: float, ul_max_prbs: float, load: float, params:
     return cqi, prbs, bits * prbs / params.slot_s / 1e6
 
 
-def estimate(s: Sample, params: LinkParams, live_load: float | None) -> Estimate:
+def estimate(s: Sample, params: LinkParams, live_load: float | None, silent: str | None = None) -> Estimate:
     """The verdict at a point given the serving cell's live uplink PRB load (None: not known, so the planning
-    load is assumed and `basis` says so)."""
+    load is assumed and `basis` says so). `silent`: why the serving cell is taken as off the air (it stopped
+    reporting KPIs); then no rate is assumed (a neighbour may serve, the map does not say how well)."""
     load = params.planning_ul_load if live_load is None else min(max(live_load, 0.0), 1.0)
     coverage = coverage_class(s.rsrp_dbm)
     cqi, prbs, mbps = uplink_rate_mbps(s.ul_sinr_db, s.ul_max_prbs, load, params)
-    if coverage == "none":
+    if coverage == "none" or silent is not None:
         prbs, mbps = 0.0, 0.0
     video = {name: mbps >= rate for name, rate in VIDEO_RATES_MBPS.items()}
     best = [name for name, ok in video.items() if ok]
-    if best:
+    if silent is not None and coverage != "none":
+        verdict = f"Live video will not work here ({s.cell} silent: down?)"
+    elif best:
         verdict = f"Live video will work here ({best[-1]})"
     elif coverage == "none":
         verdict = "Live video will not work here (no coverage)"
@@ -95,7 +98,8 @@ def estimate(s: Sample, params: LinkParams, live_load: float | None) -> Estimate
         verdict = "Live video will not work here (cell busy)"
     else:
         verdict = "Live video will not work here (weak coverage)"
-    load_basis = (f"{s.cell} uplink PRB load {load:.2f} from its latest KPI" if live_load is not None
+    load_basis = (f"{s.cell} silent: {silent}" if silent is not None
+                  else f"{s.cell} uplink PRB load {load:.2f} from its latest KPI" if live_load is not None
                   else f"{s.cell} uplink load not known (no live KPI): planning load {load:.2f} assumed")
     basis = (f"nearest {s.resolution_m:.0f} m pixel of the coverage map (median outdoor prediction at 1.5 m); "
              f"uplink SINR {s.ul_sinr_db:.1f} dB → CQI {cqi}; {load_basis}; "

@@ -59,10 +59,13 @@ def downsample(points: Iterable[Point], step: float) -> list[Point]:
 class Rollup:
     """Running aggregates per (cell, resolution, bucket); `close(now)` hands over those whose bucket ended more
     than `grace_s` ago. A sample for a bucket already handed over is late: left out of the aggregates and
-    counted (the raw sample is still stored). Not thread-safe: one caller (the KPI writer's thread)."""
+    counted (the raw sample is still stored). What it remembers of a cell's handed-over buckets goes `forget_s`
+    after the last one ended (equipment may name any cell): a sample for such a bucket then makes a second aggregate
+    row of it, which merges exactly. Not thread-safe: one caller (the KPI writer's thread)."""
 
-    def __init__(self, grace_s: float = 15.0) -> None:
-        self.grace_s = grace_s
+    def __init__(self, grace_s: float = 15.0, forget_s: float = 3600.0) -> None:
+        self.grace_s, self.forget_s = grace_s, forget_s
+        self._forgot_at = -math.inf  # when `close` last forgot: once a minute (it reads every cell's marker)
         self._open: dict[tuple[str, int, float], list[Point]] = {}
         self._closed_before: dict[tuple[str, int], float] = {}  # buckets starting before this are handed over
         self.late = 0
@@ -85,6 +88,9 @@ class Rollup:
             closed.append((cell, resolution, merge(start, self._open.pop(key))))
             marker = (cell, resolution)
             self._closed_before[marker] = max(self._closed_before.get(marker, -math.inf), start + resolution)
+        if now is not None and now - self._forgot_at >= MINUTE:
+            self._forgot_at = now
+            self._closed_before = {k: end for k, end in self._closed_before.items() if end > now - self.forget_s}
         return closed
 
     def open_points(self, cell: str, resolution: int) -> list[Point]:

@@ -24,7 +24,7 @@ from psn.net.alarms import AlarmService
 from psn.net.faults import FaultSender
 from psn.net.inventory import Inventory
 from psn.net.kpi_store import KpiStore
-from psn.net.kpis import KpiService
+from psn.net.kpis import SILENT_AFTER_PERIODS, KpiService
 from psn.net.programme import Programme, providers_of
 from psn.net.radio import RadioService
 from psn.net.uplift import QosService
@@ -85,18 +85,20 @@ class Server:
         self.cameras = CameraService(self.db, self.clock, self.hub, self.video, self.audit, self.stats.registry)
         # The network parts' figure providers (cells up, alarms, uplifts) join `self.programme.providers`.
         self.programme = Programme(self.db, self.clock, self.audit, settings.agencies, providers_of(self))
-        # cell_silent after 3 of the equipment's periods (net_kpi_period_s), the same period the cells' state uses.
+        # One KPI period for both: the alarm engine's cell_silent and the cells view's `silent` state.
         self.alarms = AlarmService(self.db, self.clock, self.hub, self._publish, self.audit,
                                    lambda: self.sharing.snapshot, self.stats.registry,
                                    AlarmConfig(period_s=settings.net_kpi_period_s))
         self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
                               settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s)
         self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
-                                   self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s)
+                                   self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s,
+                                   self.stats.registry)
         self.inventory = Inventory(self.db, self.audit, self.clock, settings.data_dir)
         self.net_kpis.directory = self.inventory  # sites, positions and azimuths of the cells that report
         self.net_kpis.alarms = self.alarms  # the active alarm count on each cell of /api/v1/net/cells
-        self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads)
+        self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads, self.net_kpis.state,
+                                  SILENT_AFTER_PERIODS)
         self.faults = FaultSender(self.inventory, self._publish, self.audit, self.clock)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
@@ -132,6 +134,7 @@ class Server:
         self.alarms.load()
         self.qos.load()
         self.net_kpis.load()
+        self.alarms.expect(self.net_kpis.cell_loads())  # a cell restored as reporting and silent since: alarmed
         self.inventory.load()
 
     async def start(self) -> None:

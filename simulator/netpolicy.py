@@ -17,7 +17,9 @@ from simulator.radio.qos import QCI_TABLE
 
 FaultKind = Literal["cell_down", "site_down", "backhaul"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("cell_down", "site_down", "backhaul")
-MAX_VIDEO_MBPS = 100.0
+# psn asks up to this per unit (its qos_video_ul_mbps setting, docs/schemas/net-policy.json); a rate no cell can
+# carry is refused at admission, never by refusing the whole document (and every uplift in it).
+MAX_VIDEO_MBPS = 10_000.0
 
 
 class NetDocumentError(ValueError):
@@ -130,6 +132,8 @@ def json_document(payload: bytes, what: str) -> Any:
         return json.loads(payload)
     except ValueError as e:  # JSONDecodeError, or bytes that are not UTF-8
         raise NetDocumentError(f"{what} is not valid JSON: {e}") from None
+    except RecursionError:  # e.g. 100,000 "[": the parser's stack ends first; it ended `psn sim network`
+        raise NetDocumentError(f"{what} is not valid JSON: nested too deeply") from None
 
 
 def parse_policy(doc: Any) -> Policy:

@@ -5,12 +5,11 @@ simulator). Importing again updates what changed and leaves the rest."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from netmgmt.inventory import InventoryError, Merge
-from netmgmt.inventory_codec import Parsed, from_plan
+from netmgmt.inventory_codec import Parsed, from_plan, json_document
 from psn.cli.admin import _server, store_flags
 from psn.server import Server
 
@@ -39,9 +38,7 @@ def read_plan(path: Path) -> Parsed:
     except OSError as exc:
         raise InventoryError(f"{path}: cannot read it: {exc.strerror}") from None
     try:
-        return from_plan(json.loads(text))
-    except json.JSONDecodeError as exc:
-        raise InventoryError(f"{path}: not JSON: {exc}") from None
+        return from_plan(json_document(text))
     except InventoryError as exc:
         raise InventoryError(f"{path}: {exc}") from None
 

@@ -14,10 +14,11 @@ MQTT feed is the network operations centre's (the broker lets no unit read `psn/
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -81,12 +82,23 @@ class AlarmService:
                                       "(still published; the alarm's next change rewrites its row)",
                                       registry=registry)
         self._active = Gauge("psn_net_alarms_active", "Active network alarms by kind", ["kind"], registry=registry)
+        forgotten = Gauge("psn_net_alarm_forgotten", "Cells and units the alarm engine stopped watching since start: "
+                          "more reported than it holds (AlarmConfig max_cells, max_units)", ["what"], registry=registry)
+        forgotten.labels("cells").set_function(lambda: self._engine.forgotten_cells)
+        forgotten.labels("units").set_function(lambda: self._engine.forgotten_units)
 
     def load(self) -> None:
         alarms, next_id = self._store.resumable(self._clock.time() - self.config.hold_down_s)
         with self._lock:
             self._engine = AlarmEngine(self.config, alarms, next_id)
             self._export()
+
+    def expect(self, cells: Iterable[str]) -> None:
+        """The cells that reported before a restart (the cells view restores them): each is silent if no KPI
+        comes within the limit from now."""
+        with self._lock:
+            for cell in cells:
+                self._engine.expect(cell, self._clock.time())
 
     def subscribe(self, bus: Bus) -> None:
         # Queued: a slow database never holds up ingest; a KPI every 5 s per cell is far below the queue's size.
@@ -184,5 +196,9 @@ class AlarmService:
             return self._engine.active()
 
     def active_count(self, target: str) -> int:
-        """Active alarms naming `target` (a cell id: the cells view's `alarms` figure)."""
-        return sum(1 for alarm in self.active() if alarm.target == target)
+        """Active alarms naming `target` (a cell id, or a unit)."""
+        return self.active_counts().get(target, 0)
+
+    def active_counts(self) -> collections.Counter[str]:
+        """Active alarms per target (the cells view's `alarms` figure of every cell at once)."""
+        return collections.Counter(alarm.target for alarm in self.active())

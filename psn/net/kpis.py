@@ -3,14 +3,17 @@ time series (`KpiStore`), `net_kpi` and `net_link` live events, and the answers 
 
 Inline bus subscribers (a lock, a dict update, a deque append and a live notification: cheap), so the latest
 state is never behind ingest. A cell is `up` while its latest KPI is at most `silent_after_periods` periods old,
-`silent` after that, `unknown` when the inventory knows it but it never reported since psn started.
+`silent` after that, `unknown` when the inventory knows it but it never reported since psn started. A cell whose
+KPI was restored at start is `unknown` for as long (then `silent` unless it reported), as the alarms expect it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
+
+from prometheus_client import CollectorRegistry, Counter
 
 from netmgmt.series import Point, Retention, downsample, plan
 from psn.access import Action, Principal, Resource, Target, decide
@@ -24,6 +27,11 @@ from telemetry import CellKpi, LinkReport
 
 SILENT_AFTER_PERIODS = 3  # the contract's cell_silent: no KPI for more than 3 periods
 RESTORE_S = 3600.0
+# An equipment certificate may name any unit and any cell. The latest link of this many units and the latest KPI
+# of this many cells are held (10 times the design load's 5,000 units; the plan has 165 cells, the bench 500);
+# beyond it the one reported longest ago is forgotten, so a rogue certificate cannot exhaust memory.
+MAX_LINKS = 50_000
+MAX_CELLS = 5_000
 
 
 class CellDirectory(Protocol):
@@ -36,7 +44,9 @@ class CellDirectory(Protocol):
 
 
 class AlarmCounter(Protocol):
-    def active_count(self, target: str) -> int: ...
+    def active_counts(self) -> Mapping[str, int]:
+        """The number of active alarms of each target that has any."""
+        ...
 
 
 class NoCells:
@@ -50,8 +60,8 @@ class NoCells:
 
 
 class NoAlarms:
-    def active_count(self, target: str) -> int:
-        return 0
+    def active_counts(self) -> Mapping[str, int]:
+        return {}
 
 
 def may_view_network(who: Principal) -> bool:
@@ -80,7 +90,7 @@ def point_row(point: Point) -> dict[str, Any]:
 
 class KpiService:
     def __init__(self, store: KpiStore, clock: Clock, hub: LiveHub, sharing: SharingStore, keep: Retention,
-                 period_s: float = 5.0) -> None:
+                 period_s: float = 5.0, registry: CollectorRegistry | None = None) -> None:
         self.store, self._clock, self._hub, self._sharing = store, clock, hub, sharing
         self.keep, self.period_s = keep, period_s
         self.directory: CellDirectory = NoCells()
@@ -88,17 +98,24 @@ class KpiService:
         self._lock = threading.Lock()
         self._kpis: dict[str, CellKpi] = {}
         self._received: dict[str, float] = {}  # cell -> when its latest KPI arrived (psn's clock)
-        self._links: dict[str, LinkReport] = {}
+        self._loaded_at: float | None = None  # when `load` restored the cells' latest KPIs
+        self._links: dict[str, LinkReport] = {}  # in the order last reported, as are `_kpis` and `_received`
+        self.max_links, self.max_cells = MAX_LINKS, MAX_CELLS
+        self._links_forgotten = Counter("psn_net_links_forgotten", "Units whose latest link psn forgot: more units "
+                                        "reported than it holds, this one longest ago", registry=registry)
+        self._cells_forgotten = Counter("psn_net_cells_forgotten", "Cells whose latest KPI psn forgot: more cells "
+                                        "reported than it holds, this one longest ago", registry=registry)
 
     def subscribe(self, bus: Bus) -> None:
         bus.subscribe("net-kpis", self._on_kpi, (KpiAccepted,), inline=True)
         bus.subscribe("net-links", self._on_link, (LinkAccepted,), inline=True)
 
     def load(self) -> None:
-        """The latest KPI of each cell that reported within the last hour, so a restart keeps the picture (the
-        cells read `silent` until they report again)."""
+        """The latest KPI of each cell that reported within the last hour, so a restart keeps the picture."""
         with self._lock:
-            for kpi, received in self.store.latest(self._clock.time() - RESTORE_S):
+            self._loaded_at = self._clock.time()
+            restored = sorted(self.store.latest(self._clock.time() - RESTORE_S), key=lambda row: row[1])
+            for kpi, received in restored[-self.max_cells:]:  # in the order they arrived, the latest kept
                 self._kpis[kpi.cell] = kpi
                 self._received[kpi.cell] = received
 
@@ -115,8 +132,14 @@ class KpiService:
             if older is not None and older.ts == kpi.ts:
                 return  # a redelivery, or the broker's retained copy after a restart: stored already
             if older is None or older.ts < kpi.ts:  # a late report is stored but never replaces a newer one
+                self._kpis.pop(kpi.cell, None)
+                self._received.pop(kpi.cell, None)
                 self._kpis[kpi.cell] = kpi
                 self._received[kpi.cell] = event.received
+                if len(self._kpis) > self.max_cells:
+                    oldest = next(iter(self._kpis))
+                    del self._kpis[oldest], self._received[oldest]
+                    self._cells_forgotten.inc()
         self.store.offer(kpi, event.received)
         self._hub.notify("net_kpi", {"cell": kpi.cell, "kpi": kpi_row(kpi)}, may_view_network)
 
@@ -126,7 +149,11 @@ class KpiService:
             older = self._links.get(link.who.id)
             if older is not None and older.ts > link.ts:
                 return
+            self._links.pop(link.who.id, None)
             self._links[link.who.id] = link
+            if len(self._links) > self.max_links:
+                del self._links[next(iter(self._links))]
+                self._links_forgotten.inc()
         self._hub.notify("net_link", {"link": link_row(link)}, self._viewers_of(link.who.agency, link.who.id))
 
     def _viewers_of(self, agency: str, unit: str) -> Callable[[Principal], bool]:
@@ -151,17 +178,19 @@ class KpiService:
     # Answers of the REST routes
 
     def state(self, cell_id: str) -> str:
-        received = self._received.get(cell_id)
+        received, limit = self._received.get(cell_id), SILENT_AFTER_PERIODS * self.period_s
         if received is None:
             return "unknown"
-        silent = self._clock.time() - received > SILENT_AFTER_PERIODS * self.period_s
-        return "silent" if silent else "up"
+        if self._loaded_at is not None and received < self._loaded_at:  # restored, not heard from since
+            return "silent" if self._clock.time() - self._loaded_at > limit else "unknown"
+        return "silent" if self._clock.time() - received > limit else "up"
 
     def cells(self) -> list[dict[str, Any]]:
         """Every cell the inventory knows or that reported, by id."""
         known = {str(c.id): c for c in self.directory.cells()}
         with self._lock:
             kpis = dict(self._kpis)
+        alarms = self.alarms.active_counts()  # once: each reading goes through every active alarm
         rows = []
         for cell_id in sorted(known.keys() | kpis.keys()):
             info = known.get(cell_id) or self.directory.cell(cell_id)
@@ -170,7 +199,7 @@ class KpiService:
                          "lat": getattr(info, "lat", None), "lon": getattr(info, "lon", None),
                          "azimuth_deg": getattr(info, "azimuth_deg", None), "state": self.state(cell_id),
                          "kpi": kpi_row(kpi) if kpi is not None else None,
-                         "alarms": self.alarms.active_count(cell_id)})
+                         "alarms": alarms.get(cell_id, 0)})
         return rows
 
     def knows(self, cell_id: str) -> bool:

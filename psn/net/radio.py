@@ -22,6 +22,7 @@ from traffic.utm import to_utm
 
 log = logging.getLogger(__name__)
 CellLoads = Callable[[], Mapping[str, float]]
+CellState = Callable[[str], str]  # "up" | "silent" | "unknown" (psn.net.kpis.KpiService.state)
 NO_MAP = "no coverage map loaded; run `psn sim coverage --npz-only --out DIR` and set coverage_file to DIR/coverage.npz"
 
 
@@ -46,10 +47,16 @@ def _no_loads() -> Mapping[str, float]:
     return {}
 
 
+def _no_state(_cell: str) -> str:
+    return "unknown"
+
+
 class RadioService:
-    def __init__(self, coverage_file: Path | None, cell_loads: CellLoads = _no_loads) -> None:
+    def __init__(self, coverage_file: Path | None, cell_loads: CellLoads = _no_loads,
+                 cell_state: CellState = _no_state, silent_after_periods: int = 3) -> None:
         self.coverage_file = coverage_file
-        self.cell_loads = cell_loads
+        self.cell_loads, self.cell_state = cell_loads, cell_state
+        self._silent = f"no KPI for more than {silent_after_periods} periods"
         self._grid: CoverageGrid | None = None
         self._overlay: bytes | None = None
         self._lock = threading.Lock()
@@ -76,7 +83,7 @@ class RadioService:
         if s is None:
             raise OutsideMap(f"({lat}, {lon}) is outside the area the coverage map covers (Belize)")
         live = self.cell_loads().get(s.cell)
-        e = radio.estimate(s, grid.link, live)
+        e = radio.estimate(s, grid.link, live, self._silent if self.cell_state(s.cell) == "silent" else None)
         return {
             "lat": lat, "lon": lon, "coverage": e.coverage, "rsrp_dbm": round(e.rsrp_dbm, 1),
             "sinr_db": round(e.dl_sinr_db, 1), "ul_sinr_db": round(e.ul_sinr_db, 1), "cell": e.cell,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import threading
 from collections import defaultdict
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 PublishRetained = Callable[[str, bytes, int, bool], None]  # (topic, payload, qos, retain)
 TICK_S = 1.0  # how often the timer reads the clock: an uplift ends within a second of its `until`
 SYSTEM = "psn"  # the audit actor of what psn does by itself (expiry)
+HIDDEN = "…"  # in place of the unit of an agency the viewer may not see
 
 
 class QosService:
@@ -192,10 +194,20 @@ class QosService:
         return self.store.history(since)
 
     def may_view(self, who: Principal, uplift: Uplift) -> bool:
-        """Network operators see every uplift; others those with a unit of an agency whose QoS they may view."""
+        """Who may view the QoS of an agency with a unit in it: the network operator (every agency's QoS), its
+        dispatchers and admins, and the grantees of an agreement naming QOS. Viewing the network (an agency admin
+        does) shows its cells and alarms, not another agency's uplifts and their reasons."""
+        return bool(self.agencies_seen(who, agencies_of(uplift.units)))
+
+    def agencies_seen(self, who: Principal, agencies: Iterable[str]) -> frozenset[str]:
+        """Those of `agencies` whose units `who` may see in an uplift: by QOS view, or UNIT view of the agency."""
         snapshot = self.sharing.snapshot
-        return bool(decide(who, Action.VIEW, Target(Resource.NETWORK))) or any(
-            decide(who, Action.VIEW, Target(Resource.QOS, agency), snapshot) for agency in agencies_of(uplift.units))
+        return frozenset(a for a in agencies if decide(who, Action.VIEW, Target(Resource.QOS, a), snapshot)
+                         or decide(who, Action.VIEW, Target(Resource.UNIT, a), snapshot))
+
+    def seen_json(self, uplift: Uplift, now: float, who: Principal) -> dict[str, Any]:
+        """The uplift as `who` may see it: another agency's unit it may not see as `{agency}/…`."""
+        return seen_json(uplift, now, self.agencies_seen(who, agencies_of(uplift.units)))
 
     def _expire(self, now: float) -> bool:
         with self._lock:
@@ -217,7 +229,18 @@ class QosService:
     def _changed(self, uplifts: list[Uplift], now: float) -> None:
         self.publish()
         for uplift in uplifts:
-            self.hub.notify("net_uplift", {"uplift": uplift.to_json(now)}, self._viewers(uplift))
+            agencies = sorted(agencies_of(uplift.units))
+            # One row per set of agencies a viewer may see (a few: only registered agencies are uplifted).
+            for n in range(1, len(agencies) + 1):
+                for seen in map(frozenset, itertools.combinations(agencies, n)):
+                    self.hub.notify("net_uplift", {"uplift": seen_json(uplift, now, seen)}, self._viewers(uplift, seen))
 
-    def _viewers(self, uplift: Uplift) -> Audience:
-        return lambda who: self.may_view(who, uplift)
+    def _viewers(self, uplift: Uplift, seen: frozenset[str]) -> Audience:
+        return lambda who: self.agencies_seen(who, agencies_of(uplift.units)) == seen
+
+
+def seen_json(uplift: Uplift, now: float, agencies: frozenset[str]) -> dict[str, Any]:
+    row = uplift.to_json(now)
+    row["units"] = [unit if unit.split("/", 1)[0] in agencies else f"{unit.split('/', 1)[0]}/{HIDDEN}"
+                    for unit in uplift.units]
+    return row

@@ -177,6 +177,61 @@ def test_a_unit_without_a_cell_for_two_reports_is_out_of_coverage() -> None:
     assert changes[0].alarm.severity is Severity.WARNING
 
 
+def test_a_unit_the_network_stops_reporting_clears_and_is_forgotten() -> None:
+    # Two reports without a cell (0, 5: raised at 5), then none: the equipment detaches a silent unit. No report
+    # for more than 3 x 5 = 15 s first at t=21 (21 - 5 = 16): the condition ends there, and clears 30 s later, at 51;
+    # 600 s of hold-down after that the engine holds nothing of it.
+    engine = AlarmEngine(AlarmConfig())
+    unit = "police/P-101"
+    changes = engine.link(unit, None, 0.0) + engine.link(unit, None, 5.0)
+    for t in range(6, 61):
+        changes += engine.tick(float(t))
+    assert rows(changes) == [
+        ("AL-1", "unit_no_coverage", 5.0, "raised", "raised", 1),
+        ("AL-1", "unit_no_coverage", 51.0, "cleared", "cleared", 1),
+    ]
+    assert engine.tick(652.0) == [] and engine.get("AL-1") is None
+    # Reported again without a cell: the count starts afresh (one report is no alarm).
+    assert engine.link(unit, None, 700.0) == []
+
+
+def test_a_resumed_unit_alarm_clears_when_the_network_no_longer_reports_the_unit() -> None:
+    lost = Alarm("AL-3", Kind.UNIT_NO_COVERAGE, "police/P-101", Severity.WARNING, State.RAISED, 100.0, 100.0, 1,
+                 "2 consecutive link reports without a serving cell")
+    engine = AlarmEngine(AlarmConfig(), [lost], next_id=4)
+    changes = [c for t in range(101, 200) for c in engine.tick(float(t))]
+    assert rows(changes) == [("AL-3", "unit_no_coverage", 146.0, "cleared", "cleared", 1)]
+
+
+def test_more_cells_than_held_forget_the_one_reported_longest_ago_and_its_alarms_clear() -> None:
+    # C-1 (bearers rejected: raised at 0), C-2 at 5, C-3 at 10: three cells, two held, so C-1 is forgotten at 10 and
+    # its condition ends there; clear 30 s later, at 40. C-1 raises no cell_silent; C-2 and C-3 keep reporting.
+    engine = AlarmEngine(AlarmConfig(max_cells=2))
+    changes = engine.kpi(load(0.2, rejected=1, cell="C-1"), 0.0) + engine.kpi(load(0.2, cell="C-2"), 5.0)
+    changes += engine.kpi(load(0.2, cell="C-3"), 10.0)
+    changes += engine.kpi(load(0.2, cell="C-2"), 30.0) + engine.kpi(load(0.2, cell="C-3"), 35.0) + engine.tick(40.0)
+    assert rows(changes) == [
+        ("AL-1", "admission_rejected", 0.0, "raised", "raised", 1),
+        ("AL-1", "admission_rejected", 40.0, "cleared", "cleared", 1),
+    ]
+    assert engine.forgotten_cells == 1
+    engine.tick(641.0)  # past the hold-down (C-2 and C-3 fall silent by then)
+    assert engine.get("AL-1") is None and "C-1" not in {a.target for a in engine.active()}
+
+
+def test_more_units_than_held_forget_the_one_reported_longest_ago_and_its_alarm_clears() -> None:
+    # U-1 without a cell at 0 and 5 (raised at 5); U-2 at 6 and U-3 at 7 with one: U-1 is forgotten at 7, its
+    # condition ends there, and clears 30 s later at 37 (as a unit the network stopped reporting would, but sooner).
+    engine = AlarmEngine(AlarmConfig(max_units=2))
+    changes = engine.link("police/U-1", None, 0.0) + engine.link("police/U-1", None, 5.0)
+    changes += engine.link("police/U-2", "C-1", 6.0) + engine.link("police/U-3", "C-1", 7.0) + engine.tick(37.0)
+    assert rows(changes) == [
+        ("AL-1", "unit_no_coverage", 5.0, "raised", "raised", 1),
+        ("AL-1", "unit_no_coverage", 37.0, "cleared", "cleared", 1),
+    ]
+    assert engine.forgotten_units == 1
+
+
 def test_restored_alarms_resume_with_their_acknowledgement_and_the_next_id() -> None:
     silent = Alarm("AL-7", Kind.CELL_SILENT, CELL, Severity.CRITICAL, State.ACKNOWLEDGED, 100.0, 120.0, 2,
                    "no KPI for 16 s", "netops", 120.0)

@@ -50,6 +50,22 @@ def test_rollup_closes_buckets_after_their_end_and_the_grace() -> None:
     assert [(res, p.ts, p.n) for _, res, p in everything] == [(60, NOW + 60, 1), (900, NOW, 6)]
 
 
+def test_rollup_forgets_a_cell_an_hour_after_its_last_bucket_closed() -> None:
+    # Equipment may name any cell: what the rollup remembers of a cell's closed buckets goes an hour after the
+    # last closed. A sample for such a bucket then counts again, as a second aggregate row of that bucket (rows of
+    # one bucket merge exactly), instead of being late.
+    rollup = Rollup(grace_s=15.0)
+    rollup.add("C-1", sample(NOW))
+    assert len(rollup.close(NOW + 915)) == 2  # its minute and its quarter
+    rollup.add("C-1", sample(NOW + 30))
+    assert rollup.late == 2  # within the hour: late for both
+    rollup.close(NOW + 900 + 3601)  # the quarter ended an hour and a second ago
+    rollup.add("C-1", sample(NOW + 40, rejected=3))
+    assert rollup.late == 2
+    assert [(res, p.ts, p.n, p.bearers_rejected) for _, res, p in rollup.close(NOW + 9000)] == [
+        (60, NOW, 1, 3), (900, NOW, 1, 3)]
+
+
 @settings(max_examples=200)
 @given(st.lists(st.tuples(st.floats(0, 3600), st.floats(0, 1), st.integers(0, 50), st.integers(0, 5)),
                 min_size=1, max_size=60))

@@ -155,6 +155,7 @@ def test_a_silent_cell_raises_an_alarm_that_netops_acknowledges_and_that_clears(
     assert late.status_code == 409 and "cleared" in late.json()["detail"]
     metrics = httpx.get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {netops}"}).text
     assert 'psn_net_alarm_transitions_total{event="raised",kind="cell_silent"} 2.0' in metrics
+    assert 'psn_net_alarm_forgotten{what="cells"} 0.0' in metrics
     feed.close()
     rejected.close()
 
@@ -222,3 +223,52 @@ def test_a_database_refusing_a_change_costs_its_history_entry_only(
     metrics = httpx.get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {netops}"}).text
     assert "psn_net_alarm_store_failures_total 1.0" in metrics
     feed.close()
+
+
+def test_the_silent_alarm_follows_the_configured_kpi_period(tmp_path: Path, mosquitto: Mosquitto,
+                                                             clock: ManualClock) -> None:
+    """Cells reporting every 10 s: the alarm and the cells view both call a cell silent after 3 × 10 s."""
+    running = RunningServer(make_settings(tmp_path, mosquitto.url, net_kpi_period_s=10.0), clock).start()
+    netops = running.token("police", Role.NETWORK_ADMIN, name="netops")
+    try:
+        send(running, mosquitto.url, [json.dumps(kpi(clock))], accepted=1)
+        clock.advance(29.0)
+        running.server.alarms.tick()
+        assert running.server.alarms.active() == []
+        assert [c["state"] for c in get(running, "/api/v1/net/cells", netops).json()["cells"]] == ["up"]
+        clock.advance(2.0)
+        running.server.alarms.tick()
+        assert [(a.kind, a.detail) for a in running.server.alarms.active()] == [
+            ("cell_silent", "no KPI for 31 s (limit 30 s)")]
+        assert [c["state"] for c in get(running, "/api/v1/net/cells", netops).json()["cells"]] == ["silent"]
+    finally:
+        running.stop()
+
+
+def test_a_cell_that_falls_silent_while_psn_restarts_raises_its_alarm(tmp_path: Path, mosquitto: Mosquitto,
+                                                                     clock: ManualClock) -> None:
+    """The cells view restores each cell that reported within the hour (then `silent` until it reports again);
+    the alarms expect the same cells: one that never reports again is cell_silent 3 periods after the start."""
+    first = RunningServer(make_settings(tmp_path, mosquitto.url), clock).start()
+    send(first, mosquitto.url, [json.dumps(kpi(clock))], accepted=1)
+    assert first.server.net_kpis.store.flush()
+    first.stop()
+    clock.advance(60.0)  # the site goes down while psn is down
+    again = RunningServer(make_settings(tmp_path, mosquitto.url), clock).start()
+    netops = again.token("police", Role.NETWORK_ADMIN, name="netops")
+
+    def state() -> tuple[str, int]:
+        (cell,) = get(again, "/api/v1/net/cells", netops).json()["cells"]
+        return cell["state"], cell["kpi"]["connected_ues"]
+
+    try:
+        assert state() == ("unknown", 12)  # its KPI restored; whether it is up, nobody knows yet
+        clock.advance(15.0)
+        again.server.alarms.tick()
+        assert again.server.alarms.active() == [] and state() == ("unknown", 12)  # 3 periods from the start
+        clock.advance(1.0)
+        again.server.alarms.tick()
+        assert [(a.kind, a.target) for a in again.server.alarms.active()] == [("cell_silent", CELL)]
+        assert state() == ("silent", 12)
+    finally:
+        again.stop()

@@ -149,3 +149,28 @@ def test_any_lat_lon_is_answered_or_refused_with_a_reason(radio_server: RunningS
         assert got.json()["cell"] in (*{p[0] for p in PIXELS.values()}, None)
     else:
         assert got.json()["detail"]
+
+
+def test_a_silent_serving_cell_is_no_live_video(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    """The cells view calls a cell silent after 3 periods without a KPI (its site down): the radio answer at a
+    point it serves says so, instead of the planning prediction at its last load."""
+    from psn.clock import ManualClock
+    from psn.events import KpiAccepted
+    from telemetry import CellKpi
+
+    clock = ManualClock(1_764_612_000.0)
+    running = RunningServer(make_settings(tmp_path, mosquitto.url, coverage_file=write_map(tmp_path / "c.npz")),
+                            clock).start()
+    try:
+        running.server.bus.publish(KpiAccepted(CellKpi("BZE-PMD-1", clock.time(), 4, 0.3, 0.3, 9.0, 3.0, None, 0,
+                                                       0), clock.time()))
+        lat, lon = point(0, 0)
+        check(ask(running, {"lat": lat, "lon": lon}).json(), 0, 0)  # up: 1080p at its live load 0.3
+        clock.advance(16.0)  # more than 3 periods of 5 s
+        body = ask(running, {"lat": lat, "lon": lon}).json()
+        assert (body["cell"], body["ul_mbps"], body["video"], body["verdict"]) == (
+            "BZE-PMD-1", 0.0, {"480p": False, "720p": False, "1080p": False},
+            "Live video will not work here (BZE-PMD-1 silent: down?)")
+        assert "BZE-PMD-1 silent: no KPI for more than 3 periods" in body["basis"]
+    finally:
+        running.stop()

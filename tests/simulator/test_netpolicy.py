@@ -30,6 +30,8 @@ PLAN = parse_plan({"name": "two sites", "sites": [{"id": "A", "lon": -88.5, "lat
                                                    {"id": "B", "lon": -88.4, "lat": 17.3}]})
 FAULT_SCHEMA = Draft202012Validator(json.loads(
     (Path(__file__).resolve().parents[2] / "docs" / "schemas" / "net-fault.json").read_text()))
+POLICY_SCHEMA = Draft202012Validator(json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "schemas" / "net-policy.json").read_text()))
 QCIS = (1, 2, 5, 8, 9, 65, 66, 67, 69, 70)
 NAMES = st.text("abcdefgh-/0123456789", min_size=1, max_size=12)
 
@@ -81,6 +83,7 @@ BROKEN_POLICIES = [
     (b'{"units": {"police/P-1": {"uplift": 7, "until": 5}}}', "uplift's id"),
     (b'{"units": []}', "expected an object"),
     (b'\xff\xfe', ""),
+    (b"[" * 100_000, "nested too deeply"),
 ]
 
 
@@ -92,6 +95,26 @@ def test_a_broken_policy_is_refused_and_the_one_in_force_stays(payload: bytes, r
     why = eq.receive(NET_POLICY_TOPIC, payload, 0.0)
     assert why is not None and reason in why
     assert eq.policy.units == {"police/P-1": UnitPolicy(1.08)}
+
+
+@pytest.mark.parametrize("rate", [100.5, 216.0, 10_000.0])
+def test_every_video_rate_the_schema_allows_is_taken(rate: float) -> None:
+    """psn asks a unit's live video rate up to 10,000 Mbit/s (its setting and docs/schemas/net-policy.json): a high
+    rate must not cost the equipment the whole document, the other units' uplifts with it."""
+    profile = {"qci": 70, "video_qci": 67, "voice_qci": 65, "arp": 9, "pci": False, "pvi": True}
+    doc = {"ts": 5.0, "seq": 1, "agencies": {}, "default": profile,
+           "units": {"police/P-1": {"video_ul_mbps": rate},
+                     "police/P-2": {"uplift": "UP-1", "until": 100.0, "arp": 1, "pci": True, "pvi": False}}}
+    POLICY_SCHEMA.validate(doc)
+    eq = Equipment(PLAN, np.random.default_rng(0))
+    assert eq.receive(NET_POLICY_TOPIC, json.dumps(doc).encode(), 0.0) is None
+    assert eq.policy.units == {"police/P-1": UnitPolicy(rate), "police/P-2": UnitPolicy(None, "UP-1", 100.0)}
+
+
+def test_a_fault_command_nested_too_deeply_is_refused() -> None:
+    eq = Equipment(PLAN, np.random.default_rng(0))
+    why = eq.receive(NET_FAULT_TOPIC, b"[" * 100_000, 0.0)
+    assert why is not None and "nested too deeply" in why
 
 
 def test_an_empty_retained_policy_means_back_to_defaults() -> None:

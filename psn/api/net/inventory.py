@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from netmgmt.inventory import KINDS, Device, InventoryError, Item, Kind, Merge
-from netmgmt.inventory_codec import Parsed, from_csv, from_geojson, from_plan, to_csv, to_geojson
+from netmgmt.inventory_codec import Parsed, from_csv, from_geojson, from_plan, json_document, to_csv, to_geojson
 from psn.access import Action, Principal, Resource, Target, decide
 from psn.api.deps import PrincipalDep, ServerDep, authorize, require_role_right
 from psn.api.fields import NamePath
@@ -89,7 +89,8 @@ def _visible(server: Server, who: Principal, kind: Kind) -> list[Item]:
 def _existing(server: Server, who: Principal, kind: Kind, item_id: str, action: Action) -> Item:
     _guard(server, who, kind, action)
     item = server.inventory.get(kind, item_id)
-    if item is None:
+    # Another agency's device the caller may not view reads as unknown: its existence and agency do not leak.
+    if item is None or (isinstance(item, Device) and not _may_view_device(server, who, item)):
         raise HTTPException(404, f"no {SINGULAR[kind]} {item_id!r}")
     _guard(server, who, kind, action, item)
     return item
@@ -144,10 +145,7 @@ async def import_file(request: Request, server: ServerDep, who: PrincipalDep,
 def _read(format: str, kind: Kind | None, text: str) -> Parsed:
     if format == "csv" and kind is not None:
         return from_csv(kind, text)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryError(f"not JSON: {exc}") from None
+    doc = json_document(text)
     return from_plan(doc) if kind is None else from_geojson(kind, doc)
 
 

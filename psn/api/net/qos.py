@@ -101,13 +101,13 @@ def list_uplifts(server: ServerDep, who: PrincipalDep, state: Literal["active", 
                  since: EpochQuery = None) -> dict[str, Any]:
     _require_viewer(server, who)
     now = server.clock.time()
-    return {"uplifts": [u.to_json(now) for u in server.qos.uplifts(state == "active", since)
+    return {"uplifts": [server.qos.seen_json(u, now, who) for u in server.qos.uplifts(state == "active", since)
                         if server.qos.may_view(who, u)]}
 
 
 @router.get("/uplifts/{uplift_id}")
 def get_uplift(uplift_id: UpliftPath, server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
-    return _viewable(server, who, uplift_id).to_json(server.clock.time())
+    return server.qos.seen_json(_viewable(server, who, uplift_id), server.clock.time(), who)
 
 
 @router.post("/uplifts", status_code=201)

@@ -116,7 +116,10 @@ def test_an_agency_admin_sees_its_own_devices_only(psn_server: RunningServer) ->
     police_admin = psn_server.token("police", Role.ADMIN)
     assert [d["id"] for d in call(psn_server, "GET", "/devices", police_admin).json()["devices"]] == ["BC-0042"]
     assert call(psn_server, "GET", "/devices/BC-0042", police_admin).status_code == 200
-    assert call(psn_server, "GET", "/devices/FM-7", police_admin).status_code == 403
+    # Another agency's device reads as an unknown one: neither its existence nor its agency leaks.
+    for device_id in ("FM-7", "NO-SUCH"):
+        refused = call(psn_server, "GET", f"/devices/{device_id}", police_admin)
+        assert (refused.status_code, refused.json()) == (404, {"detail": f"no device {device_id!r}"})
     exported = call(psn_server, "GET", "/export", police_admin, kind="devices", format="csv").text
     assert [line.split(",")[0] for line in exported.splitlines()] == ["id", "BC-0042"]
     # Viewing is all an agency admin may do with devices, its own included.
@@ -257,6 +260,14 @@ def test_any_bytes_get_an_answer_with_reasons(psn_server: RunningServer) -> None
             assert len(inventory.sites()) == before + created
 
     check()
+
+
+@pytest.mark.parametrize(("fmt", "kind"), [("plan", None), ("geojson", "sites")])
+def test_json_nested_too_deep_is_refused_with_its_reason(psn_server: RunningServer, fmt: str, kind: str | None) -> None:
+    admin = psn_server.token("police", Role.NETWORK_ADMIN)
+    response = call(psn_server, "POST", "/import", admin, content=b"[" * 100_000, format=fmt,
+                    **({"kind": kind} if kind else {}))
+    assert (response.status_code, response.json()["detail"]) == (422, "not JSON: nested too deeply")
 
 
 def test_an_oversized_file_is_refused_unread(psn_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -115,4 +115,7 @@ def test_the_import_plan_command(tmp_path: Path, capsys: pytest.CaptureFixture[s
     plan.write_text("{")
     assert main(["net", "import-plan", str(plan), *data]) == 2
     assert "not JSON" in capsys.readouterr().err
+    plan.write_text("[" * 100_000)
+    assert main(["net", "import-plan", str(plan), *data]) == 2
+    assert "not JSON: nested too deeply" in capsys.readouterr().err
     assert '"net.inventory.import"' in (tmp_path / "audit" / "audit.jsonl").read_text()

@@ -202,6 +202,47 @@ def test_uplift_rows_go_live_to_who_may_view_them(server: RunningServer) -> None
         assert seen["fire"].of("net_uplift") == []
 
 
+def test_an_uplift_names_to_each_viewer_only_the_units_it_may_see(server: RunningServer) -> None:
+    police, netops = token(server, "police", Role.DISPATCHER), token(server, "police", Role.NETWORK_ADMIN)
+    fire_admin = token(server, "fire", Role.ADMIN)
+
+    def listed(who: str, uplift_id: str) -> list[list[str]]:
+        rows = httpx.get(f"{server.base_url}/api/v1/net/uplifts?state=all", headers=bearer(who)).json()["uplifts"]
+        return [u["units"] for u in rows if u["id"] == uplift_id]
+
+    def one(who: str, uplift_id: str) -> httpx.Response:
+        return httpx.get(f"{server.base_url}/api/v1/net/uplifts/{uplift_id}", headers=bearer(who))
+
+    def live(console: Any, uplift_id: str) -> list[list[str]]:
+        return [e["uplift"]["units"] for e in console.of("net_uplift") if e["uplift"]["id"] == uplift_id]
+
+    grant = None
+    with consoles(server, police=police, netops=netops, fire_admin=fire_admin) as seen:
+        own = uplift(server, police, units=["police/P-191"], reason="pursuit on the Western Highway").json()["id"]
+        # Another agency's admin views the network's cells and alarms, not police's QoS: nothing of this uplift.
+        settle(server, seen["police"], seen["netops"], seen["fire_admin"])
+        assert (listed(fire_admin, own), one(fire_admin, own).status_code, live(seen["fire_admin"], own)) == (
+            [], 404, [])
+        assert listed(netops, own) == live(seen["netops"], own) == [["police/P-191"]]
+        grant = httpx.post(f"{server.base_url}/api/v1/sharing/agreements",
+                           headers=bearer(token(server, "police", Role.ADMIN)), json={"grantee": "fire",
+                                                                                        "resources": ["qos"]})
+        assert grant.status_code == 201, grant.text
+        try:
+            mixed = uplift(server, token(server, "fire", Role.DISPATCHER), units=["fire/E-19", "police/P-192"])
+            assert mixed.status_code == 201, mixed.text
+            mixed_id = mixed.json()["id"]
+            settle(server, seen["police"], seen["netops"], seen["fire_admin"])
+        finally:
+            httpx.delete(f"{server.base_url}/api/v1/sharing/agreements/{grant.json()['id']}",
+                         headers=bearer(token(server, "police", Role.ADMIN)))
+    # Police sees its own unit in fire's uplift, and no more of fire's than that there is one.
+    assert listed(police, mixed_id) == live(seen["police"], mixed_id) == [["fire/…", "police/P-192"]]
+    assert one(police, mixed_id).json()["units"] == ["fire/…", "police/P-192"]
+    assert listed(netops, mixed_id) == live(seen["netops"], mixed_id) == [["fire/E-19", "police/P-192"]]
+    assert live(seen["fire_admin"], mixed_id) == [["fire/E-19", "police/P-192"]]  # under police's grant then
+
+
 def test_profiles(server: RunningServer, equipment: Equipment) -> None:
     url = f"{server.base_url}/api/v1/net/qos/profiles"
     dispatcher, admin = token(server, "police", Role.DISPATCHER), token(server, "police", Role.NETWORK_ADMIN)
