@@ -20,6 +20,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from psn.access import Role
+from psn.auth import ACCOUNT_CACHE_S
 from tests.private_postgres import PrivatePostgres
 from tests.support import Mosquitto, RunningServer, make_settings, publisher, wait_for
 
@@ -124,6 +125,7 @@ def test_psn_rides_out_a_database_outage(drill: tuple[RunningServer, PrivatePost
         assert not database["ok"] and database["since"] <= time.time() and database["reason"]
         assert get(running, "/healthz").status_code == 200
 
+        time.sleep(ACCOUNT_CACHE_S)  # every account lookup from here on has to go to the database, which is down
         publish_fixes(broker.url, start + FIXES_EACH)
         newest = next_update(ws, "police/P-4")  # the live feed goes on
         while newest["ts"] < start + 2 * FIXES_EACH - 1:
