@@ -93,8 +93,9 @@ class Auth:
         except UNAVAILABLE:
             if cached is None or now - cached.answered > self.outage_grace_s:
                 raise
-            # Asked again after ACCOUNT_CACHE_S, not on every request while the outage lasts.
-            self._remember(name, _Lookup(cached.principal, cached.answered, now + ACCOUNT_CACHE_S))
+            # Asked again after ACCOUNT_CACHE_S, not on every request while the outage lasts; never past the grace.
+            fresh_until = min(now + ACCOUNT_CACHE_S, cached.answered + self.outage_grace_s)
+            self._remember(name, _Lookup(cached.principal, cached.answered, fresh_until))
             return cached.principal
         self._remember(name, _Lookup(principal, now, now + ACCOUNT_CACHE_S))
         return principal
