@@ -146,6 +146,9 @@ def test_psn_rides_out_a_database_outage(drill: tuple[RunningServer, PrivatePost
         assert "/api/v1/units" not in unavailable and answers["/api/v1/units"].status_code == 200
         track = get(running, "/api/v1/units/police/P-1/track", token)
         assert track.status_code == 503 and track.json()["detail"].startswith("database unavailable")
+        metrics = get(running, "/metrics", token).text
+        assert 'psn_health_check_ok{check="database"} 0.0' in metrics and "psn_ready 0.0" in metrics
+        assert 'psn_http_refused_total{status="503"}' in metrics
         store = readiness(running)[1]["checks"]["store"]
         assert store["backlog"] > 0 and store["state"] in ("buffering", "blocking")
 
