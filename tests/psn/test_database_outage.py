@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
+from websockets.sync.connection import Connection
 
 from psn.access import Role
 from psn.auth import ACCOUNT_CACHE_S
@@ -70,7 +71,7 @@ def readiness(running: RunningServer) -> tuple[int, dict[str, Any]]:
     return answer.status_code, answer.json()
 
 
-def next_update(ws: ClientConnection, unit: str) -> dict[str, Any]:
+def next_update(ws: Connection, unit: str) -> dict[str, Any]:
     while True:
         message = json.loads(ws.recv(timeout=10))
         for seen in message.get("units", ()):
