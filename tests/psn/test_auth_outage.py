@@ -14,8 +14,8 @@ from psn import auth as auth_module
 from psn.access import Principal
 from psn.auth import ACCOUNT_CACHE_S, Auth
 from psn.clock import ManualClock
-from psn.store import Database
 from psn.users import Users
+from tests.psn.test_auth import auth_with
 
 GRACE_S = 600.0
 NAMES = ("maria.chi", "jorge.coc", "ana.bol")
@@ -36,13 +36,8 @@ class FlakyUsers(Users):
 
 @pytest.fixture
 def auth(tmp_path: Path) -> Auth:
-    db = Database(f"sqlite:///{tmp_path / 'psn.db'}")
-    db.migrate()
-    clock = ManualClock()
-    users = FlakyUsers(db, clock)
-    for name in NAMES:
-        users.add(name, "police", ["dispatcher"], "long-enough-pw", ("police",))
-    return Auth(tmp_path / "tokens", users, clock, ttl_s=12 * 3600, outage_grace_s=GRACE_S)
+    return auth_with(tmp_path, FlakyUsers, tuple((name, "police") for name in NAMES), ttl_s=12 * 3600,
+                     outage_grace_s=GRACE_S)
 
 
 def sign_in(auth: Auth, name: str) -> str:
