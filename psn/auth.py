@@ -10,7 +10,7 @@ from pathlib import Path
 from crypto.tokens import TokenAuthority, TokenError
 from psn.access import Principal
 from psn.clock import Clock
-from psn.store.availability import UNAVAILABLE
+from psn.store.availability import UNAVAILABLE, Deadline
 from psn.users import Users
 
 AUDIENCE = "psn"
@@ -36,7 +36,7 @@ class IssuedToken:
 
 class Auth:
     def __init__(self, key_dir: Path, users: Users, clock: Clock, ttl_s: float = 8 * 3600,
-                 outage_grace_s: float = 1800.0) -> None:
+                 outage_grace_s: float = 1800.0, db_timeout_s: float = 2.0) -> None:
         key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.tokens = TokenAuthority(key_dir)
         if not self.tokens.key_ids:
@@ -45,6 +45,7 @@ class Auth:
         self.clock = clock
         self.ttl_s = ttl_s
         self.outage_grace_s = outage_grace_s
+        self._deadline = Deadline(db_timeout_s)  # a database that hangs must not hang every signed-in request
         self._accounts: OrderedDict[str, _Lookup] = OrderedDict()
         self._lock = threading.Lock()  # requests authenticate on several worker threads at once
 
@@ -89,7 +90,7 @@ class Auth:
         if cached is not None and now < cached.fresh_until:
             return cached.principal
         try:
-            principal = self.users.get(name)
+            principal = self._deadline.call(lambda: self.users.get(name))
         except UNAVAILABLE:
             if cached is None or now - cached.answered > self.outage_grace_s:
                 raise

@@ -6,7 +6,7 @@ Informational ones (traffic analytics being built) are shown but never take psn 
 
 The database is asked `SELECT 1` on a worker thread, never on the event loop, at most every `health_cache_s`
 whoever asks; one probe at a time, so a database that hangs holds one thread, not one per request. No answer
-within `health_db_timeout_s` is red."""
+within `db_timeout_s` is red."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ class Health:
             return self._database[0]
         if self._probe is None or self._probe.done():
             self._probe = asyncio.ensure_future(asyncio.to_thread(self._ping))
-        timeout = self.settings.health_db_timeout_s
+        timeout = self.settings.db_timeout_s
         try:
             check = await asyncio.wait_for(asyncio.shield(self._probe), timeout)
         except TimeoutError:

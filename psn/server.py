@@ -60,7 +60,7 @@ class Server:
         self.db = Database(settings.database_url, sealer=self.keys)
         self.users = Users(self.db, self.clock)
         self.auth = Auth(keys_dir / "tokens", self.users, self.clock, settings.token_ttl_s,
-                         settings.session_outage_grace_s)
+                         settings.session_outage_grace_s, settings.db_timeout_s)
         self.audit = AuditLog(settings.data_dir / "audit" / "audit.jsonl", keys_dir, self.clock)
         self.security = SecurityFeed(self.clock, self._raise)
         self.sharing = SharingStore(self.db, self.clock)

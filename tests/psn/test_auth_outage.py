@@ -4,6 +4,7 @@ account ends its sessions)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,21 +15,28 @@ from psn import auth as auth_module
 from psn.access import Principal
 from psn.auth import ACCOUNT_CACHE_S, Auth
 from psn.clock import ManualClock
+from psn.store.availability import NoAnswer
 from psn.users import Users
 from tests.psn.test_auth import auth_with
+from tests.support import wait_for
 
 GRACE_S = 600.0
 NAMES = ("maria.chi", "jorge.coc", "ana.bol")
 
 
 class FlakyUsers(Users):
-    """Real accounts in SQLite; `down` makes every lookup fail the way psycopg does when PostgreSQL is gone."""
+    """Real accounts in SQLite; `down` makes every lookup fail the way psycopg does when PostgreSQL is gone,
+    `frozen` makes it wait until released, as against a PostgreSQL stopped by SIGSTOP."""
 
     down = False
     lookups = 0
+    frozen = threading.Event()
+    released = threading.Event()
 
     def get(self, name: str) -> Principal | None:
         self.lookups += 1
+        if self.frozen.is_set():
+            self.released.wait(30)
         if self.down:
             raise sa.exc.OperationalError("SELECT users", {}, ConnectionRefusedError("connection refused"))
         return super().get(name)
@@ -36,8 +44,9 @@ class FlakyUsers(Users):
 
 @pytest.fixture
 def auth(tmp_path: Path) -> Auth:
+    FlakyUsers.frozen, FlakyUsers.released = threading.Event(), threading.Event()
     return auth_with(tmp_path, FlakyUsers, tuple((name, "police") for name in NAMES), ttl_s=12 * 3600,
-                     outage_grace_s=GRACE_S)
+                     outage_grace_s=GRACE_S, db_timeout_s=0.2)
 
 
 def sign_in(auth: Auth, name: str) -> str:
@@ -102,3 +111,26 @@ def test_the_outage_cache_holds_a_bounded_number_of_accounts(auth: Auth, monkeyp
     assert [auth.principal(tokens[name]).name for name in NAMES[1:]] == list(NAMES[1:])
     with pytest.raises(sa.exc.OperationalError):
         auth.principal(tokens["maria.chi"])
+
+
+def test_a_database_that_does_not_answer_is_waited_for_a_bounded_time(auth: Auth) -> None:
+    tokens = {name: sign_in(auth, name) for name in NAMES}
+    auth.principal(tokens["maria.chi"])
+    users, clock = users_of(auth), clock_of(auth)
+    users.frozen.set()
+    clock.advance(ACCOUNT_CACHE_S + 1)
+    assert auth.principal(tokens["maria.chi"]).name == "maria.chi"  # after 0.2 s, on the last good answer
+    with pytest.raises(NoAnswer, match=r"no answer within 0\.2 s"):
+        auth.principal(tokens["jorge.coc"])  # never looked up: nothing to ride out the hang on
+    for _ in range(2):  # four lookups hang now: maria.chi's, jorge.coc's and these two
+        with pytest.raises(NoAnswer, match="no answer"):
+            auth.principal(tokens["ana.bol"])
+    threads = threading.active_count()
+    with pytest.raises(NoAnswer, match="still waiting"):  # at once, without a fifth thread
+        auth.principal(tokens["ana.bol"])
+    assert threading.active_count() == threads
+    users.frozen.clear()
+    users.released.set()
+    wait_for(lambda: threading.active_count() == threads - 4)  # the hung lookups come back, their slots free
+    clock.advance(ACCOUNT_CACHE_S + 1)
+    assert auth.principal(tokens["ana.bol"]).name == "ana.bol"

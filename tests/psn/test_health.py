@@ -60,7 +60,7 @@ class Parts:
 
 @pytest.fixture
 def parts(tmp_path: Path) -> Iterator[Parts]:
-    made = Parts(tmp_path, health_db_timeout_s=0.5)
+    made = Parts(tmp_path, db_timeout_s=0.5)
     yield made
     made.close()
 
