@@ -41,7 +41,10 @@ async def live(websocket: WebSocket) -> None:
     except HTTPException as exc:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=str(exc.detail)[:120])
         return
-    except UNAVAILABLE as exc:  # no account on record to ride out the outage with: come back later
+    except UNAVAILABLE as exc:
+        # No account on record to ride out the outage with: come back later. Accepted first, so that the client
+        # reads 1013 and the reason (closed before the handshake, it would read an HTTP 403, as if refused).
+        await websocket.accept()
         await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER, reason=f"database unavailable: {reason(exc)}"[:120])
         return
     visible = LiveUnitFilter(who, server.sharing)

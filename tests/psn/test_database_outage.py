@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 from websockets.sync.connection import Connection
 
@@ -112,6 +113,7 @@ def get_routes(running: RunningServer) -> list[tuple[str, dict[str, Any]]]:
 def test_psn_rides_out_a_database_outage(drill: tuple[RunningServer, PrivatePostgres, Mosquitto]) -> None:
     running, pg, broker = drill
     token = running.token("police", Role.ADMIN, Role.DISPATCHER, Role.NETWORK_ADMIN)
+    unseen = running.token("police", name="police.unseen")  # an account psn has not looked up before the outage
     start = time.time() - 3600
     publish_fixes(broker.url, start)
     wait_for(lambda: stored_fixes(pg) == len(UNITS) * FIXES_EACH, timeout=20)
@@ -147,6 +149,15 @@ def test_psn_rides_out_a_database_outage(drill: tuple[RunningServer, PrivatePost
         assert "/api/v1/units" not in unavailable and answers["/api/v1/units"].status_code == 200
         track = get(running, "/api/v1/units/police/P-1/track", token)
         assert track.status_code == 503 and track.json()["detail"].startswith("database unavailable")
+        unseen_units = get(running, "/api/v1/units", unseen)
+        assert unseen_units.status_code == 503 and unseen_units.json()["detail"].startswith("database unavailable")
+        with connect(f"{running.ws_url}/api/v1/live?access_token={unseen}") as refused, \
+                pytest.raises(ConnectionClosed) as closed:
+            refused.recv(timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+        login = httpx.post(f"{running.base_url}/api/v1/auth/login", data={"name": "police.unseen",
+                                                                          "password": "long-enough-pw"})
+        assert login.status_code == 503 and login.json()["detail"].startswith("database unavailable")
         metrics = get(running, "/metrics", token).text
         assert 'psn_health_check_ok{check="database"} 0.0' in metrics and "psn_ready 0.0" in metrics
         assert 'psn_http_refused_total{status="503"}' in metrics
