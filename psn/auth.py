@@ -70,7 +70,9 @@ class Auth:
         """The principal a token speaks for; raises `TokenError` (expired, forged, malformed, account gone …).
 
         A person's rights come from the account as it is now, not as it was at sign-in: disabling an
-        account or taking a role away applies to live sessions within `ACCOUNT_CACHE_S`."""
+        account or taking a role away applies to live sessions within `ACCOUNT_CACHE_S` (once the database
+        answers: through an outage, see `_account`). Raises one of `UNAVAILABLE` when the database cannot say
+        and there is no good answer to stand on."""
         claims = self.tokens.verify(token, now=self.clock.time(), audience=AUDIENCE)
         if claims.kind == "device":
             return Principal(claims.subject, claims.agency, frozenset(), unit=claims.unit)
