@@ -86,6 +86,13 @@ class Settings:
     net_kpi_raw_hours: float = 48.0
     net_kpi_1m_days: float = 30.0
     net_kpi_15m_days: float = 400.0
+    # Health (/readyz): the database is asked `SELECT 1` at most every health_cache_s, red if no answer within
+    # db_timeout_s (an account lookup waits no longer either); the data dir's disk is red below health_min_free_mb
+    # free. Through a database outage a signed-in user's last good account lookup stands for session_outage_grace_s.
+    health_cache_s: float = 1.0
+    db_timeout_s: float = 2.0
+    health_min_free_mb: float = 1024.0
+    session_outage_grace_s: float = 1800.0
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
     demo: bool = False
 
@@ -112,6 +119,10 @@ class Settings:
                               f"{self.qos_video_ul_mbps}, {self.qos_policy_every_s}")
         if not 0 < self.qos_uplift_min_s <= 60:
             raise ConfigError(f"qos_uplift_min_s must be in (0, 60], not {self.qos_uplift_min_s}")
+        health = (self.health_cache_s, self.db_timeout_s, self.health_min_free_mb, self.session_outage_grace_s)
+        if not all(value >= 0 for value in health) or self.db_timeout_s == 0:
+            raise ConfigError(f"health_cache_s, health_min_free_mb and session_outage_grace_s must be >= 0 and "
+                              f"db_timeout_s > 0, not {health}")
         if not (self.cmd_ack_timeout_s > 0 and self.cmd_resends >= 0):
             raise ConfigError(f"cmd_ack_timeout_s must be > 0 and cmd_resends >= 0, not {self.cmd_ack_timeout_s}, "
                               f"{self.cmd_resends}")

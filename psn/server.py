@@ -16,6 +16,7 @@ from psn.cad import Cad, CadContext
 from psn.clock import Clock, SystemClock
 from psn.config import Settings
 from psn.events import FixReplayed, MessageRejected, SecurityRaised, StreamEnded, StreamStarted
+from psn.health import Health
 from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
@@ -60,7 +61,8 @@ class Server:
         self.stats = IngestStats()
         self.db = Database(settings.database_url, sealer=self.keys)
         self.users = Users(self.db, self.clock)
-        self.auth = Auth(keys_dir / "tokens", self.users, self.clock, settings.token_ttl_s)
+        self.auth = Auth(keys_dir / "tokens", self.users, self.clock, settings.token_ttl_s,
+                         settings.session_outage_grace_s, settings.db_timeout_s)
         self.audit = AuditLog(settings.data_dir / "audit" / "audit.jsonl", keys_dir, self.clock)
         self.security = SecurityFeed(self.clock, self._raise)
         self.sharing = SharingStore(self.db, self.clock)
@@ -100,6 +102,8 @@ class Server:
         self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads, self.net_kpis.state,
                                   SILENT_AFTER_PERIODS)
         self.faults = FaultSender(self.inventory, self._publish, self.audit, self.clock)
+        self.health = Health(settings, self.db, self.writer, self.broker_connected, self.traffic.state,
+                             self.stats.registry, self.clock)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -222,6 +226,9 @@ class Server:
     def _publish(self, topic: str, payload: bytes, qos: int, retain: bool = False) -> None:
         if self.mqtt is not None:
             self.mqtt.publish(topic, payload, qos, retain)
+
+    def broker_connected(self) -> bool:
+        return self.mqtt is not None and self.mqtt.connected.is_set()
 
     def _live_speeds(self) -> FloatArray | None:
         return self.traffic.live_speeds()

@@ -22,6 +22,7 @@ from psn.api.refusals import Refusals
 from psn.api.visibility import LiveUnitFilter
 from psn.auth import ACCOUNT_CACHE_S
 from psn.server import Server
+from psn.store.availability import UNAVAILABLE, reason
 
 router = APIRouter()
 # The map sends nothing; 64 KiB bounds what one connection can make psn hold (uvicorn's default is 16 MiB).
@@ -39,6 +40,12 @@ async def live(websocket: WebSocket) -> None:
         who = authenticate(server, websocket)
     except HTTPException as exc:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=str(exc.detail)[:120])
+        return
+    except UNAVAILABLE as exc:
+        # No account on record to ride out the outage with: come back later. Accepted first, so that the client
+        # reads 1013 and the reason (closed before the handshake, it would read an HTTP 403, as if refused).
+        await websocket.accept()
+        await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER, reason=f"database unavailable: {reason(exc)}"[:120])
         return
     visible = LiveUnitFilter(who, server.sharing)
     agency = websocket.query_params.get("agency")
@@ -73,6 +80,8 @@ async def _session_ends(server: Server, token: str, who: Principal) -> str:
             now = await asyncio.to_thread(server.auth.principal, token)  # may ask the database
         except TokenError as exc:
             return f"session ended: {exc}"
+        except UNAVAILABLE as exc:  # the outage outlasted the account's last good answer (Auth.outage_grace_s)
+            return f"session ended: database unavailable: {reason(exc)}"
         if now != who:
             return "session changed: connect again"
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any
 
+from anyio import from_thread
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -18,15 +20,24 @@ router = APIRouter()
 
 
 @router.get("/healthz", tags=["system"])
-def healthz(server: ServerDep) -> dict[str, Any]:
-    connected = server.mqtt is not None and server.mqtt.connected.is_set()
+async def healthz(server: ServerDep) -> dict[str, Any]:
+    """The process lives: 200 while its event loop runs (on the loop, so a worker pool stuck on a database that
+    hangs does not hold it up). Whether it may take traffic is `/readyz`'s question."""
     return {
         "status": "ok",
-        "mqtt": "connected" if connected else "reconnecting",
+        "mqtt": "connected" if server.broker_connected() else "reconnecting",
         "broker": str(server.broker_url) if server.broker_url else None,
         "database": server.db.dialect,
         "traffic": server.traffic.state(),
     }
+
+
+@router.get("/readyz", tags=["system"], responses={503: {"description": "not ready: a required check fails"}})
+async def readyz(server: ServerDep) -> JSONResponse:
+    """200 when every required check passes (broker, database, disk, store backlog), else 503; each check with its
+    state and since when. What a load balancer sends traffic by (docs/deploy.md, "Health checks")."""
+    report = await server.health.report()
+    return JSONResponse(report.to_json(), status_code=200 if report.ready else 503)
 
 
 @router.get("/api/v1/stats", tags=["system"])
@@ -61,6 +72,7 @@ def metrics(request: Request, server: ServerDep, who: PrincipalDep) -> Response:
     server.stats.live_clients.set(len(server.hub.clients))
     server.stats.export_video(server.video.stats())
     server.cameras.export()
+    from_thread.run(server.health.report)  # sets the health gauges (this handler runs on a worker thread)
     return Response(generate_latest(server.stats.registry), media_type=CONTENT_TYPE_LATEST)
 
 

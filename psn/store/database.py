@@ -58,6 +58,11 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
 
+    def ping(self) -> None:
+        """One real round trip (`SELECT 1`) through the pool; raises what the driver raises when it fails."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
     def _insert_many(self, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         # Driver-level executemany with tuples: several times cheaper per row than Core with dicts.
         marker = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"

@@ -35,6 +35,8 @@ class BatchWriter:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="psn-store-writer", daemon=True)
         self._busy = False
+        self._in_hand = 0  # records of the batch being written, or retried while the database is unavailable
+        self.retrying = False  # the last attempt failed: records are held in memory until the database answers
         self.written = 0
         self.failed_batches = 0  # failed attempts, each retried
         self.waits = 0  # times ingest had to wait for the database
@@ -53,6 +55,11 @@ class BatchWriter:
     def backlog(self) -> int:
         return len(self._pending)
 
+    @property
+    def unwritten(self) -> int:
+        """Records accepted and not yet committed: the backlog and the batch in hand."""
+        return len(self._pending) + self._in_hand
+
     def flush(self, timeout: float = 10.0) -> bool:
         """Waits until everything queued so far is written (tests, shutdown)."""
         return wait_idle(lambda: not self._pending and not self._busy, timeout)
@@ -68,7 +75,9 @@ class BatchWriter:
             while self._pending:
                 self._busy = True
                 items = [self._pending.popleft() for _ in range(min(self.batch, len(self._pending)))]
+                self._in_hand = len(items)
                 self._write(items)
+                self._in_hand = 0
                 with self._drained:
                     self._drained.notify_all()
             self._busy = False
@@ -86,12 +95,14 @@ class BatchWriter:
                 if reports:
                     self.db.insert_statuses(reports)
                 self.written += len(items)
+                self.retrying = False
                 _resolve(items, ok=True)
                 return
             except Exception:
                 # A database outage must neither kill the writer nor drop accepted data: retry while the
                 # backlog fills up and back-pressure reaches the broker. Only shutdown gives up.
                 self.failed_batches += 1
+                self.retrying = True
                 attempt += 1
                 log.exception("store write of %d records failed (attempt %d)", len(items), attempt)
                 if self._stopping.is_set() and attempt >= 3:

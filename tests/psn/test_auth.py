@@ -14,14 +14,21 @@ from psn.store import Database
 from psn.users import UserError, Users
 
 
-@pytest.fixture
-def auth(tmp_path: Path) -> Auth:
+def auth_with(tmp_path: Path, kind: type[Users] = Users,
+              accounts: tuple[tuple[str, str], ...] = (("maria.chi", "nemo"),), **options: float) -> Auth:
+    """An `Auth` over real accounts in SQLite (dispatchers, password "long-enough-pw") on a manual clock."""
     db = Database(f"sqlite:///{tmp_path / 'psn.db'}")
     db.migrate()
     clock = ManualClock()
-    users = Users(db, clock)
-    users.add("maria.chi", "nemo", ["dispatcher"], "long-enough-pw", ("nemo", "police"))
-    return Auth(tmp_path / "tokens", users, clock)
+    users = kind(db, clock)
+    for name, agency in accounts:
+        users.add(name, agency, ["dispatcher"], "long-enough-pw", ("nemo", "police"))
+    return Auth(tmp_path / "tokens", users, clock, **options)
+
+
+@pytest.fixture
+def auth(tmp_path: Path) -> Auth:
+    return auth_with(tmp_path)
 
 
 def test_disabled_account_loses_its_live_sessions(auth: Auth) -> None:
