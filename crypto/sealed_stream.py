@@ -35,6 +35,7 @@ CHUNK = 1 << 20  # 1 MiB: the memory a reader or writer holds; 16 bytes of tag a
 MAX_PARAMS = 4096
 MAX_RECORD = CHUNK + 16
 _LENGTH = 4
+COST = Argon2Params()  # RFC 9106's second option, as for passwords: about 0.2 s a derivation
 
 
 class SealedStreamError(CryptoError):
@@ -71,7 +72,7 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
 class SealingWriter:
     """Write plaintext with `write`; `close` seals the last chunk (without it the stream reads as truncated)."""
 
-    def __init__(self, out: BinaryIO, passphrase: bytes, params: Argon2Params = Argon2Params()) -> None:
+    def __init__(self, out: BinaryIO, passphrase: bytes, params: Argon2Params = COST) -> None:
         if not passphrase:
             raise SealedStreamError("an empty passphrase protects nothing")
         salt, prefix = os.urandom(16), os.urandom(7)

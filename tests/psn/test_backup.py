@@ -1,0 +1,144 @@
+"""`psn backup` / `psn restore`, the commands as an operator runs them: a data dir with sealed fixes under two key
+versions and a user → an archive → a fresh data dir and database → the fixes read back equal through the API,
+the user signs in; on SQLite, PostgreSQL, and from one to the other. A wrong passphrase, an altered archive or a
+non-empty target is refused with a clear error and nothing changed."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from psn.cli import main
+from psn.config import Settings
+from psn.server import Server
+from psn.store.schema import fixes
+from telemetry import Fix, UnitRef
+from tests.support import Mosquitto, RunningServer, make_settings, postgres_database
+
+PASSPHRASE = "long enough passphrase"
+PASSWORD = "correct horse battery staple"
+NOW = time.time()
+# Written here, not read from psn: what must come back. Two units, two agencies, fixes either side of a rotation.
+FIXES = [Fix(UnitRef("police", "P-1"), NOW - 600 + i, 17.25 + i / 1000, -88.75 - i / 1000, speed=float(i))
+         for i in range(30)] + [Fix(UnitRef("ems", "E-7"), NOW - 300, 17.5, -88.2, battery=55.0)]
+pytestmark = pytest.mark.timeout(120)
+
+
+def run(*argv: str, stdin: str = PASSPHRASE) -> tuple[int, str]:
+    saved, sys.stdin = sys.stdin, io.StringIO(stdin + "\n")
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            code = main(list(argv))
+    finally:
+        sys.stdin = saved
+    return code, err.getvalue()
+
+
+def flags(settings: Settings) -> list[str]:
+    return ["--passphrase-stdin", "--data-dir", str(settings.data_dir)] + (
+        ["--db", settings.db_url] if settings.db_url else [])
+
+
+@contextlib.contextmanager
+def database(engine: str) -> Iterator[str | None]:
+    if engine == "sqlite":
+        yield None
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+def populate(settings: Settings) -> None:
+    server = Server(settings)
+    server.prepare_store()
+    server.db.insert_fixes([(f, NOW) for f in FIXES[:15]])
+    assert server.keys is not None
+    server.keys.ring.rotate("police")  # the rest sealed under police:v2: both versions must come back
+    server.db.insert_fixes([(f, NOW) for f in FIXES[15:]])
+    server.users.add("alice", "police", ["dispatcher"], PASSWORD, settings.agencies)
+    server.audit.record("test", "seeded", "-")
+    server.audit.checkpoint()
+    server.db.close()
+
+
+def stored(settings: Settings) -> tuple[int, int]:
+    """(rows, rows whose position is in clear): read with plain SQL, not through psn."""
+    engine = sa.create_engine(settings.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(fixes.c.lat, fixes.c.sealed)).all()
+    engine.dispose()
+    return len(rows), sum(1 for lat, _ in rows if lat is not None)
+
+
+@pytest.mark.parametrize("source,target", [("sqlite", "sqlite"), ("postgresql", "postgresql"),
+                                           ("sqlite", "postgresql")])
+def test_sealed_fixes_and_users_come_back_in_a_fresh_data_dir_and_database(
+        tmp_path: Path, source: str, target: str) -> None:
+    archive = tmp_path / "psn.backup"
+    with database(source) as src_url, database(target) as dst_url:
+        src = Settings(data_dir=tmp_path / "old", db_url=src_url)
+        populate(src)
+        code, err = run("backup", str(archive), *flags(src))
+        assert code == 0, err
+        assert "rows" in err and PASSPHRASE.encode() not in archive.read_bytes()
+
+        broker = Mosquitto(tmp_path).start()
+        dst = make_settings(tmp_path / "new", broker.url, dst_url)
+        code, err = run("restore", str(archive), *flags(dst))
+        assert code == 0, err
+        assert stored(dst) == (len(FIXES), 0)  # restored sealed, as they were stored
+        assert (dst.data_dir / "keys" / "master.key").read_bytes() == (
+            src.data_dir / "keys" / "master.key").read_bytes()
+        running = RunningServer(dst).start()
+        try:
+            login = httpx.post(f"{running.base_url}/api/v1/auth/login", data={"name": "alice", "password": PASSWORD})
+            assert login.status_code == 200, login.text
+            auth = {"Authorization": f"Bearer {login.json()['token']}"}
+            track = httpx.get(f"{running.base_url}/api/v1/units/police/P-1/track", headers=auth,
+                              params={"since": NOW - 3600}).json()
+            assert track["geometry"]["coordinates"] == [[f.lon, f.lat] for f in FIXES[:30]]
+            assert track["properties"]["times"] == [f.ts for f in FIXES[:30]]
+            assert {u.unit: u.battery for u in running.server.db.latest_units()} == {"P-1": None, "E-7": 55.0}
+            assert running.server.audit.verify().ok
+            running.server.db.insert_fixes([(Fix(UnitRef("police", "P-1"), NOW, 17.0, -88.0), NOW)])  # ids go on
+            running.server.users.add("bob", "ems", ["dispatcher"], PASSWORD, dst.agencies)
+            assert stored(dst) == (len(FIXES) + 1, 0)
+        finally:
+            running.stop()
+            broker.stop()
+
+
+def test_a_wrong_passphrase_an_altered_archive_or_a_used_target_change_nothing(tmp_path: Path) -> None:
+    src = Settings(data_dir=tmp_path / "old")
+    populate(src)
+    archive = tmp_path / "psn.backup"
+    assert run("backup", str(archive), *flags(src))[0] == 0
+    dst = Settings(data_dir=tmp_path / "new")
+
+    code, err = run("restore", str(archive), *flags(dst), stdin="not the passphrase")
+    assert code == 2 and "wrong passphrase" in err and "nothing was changed" in err
+
+    altered = tmp_path / "altered.backup"
+    blob = bytearray(archive.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    altered.write_bytes(bytes(blob))
+    code, err = run("restore", str(altered), *flags(dst))
+    assert code == 2 and "fails authentication" in err and "nothing was changed" in err
+
+    cut = tmp_path / "cut.backup"
+    cut.write_bytes(archive.read_bytes()[:-100])
+    code, err = run("restore", str(cut), *flags(dst))
+    assert code == 2 and "truncated" in err
+
+    assert not dst.data_dir.exists() or not any(dst.data_dir.rglob("*"))
+    code, err = run("restore", str(archive), *flags(src))
+    assert code == 2 and "not empty" in err
