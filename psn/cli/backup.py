@@ -36,7 +36,7 @@ from crypto.envelope import MASTER_ENV
 from crypto.sealed_stream import OpeningReader, SealedStreamError, SealingWriter
 from psn import config
 from psn.audit import AuditLog
-from psn.cli.admin import store_flags
+from psn.cli.admin import settings_of, store_flags
 from psn.clock import SystemClock
 from psn.keys import key_dir
 from psn.store import dump
@@ -67,13 +67,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         parser.set_defaults(func=func)
 
 
-def _settings(args: argparse.Namespace) -> config.Settings:
-    try:
-        return config.load({"data_dir": args.data_dir, "db_url": args.db_url}, config_file=args.config)
-    except config.ConfigError as exc:
-        raise SystemExit(f"psn: {exc}") from None
-
-
 def _passphrase(args: argparse.Namespace, confirm: bool) -> bytes:
     if args.passphrase_stdin:
         text = sys.stdin.readline().rstrip("\n")
@@ -99,7 +92,7 @@ def _sha256(path: Path) -> str:
 
 
 def run_backup(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     try:
         passphrase = _passphrase(args, confirm=True)
         manifest = _write_backup(settings, args.file.resolve(), passphrase)
@@ -181,7 +174,7 @@ def _check_keys(files: Path, tables: dict[str, dict[str, Any]]) -> None:
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     try:
         _ensure_empty(settings)
         passphrase = _passphrase(args, confirm=False)

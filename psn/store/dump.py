@@ -77,29 +77,37 @@ def migration_head(conn: sa.Connection) -> str:
 
 
 def dump(conn: sa.Connection, directory: Path, progress: Progress) -> dict[str, dict[str, Any]]:
-    """Every table into `directory/{table}.jsonl.gz` (a header line of column names, then one JSON array a row);
-    returns, per table, its row count, columns and the data keys its sealed rows name."""
+    """Every table into `directory/{table}.jsonl.gz` (a header line naming the columns and which hold bytes, then
+    one JSON array a row, bytes as base64); returns, per table, its row count, columns and the data keys its
+    sealed rows name."""
     found = tables(conn)
     counts = {t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()) for t in found}
     total, done = sum(counts.values()), 0
     out: dict[str, dict[str, Any]] = {}
     for table in found:
         columns = [c.name for c in table.columns]
+        binary = [i for i, c in enumerate(table.columns) if isinstance(c.type, sa.LargeBinary)]
         key_col = columns.index("key_id") if "key_id" in columns else None
         key_ids: set[str] = set()
-        order = list(table.primary_key.columns) or list(table.columns)
-        query = sa.select(table).order_by(*order)
+        query = sa.select(table).order_by(*(list(table.primary_key.columns) or list(table.columns)))
         rows = 0
         # compresslevel 1: sealed blobs do not compress anyway; the text columns compress well at any level.
         with gzip.open(directory / f"{table.name}.jsonl.gz", "wt", encoding="utf-8", compresslevel=1) as fh:
-            fh.write(json.dumps(columns) + "\n")
-            for row in conn.execution_options(yield_per=BATCH, stream_results=True).execute(query):
-                fh.write(json.dumps([_encode(v) for v in row]) + "\n")
-                if key_col is not None and row[key_col] is not None:
-                    key_ids.add(row[key_col])
-                rows += 1
-                if rows % BATCH == 0:
-                    progress(table.name, done + rows, total)
+            fh.write(json.dumps({"columns": columns, "binary": binary}) + "\n")
+            result = conn.execution_options(yield_per=BATCH, stream_results=True).execute(query)
+            for part in result.partitions():
+                lines = []
+                for row in part:
+                    values = list(row)
+                    for i in binary:
+                        if values[i] is not None:
+                            values[i] = base64.b64encode(values[i]).decode()
+                    lines.append(json.dumps(values))
+                    if key_col is not None and values[key_col] is not None:
+                        key_ids.add(values[key_col])
+                fh.write("\n".join(lines) + "\n")
+                rows += len(lines)
+                progress(table.name, done + rows, total)
         done += rows
         progress(table.name, done, total)
         out[table.name] = {"rows": rows, "columns": columns, "key_ids": sorted(key_ids)}
@@ -176,19 +184,21 @@ def _insert(conn: sa.Connection, directory: Path, manifest: dict[str, dict[str, 
         conn.execute(table.delete())
     for table in restored:
         with gzip.open(directory / f"{table.name}.jsonl.gz", "rt", encoding="utf-8") as fh:
-            columns = json.loads(fh.readline())
-            batch: list[dict[str, Any]] = []
-            for line in fh:
-                batch.append(dict(zip(columns, (_decode(v) for v in json.loads(line)), strict=True)))
-                if len(batch) == BATCH:
-                    conn.execute(table.insert(), batch)
-                    done += len(batch)
-                    batch.clear()
-                    progress(table.name, done, total)
-            if batch:
-                conn.execute(table.insert(), batch)
+            header = json.loads(fh.readline())
+            columns, binary = header["columns"], header["binary"]
+            marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            # Driver-level executemany with tuples, as the store's writer: several times cheaper than Core.
+            names = ", ".join(f'"{c}"' for c in columns)
+            sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([marker] * len(columns))})'
+            while lines := fh.readlines(1 << 20):
+                batch = [json.loads(line) for line in lines]
+                for values in batch:
+                    for i in binary:
+                        if values[i] is not None:
+                            values[i] = base64.b64decode(values[i])
+                conn.exec_driver_sql(sql, [tuple(values) for values in batch])
                 done += len(batch)
-        progress(table.name, done, total)
+                progress(table.name, done, total)
         _advance_sequences(conn, table)
 
 
@@ -203,18 +213,6 @@ def _advance_sequences(conn: sa.Connection, table: sa.Table) -> None:
         if sequence is not None:
             conn.execute(sa.text(f'SELECT setval(:s, (SELECT COALESCE(MAX("{column.name}"), 0) + 1 '
                                  f'FROM "{table.name}"), false)'), {"s": sequence})
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, bytes | memoryview):
-        return {"$b": base64.b64encode(bytes(value)).decode()}
-    return value
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        return base64.b64decode(value["$b"])
-    return value
 
 
 class Throttled:
