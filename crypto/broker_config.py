@@ -53,7 +53,7 @@ class BrokerConfig:
     # None: nothing survives a broker restart (tests only); production keeps psn's session and its queue on disk.
     persistence_dir: Path | None = None
     # Seconds between saves of the in-memory store: a broker killed -9 loses what arrived since the last save
-    # (a clean stop, SIGTERM, saves everything).
+    # (a clean stop, SIGTERM, saves everything). Measured: saving 120,000 queued fixes took 0.53 s (docs/deploy.md).
     autosave_interval_s: int = 60
     # A persistent session (psn's, a unit's) not back within this is dropped with its queue; Mosquitto's units.
     client_expiration: str = "7d"
@@ -71,7 +71,7 @@ def render_mosquitto_conf(cfg: BrokerConfig) -> str:
         "# units x rate a second. max_queued_messages = units x rate x the longest psn outage to ride out",
         f"# (here {q.units} units x {q.rate_hz:g} msg/s x {q.ride_out_s:g} s, at least {MIN_QUEUED_MESSAGES});"
         " past it Mosquitto",
-        "# drops QoS 1 messages for that client. Memory: that many x the message size (a fix is about 200 B).",
+        "# drops QoS 1 messages for that client. Memory and disk: about 340 B per queued fix (measured).",
         "# Measured: a 20,000-message QoS 1 burst to one subscriber, Mosquitto's defaults (1000 queued, 20 in",
         "# flight) delivered 6,012; 100000 / 1000 delivered all 20,000.",
         f"max_queued_messages {q.max_queued_messages}",
