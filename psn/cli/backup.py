@@ -136,7 +136,7 @@ def _write_backup(settings: config.Settings, out: Path, passphrase: bytes) -> di
         }
         (scratch / MANIFEST).write_text(json.dumps(manifest, indent=1))
         partial = out.with_name(f".{out.name}.partial")
-        with partial.open("wb") as fh:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
             writer = SealingWriter(fh, passphrase)
             # Stream mode needs only write() (and read() to restore); typeshed asks for a seekable file.
             with tarfile.open(fileobj=writer, mode="w|") as tar:  # type: ignore[call-overload]
@@ -146,7 +146,6 @@ def _write_backup(settings: config.Settings, out: Path, passphrase: bytes) -> di
             writer.close()
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(partial, 0o600)
         os.replace(partial, out)
     _say(f"psn backup: {out} written, {out.stat().st_size:,} bytes in {time.time() - started:.1f} s")
     return manifest

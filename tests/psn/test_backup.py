@@ -6,8 +6,11 @@ non-empty target is refused with a clear error and nothing changed."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import sys
+import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +19,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from crypto.sealed_stream import SealingWriter
 from psn.cli import main
 from psn.config import Settings
 from psn.server import Server
@@ -142,3 +146,35 @@ def test_a_wrong_passphrase_an_altered_archive_or_a_used_target_change_nothing(t
     assert not dst.data_dir.exists() or not any(dst.data_dir.rglob("*"))
     code, err = run("restore", str(archive), *flags(src))
     assert code == 2 and "not empty" in err
+
+
+@pytest.mark.parametrize("forgery", ["checksum", "traversal", "extra file"])
+def test_an_archive_sealed_with_the_passphrase_but_forged_inside_is_refused(tmp_path: Path, forgery: str) -> None:
+    """The passphrase opens it, yet its contents disagree with its manifest or reach outside the scratch
+    directory: refused, the target untouched."""
+    manifest = {"kind": "psn-backup", "format": 1, "created": "2026-12-01T00:00:00+00:00", "psn_version": "0",
+                "engine": "sqlite", "migration_head": "0011", "master_key": "in the archive",
+                "tables": {}, "files": {"keys/master.key": {"sha256": "0" * 64, "bytes": 4, "mode": "600"}}}
+    members = {"manifest.json": json.dumps(manifest).encode(), "files/keys/master.key": b"key\n"}
+    if forgery == "traversal":
+        members["../../escaped"] = b"x"
+    if forgery == "extra file":
+        manifest["files"]["keys/master.key"]["sha256"] = hashlib.sha256(b"key\n").hexdigest()
+        members["manifest.json"] = json.dumps(manifest).encode()
+        members["files/keys/planted"] = b"x"
+    archive = tmp_path / "forged.backup"
+    with archive.open("wb") as fh:
+        writer = SealingWriter(fh, PASSPHRASE.encode())
+        with tarfile.open(fileobj=writer, mode="w|") as tar:  # type: ignore[call-overload]
+            for name, data in members.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        writer.close()
+    dst = Settings(data_dir=tmp_path / "new")
+    code, err = run("restore", str(archive), *flags(dst))
+    assert code == 2 and "nothing was changed" in err, err
+    assert {"checksum": "does not match its checksum", "traversal": "outside the destination",
+            "extra file": "differ from its manifest"}[forgery] in err
+    assert not (tmp_path / "escaped").exists() and not (dst.data_dir / "keys").exists()
+    assert not (dst.data_dir / "psn.db").exists()
