@@ -65,6 +65,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         parser.add_argument("--passphrase-stdin", action="store_true", help="read the passphrase from stdin")
         store_flags(parser)
         parser.set_defaults(func=func)
+    backup.add_argument("--without-master-key", action="store_true",
+                        help="leave keys/master.key out: the archive is then useless without the master key, kept "
+                             "apart (docs/security.md); restore asks for it back")
 
 
 def _passphrase(args: argparse.Namespace, confirm: bool) -> bytes:
@@ -95,7 +98,7 @@ def run_backup(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     try:
         passphrase = _passphrase(args, confirm=True)
-        manifest = _write_backup(settings, args.file.resolve(), passphrase)
+        manifest = _write_backup(settings, args.file.resolve(), passphrase, args.without_master_key)
     except (BackupError, dump.DumpError, SealedStreamError, sa.exc.SQLAlchemyError, OSError) as exc:
         print(f"psn backup: {exc}", file=sys.stderr)
         return 2
@@ -107,12 +110,12 @@ def run_backup(args: argparse.Namespace) -> int:
     print(f"{args.file}: {rows:,} rows of {len(manifest['tables'])} tables ({manifest['engine']}, schema "
           f"{manifest['migration_head']}) and {len(manifest['files'])} key, PKI and audit files")
     if manifest["master_key"] != "in the archive":
-        print(f"  the master key is not in the archive ({MASTER_ENV} holds it): keep a copy of it apart, the "
+        print(f"  the master key is not in the archive ({manifest['master_key']}): keep a copy of it apart, the "
               "sealed data cannot be read without it")
     return 0
 
 
-def _write_backup(settings: config.Settings, out: Path, passphrase: bytes) -> dict[str, Any]:
+def _write_backup(settings: config.Settings, out: Path, passphrase: bytes, without_master: bool) -> dict[str, Any]:
     data_dir = settings.data_dir
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".psn-backup-", dir=out.parent) as tmp:
@@ -123,7 +126,7 @@ def _write_backup(settings: config.Settings, out: Path, passphrase: bytes) -> di
         with dump.snapshot(settings.database_url, scratch) as conn:
             head, engine = dump.migration_head(conn), conn.dialect.name
             tables = dump.dump(conn, scratch / "db", dump.Throttled(_say, "  dumped"))
-        files = _copy_directories(data_dir, scratch / "files")
+        files = _copy_directories(data_dir, scratch / "files", without_master)
         _check_keys(scratch / "files", tables)
         for name, table in tables.items():
             table["sha256"] = _sha256(scratch / "db" / f"{name}.jsonl.gz")
@@ -132,7 +135,8 @@ def _write_backup(settings: config.Settings, out: Path, passphrase: bytes) -> di
             "created": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
             "psn_version": version("psn"), "python": sys.version.split()[0], "sqlalchemy": sa.__version__,
             "engine": engine, "migration_head": head, "tables": tables, "files": files,
-            "master_key": "in the archive" if "keys/master.key" in files else f"not in the archive: {MASTER_ENV}",
+            "master_key": ("in the archive" if "keys/master.key" in files else "left out on request"
+                           if without_master else f"{MASTER_ENV} holds it"),
         }
         (scratch / MANIFEST).write_text(json.dumps(manifest, indent=1))
         partial = out.with_name(f".{out.name}.partial")
@@ -151,13 +155,15 @@ def _write_backup(settings: config.Settings, out: Path, passphrase: bytes) -> di
     return manifest
 
 
-def _copy_directories(data_dir: Path, into: Path) -> dict[str, dict[str, Any]]:
+def _copy_directories(data_dir: Path, into: Path, without_master: bool) -> dict[str, dict[str, Any]]:
     """keys/, pki/, audit/ copied (the audit log held still meanwhile); a SHA-256, size and mode per file."""
     audit = AuditLog(data_dir / "audit" / "audit.jsonl", key_dir(data_dir), SystemClock())
     with audit.held():
         for name in DIRECTORIES:
             if (data_dir / name).is_dir():
                 shutil.copytree(data_dir / name, into / name, ignore=shutil.ignore_patterns("*.lock", ".*.tmp"))
+    if without_master:
+        (into / "keys" / "master.key").unlink(missing_ok=True)
     return {str(path.relative_to(into)): {"sha256": _sha256(path), "bytes": path.stat().st_size,
                                           "mode": f"{path.stat().st_mode & 0o777:o}"}
             for path in sorted(into.rglob("*")) if path.is_file()}
@@ -188,7 +194,8 @@ def run_restore(args: argparse.Namespace) -> int:
     print(f"restored {args.file} (made {manifest['created']}, psn {manifest['psn_version']}, "
           f"{manifest['engine']}) into {settings.data_dir} and {settings.database_url.split('@')[-1]}")
     if manifest["master_key"] != "in the archive":
-        print(f"  set {MASTER_ENV} to the master key of the backed-up installation before starting psn")
+        print(f"  the archive holds no master key ({manifest['master_key']}): put the installation's at "
+              f"{key_dir(settings.data_dir) / 'master.key'} (0600) or set {MASTER_ENV} before starting psn")
     return 0
 
 

@@ -178,3 +178,21 @@ def test_an_archive_sealed_with_the_passphrase_but_forged_inside_is_refused(tmp_
             "extra file": "differ from its manifest"}[forgery] in err
     assert not (tmp_path / "escaped").exists() and not (dst.data_dir / "keys").exists()
     assert not (dst.data_dir / "psn.db").exists()
+
+
+def test_without_the_master_key_the_archive_needs_it_back_to_read_the_fixes(tmp_path: Path) -> None:
+    src = Settings(data_dir=tmp_path / "old")
+    populate(src)
+    archive = tmp_path / "psn.backup"
+    assert run("backup", str(archive), *flags(src), "--without-master-key")[0] == 0
+    dst = Settings(data_dir=tmp_path / "new")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run("restore", str(archive), *flags(dst))[0] == 0
+    master = dst.data_dir / "keys" / "master.key"
+    assert not master.exists() and f"put the installation's at {master}" in out.getvalue()
+    master.write_bytes((src.data_dir / "keys" / "master.key").read_bytes())
+    master.chmod(0o600)
+    server = Server(dst)
+    assert [p[1:] for p in server.db.track("police/P-1", None, None)] == [(f.lat, f.lon) for f in FIXES[:30]]
+    server.db.close()
