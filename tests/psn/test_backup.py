@@ -11,6 +11,7 @@ import io
 import json
 import sys
 import tarfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ from psn.config import Settings
 from psn.server import Server
 from psn.store.schema import fixes
 from telemetry import Fix, UnitRef
-from tests.support import Mosquitto, RunningServer, make_settings, postgres_database
+from tests.support import Mosquitto, RunningServer, make_settings, postgres_database, publisher, wait_for
 
 PASSPHRASE = "long enough passphrase"
 PASSWORD = "correct horse battery staple"
@@ -196,3 +197,45 @@ def test_without_the_master_key_the_archive_needs_it_back_to_read_the_fixes(tmp_
     server = Server(dst)
     assert [p[1:] for p in server.db.track("police/P-1", None, None)] == [(f.lat, f.lon) for f in FIXES[:30]]
     server.db.close()
+
+
+def test_a_backup_taken_while_fixes_stream_in_holds_a_prefix_of_them(tmp_path: Path) -> None:
+    """Online, SQLite (the engine where a reader and psn's writer share a file): psn stores a unit's fixes, in
+    order, while the backup runs. The archive holds exactly the first k of them for some k — no gap, no duplicate
+    — and psn went on storing after it."""
+    with database("sqlite") as src_url, database("sqlite") as dst_url:
+        broker = Mosquitto(tmp_path).start()
+        src = make_settings(tmp_path / "old", broker.url, src_url)
+        running = RunningServer(src).start()
+        sent: list[float] = []
+        stop = threading.Event()
+
+        def stream() -> None:
+            client = publisher(broker.url)
+            base = time.time() - 60
+            while not stop.is_set():
+                ts = base + len(sent) * 0.01
+                client.publish("psn/v1/police/P-1/telemetry", json.dumps({"ts": ts, "lat": 17.3, "lon": -88.6}),
+                               qos=1).wait_for_publish(10)
+                sent.append(ts)
+            client.disconnect()
+
+        thread = threading.Thread(target=stream)
+        thread.start()
+        try:
+            wait_for(lambda: stored(src)[0] >= 50, timeout=30)
+            assert run("backup", str(tmp_path / "psn.backup"), *flags(src))[0] == 0
+            after = stored(src)[0]
+            wait_for(lambda: stored(src)[0] >= after + 50, timeout=30)
+        finally:
+            stop.set()
+            thread.join()
+            running.stop()
+            broker.stop()
+        dst = Settings(data_dir=tmp_path / "new", db_url=dst_url)
+        assert run("restore", str(tmp_path / "psn.backup"), *flags(dst))[0] == 0
+        server = Server(dst)
+        restored = [ts for ts, _, _ in server.db.track("police/P-1", None, None, limit=1_000_000)]
+        server.db.close()
+    assert 50 <= len(restored) < len(sent)
+    assert restored == sent[:len(restored)]
