@@ -2,8 +2,8 @@
 sealed, bytes as base64), read from one consistent snapshot, and loaded back into an empty database in one go.
 
 One format for both engines, so a SQLite backup restores into PostgreSQL (the way off a demo or a pilot) and the
-restore path is one code path tested on both; no dependency on a `pg_dump` as new as the server (Debian's
-pg_dump 15 refuses a newer server). The snapshot: SQLite's online backup API copies the file as of one moment
+restore path is one code path tested on both; no dependency on a `pg_dump` as new as the server (it
+refuses a server of a newer major version). The snapshot: SQLite's online backup API copies the file as of one moment
 (writers go on, in WAL mode); PostgreSQL reads every table in one REPEATABLE READ, READ ONLY transaction.
 """
 
