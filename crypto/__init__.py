@@ -4,6 +4,7 @@
 - `envelope`: AES-256-GCM records under per-agency, versioned data keys wrapped by a master key.
 - `audit_chain` / `audit_file`: hash-chained audit entries, Ed25519-signed checkpoints, verification.
 - `passwords`: argon2id.  `tokens`: short-lived EdDSA JWTs.  `broker_config`: Mosquitto mTLS config.
+- `sealed_stream`: a byte stream sealed with a passphrase (argon2id, AES-256-GCM chunks): backup archives.
 
 Design and threat notes: docs/security.md.
 """

@@ -42,6 +42,12 @@ class AuditLog:
                 self._checkpoint()
 
     @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """No entry is appended, by this process or another, while held: `psn backup` copies a whole log."""
+        with self._exclusive():
+            yield
+
+    @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
         """The server and operator commands (`psn keys rotate` …) append to one file: an OS lock serialises
         them, and a file that grew behind our back makes us re-read its tail before chaining onto it."""

@@ -116,7 +116,9 @@ def replay_reporter(security: SecurityFeed, clock: Clock) -> Callable[[FixReplay
 def rejected_republisher(publish: Publish) -> Callable[[MessageRejected], None]:
     """Operators watch `psn/v1/_rejected/{reason}/{topic}` to see what their devices get wrong. A probe feed's
     payload is not repeated (`payload` is empty): an anonymous vehicle's position and time would reach every
-    identity that may read the feed (docs/traffic.md, probe privacy); the reason, detail and size say enough."""
+    identity that may read the feed (docs/traffic.md, probe privacy); the reason, detail and size say enough.
+    A topic that cannot be repeated whole (too long, too deep) is shortened with a hash (`topics.rejected_topic`);
+    `topic` in the payload is always the original."""
 
     def handle(event: MessageRejected) -> None:
         r = event.rejection

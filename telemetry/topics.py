@@ -25,6 +25,7 @@ starts with `_`. A reserved word can never be an agency (the settings refuse it)
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -37,6 +38,11 @@ REJECTED = "_rejected"
 SECURITY = "_security"
 ALARMS = "_alarms"
 RESERVED = frozenset({NET, PROBES})  # and every name starting with "_"
+# A PUBLISH topic Mosquitto accepts: a UTF-8 string with a 16-bit length (the MQTT limit), and at most 200 "/"
+# (TOPIC_HIERARCHY_LIMIT, lib/util_topic.c; more is refused and the publisher disconnected).
+MAX_TOPIC_BYTES = 65_535
+MAX_TOPIC_SLASHES = 200
+REJECTED_PREFIX_BYTES = 256  # the readable start of a rejected topic too long to repeat whole
 
 _ROOT_0, _ROOT_1 = ROOT.split("/")
 NAME_PART = r"[A-Za-z0-9_.\-]{1,64}"  # an agency, unit, cell, probe source, OwnTracks user or device name
@@ -103,7 +109,38 @@ def probe_topic(source: str) -> str:
 
 
 def rejected_topic(reason: str, topic: str) -> str:
-    return f"{ROOT}/{REJECTED}/{reason}/{topic}"
+    """`psn/v1/_rejected/{reason}/{topic}`, or, when that could not be published, `…/{prefix}…{hash}`: the
+    longest start of `topic` (at most `REJECTED_PREFIX_BYTES`, up to its first character no topic may hold), an
+    ellipsis and the first 16 hex digits of the SHA-256 of the whole topic's UTF-8. The payload names it whole."""
+    head = f"{ROOT}/{REJECTED}/{reason}/"
+    if publishable(head + topic):
+        return head + topic
+    digest = hashlib.sha256(topic.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    slashes, size, end = MAX_TOPIC_SLASHES - head.count("/"), 0, 0
+    for char in topic:
+        size += len(char.encode("utf-8", "surrogatepass"))
+        slashes -= char == "/"
+        if size > REJECTED_PREFIX_BYTES or slashes < 0 or not _topic_char(char):
+            break
+        end += 1
+    return f"{head}{topic[:end]}…{digest}"
+
+
+def publishable(topic: str) -> bool:
+    """Whether Mosquitto accepts `topic` in a PUBLISH: a refused one costs the publisher its connection."""
+    try:
+        size = len(topic.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate: not UTF-8
+        return False
+    return size <= MAX_TOPIC_BYTES and topic.count("/") <= MAX_TOPIC_SLASHES and all(map(_topic_char, topic))
+
+
+def _topic_char(char: str) -> bool:
+    """Mosquitto's UTF-8 check (mosquitto_validate_utf8) and the publish-topic check: no wildcard, no control
+    character, no surrogate, no non-character."""
+    code = ord(char)
+    return not (char in "+#" or code <= 0x1F or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
+                or 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE)
 
 
 def security_topic(kind: str) -> str:

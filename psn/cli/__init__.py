@@ -18,10 +18,10 @@ PLUGIN_GROUP = "psn.cli"
 
 def _registrars() -> list[Register]:
     # Imported here so `psn --help` stays fast.
-    from psn.cli import admin, net, pki, roads, serve
+    from psn.cli import admin, backup, net, pki, roads, serve
     from video.cli import register as evidence
 
-    return [serve.register, admin.register, pki.register, roads.register, net.register, evidence]
+    return [serve.register, admin.register, pki.register, backup.register, roads.register, net.register, evidence]
 
 
 def _register_plugins(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -36,12 +36,16 @@ def store_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="a TOML file of settings (or PSN_CONFIG)")
 
 
-def _server(args: argparse.Namespace) -> Server:
+def settings_of(args: argparse.Namespace) -> config.Settings:
+    """The settings `store_flags` point at (a config file, PSN_* environment, the flags)."""
     try:
-        settings = config.load({"data_dir": args.data_dir, "db_url": args.db_url}, config_file=args.config)
+        return config.load({"data_dir": args.data_dir, "db_url": args.db_url}, config_file=args.config)
     except config.ConfigError as exc:
         raise SystemExit(f"psn: {exc}") from None
-    server = Server(settings)
+
+
+def _server(args: argparse.Namespace) -> Server:
+    server = Server(settings_of(args))
     server.prepare_store()
     return server
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from crypto.broker_config import SERVER_IDENTITY, BrokerConfig, TlsFiles, render_mosquitto_conf
+from crypto.broker_config import SERVER_IDENTITY, BrokerConfig, QueueSizing, TlsFiles, render_mosquitto_conf
 from crypto.errors import CryptoError
 from crypto.identity import EQUIPMENT_AGENCY, PROBE_AGENCY, UnitIdentity, equipment_cn, probe_cn
 from crypto.pki import CertificateAuthority, IndexRecord, Issued, PkiError
@@ -90,6 +90,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     broker.add_argument("--host", action="append", dest="hosts", metavar="NAME",
                         help="names/IPs units use for the broker (default: localhost, loopback and --bind)")
     broker.add_argument("--run-as", help="account Mosquitto switches to when started as root (must read DIR)")
+    broker.add_argument("--persistence-dir", type=Path, metavar="DIR",
+                        help="where Mosquitto keeps sessions and queued messages (default OUT/persistence)")
+    broker.add_argument("--autosave", type=int, default=BrokerConfig.autosave_interval_s, metavar="SECONDS",
+                        help="seconds between saves; a broker killed -9 loses what came since (default %(default)s)")
+    broker.add_argument("--client-expiration", default=BrokerConfig.client_expiration, metavar="DURATION",
+                        help="drop persistent sessions not back within this, e.g. 12h, 7d (default %(default)s)")
+    sizing = broker.add_argument_group("queue sizing: max_queued_messages = units x rate x ride-out")
+    sizing.add_argument("--units", type=int, default=QueueSizing.units, help="units on the network (%(default)s)")
+    sizing.add_argument("--rate", type=float, default=QueueSizing.rate_hz, metavar="HZ",
+                        help="messages a second per unit (%(default)s)")
+    sizing.add_argument("--ride-out", type=float, default=QueueSizing.ride_out_s, metavar="SECONDS",
+                        help="the longest psn outage to ride out without loss (%(default)s)")
     store_flags(broker)
     broker.set_defaults(func=broker_config)
 
@@ -265,20 +277,26 @@ def broker_config(args: argparse.Namespace) -> int:
     (out / "acl").write_text(render_acl(units, equipment=equipment))
     tls = TlsFiles(out / "ca.pem", broker.cert, broker.key, out / "crl.pem")
     conf = out / "mosquitto.conf"
-    conf.write_text(render_mosquitto_conf(BrokerConfig(tls, out / "acl", port=args.port, bind=args.bind,
-                                                       user=args.run_as)))
+    persistence: Path = (args.persistence_dir or out / "persistence").resolve()
+    persistence.mkdir(mode=0o700, parents=True, exist_ok=True)
+    sizing = QueueSizing(args.units, args.rate, args.ride_out)
+    conf.write_text(render_mosquitto_conf(BrokerConfig(
+        tls, out / "acl", port=args.port, bind=args.bind, user=args.run_as, sizing=sizing,
+        persistence_dir=persistence, autosave_interval_s=args.autosave, client_expiration=args.client_expiration)))
     _record(server, "pki.broker_config", str(out), port=args.port, bind=args.bind, units=len(units),
-            equipment=len(equipment))
+            equipment=len(equipment), max_queued_messages=sizing.max_queued_messages)
     url = f"mqtts://{'127.0.0.1' if args.bind in ('0.0.0.0', '::') else args.bind}:{args.port}"
     print(f"Mosquitto config for {len(units)} units in {out}:\n"
           f"  start it:   mosquitto -c {conf}\n"
+          f"  sessions and queued messages persist in {persistence} (saved every {args.autosave} s and on stop);"
+          f" queue {sizing.max_queued_messages} messages a client\n"
           f"  psn to it:  psn serve --mqtt {url} --mqtt-ca {out / 'ca.pem'} --mqtt-cert {client.cert}"
           f" --mqtt-key {client.key}\n"
           f"  after issuing or revoking certificates, re-run this command and `kill -HUP` Mosquitto;\n"
           f"  re-run it (or `psn pki crl` and copy crl.pem) at least weekly: an expired CRL locks everyone out.")
     if os.geteuid() == 0 and not args.run_as:
         print("  note: started as root, Mosquitto becomes user 'mosquitto', which must be able to read the"
-              " 0600 keys here (chown them, or pass --run-as)")
+              " 0600 keys here and write the persistence directory (chown them, or pass --run-as)")
     return 0
 
 

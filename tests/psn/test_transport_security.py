@@ -258,8 +258,9 @@ def test_pki_and_broker_config_cli_round_trip(tmp_path: Path, capsys: pytest.Cap
     out = tmp_path / "broker"
     cli(capsys, monkeypatch, "broker-config", "--out", str(out), "--port", "18883", *data)
     conf = (out / "mosquitto.conf").read_text()
+    # The default sizing: 1,000 units x 1 fix/s x a 120 s psn outage to ride out = 120,000 queued messages.
     for line in ("tls_version tlsv1.3", "require_certificate true", "use_identity_as_username true",
-                 f"crlfile {out / 'crl.pem'}", "max_queued_messages 100000", "listener 18883 127.0.0.1"):
+                 f"crlfile {out / 'crl.pem'}", "max_queued_messages 120000", "listener 18883 127.0.0.1"):
         assert line in conf
     acl = (out / "acl").read_text()
     assert "user psn-server" in acl and "user nemo/N-1" in acl and "pattern write owntracks/%u/#" in acl
