@@ -186,12 +186,15 @@ class QosService:
             running = self._running.get(int(number))
         return running or self.store.get(int(number))
 
-    def uplifts(self, active_only: bool, since: float | None = None) -> list[Uplift]:
+    def uplifts(self, active_only: bool, since: float | None = None, who: Principal | None = None) -> list[Uplift]:
+        """The uplifts in force now, or the history; only those `who` may view (`may_view`) when given."""
+        agencies = self.agencies_seen(who, self.agencies) if who is not None else frozenset(self.agencies)
+        if not active_only:
+            return self.store.history(since, agencies)
         now = self.clock.time()
-        if active_only:
-            with self._lock:
-                return sorted((u for u in self._running.values() if u.active(now)), key=lambda u: u.number)
-        return self.store.history(since)
+        with self._lock:
+            return sorted((u for u in self._running.values() if u.active(now) and agencies_of(u.units) & agencies),
+                          key=lambda u: u.number)
 
     def may_view(self, who: Principal, uplift: Uplift) -> bool:
         """Who may view the QoS of an agency with a unit in it: the network operator (every agency's QoS), its

@@ -101,8 +101,7 @@ def list_uplifts(server: ServerDep, who: PrincipalDep, state: Literal["active", 
                  since: EpochQuery = None) -> dict[str, Any]:
     _require_viewer(server, who)
     now = server.clock.time()
-    return {"uplifts": [server.qos.seen_json(u, now, who) for u in server.qos.uplifts(state == "active", since)
-                        if server.qos.may_view(who, u)]}
+    return {"uplifts": [server.qos.seen_json(u, now, who) for u in server.qos.uplifts(state == "active", since, who)]}
 
 
 @router.get("/uplifts/{uplift_id}")
