@@ -49,6 +49,10 @@ UPLIFT_LEVELS = frozenset({1, 2})
 UPLIFT_ARP, UPLIFT_PCI, UPLIFT_PVI = 1, True, False
 MIN_DURATION_S, MAX_DURATION_S, DEFAULT_DURATION_S = 60.0, 12 * 3600.0, 1800.0
 EXPIRED = "expired"
+# A unit's video rate: one stream's times its live streams, in the policy's 3 decimals, at most the policy
+# schema's 10,000 Mbit/s (docs/schemas/net-policy.json: equipment refuses a document beyond it), which a unit with
+# many streams would otherwise pass.
+MAX_UNIT_VIDEO_UL_MBPS = 10_000.0
 UNIT_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}/[A-Za-z0-9_.\-]{1,64}$")  # "agency/unit", the MQTT name parts
 
 
@@ -177,6 +181,10 @@ def check_uplift(units: Iterable[str], reason: str, duration_s: float,
     if problems:
         raise QosError("; ".join(problems))
     return asked
+
+
+def unit_video_ul_mbps(per_stream_mbps: float, streams: int) -> float:
+    return min(round(per_stream_mbps * streams, 3), MAX_UNIT_VIDEO_UL_MBPS)
 
 
 def agencies_of(units: Iterable[str]) -> frozenset[str]:

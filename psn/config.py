@@ -107,8 +107,10 @@ class Settings:
         if not (self.traffic_tick_s > 0 and self.probe_keep_s > 0):
             raise ConfigError(f"traffic_tick_s and probe_keep_s must be > 0, not {self.traffic_tick_s}, "
                               f"{self.probe_keep_s}")
-        if not (0 < self.qos_video_ul_mbps <= 10_000 and self.qos_policy_every_s > 0):
-            raise ConfigError(f"qos_video_ul_mbps must be in (0, 10000] and qos_policy_every_s > 0, not "
+        # The policy carries rates in 3 decimals (below 0.001 one reads 0, which its schema refuses); above
+        # 100 Mbit/s a stream asks more than a whole Band 14 cell's uplink (about 40 Mbit/s: 50 PRBs at CQI 15).
+        if not (0.001 <= self.qos_video_ul_mbps <= 100 and self.qos_policy_every_s > 0):
+            raise ConfigError(f"qos_video_ul_mbps must be in [0.001, 100] Mbit/s and qos_policy_every_s > 0, not "
                               f"{self.qos_video_ul_mbps}, {self.qos_policy_every_s}")
         if not 0 < self.qos_uplift_min_s <= 60:
             raise ConfigError(f"qos_uplift_min_s must be in (0, 60], not {self.qos_uplift_min_s}")

@@ -21,7 +21,16 @@ from typing import Any
 
 import orjson
 
-from netmgmt.qos import Profiles, Uplift, agencies_of, due, ended, initial_profiles, policy_document
+from netmgmt.qos import (
+    Profiles,
+    Uplift,
+    agencies_of,
+    due,
+    ended,
+    initial_profiles,
+    policy_document,
+    unit_video_ul_mbps,
+)
 from psn.access import Action, Principal, Resource, Target, decide
 from psn.audit import AuditLog
 from psn.bus import Bus
@@ -105,7 +114,7 @@ class QosService:
     def policy(self) -> dict[str, Any]:
         """The document in force now, numbered as the last one published."""
         with self._lock:
-            rates = {unit: round(self.video_ul_mbps * len(streams), 3)
+            rates = {unit: unit_video_ul_mbps(self.video_ul_mbps, len(streams))
                      for unit, streams in self._streams.items() if streams}
             return policy_document(self.clock.time(), self.seq, self.profiles, rates, self._running.values())
 

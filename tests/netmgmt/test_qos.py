@@ -22,6 +22,7 @@ from netmgmt.qos import (
     initial_profiles,
     policy_document,
     profile_problems,
+    unit_video_ul_mbps,
     uplifted_units,
 )
 
@@ -53,6 +54,14 @@ def test_policy_document_for_hand_written_inputs() -> None:
             "police/P-102": {"uplift": "UP-3", "until": 1764613245.0, "arp": 1, "pci": True, "pvi": False},
         },
     }
+
+
+@pytest.mark.parametrize(("per_stream", "streams", "rate"), [
+    (1.08, 1, 1.08), (1.08, 2, 2.16), (0.001, 1, 0.001), (0.3333, 3, 1.0), (100.0, 100, 10_000.0),
+    (100.0, 101, 10_000.0), (100.0, 10_000, 10_000.0),
+])
+def test_a_units_video_rate_stays_within_the_policy_schema(per_stream: float, streams: int, rate: float) -> None:
+    assert unit_video_ul_mbps(per_stream, streams) == rate
 
 
 def test_nothing_in_force_is_profiles_only() -> None:
