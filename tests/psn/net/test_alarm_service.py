@@ -1,8 +1,10 @@
-"""`AlarmService` on a real bus and store (SQLite): a flood of link reports never costs a cell's KPI (each has its
-own queue)."""
+"""`AlarmService` on a real bus and store (SQLite), its publishes recorded: a flood of link reports never costs a
+cell's KPI (each has its own queue), and stopping waits for a round already running in the ticker's thread."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,3 +54,28 @@ def test_a_flood_of_link_reports_never_costs_a_kpi(service: AlarmService) -> Non
         bus.stop()
     assert sum(s.dropped for s in bus.stats()) >= 99  # a flood: the links beyond a queue (its thread took one)
     assert [(a.kind.value, a.target) for a in service.active()] == [("admission_rejected", "BZE-PMD-1")]
+
+
+def test_stop_waits_for_the_round_in_progress(service: AlarmService, monkeypatch: pytest.MonkeyPatch) -> None:
+    entered, release, done = threading.Event(), threading.Event(), threading.Event()
+    real_tick = service.tick
+
+    def slow_tick() -> None:
+        entered.set()
+        release.wait(30)
+        real_tick()
+        done.set()
+
+    monkeypatch.setattr(service, "tick", slow_tick)
+
+    async def scenario() -> None:
+        await service.start()
+        await asyncio.to_thread(entered.wait, 30)
+        stopping = asyncio.create_task(service.stop())
+        finished, _ = await asyncio.wait({stopping}, timeout=0.5)
+        assert not finished  # the round is still running in its thread: stop must not return yet
+        release.set()
+        await stopping
+        assert done.is_set()
+
+    asyncio.run(scenario())
