@@ -111,6 +111,8 @@ def test_check_profiles_names_unknown_agencies_and_every_bad_field() -> None:
     (["police/P-1"], "r", 59.0, "duration_s: 59.0 is outside 60–43200 s"),
     (["police/P-1"], "r", 43201.0, "duration_s: 43201.0 is outside 60–43200 s"),
     (["police/P-1"], "r", math.nan, "duration_s: nan is outside 60–43200 s"),
+    ([f"police/P-{i}" for i in range(101)], "r", 600.0,
+     r"units: 101 units, at most 100 in one uplift \(ask for several\)"),
 ])
 def test_check_uplift_refusals(units: list[str], reason: str, duration: float, message: str) -> None:
     with pytest.raises(QosError, match=f"^{message}$"):
@@ -120,6 +122,8 @@ def test_check_uplift_refusals(units: list[str], reason: str, duration: float, m
 def test_check_uplift_keeps_the_units_as_asked() -> None:
     assert check_uplift(["fire/E-1", "police/P-1"], "fire", 60.0) == ("fire/E-1", "police/P-1")
     assert check_uplift(["police/P-1"], "x", 43200.0) == ("police/P-1",)
+    hundred = tuple(f"police/P-{i}" for i in range(100))
+    assert check_uplift(hundred, "x", 600.0) == hundred
 
 
 def test_a_deployment_may_lower_the_shortest_uplift() -> None:

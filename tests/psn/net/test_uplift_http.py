@@ -16,15 +16,20 @@ from psn.clock import ManualClock
 from psn.events import StreamEnded, StreamStarted
 from tests.psn.cad.consoles import consoles, settle
 from tests.psn.cad.incidents_http import assign, new_incident
-from tests.psn.net.qos_support import Equipment, audit, bearer, qos_server, token, uplift
+from tests.psn.net.qos_support import Equipment, audit, bearer, known, qos_server, token, uplift
 from tests.support import RunningServer, publish_fix, wait_for
 
 UPLIFTED = {"arp": 1, "pci": True, "pvi": False}
+# The units the tests uplift, each with a fix first (psn uplifts only units it knows).
+UNITS = ("police/P-101", "police/P-102", "police/P-111", "fire/E-7", "police/P-121", "police/P-122", "fire/E-8",
+         "nemo/N-1", "police/P-131", "police/P-141", "police/P-171", "police/P-191", "fire/E-19", "police/P-192",
+         "nemo/N-201")
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, ManualClock, Equipment]]:
     with qos_server(Path(tmp_path_factory.mktemp("qos"))) as (running, clock, broker):
+        known(running, *UNITS)
         equipment = Equipment(broker.url)
         yield running, clock, equipment
         equipment.close()
