@@ -100,7 +100,8 @@ def list_uplifts(server: ServerDep, who: PrincipalDep, state: Literal["active", 
                  since: EpochQuery = None) -> dict[str, Any]:
     _require_viewer(server, who)
     now = server.clock.time()
-    return {"uplifts": [server.qos.seen_json(u, now, who) for u in server.qos.uplifts(state == "active", since, who)]}
+    return {"now": now,  # psn's clock: the page counts down to each `until` on it, whatever the browser's says
+            "uplifts": [server.qos.seen_json(u, now, who) for u in server.qos.uplifts(state == "active", since, who)]}
 
 
 @router.get("/uplifts/{uplift_id}")
