@@ -26,7 +26,8 @@ TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with qos_server(Path(tmp_path_factory.mktemp("qos-fuzz"))) as (running, _clock, _broker):
+    # Every accepted body stays in force (the clock stands still): room for all of them, the cap is tested apart.
+    with qos_server(Path(tmp_path_factory.mktemp("qos-fuzz")), qos_max_uplifts=10_000) as (running, _clock, _broker):
         known(running, *KNOWN)
         yield running
 
