@@ -48,7 +48,16 @@ ARP_MIN, ARP_MAX = 1, 15
 UPLIFT_LEVELS = frozenset({1, 2})
 UPLIFT_ARP, UPLIFT_PCI, UPLIFT_PVI = 1, True, False
 MIN_DURATION_S, MAX_DURATION_S, DEFAULT_DURATION_S = 60.0, 12 * 3600.0, 1800.0
+# The units of one uplift: the demo's largest incident has 12; a national response asks for several uplifts. With
+# the uplifts in force capped (the setting qos_max_uplifts, 200), the retained policy names at most 20,000 units:
+# measured 1.8 MB with ids like `police/P-12345`, 4.1 MB at the longest ids (64/64), built in 20–70 ms; 500 units
+# a piece made it 9.2 MB.
+MAX_UPLIFT_UNITS = 100
 EXPIRED = "expired"
+# A unit's video rate: one stream's times its live streams, in the policy's 3 decimals, at most the policy
+# schema's 10,000 Mbit/s (docs/schemas/net-policy.json: equipment refuses a document beyond it), which a unit with
+# many streams would otherwise pass.
+MAX_UNIT_VIDEO_UL_MBPS = 10_000.0
 UNIT_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}/[A-Za-z0-9_.\-]{1,64}$")  # "agency/unit", the MQTT name parts
 
 
@@ -158,12 +167,14 @@ class Uplift:
 
 def check_uplift(units: Iterable[str], reason: str, duration_s: float,
                  min_duration_s: float = MIN_DURATION_S) -> tuple[str, ...]:
-    """The units as asked, or QosError naming what is wrong (no units, a unit twice or malformed, no reason,
-    a duration out of bounds: `min_duration_s` up to 12 h)."""
+    """The units as asked, or QosError naming what is wrong (no units or too many, a unit twice or malformed, no
+    reason, a duration out of bounds: `min_duration_s` up to 12 h)."""
     asked = tuple(units)
     problems = []
     if not asked:
         problems.append("units: no unit to uplift")
+    if len(asked) > MAX_UPLIFT_UNITS:
+        problems.append(f"units: {len(asked)} units, at most {MAX_UPLIFT_UNITS} in one uplift (ask for several)")
     bad = [u for u in asked if not UNIT_ID.fullmatch(u)]
     if bad:
         problems.append(f"units: not agency/unit: {', '.join(map(repr, bad))}")
@@ -177,6 +188,10 @@ def check_uplift(units: Iterable[str], reason: str, duration_s: float,
     if problems:
         raise QosError("; ".join(problems))
     return asked
+
+
+def unit_video_ul_mbps(per_stream_mbps: float, streams: int) -> float:
+    return min(round(per_stream_mbps * streams, 3), MAX_UNIT_VIDEO_UL_MBPS)
 
 
 def agencies_of(units: Iterable[str]) -> frozenset[str]:

@@ -80,6 +80,8 @@ class Settings:
     # The shortest uplift a request may ask for. 60 s in service; the end-to-end test lowers it so an uplift
     # expires within the test (the equipment and psn both read the real clock: a manual one would split them).
     qos_uplift_min_s: float = 60.0
+    # The uplifts in force at once (each of at most 100 units): bounds the retained policy document.
+    qos_max_uplifts: int = 200
     # Network management: cells report KPIs every net_kpi_period_s (silent after 3 periods); the time series keeps
     # raw samples net_kpi_raw_hours, 1-min aggregates net_kpi_1m_days and 15-min aggregates net_kpi_15m_days.
     net_kpi_period_s: float = 5.0
@@ -114,9 +116,13 @@ class Settings:
         if not (self.traffic_tick_s > 0 and self.probe_keep_s > 0):
             raise ConfigError(f"traffic_tick_s and probe_keep_s must be > 0, not {self.traffic_tick_s}, "
                               f"{self.probe_keep_s}")
-        if not (0 < self.qos_video_ul_mbps <= 10_000 and self.qos_policy_every_s > 0):
-            raise ConfigError(f"qos_video_ul_mbps must be in (0, 10000] and qos_policy_every_s > 0, not "
+        # The policy carries rates in 3 decimals (below 0.001 one reads 0, which its schema refuses); above
+        # 100 Mbit/s a stream asks more than a whole Band 14 cell's uplink (about 40 Mbit/s: 50 PRBs at CQI 15).
+        if not (0.001 <= self.qos_video_ul_mbps <= 100 and self.qos_policy_every_s > 0):
+            raise ConfigError(f"qos_video_ul_mbps must be in [0.001, 100] Mbit/s and qos_policy_every_s > 0, not "
                               f"{self.qos_video_ul_mbps}, {self.qos_policy_every_s}")
+        if self.qos_max_uplifts < 1:
+            raise ConfigError(f"qos_max_uplifts must be at least 1, not {self.qos_max_uplifts}")
         if not 0 < self.qos_uplift_min_s <= 60:
             raise ConfigError(f"qos_uplift_min_s must be in (0, 60], not {self.qos_uplift_min_s}")
         health = (self.health_cache_s, self.db_timeout_s, self.health_min_free_mb, self.session_outage_grace_s)

@@ -92,7 +92,8 @@ class Server:
                                    lambda: self.sharing.snapshot, self.stats.registry,
                                    AlarmConfig(period_s=settings.net_kpi_period_s))
         self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
-                              settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s)
+                              settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s,
+                              settings.qos_max_uplifts)
         self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
                                    self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s,
                                    self.stats.registry)

@@ -76,6 +76,7 @@ class AlarmService:
         self._engine = AlarmEngine(self.config)
         self._lock = threading.Lock()  # the engine and the order of its changes: bus thread and ticker
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._transitions = Counter("psn_net_alarm_transitions", "Network alarm changes by kind and event (raised, "
                                     "reopened, updated, acknowledged, cleared)", ["kind", "event"], registry=registry)
         self.store_failures = Counter("psn_net_alarm_store_failures", "Network alarm changes the database refused "
@@ -101,22 +102,26 @@ class AlarmService:
                 self._engine.expect(cell, self._clock.time())
 
     def subscribe(self, bus: Bus) -> None:
-        # Queued: a slow database never holds up ingest; a KPI every 5 s per cell is far below the queue's size.
-        bus.subscribe("net-alarms", self._on_event, (KpiAccepted, LinkAccepted))
+        # Queued: a slow database never holds up ingest. One queue each: units' link reports (up to 50,000 every
+        # period) could fill a shared one and drop a cell's KPI, and a dropped KPI can read as a false cell_silent.
+        bus.subscribe("net-alarms-kpi", self._on_event, (KpiAccepted,))
+        bus.subscribe("net-alarms-link", self._on_event, (LinkAccepted,))
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._ticker(), name="psn-net-alarms")
 
     async def stop(self) -> None:
+        """Ends the ticker after its round in progress, if any: the server closes MQTT and the store next."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
             self._task = None
 
     async def _ticker(self) -> None:
         while True:
-            await asyncio.sleep(self.tick_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.tick_s)
+                return
             try:
                 await asyncio.to_thread(self.tick)
             except Exception:  # one failed tick must not stop the alarms; the next one tries again

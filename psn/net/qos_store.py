@@ -56,9 +56,13 @@ class QosStore:
         """The uplifts not ended (some may be past `until`: psn was down when they expired)."""
         return self._select(qos_uplifts.c.ended.is_(None))
 
-    def history(self, since: float | None) -> list[Uplift]:
-        """The most recent uplifts (started at or after `since`, when given), oldest first."""
-        where = qos_uplifts.c.started >= since if since is not None else sa.true()
+    def history(self, since: float | None, agencies: Iterable[str]) -> list[Uplift]:
+        """The most recent uplifts with a unit of one of `agencies` (started at or after `since`, when given),
+        oldest first. Filtered in the query: a small agency's uplifts are not crowded out by the others'."""
+        listed = sa.literal(",") + qos_uplifts.c.units  # ",a/1,b/2": each unit follows a comma
+        where = sa.or_(sa.false(), *(listed.contains(f",{agency}/", autoescape=True) for agency in sorted(agencies)))
+        if since is not None:
+            where = where & (qos_uplifts.c.started >= since)
         return self._select(where, HISTORY_ROWS)
 
     def get(self, number: int) -> Uplift | None:

@@ -21,7 +21,16 @@ from typing import Any
 
 import orjson
 
-from netmgmt.qos import Profiles, Uplift, agencies_of, due, ended, initial_profiles, policy_document
+from netmgmt.qos import (
+    Profiles,
+    Uplift,
+    agencies_of,
+    due,
+    ended,
+    initial_profiles,
+    policy_document,
+    unit_video_ul_mbps,
+)
 from psn.access import Action, Principal, Resource, Target, decide
 from psn.audit import AuditLog
 from psn.bus import Bus
@@ -40,14 +49,18 @@ SYSTEM = "psn"  # the audit actor of what psn does by itself (expiry)
 HIDDEN = "…"  # in place of the unit of an agency the viewer may not see
 
 
+class UpliftsFull(Exception):
+    """No room for another uplift; the message says why."""
+
+
 class QosService:
     def __init__(self, db: Database, clock: Clock, audit: AuditLog, hub: LiveHub, sharing: SharingStore,
                  publish: PublishRetained, agencies: Iterable[str], video_ul_mbps: float = 1.08,
-                 every_s: float = 60.0) -> None:
+                 every_s: float = 60.0, max_uplifts: int = 200) -> None:
         self.store = QosStore(db)
         self.clock, self.audit, self.hub, self.sharing, self._publish = clock, audit, hub, sharing, publish
         self.agencies = tuple(agencies)
-        self.video_ul_mbps, self.every_s = video_ul_mbps, every_s
+        self.video_ul_mbps, self.every_s, self.max_uplifts = video_ul_mbps, every_s, max_uplifts
         self._lock = threading.RLock()
         self.profiles = initial_profiles(self.agencies)
         self._running: dict[int, Uplift] = {}
@@ -105,7 +118,7 @@ class QosService:
     def policy(self) -> dict[str, Any]:
         """The document in force now, numbered as the last one published."""
         with self._lock:
-            rates = {unit: round(self.video_ul_mbps * len(streams), 3)
+            rates = {unit: unit_video_ul_mbps(self.video_ul_mbps, len(streams))
                      for unit, streams in self._streams.items() if streams}
             return policy_document(self.clock.time(), self.seq, self.profiles, rates, self._running.values())
 
@@ -153,10 +166,14 @@ class QosService:
 
     def start_uplift(self, who: Principal, units: Iterable[str], incident: str | None, reason: str,
                      duration_s: float) -> Uplift:
-        """Stores and starts an uplift of checked, authorised units; published at once."""
+        """Stores and starts an uplift of checked, authorised units; published at once. UpliftsFull when
+        `max_uplifts` are in force."""
         now = self.clock.time()
-        uplift = self.store.insert(units, incident, reason, who.name, now, now + duration_s)
-        with self._lock:
+        with self._lock:  # counted and added in one go: concurrent requests never pass the limit
+            if len(self._running) >= self.max_uplifts:
+                raise UpliftsFull(f"{len(self._running)} uplifts are in force, the most psn keeps at once "
+                                  f"(qos_max_uplifts): cancel one, or add these units to one in force")
+            uplift = self.store.insert(units, incident, reason, who.name, now, now + duration_s)
             self._running[uplift.number] = uplift
         self.audit.record(who.name, "qos.uplift_started", uplift.id, units=list(uplift.units), incident=incident,
                           reason=reason, until=uplift.until)
@@ -186,12 +203,15 @@ class QosService:
             running = self._running.get(int(number))
         return running or self.store.get(int(number))
 
-    def uplifts(self, active_only: bool, since: float | None = None) -> list[Uplift]:
+    def uplifts(self, active_only: bool, since: float | None = None, who: Principal | None = None) -> list[Uplift]:
+        """The uplifts in force now, or the history; only those `who` may view (`may_view`) when given."""
+        agencies = self.agencies_seen(who, self.agencies) if who is not None else frozenset(self.agencies)
+        if not active_only:
+            return self.store.history(since, agencies)
         now = self.clock.time()
-        if active_only:
-            with self._lock:
-                return sorted((u for u in self._running.values() if u.active(now)), key=lambda u: u.number)
-        return self.store.history(since)
+        with self._lock:
+            return sorted((u for u in self._running.values() if u.active(now) and agencies_of(u.units) & agencies),
+                          key=lambda u: u.number)
 
     def may_view(self, who: Principal, uplift: Uplift) -> bool:
         """Who may view the QoS of an agency with a unit in it: the network operator (every agency's QoS), its

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from netmgmt.qos import Profile, Profiles, QosError, Uplift, check_profiles, policy_document
+from netmgmt.qos import Profile, Profiles, QosError, Uplift, check_profiles, policy_document, unit_video_ul_mbps
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "schemas" / "net-policy.json").read_text())
 VALIDATOR = Draft202012Validator(SCHEMA)
@@ -28,7 +28,9 @@ uplifts = st.lists(st.builds(lambda n, us, length: Uplift(n, tuple(us), None, "r
 
 
 @given(st.dictionaries(st.sampled_from(AGENCIES), profiles, max_size=2), profiles,
-       st.dictionaries(units, st.sampled_from([1.08, 2.16, 0.18])), uplifts, st.integers(1, 10**6))
+       # Any rate the setting allows (0.001–100 Mbit/s a stream, docs/network.md) times any number of live streams.
+       st.dictionaries(units, st.builds(unit_video_ul_mbps, st.floats(0.001, 100), st.integers(1, 10**5))),
+       uplifts, st.integers(1, 10**6))
 def test_every_document_psn_can_send_validates(agencies: dict[str, Profile], default: Profile,
                                                rates: dict[str, float], running: list[Uplift], seq: int) -> None:
     chosen = Profiles(agencies, default)

@@ -22,6 +22,7 @@ from netmgmt.qos import (
     initial_profiles,
     policy_document,
     profile_problems,
+    unit_video_ul_mbps,
     uplifted_units,
 )
 
@@ -53,6 +54,14 @@ def test_policy_document_for_hand_written_inputs() -> None:
             "police/P-102": {"uplift": "UP-3", "until": 1764613245.0, "arp": 1, "pci": True, "pvi": False},
         },
     }
+
+
+@pytest.mark.parametrize(("per_stream", "streams", "rate"), [
+    (1.08, 1, 1.08), (1.08, 2, 2.16), (0.001, 1, 0.001), (0.3333, 3, 1.0), (100.0, 100, 10_000.0),
+    (100.0, 101, 10_000.0), (100.0, 10_000, 10_000.0),
+])
+def test_a_units_video_rate_stays_within_the_policy_schema(per_stream: float, streams: int, rate: float) -> None:
+    assert unit_video_ul_mbps(per_stream, streams) == rate
 
 
 def test_nothing_in_force_is_profiles_only() -> None:
@@ -102,6 +111,8 @@ def test_check_profiles_names_unknown_agencies_and_every_bad_field() -> None:
     (["police/P-1"], "r", 59.0, "duration_s: 59.0 is outside 60–43200 s"),
     (["police/P-1"], "r", 43201.0, "duration_s: 43201.0 is outside 60–43200 s"),
     (["police/P-1"], "r", math.nan, "duration_s: nan is outside 60–43200 s"),
+    ([f"police/P-{i}" for i in range(101)], "r", 600.0,
+     r"units: 101 units, at most 100 in one uplift \(ask for several\)"),
 ])
 def test_check_uplift_refusals(units: list[str], reason: str, duration: float, message: str) -> None:
     with pytest.raises(QosError, match=f"^{message}$"):
@@ -111,6 +122,8 @@ def test_check_uplift_refusals(units: list[str], reason: str, duration: float, m
 def test_check_uplift_keeps_the_units_as_asked() -> None:
     assert check_uplift(["fire/E-1", "police/P-1"], "fire", 60.0) == ("fire/E-1", "police/P-1")
     assert check_uplift(["police/P-1"], "x", 43200.0) == ("police/P-1",)
+    hundred = tuple(f"police/P-{i}" for i in range(100))
+    assert check_uplift(hundred, "x", 600.0) == hundred
 
 
 def test_a_deployment_may_lower_the_shortest_uplift() -> None:

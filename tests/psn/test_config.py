@@ -56,6 +56,23 @@ def test_reserved_or_malformed_agency_names_are_refused_at_start(agencies: str, 
         load(env={"PSN_AGENCIES": agencies})
 
 
+@pytest.mark.parametrize("value", ["0", "0.0004", "-1", "100.5", "10000", "nan", "inf"])
+def test_the_video_rate_is_one_a_cell_could_carry(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"qos_video_ul_mbps must be in \[0.001, 100\] Mbit/s"):
+        load(env={"PSN_QOS_VIDEO_UL_MBPS": value})
+
+
+@pytest.mark.parametrize("value", [0.001, 1.08, 100.0])
+def test_video_rates_at_the_bounds_are_taken(value: float) -> None:
+    assert load(env={"PSN_QOS_VIDEO_UL_MBPS": str(value)}).qos_video_ul_mbps == value
+
+
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_at_least_one_uplift_may_be_in_force(value: str) -> None:
+    with pytest.raises(ConfigError, match="qos_max_uplifts must be at least 1"):
+        load(env={"PSN_QOS_MAX_UPLIFTS": value})
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "61", "nan"])
 def test_the_shortest_uplift_is_at_most_the_services_minute(value: str) -> None:
     with pytest.raises(ConfigError, match="qos_uplift_min_s must be in"):

@@ -76,6 +76,7 @@ def test_cells_kpis_and_links_reach_who_may_see_them(psn_server: RunningServer) 
     assert get(psn_server, "/api/v1/net/links", fire).json()["links"] == [
         {**link("fire", "F-1", now, cell=None), "unit": "fire/F-1", "ul_mbps": 0.0, "dl_mbps": 0.0}]
     assert get(psn_server, "/api/v1/net/links", admin).json()["links"] == []  # no unit view: not the units' links
+    assert get(psn_server, "/api/v1/net/links", admin).json()["period_s"] == 5.0  # the page greys older than 3
     for path in ("/api/v1/net/cells", KPI_URL.format("BZE-PMD-1")):
         refused = get(psn_server, path, police)
         assert refused.status_code == 403 and "network" in refused.json()["detail"]

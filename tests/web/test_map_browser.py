@@ -63,9 +63,13 @@ def fleet(psn_server: RunningServer, publish_fix: Callable[..., None]) -> Runnin
     return psn_server
 
 
-def open_map(browser: Browser, server: RunningServer, units: str, **context: Any) -> tuple[Page, list[str]]:
-    """Signs in as a police dispatcher (the token link `psn demo` prints) and waits for the live picture."""
+def open_map(browser: Browser, server: RunningServer, units: str, clock_at: float | None = None,
+             **context: Any) -> tuple[Page, list[str]]:
+    """Signs in as a police dispatcher (the token link `psn demo` prints) and waits for the live picture; the
+    browser's clock starts at `clock_at` (Playwright's clock) when given."""
     page = browser.new_context(**context).new_page()
+    if clock_at is not None:
+        page.clock.install(time=clock_at)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{server.base_url}/login?token={server.token('police', name='police.dispatch')}")

@@ -1,5 +1,6 @@
 """A unit's radio link in the live map's details panel, in a real browser against a real psn fed over MQTT: the
-links known when the page opens (GET /api/v1/net/links) and a later one (a `net_link` live event)."""
+links known when the page opens (GET /api/v1/net/links) and a later one (a `net_link` live event); the link's age,
+greyed once older than 3 periods (Playwright's clock)."""
 
 from __future__ import annotations
 
@@ -61,4 +62,31 @@ def test_the_details_panel_shows_the_units_link(psn_server: RunningServer, brows
     page.evaluate("id => window.psnMap.select(id)", "police/P-102")
     expect(page.locator("#panel-title")).to_have_text("police/P-102")
     assert fields(page) == {}
+    assert errors == []
+
+
+def test_a_link_no_longer_reported_shows_its_age_greyed(psn_server: RunningServer, browser: Browser,
+                                                      publish_fix: Callable[..., None]) -> None:
+    publish_fix(psn_server.mqtt_url, "police", "P-103", 17.5, -88.2)
+    sent = link("P-103", "BZE-PMD-2", 0.5, -101.0, 4.0, False)
+    publish(psn_server.mqtt_url, "psn/v1/net/ue/police/P-103/link", sent, mqtt5=False)
+    wait_for(lambda: psn_server.server.net_kpis.latest_link("police/P-103") is not None)
+    assert psn_server.settings.net_kpi_period_s == 5.0  # greyed after 3 periods: 15 s
+    # The browser's clock starts a minute early (opening the map takes seconds), then stands still 4 s after the
+    # report.
+    page, errors = open_map(browser, psn_server, "1 unit", clock_at=float(sent["ts"]) - 60)
+    page.clock.pause_at(float(sent["ts"]) + 4)
+    page.evaluate("id => window.psnMap.select(id)", "police/P-103")
+    age = page.locator("#panel-fields dd[data-field=link-report]")
+    expect(age).to_have_text("4 s ago")
+    expect(page.locator("#panel-fields dd.old-link")).to_have_count(0)
+
+    page.clock.run_for(11_000)  # 15 s: 3 periods exactly, not older yet
+    expect(age).to_have_text("15 s ago")
+    expect(page.locator("#panel-fields dd.old-link")).to_have_count(0)
+    page.clock.run_for(2_000)  # the unit left: no report for more than 3 periods
+    expect(age).to_have_text("17 s ago · no longer reported")
+    expect(page.locator("#panel-fields dd.old-link")).to_have_count(6)
+    assert page.locator("#panel-fields dd[data-field=serving-cell]").evaluate(
+        "dd => getComputedStyle(dd).color") == "rgb(107, 107, 107)"
     assert errors == []

@@ -253,6 +253,7 @@ def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
     expect(row.locator(".left")).to_have_text(re.compile(r"(30:00|29:[45]\d) left"))
     policy = equipment.wait(lambda d: "uplift" in d["units"].get("police/P-1", {}))
     assert policy["units"]["police/P-2"]["uplift"] == "UP-1"
+    clock.advance(600.0)  # psn's clock and the browser's both run on 10 min
     page.clock.run_for("10:00")
     expect(row.locator(".left")).to_have_text(re.compile(r"(20:00|19:[45]\d) left"))
     page.screenshot(path=str(artifacts / "img" / "network-uplift.png"))
@@ -274,6 +275,23 @@ def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
     expect(page.locator("#uplifts-note")).to_contain_text("UP-2 ended (expired)")
     equipment.wait(lambda d: "police/P-1" not in d["units"])
     equipment.close()
+    assert errors == []
+
+
+@pytest.mark.parametrize("coverage_file", [None])
+@pytest.mark.parametrize("skew_s", [600.0, -600.0])
+def test_the_countdown_follows_psns_clock_not_a_skewed_browsers(
+        server: RunningServer, clock: ManualClock, browser: Browser, skew_s: float) -> None:
+    publish_fix(server.mqtt_url, "police", "P-1", 17.25, -88.77, ts=clock.time())
+    wait_for(lambda: server.server.state.get("police/P-1"))
+    answer = httpx.post(f"{server.base_url}/api/v1/net/uplifts", headers=server.headers("police", Role.DISPATCHER),
+                        json={"units": ["police/P-1"], "reason": "pursuit", "duration_s": 1800})
+    assert answer.status_code == 201, answer.text
+    # The browser's clock is 10 min fast (or slow); psn's says 30 min are left, and so must the page.
+    page, errors = open_network(browser, server, Role.DISPATCHER, clock_at=clock.time() + skew_s)
+    loaded(page)
+    left = page.locator(f'#uplifts li[data-id="{answer.json()["id"]}"] .left')
+    expect(left).to_have_text(re.compile(r"(30:00|29:[0-5]\d) left"))
     assert errors == []
 
 

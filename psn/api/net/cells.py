@@ -45,4 +45,4 @@ def cell_kpi(cell_id: NamePath, server: ServerDep, who: PrincipalDep, start: Fro
 @router.get("/links")
 def list_links(server: ServerDep, who: PrincipalDep) -> dict[str, Any]:
     """The latest link of every unit the principal may view."""
-    return {"links": server.net_kpis.links(who)}
+    return {"links": server.net_kpis.links(who), "period_s": server.net_kpis.period_s}

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from netmgmt.qos import (
     DEFAULT_DURATION_S,
+    MAX_UPLIFT_UNITS,
     QCIS,
     UPLIFT_ARP,
     UPLIFT_LEVELS,
@@ -30,13 +31,11 @@ from netmgmt.qos import (
 from psn.access import Action, Principal, Resource, Target, decide
 from psn.api.deps import PrincipalDep, ServerDep, authorize, require_role_right
 from psn.api.fields import MAX_PARTNERS, EpochQuery, Name, UnitId, registered
+from psn.net.uplift import UpliftsFull
 from psn.server import Server
 
 router = APIRouter(prefix="/api/v1/net", tags=["network"])
 
-# An uplift of more units than this is a mistake: the demo's largest incident has 12, a national hurricane
-# response a few hundred; the policy document carries each uplifted unit to the equipment every minute.
-MAX_UPLIFT_UNITS = 500
 UpliftPath = Annotated[str, Path(pattern=r"^UP-[0-9]{1,9}$", description="an uplift id, UP-n")]
 
 
@@ -101,8 +100,8 @@ def list_uplifts(server: ServerDep, who: PrincipalDep, state: Literal["active", 
                  since: EpochQuery = None) -> dict[str, Any]:
     _require_viewer(server, who)
     now = server.clock.time()
-    return {"uplifts": [server.qos.seen_json(u, now, who) for u in server.qos.uplifts(state == "active", since)
-                        if server.qos.may_view(who, u)]}
+    return {"now": now,  # psn's clock: the page counts down to each `until` on it, whatever the browser's says
+            "uplifts": [server.qos.seen_json(u, now, who) for u in server.qos.uplifts(state == "active", since, who)]}
 
 
 @router.get("/uplifts/{uplift_id}")
@@ -138,8 +137,8 @@ def cancel_uplift(uplift_id: UpliftPath, server: ServerDep, who: PrincipalDep) -
 
 
 def _start(server: Server, who: Principal, body: UpliftIn) -> Uplift:
-    """The uplift started, or the HTTP refusal: 404/409 for the incident, 422 for a field, 403 naming the units
-    the caller may not uplift."""
+    """The uplift started, or the HTTP refusal: 404/409 for the incident, 422 for a field or a unit psn does not
+    know, 403 naming the units the caller may not uplift, 409 when `qos_max_uplifts` are in force."""
     units = body.units if body.units is not None else _assigned(server, who, body.incident or "")
     try:
         checked = check_uplift(units, body.reason, body.duration_s, server.settings.qos_uplift_min_s)
@@ -151,7 +150,23 @@ def _start(server: Server, who: Principal, body: UpliftIn) -> Uplift:
     if refused:
         raise HTTPException(403, f"not allowed to uplift {', '.join(refused)}: "
                                  + "; ".join(sorted(set(refused.values()))))
-    return server.qos.start_uplift(who, checked, body.incident, body.reason.strip(), body.duration_s)
+    unknown = _unknown(server, checked)  # after the rights: whether another agency's unit exists does not leak
+    if unknown:
+        raise HTTPException(422, f"units: psn does not know {', '.join(unknown)} (no fix, status or link report "
+                                 "from it, and no device bound to it)")
+    try:
+        return server.qos.start_uplift(who, checked, body.incident, body.reason.strip(), body.duration_s)
+    except UpliftsFull as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+def _unknown(server: Server, units: tuple[str, ...]) -> list[str]:
+    """The units psn has never heard of: known are those with a fix or a status (live, or stored before a restart),
+    a link report from the network, or a device bound to them (a tracker's binding, an inventory device)."""
+    bound = {who.id for who in server.db.device_bindings().values()}
+    bound |= {device.unit_id for device in server.inventory.devices() if device.unit_id is not None}
+    return [unit for unit in units if server.state.get(unit) is None and server.net_kpis.latest_link(unit) is None
+            and unit not in bound]
 
 
 def _viewable(server: Server, who: Principal, uplift_id: str) -> Uplift:

@@ -291,11 +291,12 @@ function renderPanel() {
   ];
   const dl = $("panel-fields");
   dl.replaceChildren(
-    ...rows.flatMap(([k, v]) => {
+    ...rows.flatMap(([k, v, cls]) => {
       const dt = document.createElement("dt");
       const dd = document.createElement("dd");
       dt.textContent = k;
       dd.textContent = v;
+      if (cls) dt.className = dd.className = cls;
       dd.dataset.field = k.toLowerCase().replace(" ", "-");
       return [dt, dd];
     }),

@@ -15,7 +15,7 @@ import httpx
 from psn.access import Role
 from psn.clock import ManualClock
 from telemetry.topics import NET_POLICY_TOPIC
-from tests.support import Mosquitto, RunningServer, make_settings, publisher, wait_for
+from tests.support import Mosquitto, RunningServer, make_settings, publish_fix, publisher, wait_for
 
 T0 = 1_764_612_000.0
 
@@ -63,6 +63,14 @@ def qos_server(tmp: Path, **settings: Any) -> Iterator[tuple[RunningServer, Manu
     finally:
         running.stop()
         broker.stop()
+
+
+def known(server: RunningServer, *units: str) -> None:
+    """Each unit reports a fix over MQTT, so psn knows it (an uplift names only units psn knows)."""
+    for unit in units:
+        agency, name = unit.split("/")
+        publish_fix(server.mqtt_url, agency, name, 17.5, -88.2, ts=server.server.clock.time())
+    wait_for(lambda: all(server.server.state.get(unit) for unit in units))
 
 
 def audit(server: RunningServer, action: str) -> list[dict[str, Any]]:

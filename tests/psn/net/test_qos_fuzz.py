@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from psn.access import Role
-from tests.psn.net.qos_support import bearer, qos_server, token
+from tests.psn.net.qos_support import bearer, known, qos_server, token
 from tests.support import RunningServer
 
 AGENCIES = ("bdf", "ems", "fire", "nemo", "police")  # the test server's (the settings' default)
@@ -26,15 +26,20 @@ TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    with qos_server(Path(tmp_path_factory.mktemp("qos-fuzz"))) as (running, _clock, _broker):
+    # Every accepted body stays in force (the clock stands still): room for all of them, the cap is tested apart.
+    with qos_server(Path(tmp_path_factory.mktemp("qos-fuzz")), qos_max_uplifts=10_000) as (running, _clock, _broker):
+        known(running, *KNOWN)
         yield running
 
 
-OWN = st.sampled_from([f"police/P-{i}" for i in range(1, 9)])  # the caller's own
-OTHERS = st.sampled_from(["fire/E-1", "nemo/N-2", "bdf/B-3"])  # other agencies': no grant
+KNOWN = [f"police/P-{i}" for i in range(1, 9)] + ["fire/E-1", "nemo/N-2", "bdf/B-3"]  # each sent a fix first
+OWN = st.sampled_from(KNOWN[:8])  # the caller's own
+OTHERS = st.sampled_from(KNOWN[8:])  # other agencies': no grant
+UNKNOWN = st.sampled_from(["police/P-404", "police/p-1", "fire/E-404"])  # well formed, never heard of
 units = st.one_of(
     OWN,
     OTHERS,
+    UNKNOWN,
     st.sampled_from(["army/A-1", "Police/P-1"]),  # well formed, no such agency
     st.sampled_from(["P-1", "police/", "/P-1", "police/P 1", "a/b/c", "police/P-1\n", ""]),
     TEXT,
@@ -43,6 +48,7 @@ DURATIONS = st.one_of(st.sampled_from([59.99, 60, 1800, 43200, 43200.01, -1]), s
 near_valid = st.fixed_dictionaries(
     {"units": st.one_of(st.lists(OWN, min_size=1, max_size=5, unique=True),
                         st.lists(st.one_of(OWN, OTHERS), min_size=1, max_size=4, unique=True),
+                        st.lists(st.one_of(OWN, UNKNOWN), min_size=1, max_size=4, unique=True),
                         st.lists(units, max_size=4)),
      "reason": st.one_of(st.just("pursuit"), TEXT)},
     optional={"duration_s": DURATIONS},
@@ -64,7 +70,7 @@ def uplift_expected(body: dict[str, Any]) -> int:
     asked, incident = body.get("units"), body.get("incident")
     shape = (not set(body) <= FIELDS or not isinstance(reason, str) or not 1 <= len(reason) <= 500
              or "\x00" in reason or not isinstance(duration, (int, float))
-             or (asked is not None and not (isinstance(asked, list) and len(asked) <= 500 and all(
+             or (asked is not None and not (isinstance(asked, list) and len(asked) <= 100 and all(
                  isinstance(u, str) and re.fullmatch(f"{PART}/{PART}", u) for u in asked)))
              or (incident is not None and not re.fullmatch(PART, incident)) or (asked is None) == (incident is None))
     if shape:
@@ -75,7 +81,9 @@ def uplift_expected(body: dict[str, Any]) -> int:
     if (not asked or len(set(asked)) < len(asked) or not reason.strip() or not 60 <= duration <= 43200
             or not agencies <= set(AGENCIES)):
         return 422
-    return 403 if agencies != {"police"} else 201
+    if agencies != {"police"}:
+        return 403  # before whether the units exist: another agency's are not probed
+    return 201 if set(asked) <= set(KNOWN) else 422
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])

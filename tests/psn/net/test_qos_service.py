@@ -122,3 +122,20 @@ def test_periodic_republish_follows_the_clock(tmp_path: Path) -> None:
     instance.qos.tick(clock.time() + 60)
     assert [d["seq"] for d, _, _ in instance.sent] == [1, 2]
     instance.db.close()
+
+
+def test_history_is_filtered_by_agency_in_the_query(db_url: str, tmp_path: Path) -> None:
+    instance = Instance(db_url, tmp_path, ManualClock(T0))
+    store = instance.qos.store
+    for units in (["police/P-1"], ["pxlice/X-1"], ["fire/E-1", "police/P-2"], ["firefly/F-1"], ["nemo/police/"]):
+        store.insert(units, None, "r", "a", T0, T0 + 60)
+
+    def history(*agencies: str) -> list[tuple[str, ...]]:
+        return [u.units for u in store.history(None, agencies)]
+
+    assert history("police") == [("police/P-1",), ("fire/E-1", "police/P-2")]
+    assert history("p_lice") == history("p%") == []  # LIKE's wildcards are only letters here
+    assert history("fire") == [("fire/E-1", "police/P-2")]
+    assert history("nemo", "firefly") == [("firefly/F-1",), ("nemo/police/",)]
+    assert history() == []
+    instance.db.close()

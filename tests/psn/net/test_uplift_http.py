@@ -16,15 +16,20 @@ from psn.clock import ManualClock
 from psn.events import StreamEnded, StreamStarted
 from tests.psn.cad.consoles import consoles, settle
 from tests.psn.cad.incidents_http import assign, new_incident
-from tests.psn.net.qos_support import Equipment, audit, bearer, qos_server, token, uplift
+from tests.psn.net.qos_support import Equipment, audit, bearer, known, qos_server, token, uplift
 from tests.support import RunningServer, publish_fix, wait_for
 
 UPLIFTED = {"arp": 1, "pci": True, "pvi": False}
+# The units the tests uplift, each with a fix first (psn uplifts only units it knows).
+UNITS = ("police/P-101", "police/P-102", "police/P-111", "fire/E-7", "police/P-121", "police/P-122", "fire/E-8",
+         "nemo/N-1", "police/P-131", "police/P-141", "police/P-171", "police/P-191", "fire/E-19", "police/P-192",
+         "nemo/N-201")
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, ManualClock, Equipment]]:
     with qos_server(Path(tmp_path_factory.mktemp("qos"))) as (running, clock, broker):
+        known(running, *UNITS)
         equipment = Equipment(broker.url)
         yield running, clock, equipment
         equipment.close()
@@ -263,3 +268,21 @@ def test_profiles(server: RunningServer, equipment: Equipment) -> None:
     refused = httpx.put(url, json=reserved, headers=bearer(admin))
     assert (refused.status_code, refused.json()["detail"]) == (422, "default.arp: levels 1–2 are reserved for uplifts")
 
+
+
+def test_a_small_agency_sees_its_older_uplifts_under_many_of_others(server: RunningServer, clock: ManualClock) -> None:
+    from psn.store.net_qos_schema import qos_uplifts
+
+    nemo = token(server, "nemo", Role.DISPATCHER)
+    own = uplift(server, nemo, units=["nemo/N-201"], reason="flood shelter convoy").json()["id"]
+    t = clock.time()
+    with server.server.db.engine.begin() as conn:  # then 1,200 of police's (more than a history read returns)
+        conn.execute(qos_uplifts.insert(), [
+            {"units": f"police/P-{i}", "reason": "patrol", "requested_by": "police.dispatcher", "started": t + i,
+             "until": t + i + 60, "ended": t + i + 60, "end_reason": "expired"} for i in range(1, 1201)])
+    rows = httpx.get(f"{server.base_url}/api/v1/net/uplifts?state=all", headers=bearer(nemo)).json()["uplifts"]
+    assert own in [u["id"] for u in rows]
+    assert {u["units"][0].split("/")[0] for u in rows} == {"nemo"}
+    police = httpx.get(f"{server.base_url}/api/v1/net/uplifts?state=all",
+                       headers=bearer(token(server, "police", Role.DISPATCHER))).json()["uplifts"]
+    assert len(police) == 1000 and police[-1]["units"] == ["police/P-1200"]  # the newest 1,000, oldest first

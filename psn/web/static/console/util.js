@@ -13,6 +13,15 @@ export const agencyInfo = (a) => AGENCIES[a] || { label: a || "unknown", color: 
 
 export const now = () => Date.now() / 1000;
 
+// psn's clock as the browser reckons it: the browser's own plus the skew measured against a time psn sent
+// (`serverNow`, epoch s, e.g. the `now` of GET /api/v1/net/uplifts). A deadline psn set (an uplift's `until`)
+// counts down on this: on the browser's clock alone, one 10 min fast showed 10 min too few.
+let skew = 0;
+export function syncServerClock(serverNow) {
+  if (Number.isFinite(serverNow)) skew = serverNow - now();
+}
+export const serverNow = () => now() + skew;
+
 // "12 s ago", "4 min ago", "2 h ago", "3 d ago": a dispatcher reads the age, not the clock.
 export function ago(ts) {
   const s = Math.max(0, Math.round(now() - ts));

@@ -1,9 +1,10 @@
 // Priority uplifts: the dialog that asks for one (chosen live units or an incident's units, a reason, a duration)
 // and shows psn's refusal in plain words, and the list of those in force, each counting down to the server's
-// `until` with a Cancel. A `net_uplift` event that says one ended takes it off the list. Who may not uplift (no
-// QoS manage right) sees the button disabled and why.
+// `until` (on psn's clock: the browser's corrected by the `now` the list came with) with a Cancel. A `net_uplift`
+// event that says one ended takes it off the list. Who may not uplift (no QoS manage right) sees the button
+// disabled and why.
 import { apiJSON, send } from "../console/api.js";
-import { el, fill, hhmm, now } from "../console/util.js";
+import { el, fill, hhmm, serverNow, syncServerClock } from "../console/util.js";
 import { countdown } from "./levels.js";
 
 const $ = (id) => document.getElementById(id);
@@ -34,7 +35,7 @@ export function createUplifts({ canUplift, onChange }) {
 
   function tick() {
     for (const span of document.querySelectorAll("#uplifts .left")) {
-      const left = Number(span.dataset.until) - now();
+      const left = Number(span.dataset.until) - serverNow();
       span.textContent = left > 0 ? `${countdown(left)} left` : "ending…";
       span.classList.toggle("soon", left < 120);
     }
@@ -61,7 +62,7 @@ export function createUplifts({ canUplift, onChange }) {
   function upsert(u) {
     if (u.state === "active") active.set(u.id, u);
     else if (active.delete(u.id)) {
-      $("uplifts-note").textContent = `${u.id} ended (${u.end_reason || u.state}) at ${hhmm(u.ended ?? now())}.`;
+      $("uplifts-note").textContent = `${u.id} ended (${u.end_reason || u.state}) at ${hhmm(u.ended ?? serverNow())}.`;
     }
     render();
   }
@@ -142,6 +143,7 @@ export function createUplifts({ canUplift, onChange }) {
   return {
     active,
     load(body) {
+      syncServerClock(body.now);
       active.clear();
       for (const u of body.uplifts) if (u.state === "active") active.set(u.id, u);
       render();
