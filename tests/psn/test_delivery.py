@@ -189,3 +189,4 @@ def test_broker_restart_loses_nothing(tmp_path: Path, rig: tuple[Mosquitto, str]
     finally:
         publisher.close()
         psn.signal(signal.SIGTERM)
+
