@@ -144,51 +144,33 @@ def check(publisher: Publisher, rows: list[tuple[str, float]]) -> None:
     assert set(rows) <= {record for _, record in publisher.sent}
 
 
-@pytest.mark.parametrize("moment", [0.2, 0.5, 0.8], ids=["early", "mid", "late"])
-def test_kill_9_mid_stream_loses_and_duplicates_nothing(tmp_path: Path, rig: tuple[Mosquitto, str],
-                                                        moment: float) -> None:
+def restart(psn: Psn, broker: Mosquitto, fault: str) -> None:
+    if fault == "kill -9":
+        psn.signal(signal.SIGKILL)
+    elif fault == "sigterm":
+        psn.signal(signal.SIGTERM)
+    else:
+        broker.stop()  # SIGTERM: Mosquitto writes its sessions and queues to its persistence file
+        broker.start()
+        return
+    psn.start()  # the broker redelivers what the stopped one had not acknowledged, and what came meanwhile
+
+
+# kill -9 at three moments of the stream; a graceful stop and a broker restart mid-stream.
+@pytest.mark.parametrize(("fault", "moment"), [("kill -9", 0.2), ("kill -9", 0.5), ("kill -9", 0.8),
+                                               ("sigterm", 0.5), ("broker restart", 0.5)],
+                         ids=["kill-9-early", "kill-9-mid", "kill-9-late", "sigterm", "broker-restart"])
+def test_a_fault_mid_stream_loses_and_duplicates_nothing(tmp_path: Path, rig: tuple[Mosquitto, str], fault: str,
+                                                         moment: float) -> None:
     broker, db_url = rig
     psn = Psn(tmp_path, broker.port, db_url).start()
     publisher = Publisher(broker.port)
     try:
         publisher.start()
         wait_for(lambda: publisher.count >= FIXES * moment and len(stored(db_url)) > 0, timeout=30)
-        psn.signal(signal.SIGKILL)
-        psn.start()  # the broker redelivers what the killed one had not acknowledged, and what came meanwhile
+        restart(psn, broker, fault)
         check(publisher, settle(publisher, db_url))
     finally:
         publisher.close()
         if psn.process is not None:
             psn.signal(signal.SIGTERM)
-
-
-def test_sigterm_then_restart_loses_nothing(tmp_path: Path, rig: tuple[Mosquitto, str]) -> None:
-    broker, db_url = rig
-    psn = Psn(tmp_path, broker.port, db_url).start()
-    publisher = Publisher(broker.port)
-    try:
-        publisher.start()
-        wait_for(lambda: publisher.count >= FIXES / 2, timeout=30)
-        psn.signal(signal.SIGTERM)
-        psn.start()
-        check(publisher, settle(publisher, db_url))
-    finally:
-        publisher.close()
-        if psn.process is not None:
-            psn.signal(signal.SIGTERM)
-
-
-def test_broker_restart_loses_nothing(tmp_path: Path, rig: tuple[Mosquitto, str]) -> None:
-    broker, db_url = rig
-    psn = Psn(tmp_path, broker.port, db_url).start()
-    publisher = Publisher(broker.port)
-    try:
-        publisher.start()
-        wait_for(lambda: publisher.count >= FIXES / 2, timeout=30)
-        broker.stop()  # SIGTERM: Mosquitto writes its sessions and queues to its persistence file
-        broker.start()
-        check(publisher, settle(publisher, db_url))
-    finally:
-        publisher.close()
-        psn.signal(signal.SIGTERM)
-
