@@ -163,9 +163,9 @@ def restart(psn: Psn, broker: Mosquitto, fault: str) -> None:
 def test_a_fault_mid_stream_loses_and_duplicates_nothing(tmp_path: Path, rig: tuple[Mosquitto, str], fault: str,
                                                          moment: float) -> None:
     broker, db_url = rig
-    psn = Psn(tmp_path, broker.port, db_url).start()
-    publisher = Publisher(broker.port)
+    psn, publisher = Psn(tmp_path, broker.port, db_url), Publisher(broker.port)
     try:
+        psn.start()  # inside: a psn that never connects is still stopped
         publisher.start()
         wait_for(lambda: publisher.count >= FIXES * moment and len(stored(db_url)) > 0, timeout=30)
         restart(psn, broker, fault)
