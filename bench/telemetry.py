@@ -337,7 +337,7 @@ def bench_broker() -> Iterator[tuple[Path, int]]:
     mqtt_port = free_port()
     conf = work / "mosquitto.conf"
     conf.write_text(f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                    "max_queued_messages 200000\nmax_inflight_messages 1000\nmax_queued_bytes 0\n")
+                    "max_queued_messages 200000\nmax_inflight_messages 10000\nmax_queued_bytes 0\n")
     broker = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)],
                               stderr=subprocess.DEVNULL)
     try:

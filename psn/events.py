@@ -115,10 +115,12 @@ class ProbeAccepted:
 
 @dataclass(frozen=True, slots=True)
 class FixReplayed:
-    """A fix whose unit already reported its timestamp: a replay or a redelivery; counted, never stored."""
+    """A fix whose unit already reported its timestamp: counted, never stored. `redelivered`: the broker marked
+    it as a second copy (MQTT DUP: psn's acknowledgement of the first was lost in a reconnect), not a replay."""
 
     topic: str
     fix: Fix
+    redelivered: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,8 +81,9 @@ class Ingest:
             # Copy-on-write: decoders on the MQTT thread read the old dict without a lock.
             self._devices = {**self._devices, device: who}
 
-    def handle(self, topic: str, payload: bytes, receipt: Receipt | None = None) -> Decoded:
-        """Publishes what the message is; `receipt` (if any) is done once every durable subscriber has it."""
+    def handle(self, topic: str, payload: bytes, receipt: Receipt | None = None, redelivered: bool = False) -> Decoded:
+        """Publishes what the message is; `receipt` (if any) is done once every durable subscriber has it.
+        `redelivered` (the broker's DUP flag) only changes how a repeated fix is counted: not as a replay."""
         context = self._context()  # its `now` is also the time the message was received
         try:
             result = decode(topic, payload, context)
@@ -91,7 +92,7 @@ class Ingest:
             result = Rejection(Reason.BAD_FIELD, f"internal decoder error: {type(exc).__name__}")
         accepted = _ACCEPTED.get(type(result))
         if isinstance(result, Fix) and self.replays.seen(result.who.id, result.ts):
-            self.bus.publish(FixReplayed(topic, result))  # counted as a duplicate, never republished
+            self.bus.publish(FixReplayed(topic, result, redelivered))  # counted as a duplicate, never republished
             result = Rejection(Reason.DUPLICATE, f"{result.who.id} already reported ts {result.ts}", result.who)
         elif accepted is not None:
             self.bus.publish(accepted(result, context.now, receipt))

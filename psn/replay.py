@@ -1,8 +1,12 @@
 """Spots replayed telemetry: the same unit reporting the same timestamp twice.
 
 A unit never legitimately sends two fixes stamped with the same instant; a captured message sent again does.
-(MQTT QoS 1 may redeliver after a reconnect — that also lands here, is not stored twice, and is counted; the
-security event is what tells an operator to look.) Memory is bounded: the last `window` stamps per unit.
+MQTT QoS 1 also redelivers: a message whose acknowledgement (sent only after its commit) was lost in a reconnect
+comes again with the broker's DUP flag. It lands here too and is not stored twice, but is counted as
+`redelivered`, not as a replay, and raises no security event: the broker sets DUP on what it sends psn,
+whatever the publishing device set, so a device cannot use it to hide a replay. After a restart this memory is
+empty: a redelivered fix passes, and the store's unique (unit, ts) key ignores it. Memory is bounded: the last
+`window` stamps per unit.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def _stats(stats: IngestStats) -> Callable[[Any], None]:
         elif kind is MessageRejected:
             stats.reject(event.rejection.reason.value, event.topic.startswith(PROBE_TOPICS))
         elif kind is FixReplayed:
-            stats.reject("duplicate")
+            stats.reject("redelivered" if event.redelivered else "duplicate")
         else:
             stats.ignore()
 
@@ -101,10 +101,12 @@ def _stats(stats: IngestStats) -> Callable[[Any], None]:
 
 def replay_reporter(security: SecurityFeed, clock: Clock) -> Callable[[FixReplayed], None]:
     """One security event per unit a minute: a device stuck resending must not flood the audit log
-    (the counters still count every replay)."""
+    (the counters still count every replay). A broker's redelivery (DUP) is no security event: psn caused it."""
     reported: dict[str, float] = {}
 
     def handle(event: FixReplayed) -> None:
+        if event.redelivered:
+            return
         fix, now = event.fix, clock.time()
         if now - reported.get(fix.who.id, -REPLAY_EVENT_EVERY_S) >= REPLAY_EVENT_EVERY_S:
             reported[fix.who.id] = now

@@ -16,9 +16,11 @@ from telemetry import Decoded
 
 
 class Sink(Protocol):
-    """Where a gateway delivers: decode, then publish on the bus (`psn.ingest.Ingest.handle`)."""
+    """Where a gateway delivers: decode, then publish on the bus (`psn.ingest.Ingest.handle`). `redelivered`:
+    the transport itself says this is a second copy (MQTT's DUP flag, set by the broker, never by a device)."""
 
-    def __call__(self, topic: str, payload: bytes, receipt: Receipt | None = None, /) -> Decoded: ...
+    def __call__(self, topic: str, payload: bytes, receipt: Receipt | None = None, redelivered: bool = False,
+                 /) -> Decoded: ...
 
 
 class Gateway(Protocol):

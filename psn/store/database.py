@@ -64,9 +64,13 @@ class Database:
             conn.exec_driver_sql("SELECT 1")
 
     def _insert_many(self, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        # Driver-level executemany with tuples: several times cheaper per row than Core with dicts.
+        """Inserts the rows a unique key (unit, ts) does not already hold: a message the broker delivers again
+        after a crash (its acknowledgement waits for this commit) is stored once."""
+        # Driver-level executemany with tuples: several times cheaper per row than Core with dicts. SQLite and
+        # PostgreSQL spell the conflict clause alike (the dialects' on_conflict_do_nothing renders the same).
         marker = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))}) "
+               "ON CONFLICT DO NOTHING")
         with self.engine.begin() as conn:
             conn.exec_driver_sql(sql, rows)
 

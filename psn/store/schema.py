@@ -26,7 +26,8 @@ fixes = sa.Table(
     sa.Column("received", sa.Float(53), nullable=False),
     sa.Column("sealed", sa.LargeBinary),
     sa.Column("key_id", sa.String(64)),
-    sa.Index("ix_fixes_unit_ts", "unit_id", "ts"),
+    # Unique: a fix redelivered by the broker after a crash is stored once (ON CONFLICT DO NOTHING; 0012).
+    sa.Index("uq_fixes_unit_ts", "unit_id", "ts", unique=True),
 )
 
 statuses = sa.Table(
@@ -38,7 +39,7 @@ statuses = sa.Table(
     sa.Column("ts", sa.Float(53), nullable=False),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("received", sa.Float(53), nullable=False),
-    sa.Index("ix_statuses_unit_ts", "unit_id", "ts"),
+    sa.Index("uq_statuses_unit_ts", "unit_id", "ts", unique=True),
 )
 
 device_bindings = sa.Table(

@@ -4,8 +4,9 @@ Ingest appends to a deque (one atomic append, no lock or wake-up per message); t
 accumulated every `flush_s`. The backlog is bounded: when the database falls far behind, `put` waits, which
 blocks the MQTT thread, which stops acknowledging QoS 1 messages and lets the broker hold them —
 back-pressure instead of silent loss. Each record may carry the `Receipt` of its message, resolved once the
-batch holding it is committed: what the MQTT adapter will acknowledge the broker on (the "Durability" issue; the
-adapter does not pass receipts yet, so today paho acknowledges when the handler returns).
+batch holding it is committed: what the MQTT adapter acknowledges the broker on (psn/mqtt/client.py). A record
+the table already holds (the same unit and ts: a redelivery after a crash) is skipped by the insert, so the
+broker's at-least-once becomes exactly-once stored (docs/protocol.md, "Delivery guarantee").
 """
 
 from __future__ import annotations

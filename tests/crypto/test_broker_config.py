@@ -13,7 +13,7 @@ def test_default_config_is_one_mtls_listener() -> None:
     assert [line for line in lines if line.startswith("listener")] == ["listener 8883 127.0.0.1"]
     for required in ("tls_version tlsv1.3", "require_certificate true", "use_identity_as_username true",
                      "allow_anonymous false", "crlfile /etc/psn/crl.pem", "acl_file /etc/psn/acl",
-                     "max_queued_messages 120000", "max_inflight_messages 1000", "persistence false"):
+                     "max_queued_messages 120000", "max_inflight_messages 10000", "persistence false"):
         assert required in lines
     assert "allow_anonymous true" not in text
 
