@@ -17,7 +17,7 @@ from psn.access import Role
 from telemetry.topics import NET_FAULT_TOPIC
 from tests.psn.net.network_support import Listener
 from tests.support import RunningServer, wait_for
-from tests.web.test_network_page import clock, coverage_file, loaded, open_network, server  # noqa: F401
+from tests.web.test_network_page import clock, coverage_file, loaded, open_network, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 PLAN = Path(__file__).resolve().parents[2] / "simulator" / "data" / "belize-band14-plan.json"
@@ -25,8 +25,8 @@ PLAN = Path(__file__).resolve().parents[2] / "simulator" / "data" / "belize-band
 SITES, CELLS = 55, 165
 
 
-def test_a_trainer_injects_and_clears_faults_from_the_drills_tab(server: RunningServer, browser: Browser,
-                                                                  tmp_path: Path) -> None:
+def test_a_trainer_injects_and_clears_faults_from_the_drills_tab(
+        server: RunningServer, browser: Browser, tmp_path: Path) -> None:  # noqa: F811
     listener = Listener(server.mqtt_url, NET_FAULT_TOPIC)
     page, errors = open_network(browser, server, Role.TRAINER, agency="nemo")
     try:
@@ -88,7 +88,8 @@ def test_a_trainer_injects_and_clears_faults_from_the_drills_tab(server: Running
     page.context.close()
 
 
-def test_drills_are_for_trainers_and_network_admins_only(server: RunningServer, browser: Browser) -> None:
+def test_drills_are_for_trainers_and_network_admins_only(
+        server: RunningServer, browser: Browser) -> None:  # noqa: F811
     page, errors = open_network(browser, server, Role.DISPATCHER)
     loaded(page)
     expect(page.locator("#tab-uplifts")).to_be_visible()
@@ -103,7 +104,7 @@ def test_drills_are_for_trainers_and_network_admins_only(server: RunningServer, 
     page.context.close()
 
 
-def test_the_targets_route_answers_only_who_may_run_drills(server: RunningServer) -> None:
+def test_the_targets_route_answers_only_who_may_run_drills(server: RunningServer) -> None:  # noqa: F811
     url = f"{server.base_url}/api/v1/net/faults/targets"
     refused = httpx.get(url, headers=server.headers("police", Role.DISPATCHER))
     assert refused.status_code == 403 and "simulation" in refused.json()["detail"]

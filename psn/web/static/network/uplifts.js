@@ -4,16 +4,10 @@
 // QoS manage right) sees the button disabled and why.
 import { apiJSON, send } from "../console/api.js";
 import { el, fill, hhmm, now } from "../console/util.js";
-import { countdown } from "./levels.js";
+import { countdown, refusal } from "./levels.js";
 
 const $ = (id) => document.getElementById(id);
-const PLAIN = {
-  403: "Not allowed",
-  404: "Not found",
-  409: "Not possible now",
-  422: "Check the request",
-};
-const plain = (r) => `${PLAIN[r.status] || "Refused"}: ${r.error}`;
+const plain = (r) => refusal(r, "the request");
 
 export function createUplifts({ canUplift, onChange }) {
   const active = new Map(); // id -> uplift row
