@@ -1,0 +1,50 @@
+"""The uplift dialog's incident choice, in real chromium against a really started psn on a real Mosquitto: a
+dispatcher picks one of the open incidents it may view (no id to remember), sees which units are on it before
+asking, is told when none is, and the uplift covers exactly those units. Another agency's incident is not offered."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from psn.access import Role
+from psn.clock import ManualClock
+from tests.psn.cad.incidents_http import assign, new_incident
+from tests.support import RunningServer, publish_fix, wait_for
+from tests.web.test_network_page import clock, coverage_file, loaded, open_network, server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_dispatcher_picks_an_open_incident_and_sees_its_units(
+        server: RunningServer, clock: ManualClock, browser: Browser) -> None:  # noqa: F811
+    for agency, unit in (("police", "P-1"), ("police", "P-2"), ("fire", "F-1")):
+        publish_fix(server.mqtt_url, agency, unit, 17.25, -88.77, ts=clock.time())
+    wait_for(lambda: len(server.units()) == 3)
+    police = server.token("police", Role.DISPATCHER, name="police.dispatcher")
+    robbery = new_incident(server, police, "robbery", 17.25, -88.77)
+    assign(server, police, robbery, "police/P-1", "police/P-2")
+    quiet = new_incident(server, police, "other", 17.3, -88.7)
+    fire = new_incident(server, server.token("fire", Role.DISPATCHER, name="fire.dispatcher"), "fire", 17.2, -88.8)
+
+    page, errors = open_network(browser, server, Role.DISPATCHER)
+    loaded(page)
+    page.click("#uplift-open")
+    page.check('input[name="which"][value="incident"]')
+    # The open incidents police may view, most urgent first: the robbery (priority 2 like the other, older).
+    expect(page.locator("#uplift-incidents option")).to_have_count(2)
+    assert page.eval_on_selector_all("#uplift-incidents option", "os => os.map((o) => o.value)") == [robbery, quiet]
+    assert fire not in page.inner_html("#uplift-incidents")
+    page.fill("#uplift-incident", quiet)
+    expect(page.locator("#uplift-incident-units")).to_have_text(
+        "No unit is on it now: assign units to it first (Map & console).")
+    page.fill("#uplift-incident", robbery)
+    expect(page.locator("#uplift-incident-units")).to_have_text("On it now: police/P-1, police/P-2")
+    page.fill("#uplift-reason", "armed robbery in progress")
+    page.click("#uplift-submit")
+    expect(page.locator("#uplifts li")).to_contain_text(f"incident {robbery}: police/P-1, police/P-2")
+    [row] = httpx.get(f"{server.base_url}/api/v1/net/uplifts",
+                      headers=server.headers("police", Role.DISPATCHER)).json()["uplifts"]
+    assert (row["incident"], row["units"]) == (robbery, ["police/P-1", "police/P-2"])
+    assert errors == []
