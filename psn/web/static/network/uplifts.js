@@ -12,6 +12,7 @@ const plain = (r) => refusal(r, "the request");
 export function createUplifts({ canUplift, onChange }) {
   const active = new Map(); // id -> uplift row
   let units = []; // ids of the live units the caller sees
+  let incidents = new Map(); // id -> the open incidents the caller may view, as GET /api/v1/incidents gives them
   const chosen = new Set();
   const dialog = $("uplift");
 
@@ -73,6 +74,21 @@ export function createUplifts({ canUplift, onChange }) {
     showChosen();
   }
 
+  // The incident box offers the open incidents (most urgent first) and says which units are on the one named: the
+  // uplift takes those on it when psn receives the request.
+  function renderIncidents() {
+    fill($("uplift-incidents"), [...incidents.values()].map((i) => el("option", { value: i.id },
+      `${i.type.replace(/_/g, " ")} · ${i.place || "?"} · ${i.units.length} unit${i.units.length === 1 ? "" : "s"}`)));
+    showIncidentUnits();
+  }
+
+  function showIncidentUnits() {
+    const i = incidents.get($("uplift-incident").value.trim());
+    $("uplift-incident-units").textContent = !i ? ""
+      : i.units.length ? `On it now: ${i.units.join(", ")}`
+        : "No unit is on it now: assign units to it first (Map & console).";
+  }
+
   function showChosen() {
     $("uplift-chosen").textContent = chosen.size ? `${chosen.size} chosen` : "none chosen";
   }
@@ -90,14 +106,14 @@ export function createUplifts({ canUplift, onChange }) {
     error("");
     renderUnits(); // the list as last read (what is checked is `chosen`), until the new read comes
     dialog.showModal();
-    try {
-      const body = await apiJSON("/api/v1/units");
-      units = body.units.map((u) => u.id).sort();
-    } catch (err) {
-      units = [];
-      error(`The live units could not be read (${err.message}): name an incident instead.`);
-    }
+    const [live, open] = await Promise.allSettled([apiJSON("/api/v1/units"), apiJSON("/api/v1/incidents?state=open")]);
+    units = live.status === "fulfilled" ? live.value.units.map((u) => u.id).sort() : [];
+    incidents = new Map(open.status === "fulfilled" ? open.value.incidents.map((i) => [i.id, i]) : []);
+    error([live.status === "rejected" ? `The live units could not be read (${live.reason.message}).` : "",
+      open.status === "rejected" ? `The open incidents could not be read (${open.reason.message}).` : ""]
+      .filter(Boolean).join(" "));
     renderUnits();
+    renderIncidents();
   }
 
   async function submit(ev) {
@@ -128,6 +144,7 @@ export function createUplifts({ canUplift, onChange }) {
     });
   }
   $("uplift-filter").addEventListener("input", renderUnits);
+  $("uplift-incident").addEventListener("input", showIncidentUnits);
   $("uplift-open").addEventListener("click", open);
   $("uplift-cancel").addEventListener("click", () => dialog.close());
   $("uplift-form").addEventListener("submit", submit);
