@@ -196,8 +196,10 @@ class QosService:
     def may_view(self, who: Principal, uplift: Uplift) -> bool:
         """Who may view the QoS of an agency with a unit in it: the network operator (every agency's QoS), its
         dispatchers and admins, and the grantees of an agreement naming QOS. Viewing the network (an agency admin
-        does) shows its cells and alarms, not another agency's uplifts and their reasons."""
-        return bool(self.agencies_seen(who, agencies_of(uplift.units)))
+        does) shows its cells and alarms, not another agency's uplifts and their reasons; nor does an agreement
+        sharing only units (who may see them then sees them named in an uplift it may view)."""
+        snapshot = self.sharing.snapshot
+        return any(decide(who, Action.VIEW, Target(Resource.QOS, a), snapshot) for a in agencies_of(uplift.units))
 
     def agencies_seen(self, who: Principal, agencies: Iterable[str]) -> frozenset[str]:
         """Those of `agencies` whose units `who` may see in an uplift: by QOS view, or UNIT view of the agency."""
@@ -236,7 +238,7 @@ class QosService:
                     self.hub.notify("net_uplift", {"uplift": seen_json(uplift, now, seen)}, self._viewers(uplift, seen))
 
     def _viewers(self, uplift: Uplift, seen: frozenset[str]) -> Audience:
-        return lambda who: self.agencies_seen(who, agencies_of(uplift.units)) == seen
+        return lambda who: self.may_view(who, uplift) and self.agencies_seen(who, agencies_of(uplift.units)) == seen
 
 
 def seen_json(uplift: Uplift, now: float, agencies: frozenset[str]) -> dict[str, Any]:
