@@ -1,8 +1,11 @@
-"""The uplift dialog's incident choice, in real chromium against a really started psn on a real Mosquitto: a
-dispatcher picks one of the open incidents it may view (no id to remember), sees which units are on it before
-asking, is told when none is, and the uplift covers exactly those units. Another agency's incident is not offered."""
+"""Uplifts on the network view, in real chromium against a really started psn on a real Mosquitto. The dialog's
+incident choice: a dispatcher picks one of the open incidents it may view (no id to remember), sees which units
+are on it before asking, is told when none is, and the uplift covers exactly those units; another agency's
+incident is not offered. An uplift in force says, per unit, whether the network's link reports show it applied."""
 
 from __future__ import annotations
+
+import json
 
 import httpx
 import pytest
@@ -11,7 +14,7 @@ from playwright.sync_api import Browser, expect
 from psn.access import Role
 from psn.clock import ManualClock
 from tests.psn.cad.incidents_http import assign, new_incident
-from tests.support import RunningServer, publish_fix, wait_for
+from tests.support import RunningServer, publish_fix, publisher, wait_for
 from tests.web.test_network_page import clock, coverage_file, loaded, open_network, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -47,4 +50,39 @@ def test_a_dispatcher_picks_an_open_incident_and_sees_its_units(
     [row] = httpx.get(f"{server.base_url}/api/v1/net/uplifts",
                       headers=server.headers("police", Role.DISPATCHER)).json()["uplifts"]
     assert (row["incident"], row["units"]) == (robbery, ["police/P-1", "police/P-2"])
+    assert errors == []
+
+
+def link(psn: RunningServer, unit: str, ts: float, arp: int, ul_mbps: float, uplifted: bool) -> None:
+    """A link report of `unit` as the equipment sends it (docs/protocol.md), back once psn holds it."""
+    agency, name = unit.split("/")
+    body = {"agency": agency, "unit": name, "ts": ts, "cell": "BELMOP-1", "rsrp_dbm": -92.0, "sinr_db": 11.0,
+            "ul_mbps": ul_mbps, "dl_mbps": 0.2, "arp": arp, "uplifted": uplifted}
+    client = publisher(psn.mqtt_url)
+    client.publish(f"psn/v1/net/ue/{agency}/{name}/link", json.dumps(body), qos=1).wait_for_publish(10)
+    client.disconnect()
+    client.loop_stop()
+    wait_for(lambda: (k := psn.server.net_kpis.latest_link(unit)) is not None and k.ts == ts)
+
+
+def test_an_uplift_says_which_units_the_network_has_uplifted(
+        server: RunningServer, clock: ManualClock, browser: Browser) -> None:  # noqa: F811
+    for unit in ("P-1", "P-2"):
+        publish_fix(server.mqtt_url, "police", unit, 17.25, -88.77, ts=clock.time())
+    wait_for(lambda: len(server.units()) == 2)
+    link(server, "police/P-1", clock.time() - 1, arp=6, ul_mbps=0.05, uplifted=False)  # before: no evidence
+    page, errors = open_network(browser, server, Role.DISPATCHER)
+    loaded(page)
+    asked = httpx.post(f"{server.base_url}/api/v1/net/uplifts", headers=server.headers("police", Role.DISPATCHER),
+                       json={"units": ["police/P-1", "police/P-2"], "reason": "pursuit"})
+    assert asked.status_code == 201, asked.text
+    row = page.locator("#uplifts li")
+    expect(row.locator(".uplift-unit")).to_have_text(["police/P-1 · no link report since it started",
+                                                      "police/P-2"])
+    link(server, "police/P-1", clock.time() + 1, arp=1, ul_mbps=2.4, uplifted=True)
+    link(server, "police/P-2", clock.time() + 1, arp=6, ul_mbps=0.05, uplifted=False)
+    expect(row.locator(".uplift-unit")).to_have_text(["police/P-1 ✓ uplifted: ARP 1, 2.4 Mbit/s up",
+                                                      "police/P-2 · not uplifted yet: ARP 6, 0.05 Mbit/s up"])
+    link(server, "police/P-2", clock.time() + 2, arp=1, ul_mbps=1.2, uplifted=True)
+    expect(row.locator(".uplift-unit").nth(1)).to_have_text("police/P-2 ✓ uplifted: ARP 1, 1.2 Mbit/s up")
     assert errors == []
