@@ -262,7 +262,7 @@ def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
     page.screenshot(path=str(artifacts / "img" / "network-uplift.png"))
 
     row.locator("button.cancel").click()
-    expect(page.locator("#uplifts li")).to_have_count(0)
+    expect(page.locator("#uplifts li.uplift")).to_have_count(0)
     expect(page.locator("#uplifts-note")).to_contain_text("UP-1 ended (cancelled by police.dispatcher)")
     equipment.wait(lambda d: "police/P-1" not in d["units"] and "police/P-2" not in d["units"])
 
@@ -274,7 +274,7 @@ def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
     page.click("#uplift-submit")
     expect(page.locator('#uplifts li[data-id="UP-2"]')).to_be_visible()
     clock.advance(901.0)
-    expect(page.locator("#uplifts li")).to_have_count(0)
+    expect(page.locator("#uplifts li.uplift")).to_have_count(0)
     expect(page.locator("#uplifts-note")).to_contain_text("UP-2 ended (expired)")
     equipment.wait(lambda d: "police/P-1" not in d["units"])
     equipment.close()

@@ -46,7 +46,7 @@ def test_a_dispatcher_picks_an_open_incident_and_sees_its_units(
     expect(page.locator("#uplift-incident-units")).to_have_text("On it now: police/P-1, police/P-2")
     page.fill("#uplift-reason", "armed robbery in progress")
     page.click("#uplift-submit")
-    expect(page.locator("#uplifts li")).to_contain_text(f"incident {robbery}: police/P-1, police/P-2")
+    expect(page.locator("#uplifts li.uplift")).to_contain_text(f"incident {robbery}: police/P-1, police/P-2")
     [row] = httpx.get(f"{server.base_url}/api/v1/net/uplifts",
                       headers=server.headers("police", Role.DISPATCHER)).json()["uplifts"]
     assert (row["incident"], row["units"]) == (robbery, ["police/P-1", "police/P-2"])
@@ -76,7 +76,7 @@ def test_an_uplift_says_which_units_the_network_has_uplifted(
     asked = httpx.post(f"{server.base_url}/api/v1/net/uplifts", headers=server.headers("police", Role.DISPATCHER),
                        json={"units": ["police/P-1", "police/P-2"], "reason": "pursuit"})
     assert asked.status_code == 201, asked.text
-    row = page.locator("#uplifts li")
+    row = page.locator("#uplifts li.uplift")
     expect(row.locator(".uplift-unit")).to_have_text(["police/P-1 · no link report since it started",
                                                       "police/P-2"])
     link(server, "police/P-1", clock.time() + 1, arp=1, ul_mbps=2.4, uplifted=True)

@@ -29,7 +29,8 @@ export function createDrills() {
 
   function describe(c) {
     const left = c.capacity != null ? `${Math.round(c.capacity * 100)} % of its throughput left, ` : "";
-    return `${FAULTS[c.fault] || c.fault} · ${c.target} — ${left}${c.duration_s ? `for ${span(c.duration_s)}` : "until cleared"}`;
+    const until = c.duration_s ? `for ${span(c.duration_s)}` : "until cleared";
+    return `${FAULTS[c.fault] || c.fault} · ${c.target} — ${left}${until}`;
   }
 
   function render() {

@@ -1,7 +1,7 @@
 // PSN network view: cells on the offline Belize basemap coloured by load and alarm, a cell's KPIs and charts, the
 // alarm list, priority uplifts, devices and drills, read from /api/v1/net and kept current by the live WebSocket's
-// `net_kpi`, `net_alarm` and `net_uplift` events. Each part is read only if /auth/me's rights say the role may
-// see it; a refusal names the reason. Its state is on `window.netState` for the browser tests.
+// `net_kpi`, `net_alarm`, `net_uplift` and `net_link` events. Each part is read only if /auth/me's rights say the
+// role may see it; a refusal names the reason. Its state is on `window.netState` for the browser tests.
 import { belizeMap, loadBaseMap } from "../basemap.js";
 import { api, whoAmI } from "../console/api.js";
 import { el, fill, now } from "../console/util.js";
@@ -99,6 +99,7 @@ function parts() {
     network && ["/inventory/cells", (b) => b.cells.forEach((c) => inventory.set(c.id, c))],
     network && ["/alarms", (b) => alarms.load(b)],
     (network || may("qos")) && ["/uplifts", (b) => uplifts.load(b)],
+    may("qos") && may("unit") && ["/links", (b) => uplifts.links(b.links)],
     may("device") && ["/inventory/devices", (b) => devices.load(b, national ? "(every agency)" : "(your agency's)")],
     may("simulation", "manage") && ["/faults/targets", (b) => drills.load(b)],
   ].filter(Boolean);
@@ -186,6 +187,8 @@ function onMessage(msg) {
     alarms.upsert(msg.alarm);
   } else if (msg.type === "net_uplift") {
     uplifts.upsert(msg.uplift);
+  } else if (msg.type === "net_link") {
+    uplifts.links([msg.link]);
   }
 }
 

@@ -11,6 +11,7 @@ const plain = (r) => refusal(r, "the request");
 
 export function createUplifts({ canUplift, onChange }) {
   const active = new Map(); // id -> uplift row
+  const links = new Map(); // "agency/unit" -> its latest link report (GET /api/v1/net/links, net_link)
   let units = []; // ids of the live units the caller sees
   let incidents = new Map(); // id -> the open incidents the caller may view, as GET /api/v1/incidents gives them
   const chosen = new Set();
@@ -21,10 +22,22 @@ export function createUplifts({ canUplift, onChange }) {
       el("div.uplift-head", {}, el("b", {}, u.id), " ",
         el("span.left", { dataset: { until: u.until } }, ""), el("span.until", {}, ` until ${hhmm(u.until)}`)),
       el("div.uplift-units", {}, u.incident ? `incident ${u.incident}: ` : "", u.units.join(", ")),
+      el("ul.uplift-network", {},
+        u.units.map((id) => el("li.uplift-unit", { dataset: { unit: id } }, ...applied(id, u)))),
       el("div.muted", {}, `“${u.reason}” · asked by ${u.requested_by} at ${hhmm(u.started)}`),
       canUplift()
         ? el("button.cancel", { type: "button", onclick: (ev) => cancel(u, ev.currentTarget) }, "Cancel uplift")
         : null);
+  }
+
+  // What the network says of a unit of uplift `u`: its latest link report since the uplift started (the
+  // equipment's `uplifted` and ARP), none since, or nothing when the caller sees no link of the unit.
+  function applied(id, u) {
+    const k = links.get(id);
+    if (!k) return [id];
+    if (k.ts < u.started) return [id, " · no link report since it started"];
+    const rate = `ARP ${k.arp}, ${k.ul_mbps < 1 ? k.ul_mbps.toFixed(2) : k.ul_mbps.toFixed(1)} Mbit/s up`;
+    return k.uplifted ? [id, el("b.applied", {}, " ✓ uplifted"), `: ${rate}`] : [id, ` · not uplifted yet: ${rate}`];
   }
 
   function tick() {
@@ -158,6 +171,19 @@ export function createUplifts({ canUplift, onChange }) {
       render();
     },
     upsert,
+    // Link reports (a read, or a net_link event): only the lines of the units they name are redrawn (a keyboard
+    // user's focus on a Cancel button stays).
+    links(rows) {
+      for (const k of rows) {
+        if ((links.get(k.unit)?.ts ?? -Infinity) > k.ts) continue;
+        links.set(k.unit, k);
+        for (const u of active.values()) {
+          const line = u.units.includes(k.unit) && document.querySelector(`#uplifts li[data-id="${CSS.escape(u.id)}"] `
+            + `li[data-unit="${CSS.escape(k.unit)}"]`);
+          if (line) fill(line, ...applied(k.unit, u));
+        }
+      }
+    },
     // Who may not ask for uplifts is told why, and the button is off.
     rights(may, why) {
       $("uplift-open").disabled = !may;
