@@ -53,10 +53,11 @@ def test_a_dispatcher_picks_an_open_incident_and_sees_its_units(
     assert errors == []
 
 
-def link(psn: RunningServer, unit: str, ts: float, arp: int, ul_mbps: float, uplifted: bool) -> None:
+def link(psn: RunningServer, unit: str, ts: float, arp: int, ul_mbps: float, uplifted: bool,
+         cell: str | None = "BELMOP-1") -> None:
     """A link report of `unit` as the equipment sends it (docs/protocol.md), back once psn holds it."""
     agency, name = unit.split("/")
-    body = {"agency": agency, "unit": name, "ts": ts, "cell": "BELMOP-1", "rsrp_dbm": -92.0, "sinr_db": 11.0,
+    body = {"agency": agency, "unit": name, "ts": ts, "cell": cell, "rsrp_dbm": -92.0, "sinr_db": 11.0,
             "ul_mbps": ul_mbps, "dl_mbps": 0.2, "arp": arp, "uplifted": uplifted}
     client = publisher(psn.mqtt_url)
     client.publish(f"psn/v1/net/ue/{agency}/{name}/link", json.dumps(body), qos=1).wait_for_publish(10)
@@ -85,4 +86,7 @@ def test_an_uplift_says_which_units_the_network_has_uplifted(
                                                       "police/P-2 · not uplifted yet: ARP 6, 0.05 Mbit/s up"])
     link(server, "police/P-2", clock.time() + 2, arp=1, ul_mbps=1.2, uplifted=True)
     expect(row.locator(".uplift-unit").nth(1)).to_have_text("police/P-2 ✓ uplifted: ARP 1, 1.2 Mbit/s up")
+    # Out of coverage, an uplift carries nothing: said so, not "✓ uplifted: 0.00 Mbit/s".
+    link(server, "police/P-1", clock.time() + 3, arp=1, ul_mbps=0.0, uplifted=True, cell=None)
+    expect(row.locator(".uplift-unit").first).to_have_text("police/P-1 · out of coverage: no cell serves it")
     assert errors == []
