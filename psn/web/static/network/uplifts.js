@@ -36,6 +36,7 @@ export function createUplifts({ canUplift, onChange }) {
     const k = links.get(id);
     if (!k) return [id];
     if (k.ts < u.started) return [id, " · no link report since it started"];
+    if (k.cell == null) return [id, " · out of coverage: no cell serves it"];
     const rate = `ARP ${k.arp}, ${k.ul_mbps < 1 ? k.ul_mbps.toFixed(2) : k.ul_mbps.toFixed(1)} Mbit/s up`;
     return k.uplifted ? [id, el("b.applied", {}, " ✓ uplifted"), `: ${rate}`] : [id, ` · not uplifted yet: ${rate}`];
   }
