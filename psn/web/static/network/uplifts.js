@@ -92,7 +92,8 @@ export function createUplifts({ canUplift, onChange }) {
   // uplift takes those on it when psn receives the request.
   function renderIncidents() {
     fill($("uplift-incidents"), [...incidents.values()].map((i) => el("option", { value: i.id },
-      `${i.type.replace(/_/g, " ")} · ${i.place || "?"} · ${i.units.length} unit${i.units.length === 1 ? "" : "s"}`)));
+      [i.type.replace(/_/g, " "), i.place, `${i.units.length} unit${i.units.length === 1 ? "" : "s"}`]
+        .filter(Boolean).join(" · "))));
     showIncidentUnits();
   }
 
