@@ -20,6 +20,11 @@ class FaultSender:
     def __init__(self, inventory: Inventory, publish: Publish, audit: AuditLog, clock: Clock) -> None:
         self._inventory, self._publish, self._audit, self._clock = inventory, publish, audit, clock
 
+    def targets(self) -> dict[str, list[str]]:
+        """What a command may name: the inventory's site and cell ids, sorted."""
+        return {"sites": sorted(s.id for s in self._inventory.sites()),
+                "cells": sorted(c.id for c in self._inventory.cells())}
+
     def send(self, who: Principal, command: FaultCommand) -> dict[str, Any]:
         """Sends a command `check_fault` accepts (FaultError otherwise, nothing sent); the answer names what
         went out, by whom and when."""

@@ -205,7 +205,7 @@ class QosService:
 
     def uplifts(self, active_only: bool, since: float | None = None, who: Principal | None = None) -> list[Uplift]:
         """The uplifts in force now, or the history; only those `who` may view (`may_view`) when given."""
-        agencies = self.agencies_seen(who, self.agencies) if who is not None else frozenset(self.agencies)
+        agencies = frozenset(self.agencies) if who is None else self.qos_viewable(who)
         if not active_only:
             return self.store.history(since, agencies)
         now = self.clock.time()
@@ -216,8 +216,14 @@ class QosService:
     def may_view(self, who: Principal, uplift: Uplift) -> bool:
         """Who may view the QoS of an agency with a unit in it: the network operator (every agency's QoS), its
         dispatchers and admins, and the grantees of an agreement naming QOS. Viewing the network (an agency admin
-        does) shows its cells and alarms, not another agency's uplifts and their reasons."""
-        return bool(self.agencies_seen(who, agencies_of(uplift.units)))
+        does) shows its cells and alarms, not another agency's uplifts and their reasons; nor does an agreement
+        sharing only units (who may see them then sees them named in an uplift it may view)."""
+        return bool(agencies_of(uplift.units) & self.qos_viewable(who))
+
+    def qos_viewable(self, who: Principal) -> frozenset[str]:
+        """The agencies whose QoS `who` may view: an uplift with a unit of one of them is `who`'s to view."""
+        snapshot = self.sharing.snapshot
+        return frozenset(a for a in self.agencies if decide(who, Action.VIEW, Target(Resource.QOS, a), snapshot))
 
     def agencies_seen(self, who: Principal, agencies: Iterable[str]) -> frozenset[str]:
         """Those of `agencies` whose units `who` may see in an uplift: by QOS view, or UNIT view of the agency."""
@@ -256,7 +262,7 @@ class QosService:
                     self.hub.notify("net_uplift", {"uplift": seen_json(uplift, now, seen)}, self._viewers(uplift, seen))
 
     def _viewers(self, uplift: Uplift, seen: frozenset[str]) -> Audience:
-        return lambda who: self.agencies_seen(who, agencies_of(uplift.units)) == seen
+        return lambda who: self.may_view(who, uplift) and self.agencies_seen(who, agencies_of(uplift.units)) == seen
 
 
 def seen_json(uplift: Uplift, now: float, agencies: frozenset[str]) -> dict[str, Any]:

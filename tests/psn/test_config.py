@@ -1,3 +1,6 @@
+"""Settings: defaults, the precedence of file, environment and flags, and each setting refused with its reason
+(reserved agency names, the shortest uplift, malformed files)."""
+
 import subprocess
 import sys
 from pathlib import Path

@@ -188,6 +188,9 @@ def test_netops_sees_loads_a_silent_cell_and_acknowledges_a_live_alarm(
     expect(page.locator("#cell-identity")).to_contain_text("Azimuth0°")
     expect(page.locator("#cell-identity")).to_contain_text("BandLTE Band 14 (LTE)")
     expect(page.locator("#cell-alarms")).to_contain_text("Cell silent")
+    # Its numbers are those of its last report and say so, greyed: not the cell's load now.
+    expect(page.locator("#cell-kpi")).to_contain_text(re.compile(r"Last report\d+ s ago: it is silent since"))
+    expect(page.locator("#cell-kpi")).to_have_class(re.compile(r"\bstale\b"))
     expect(page.locator("#cell-charts")).to_contain_text(re.compile(r"[1-9]\d* points?, one per 15 s"))
     expect(page.locator("#cell-charts svg.chart path")).to_have_count(5)  # UL+DL utilisation, UL+DL rate, UEs
     wait_for(lambda: page.evaluate("window.flown === true"))  # the map flew to it
@@ -198,6 +201,7 @@ def test_netops_sees_loads_a_silent_cell_and_acknowledges_a_live_alarm(
     page.evaluate("() => window.netState.map.setView([18.39375, -88.38849], 12, {animate: false})")
     page.locator('.cell-icon[data-cell="COROZA-3"] path.wedge').click()
     expect(page.locator("#cell-title")).to_have_text("COROZA-3")
+    expect(page.locator("#cell-kpi")).not_to_have_class(re.compile(r"\bstale\b"))
     expect(page.locator("#cell-kpi")).to_contain_text("PRBs UL / DL90 % / 60 %")
     expect(page.locator("#cell-kpi")).to_contain_text("Throughput UL / DL6.0 Mbit/s / 15.0 Mbit/s")
     page.click('#cell-window button[data-window="86400"]')
@@ -259,7 +263,7 @@ def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
     page.screenshot(path=str(artifacts / "img" / "network-uplift.png"))
 
     row.locator("button.cancel").click()
-    expect(page.locator("#uplifts li")).to_have_count(0)
+    expect(page.locator("#uplifts li.uplift")).to_have_count(0)
     expect(page.locator("#uplifts-note")).to_contain_text("UP-1 ended (cancelled by police.dispatcher)")
     equipment.wait(lambda d: "police/P-1" not in d["units"] and "police/P-2" not in d["units"])
 
@@ -271,7 +275,7 @@ def test_a_dispatcher_uplifts_watches_the_countdown_and_cancels(
     page.click("#uplift-submit")
     expect(page.locator('#uplifts li[data-id="UP-2"]')).to_be_visible()
     clock.advance(901.0)
-    expect(page.locator("#uplifts li")).to_have_count(0)
+    expect(page.locator("#uplifts li.uplift")).to_have_count(0)
     expect(page.locator("#uplifts-note")).to_contain_text("UP-2 ended (expired)")
     equipment.wait(lambda d: "police/P-1" not in d["units"])
     equipment.close()

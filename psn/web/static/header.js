@@ -1,7 +1,7 @@
 // The header and footer lines of the live map and the traffic view: who is signed in (access rules decide which
 // agencies' units this screen shows, so it says whose view it is) with sign-out, links to the other views the
-// roles may see (`<a data-right="traffic">`: shown if /auth/me's rights let them VIEW it; `data-right="network qos"`:
-// any of them), and the operator's
+// roles may use (`<a data-right="traffic">`: shown if /auth/me's rights let them view or manage it — a trainer only
+// manages the simulation; `data-right="network qos"`: any of them), and the operator's
 // ingest counters (shown only to those allowed to read /api/v1/stats).
 import { apiJSON, signIn, whoAmI } from "./console/api.js";
 import { agencyInfo } from "./console/util.js";
@@ -14,7 +14,7 @@ export function showSignedIn() {
       $("user-name").textContent = `${me.name} · ${agencyInfo(me.agency).label}`;
       $("user").hidden = false;
       for (const a of document.querySelectorAll("a[data-right]")) {
-        a.hidden = !a.dataset.right.split(" ").some((r) => (me.rights?.[r] || []).includes("view"));
+        a.hidden = !a.dataset.right.split(" ").some((r) => (me.rights?.[r] || []).some((x) => x === "view" || x === "manage"));
       }
     })
     .catch((err) => console.warn(err));

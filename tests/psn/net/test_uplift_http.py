@@ -23,7 +23,7 @@ UPLIFTED = {"arp": 1, "pci": True, "pvi": False}
 # The units the tests uplift, each with a fix first (psn uplifts only units it knows).
 UNITS = ("police/P-101", "police/P-102", "police/P-111", "fire/E-7", "police/P-121", "police/P-122", "fire/E-8",
          "nemo/N-1", "police/P-131", "police/P-141", "police/P-171", "police/P-191", "fire/E-19", "police/P-192",
-         "nemo/N-201")
+         "nemo/N-201", "fire/E-31")
 
 
 @pytest.fixture(scope="module")
@@ -246,6 +246,30 @@ def test_an_uplift_names_to_each_viewer_only_the_units_it_may_see(server: Runnin
     assert one(police, mixed_id).json()["units"] == ["fire/…", "police/P-192"]
     assert listed(netops, mixed_id) == live(seen["netops"], mixed_id) == [["fire/E-19", "police/P-192"]]
     assert live(seen["fire_admin"], mixed_id) == [["fire/E-19", "police/P-192"]]  # under police's grant then
+
+
+def test_sharing_units_does_not_share_their_uplifts(server: RunningServer) -> None:
+    """An agreement naming units (not QoS) shows the owner's units to the grantee, not the owner's uplifts, their
+    reasons and who asked (docs/network.md: those with a unit of an agency whose QoS the caller may view)."""
+    police = token(server, "police", Role.DISPATCHER)
+    fire_admin = token(server, "fire", Role.ADMIN)
+    grant = httpx.post(f"{server.base_url}/api/v1/sharing/agreements", headers=bearer(fire_admin),
+                       json={"grantee": "police", "resources": ["unit", "track"]})
+    assert grant.status_code == 201, grant.text
+    try:
+        with consoles(server, police=police) as seen:
+            asked = uplift(server, token(server, "fire", Role.DISPATCHER), units=["fire/E-31"],
+                           reason="warehouse fire, crews inside")
+            assert asked.status_code == 201, asked.text
+            fires = asked.json()["id"]
+            ours = uplift(server, police, units=["police/P-131"]).json()["id"]  # marks the feed as settled
+            wait_for(lambda: any(e["uplift"]["id"] == ours for e in seen["police"].of("net_uplift")))
+            rows = httpx.get(f"{server.base_url}/api/v1/net/uplifts?state=all", headers=bearer(police)).json()
+            assert [u["id"] for u in rows["uplifts"] if u["id"] == fires] == []
+            assert httpx.get(f"{server.base_url}/api/v1/net/uplifts/{fires}", headers=bearer(police)).status_code == 404
+            assert [e for e in seen["police"].of("net_uplift") if e["uplift"]["id"] == fires] == []
+    finally:
+        httpx.delete(f"{server.base_url}/api/v1/sharing/agreements/{grant.json()['id']}", headers=bearer(fire_admin))
 
 
 def test_profiles(server: RunningServer, equipment: Equipment) -> None:

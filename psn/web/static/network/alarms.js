@@ -19,6 +19,15 @@ const head = (a) => [
   el("div.alarm-target", {}, a.target),
 ];
 
+// When it was raised and how long ago; an alarm raised again (re-opened or a new onset while unacknowledged: its
+// last change) says when it came back, the age an operator acts on, not only that of its first onset.
+function when(a) {
+  if (a.state === "raised" && a.count > 1 && a.changed > a.raised) {
+    return [`raised ${hhmm(a.raised)}, again ${hhmm(a.changed)} (`, age(a.changed), ")"];
+  }
+  return [`raised ${hhmm(a.raised)} (`, age(a.raised), ")"];
+}
+
 export function createAlarms({ canAck, onPick, onChange }) {
   const active = new Map(); // id -> alarm (raised or acknowledged)
   let showHistory = false;
@@ -45,7 +54,7 @@ export function createAlarms({ canAck, onPick, onChange }) {
         // Enter's default would go on to press the panel's close button, which takes the focus.
         onkeydown: (ev) => ev.key === "Enter" && ev.target === ev.currentTarget && (ev.preventDefault(), onPick(a)) },
       head(a),
-      el("div.alarm-when", {}, `raised ${hhmm(a.raised)} (`, age(a.raised), ")",
+      el("div.alarm-when", {}, ...when(a),
         a.state === "acknowledged" ? ` · acknowledged by ${a.acknowledged_by}` : " · not acknowledged"),
       a.detail ? el("div.muted", {}, a.detail) : null,
       ackButton(a));

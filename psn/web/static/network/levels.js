@@ -34,6 +34,10 @@ export function alarmOrder(a, b) {
   return acked || a.raised - b.raised || a.id.localeCompare(b.id);
 }
 
+// psn's refusal of a request (send()'s {status, error}) prefixed in plain words: "Not allowed: …".
+const PLAIN = { 403: "Not allowed", 404: "Not found", 409: "Not possible now" };
+export const refusal = (r, what) => `${r.status === 422 ? `Check ${what}` : PLAIN[r.status] || "Refused"}: ${r.error}`;
+
 export const pct = (f) => (f == null || !Number.isFinite(f) ? "—" : `${Math.round(f * 100)} %`);
 export const mbps = (v) => (v == null || !Number.isFinite(v) ? "—" : `${v.toFixed(1)} Mbit/s`);
 

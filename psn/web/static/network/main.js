@@ -1,7 +1,7 @@
 // PSN network view: cells on the offline Belize basemap coloured by load and alarm, a cell's KPIs and charts, the
-// alarm list, priority uplifts and devices, read from /api/v1/net and kept current by the live WebSocket's
-// `net_kpi`, `net_alarm` and `net_uplift` events. Each part is read only if /auth/me's rights say the role may
-// see it; a refusal names the reason. Its state is on `window.netState` for the browser tests.
+// alarm list, priority uplifts, devices and drills, read from /api/v1/net and kept current by the live WebSocket's
+// `net_kpi`, `net_alarm`, `net_uplift` and `net_link` events. Each part is read only if /auth/me's rights say the
+// role may see it; a refusal names the reason. Its state is on `window.netState` for the browser tests.
 import { belizeMap, loadBaseMap } from "../basemap.js";
 import { api, whoAmI } from "../console/api.js";
 import { el, fill, now } from "../console/util.js";
@@ -12,6 +12,7 @@ import { addOverlays } from "../overlays.js";
 import { createAlarms } from "./alarms.js";
 import { addLegend, createCells } from "./cells.js";
 import { createDevices } from "./devices.js";
+import { createDrills } from "./drills.js";
 import { KINDS, span } from "./levels.js";
 import { createPanel } from "./panel.js";
 import { createUplifts } from "./uplifts.js";
@@ -45,6 +46,7 @@ const alarms = createAlarms({
 const panel = createPanel({ cells, inventory: () => inventory, alarmsOf: (id) => alarms.of(id), onAck: (a) => alarms.ackButton(a) });
 const uplifts = createUplifts({ canUplift: () => may("qos", "manage"), onChange: () => {} });
 const devices = createDevices();
+const drills = createDrills();
 window.netState = { map, cells, alarms, uplifts, panel, loaded: false, events: 0 };
 
 function notice(message) {
@@ -97,12 +99,15 @@ function parts() {
     network && ["/inventory/cells", (b) => b.cells.forEach((c) => inventory.set(c.id, c))],
     network && ["/alarms", (b) => alarms.load(b)],
     (network || may("qos")) && ["/uplifts", (b) => uplifts.load(b)],
+    may("qos") && may("unit") && ["/links", (b) => uplifts.links(b.links)],
     may("device") && ["/inventory/devices", (b) => devices.load(b, national ? "(every agency)" : "(your agency's)")],
+    may("simulation", "manage") && ["/faults/targets", (b) => drills.load(b)],
   ].filter(Boolean);
 }
 
 function showTabs() {
-  const shown = { alarms: may("network"), uplifts: may("network") || may("qos"), devices: may("device") };
+  const shown = { alarms: may("network"), uplifts: may("network") || may("qos"), devices: may("device"),
+    drills: may("simulation", "manage") };
   for (const [name, on] of Object.entries(shown)) $(`tab-${name}`).hidden = !on;
   const first = Object.keys(shown).find((n) => shown[n]);
   if (first) selectTab(first);
@@ -110,9 +115,10 @@ function showTabs() {
     + "an agency admin asks for them for their agency's units (network admins see every uplift).");
   $("legend").hidden = !may("network");
   $("summary").hidden = !may("network");
-  if (!may("network") && shown.uplifts) {
+  if (!may("network") && (shown.uplifts || shown.drills)) {
     $("no-network").textContent = "Your role does not see the network's cells and alarms (network operators and "
-      + "agency admins do). You can request and cancel priority uplifts for your agency's units.";
+      + `agency admins do). You can ${shown.uplifts ? "request and cancel priority uplifts for your agency's units"
+        : "run drills: break the simulated network and watch the operations centre respond"}.`;
     $("no-network").hidden = false;
   }
   return Object.values(shown).some(Boolean);
@@ -138,8 +144,8 @@ for (const tab of document.querySelectorAll("#tabs [role=tab]")) {
 }
 
 function deny(reason) {
-  $("denied").textContent = `The network view is not open to you: ${reason}. Network operators, agency admins `
-    + "and dispatchers use it.";
+  $("denied").textContent = `The network view is not open to you: ${reason}. Network operators, agency admins, `
+    + "dispatchers and trainers use it.";
   $("denied").hidden = false;
   document.body.classList.add("denied");
 }
@@ -181,6 +187,8 @@ function onMessage(msg) {
     alarms.upsert(msg.alarm);
   } else if (msg.type === "net_uplift") {
     uplifts.upsert(msg.uplift);
+  } else if (msg.type === "net_link") {
+    uplifts.links([msg.link]);
   }
 }
 

@@ -68,8 +68,12 @@ export function createPanel({ cells, inventory, alarmsOf, onAck }) {
       pair("Tilt", inv.tilt_deg != null ? `${inv.tilt_deg}°` : "—"),
       pair("Band", inv.band ? `${inv.band} (${inv.technology})` : "—"));
     const k = row.kpi;
+    // A silent cell's numbers are its last report's, not its load now: said so, and greyed.
+    const stale = k != null && cells.level(current) === "silent";
+    $("cell-kpi").classList.toggle("stale", stale);
     fill($("cell-kpi"), k
-      ? [...pair("PRBs UL / DL", `${pct(k.prb_util_ul)} / ${pct(k.prb_util_dl)}`),
+      ? [...(stale ? pair("Last report", `${ago(k.ts)}: it is silent since`) : []),
+        ...pair("PRBs UL / DL", `${pct(k.prb_util_ul)} / ${pct(k.prb_util_dl)}`),
         ...pair("Throughput UL / DL", `${mbps(k.thr_ul_mbps)} / ${mbps(k.thr_dl_mbps)}`),
         ...pair("Connected UEs", String(k.connected_ues)),
         ...pair("Rejected / pre-empted", `${k.bearers_rejected} / ${k.bearers_preempted} bearers`)]

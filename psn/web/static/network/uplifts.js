@@ -5,20 +5,16 @@
 // disabled and why.
 import { apiJSON, send } from "../console/api.js";
 import { el, fill, hhmm, serverNow, syncServerClock } from "../console/util.js";
-import { countdown } from "./levels.js";
+import { countdown, refusal } from "./levels.js";
 
 const $ = (id) => document.getElementById(id);
-const PLAIN = {
-  403: "Not allowed",
-  404: "Not found",
-  409: "Not possible now",
-  422: "Check the request",
-};
-const plain = (r) => `${PLAIN[r.status] || "Refused"}: ${r.error}`;
+const plain = (r) => refusal(r, "the request");
 
 export function createUplifts({ canUplift, onChange }) {
   const active = new Map(); // id -> uplift row
+  const links = new Map(); // "agency/unit" -> its latest link report (GET /api/v1/net/links, net_link)
   let units = []; // ids of the live units the caller sees
+  let incidents = new Map(); // id -> the open incidents the caller may view, as GET /api/v1/incidents gives them
   const chosen = new Set();
   const dialog = $("uplift");
 
@@ -27,10 +23,23 @@ export function createUplifts({ canUplift, onChange }) {
       el("div.uplift-head", {}, el("b", {}, u.id), " ",
         el("span.left", { dataset: { until: u.until } }, ""), el("span.until", {}, ` until ${hhmm(u.until)}`)),
       el("div.uplift-units", {}, u.incident ? `incident ${u.incident}: ` : "", u.units.join(", ")),
+      el("ul.uplift-network", {},
+        u.units.map((id) => el("li.uplift-unit", { dataset: { unit: id } }, ...applied(id, u)))),
       el("div.muted", {}, `“${u.reason}” · asked by ${u.requested_by} at ${hhmm(u.started)}`),
       canUplift()
         ? el("button.cancel", { type: "button", onclick: (ev) => cancel(u, ev.currentTarget) }, "Cancel uplift")
         : null);
+  }
+
+  // What the network says of a unit of uplift `u`: its latest link report since the uplift started (the
+  // equipment's `uplifted` and ARP), none since, or nothing when the caller sees no link of the unit.
+  function applied(id, u) {
+    const k = links.get(id);
+    if (!k) return [id];
+    if (k.ts < u.started) return [id, " · no link report since it started"];
+    if (k.cell == null) return [id, " · out of coverage: no cell serves it"];
+    const rate = `ARP ${k.arp}, ${k.ul_mbps < 1 ? k.ul_mbps.toFixed(2) : k.ul_mbps.toFixed(1)} Mbit/s up`;
+    return k.uplifted ? [id, el("b.applied", {}, " ✓ uplifted"), `: ${rate}`] : [id, ` · not uplifted yet: ${rate}`];
   }
 
   function tick() {
@@ -80,6 +89,22 @@ export function createUplifts({ canUplift, onChange }) {
     showChosen();
   }
 
+  // The incident box offers the open incidents (most urgent first) and says which units are on the one named: the
+  // uplift takes those on it when psn receives the request.
+  function renderIncidents() {
+    fill($("uplift-incidents"), [...incidents.values()].map((i) => el("option", { value: i.id },
+      [i.type.replace(/_/g, " "), i.place, `${i.units.length} unit${i.units.length === 1 ? "" : "s"}`]
+        .filter(Boolean).join(" · "))));
+    showIncidentUnits();
+  }
+
+  function showIncidentUnits() {
+    const i = incidents.get($("uplift-incident").value.trim());
+    $("uplift-incident-units").textContent = !i ? ""
+      : i.units.length ? `On it now: ${i.units.join(", ")}`
+        : "No unit is on it now: assign units to it first (Map & console).";
+  }
+
   function showChosen() {
     $("uplift-chosen").textContent = chosen.size ? `${chosen.size} chosen` : "none chosen";
   }
@@ -97,14 +122,14 @@ export function createUplifts({ canUplift, onChange }) {
     error("");
     renderUnits(); // the list as last read (what is checked is `chosen`), until the new read comes
     dialog.showModal();
-    try {
-      const body = await apiJSON("/api/v1/units");
-      units = body.units.map((u) => u.id).sort();
-    } catch (err) {
-      units = [];
-      error(`The live units could not be read (${err.message}): name an incident instead.`);
-    }
+    const [live, open] = await Promise.allSettled([apiJSON("/api/v1/units"), apiJSON("/api/v1/incidents?state=open")]);
+    units = live.status === "fulfilled" ? live.value.units.map((u) => u.id).sort() : [];
+    incidents = new Map(open.status === "fulfilled" ? open.value.incidents.map((i) => [i.id, i]) : []);
+    error([live.status === "rejected" ? `The live units could not be read (${live.reason.message}).` : "",
+      open.status === "rejected" ? `The open incidents could not be read (${open.reason.message}).` : ""]
+      .filter(Boolean).join(" "));
     renderUnits();
+    renderIncidents();
   }
 
   async function submit(ev) {
@@ -135,6 +160,7 @@ export function createUplifts({ canUplift, onChange }) {
     });
   }
   $("uplift-filter").addEventListener("input", renderUnits);
+  $("uplift-incident").addEventListener("input", showIncidentUnits);
   $("uplift-open").addEventListener("click", open);
   $("uplift-cancel").addEventListener("click", () => dialog.close());
   $("uplift-form").addEventListener("submit", submit);
@@ -149,6 +175,19 @@ export function createUplifts({ canUplift, onChange }) {
       render();
     },
     upsert,
+    // Link reports (a read, or a net_link event): only the lines of the units they name are redrawn (a keyboard
+    // user's focus on a Cancel button stays).
+    links(rows) {
+      for (const k of rows) {
+        if ((links.get(k.unit)?.ts ?? -Infinity) > k.ts) continue;
+        links.set(k.unit, k);
+        for (const u of active.values()) {
+          const line = u.units.includes(k.unit) && document.querySelector(`#uplifts li[data-id="${CSS.escape(u.id)}"] `
+            + `li[data-unit="${CSS.escape(k.unit)}"]`);
+          if (line) fill(line, ...applied(k.unit, u));
+        }
+      }
+    },
     // Who may not ask for uplifts is told why, and the button is off.
     rights(may, why) {
       $("uplift-open").disabled = !may;
