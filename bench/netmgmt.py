@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import psycopg
 
+from bench.emergency import percentiles
 from bench.kpi_history import DAY, Keep, cell_name, fill, growth, row_bytes
 from bench.raw_results import save
 from bench.telemetry import Psn, bench_broker, live_messages, publish_paced
@@ -74,14 +74,6 @@ def watch(base_ws: str, token: str, duration: float, ready: Any, result: Any) ->
         elif message["type"] == "net_kpi":
             kpis.append((message["kpi"]["ts"], now - message["kpi"]["ts"]))
     result.put((fixes, kpis))
-
-
-def percentiles(latencies: list[float]) -> dict[str, float | int]:
-    if not latencies:
-        return {"samples": 0}
-    ms = np.array(latencies) * 1000
-    return {"p50_ms": round(float(np.percentile(ms, 50)), 1), "p99_ms": round(float(np.percentile(ms, 99)), 1),
-            "max_ms": round(float(ms.max()), 1), "samples": len(ms)}
 
 
 def metric(psn: Psn, name: str) -> float:
