@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +92,14 @@ def publish_burst(port: int, count: int, units: int) -> None:
     c.loop_stop()
 
 
-def publish_paced(port: int, units: int, rate: float, duration: float, result: Any) -> None:
-    """Each unit once per 1/rate s, spread evenly over the period in 20 ms slices."""
+def fix_message(unit: int, now: float) -> tuple[str, bytes]:
+    return topic(unit), payload(unit, now)
+
+
+def publish_paced(port: int, units: int, rate: float, duration: float, result: Any,
+                  message: Callable[[int, float], tuple[str, bytes]] = fix_message) -> None:
+    """Each of `units` senders once per 1/rate s, spread evenly over the period in 20 ms slices; `message` gives
+    a sender's (topic, payload) at a time (a module-level function: it crosses to a spawned process)."""
     c = client(port, f"bench-paced-{os.getpid()}")
     c.loop_start()
     slice_s = 0.02
@@ -104,8 +110,7 @@ def publish_paced(port: int, units: int, rate: float, duration: float, result: A
     while (now := time.time()) - start < duration:
         sent += per_slice
         while i < int(sent):
-            unit = i % units
-            c.publish(topic(unit), payload(unit, time.time()), qos=1)
+            c.publish(*message(i % units, time.time()), qos=1)
             i += 1
         time.sleep(max(0.0, slice_s - (time.time() - now)))
     result.put((i, start, time.time()))
@@ -187,7 +192,7 @@ class Psn:
         self.mqtt_port = mqtt_port
         self.base = f"http://127.0.0.1:{self.port}"
         self.client_id = f"psn-bench-{self.port}"
-        self.data = data = work / f"data-{'sealed' if encrypt else 'plain'}-{label}"
+        self.data = data = self.data_dir(work, encrypt, label)
         db_flags = [] if db == "sqlite" else ["--db", db]
         env = {**os.environ, "PSN_LOG_LEVEL": "warning", "PSN_MQTT_CLIENT_ID": self.client_id,
                "PSN_ENCRYPT_AT_REST": "true" if encrypt else "false"}
@@ -204,6 +209,11 @@ class Psn:
         except BaseException:
             self.process.kill()
             raise
+
+    @staticmethod
+    def data_dir(work: Path, encrypt: bool, label: str) -> Path:
+        """Where the psn of `label` keeps its data (its SQLite database is `psn.db` there)."""
+        return work / f"data-{'sealed' if encrypt else 'plain'}-{label}"
 
     def __enter__(self) -> Psn:
         return self
