@@ -132,7 +132,7 @@ def test_a_database_that_does_not_answer_is_waited_for_a_bounded_time(auth: Auth
         with pytest.raises(NoAnswer, match="no answer"):
             auth.principal(tokens["ana.bol"])
     threads = threading.active_count()
-    with pytest.raises(NoAnswer, match="still waiting"):  # at once, without a fifth thread
+    with pytest.raises(NoAnswer, match="still waiting"):  # after waiting for a slot within 0.2 s, no fifth thread
         auth.principal(tokens["ana.bol"])
     assert threading.active_count() == threads
     users.frozen.clear()
