@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) system lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@echo "see bench/README.md: each benchmark is run on its own, e.g. $(BIN)/python -m bench.telemetry"

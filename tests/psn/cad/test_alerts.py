@@ -62,6 +62,9 @@ def test_an_emergency_reaches_who_may_see_the_unit_merges_and_is_acknowledged_on
             incident = new_incident(server, police)
             add_partner(server, police, incident, "nemo")
             assign(server, police, incident, "police/P-1")
+            # The assignment takes effect on the bus's incident thread, after the request returns: NEMO's console
+            # showing P-1 on the incident is when the grant holds (pressed before it, NEMO would rightly not hear).
+            wait_for(lambda: any("police/P-1" in e["incident"]["units"] for e in seen["nemo"].of("incident")))
             _alert(server, "police/P-1", {"type": "emergency"})
             wait_for(lambda: seen["nemo"].of("alert"))
             assert seen["nemo"].of("alert")[0]["alert"]["id"] == first["id"]
