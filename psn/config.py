@@ -95,6 +95,14 @@ class Settings:
     db_timeout_s: float = 2.0
     health_min_free_mb: float = 1024.0
     session_outage_grace_s: float = 1800.0
+    # Several instances on one Mosquitto and one PostgreSQL (docs/deploy.md, "Several instances"): each has its own
+    # `instance` name (its MQTT client id is `{mqtt_client_id}-{instance}`); "" is the single-instance default.
+    # Instances of one `cluster_group` share the device topics (MQTT 5 `$share/{cluster_group}/…`: each message is
+    # processed once) and hear each other on `psn/v1/_peer/…`. `public_url` is how browsers reach this instance
+    # itself, not the proxy (a viewer is sent there for a stream this instance holds); "" = http://host:port.
+    instance: str = ""
+    cluster_group: str = "psn"
+    public_url: str = ""
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
     demo: bool = False
 
@@ -129,6 +137,14 @@ class Settings:
         if not all(value >= 0 for value in health) or self.db_timeout_s == 0:
             raise ConfigError(f"health_cache_s, health_min_free_mb and session_outage_grace_s must be >= 0 and "
                               f"db_timeout_s > 0, not {health}")
+        for name in ("instance", "cluster_group"):
+            value = getattr(self, name)
+            if (value or name == "cluster_group") and not topics.NAME.fullmatch(value):
+                raise ConfigError(f"{name} must match {topics.NAME.pattern} (it goes into MQTT topics and client "
+                                  f"ids), not {value!r}")
+        if self.instance and not self.mqtt_url:
+            raise ConfigError("several instances need Mosquitto (mqtt_url): the embedded broker speaks MQTT 3.1.1, "
+                              "which has no shared subscriptions")
         if not (self.cmd_ack_timeout_s > 0 and self.cmd_resends >= 0):
             raise ConfigError(f"cmd_ack_timeout_s must be > 0 and cmd_resends >= 0, not {self.cmd_ack_timeout_s}, "
                               f"{self.cmd_resends}")
@@ -156,6 +172,20 @@ class Settings:
             if not sep or not agency.strip():
                 raise ConfigError(f"video_retention entries look like 'police=365', not {item!r}")
         return days
+
+    @property
+    def client_id(self) -> str:
+        """This instance's MQTT client id: its persistent session on the broker (kept across restarts)."""
+        return f"{self.mqtt_client_id}-{self.instance}" if self.instance else self.mqtt_client_id
+
+    @property
+    def own_url(self) -> str:
+        """Where browsers reach this instance itself (not through the proxy)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        scheme = "https" if self.tls_cert else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
 
     @property
     def database_url(self) -> str:

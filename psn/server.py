@@ -185,7 +185,7 @@ class Server:
             self.broker_url = await self.embedded.start()
             mqtt5 = False  # amqtt speaks MQTT 3.1.1 only
         self.mqtt = MqttClient(
-            self.broker_url, self.settings.mqtt_client_id, SUBSCRIPTIONS, self.ingest.handle, mqtt5=mqtt5, tls=tls
+            self.broker_url, self.settings.client_id, SUBSCRIPTIONS, self.ingest.handle, mqtt5=mqtt5, tls=tls
         )
         self.mqtt.start()
         await self.cad.start()  # the command resend timer publishes: only once there is a client to publish with

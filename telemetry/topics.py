@@ -37,6 +37,7 @@ BROADCAST = "_broadcast"
 REJECTED = "_rejected"
 SECURITY = "_security"
 ALARMS = "_alarms"
+PEER = "_peer"  # psn instances to each other (docs/deploy.md, "Several instances"); devices may not touch it
 RESERVED = frozenset({NET, PROBES})  # and every name starting with "_"
 # A PUBLISH topic Mosquitto accepts: a UTF-8 string with a 16-bit length (the MQTT limit), and at most 200 "/"
 # (TOPIC_HIERARCHY_LIMIT, lib/util_topic.c; more is refused and the publisher disconnected).
@@ -153,6 +154,19 @@ def alarm_topic(kind: str) -> str:
 
 def owntracks_prefix(user: str, device: str) -> str:
     return f"{OWNTRACKS}/{user}/{device}"
+
+
+def peer_topic(instance: str, kind: str) -> str:
+    """What psn instance `instance` tells its peers: `kind` is what it holds (a fix, an alert …)."""
+    return f"{ROOT}/{PEER}/{instance}/{kind}"
+
+
+PEER_SUBSCRIPTION = peer_topic("+", "+")  # every instance hears every other (and itself: it skips its own)
+
+
+def shared_subscription(group: str, topic: str) -> str:
+    """MQTT 5 shared subscription: the broker hands each message to one subscriber of `group`."""
+    return f"$share/{group}/{topic}"
 
 
 # What psn's own client subscribes to: every topic a decoder handles, nothing else.
