@@ -2,9 +2,9 @@
 `psn broker-config` writes (mTLS, the generated ACL, persistence), a fresh PostgreSQL database, two `psn serve`
 processes (instances a and b) and nginx from Debian's packages with deploy/nginx/psn.conf.template in front.
 
-The setup runs the operator commands compose.yml's `psn-init` runs (`INIT`), in this process through `psn.cli.main`
-(each as its own process would cost about 2.5 s of imports). What the instances share and what each keeps for
-itself follows compose.yml's volumes: `SHARED` directories of the data dir are links to one shared directory.
+The setup runs the operator commands of compose.yml's `psn-init` (`init_commands`), in this process through
+`psn.cli.main` (each as its own process would cost about 2.5 s of imports). What the instances share and what
+each keeps for itself follows compose.yml's volumes: `SHARED` directories of the data dir link to one directory.
 """
 
 from __future__ import annotations
@@ -61,16 +61,13 @@ def fill_template(text: str, values: Mapping[str, str]) -> str:
     return TEMPLATE_NAME.sub(lambda m: values[m[1]], text)
 
 
-def init_commands(shared: Path, broker: Path, proxy_tls: Path, units: Path, db_url: str,
-                  mqtt_port: int) -> list[list[str]]:
-    """`psn-init` of compose.yml: the CA, a certificate per unit, Mosquitto's config (mTLS, ACL, persistence) and
-    the proxy's HTTPS certificate; every command also migrates the database and creates the keys once, before
-    any instance starts (two instances starting on empty keys would each make their own)."""
+def init_commands(shared: Path, broker: Path, proxy_tls: Path, db_url: str, mqtt_port: int) -> list[list[str]]:
+    """What deploy/psn-init.sh runs before compose.yml starts the rest: the network CA, Mosquitto's config (mTLS,
+    ACL, persistence) and the proxy's HTTPS certificate. Each command also migrates the database and makes the keys,
+    once and before any instance starts: two instances starting on empty keys would each make their own."""
     store = ["--data-dir", str(shared), "--db", db_url]
     return [
         ["pki", "init", *store],
-        *(["pki", "issue-unit", agency, unit, "--p12-password-stdin", "--out", str(units), *store]
-          for agency, unit in UNITS),
         ["broker-config", "--out", str(broker), "--port", str(mqtt_port), "--bind", "127.0.0.1", "--run-as",
          getpass.getuser(), *store],
         ["pki", "issue-server", "localhost", "127.0.0.1", "--out", str(proxy_tls), *store],
@@ -141,12 +138,17 @@ class Topology:
         return f"wss://localhost:{self.proxy_port}"
 
     def prepare(self) -> None:
-        for argv in init_commands(self.shared, self.broker_dir, self.root / "proxy-tls", self.root / "units",
-                                  self.db_url, self.mqtt_port):
-            _cli(argv, stdin="unit-bundle-password\n")
+        for argv in init_commands(self.shared, self.broker_dir, self.root / "proxy-tls", self.db_url, self.mqtt_port):
+            _cli(argv)
+        # What an operator does next: certificates for the units (Mosquitto's `pattern` lines let each publish its
+        # own topics without a new ACL) and an account.
+        store = ["--data-dir", str(self.shared), "--db", self.db_url]
+        for agency, unit in UNITS:
+            _cli(["pki", "issue-unit", agency, unit, "--p12-password-stdin", "--out", str(self.root / "units"),
+                  *store], stdin="unit-bundle-password\n")
         name, agency, *roles = ADMIN
         _cli(["users", "add", name, "--agency", agency, *(a for r in roles for a in ("--role", r)),
-              "--password-stdin", "--data-dir", str(self.shared), "--db", self.db_url], stdin=PASSWORD + "\n")
+              "--password-stdin", *store], stdin=PASSWORD + "\n")
 
     def start_broker(self) -> None:
         log = (self.root / "mosquitto.log").open("ab")
@@ -161,6 +163,7 @@ class Topology:
             "PSN_INSTANCE": name,
             "PSN_PUBLIC_URL": f"{self.proxy_url}/instance/{name}",
             "PSN_HOST": "127.0.0.1",
+            "PSN_INSECURE_HTTP": "true",  # compose: plain HTTP between the proxy and psn, on their own network
             "PSN_PORT": str(port),
             "PSN_DATA_DIR": str(data_dir),
             "PSN_DB_URL": self.db_url,
