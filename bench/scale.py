@@ -110,10 +110,15 @@ def run_step(topology: Topology, instances: list[Instance], token: str, rate: fl
     stored_before = stored_fixes(topology.db_url)
     began = time.time()
     broker = topology.broker_dir
-    sent = result_of(load_process(
+    share = args.units // args.publishers  # each publisher its own units: a unit's fixes keep their order
+    publishers = [load_process(
         "publish", "--ca", str(topology.ca), "--cert", str(broker / "psn-server.pem"), "--key",
-        str(broker / "psn-server.key"), "--client-id", f"bench-load-{os.getpid()}", "--port", str(topology.mqtt_port),
-        "--units", str(args.units), "--rate", str(rate), "--duration", str(args.step_s)))
+        str(broker / "psn-server.key"), "--client-id", f"bench-load-{os.getpid()}-{n}", "--port",
+        str(topology.mqtt_port), "--first-unit", str(n * share), "--units", str(share), "--rate",
+        str(rate / args.publishers), "--duration", str(args.step_s)) for n in range(args.publishers)]
+    results = [result_of(p) for p in publishers]
+    sent = {"sent": sum(r["sent"] for r in results), "start": min(r["start"] for r in results),
+            "end": max(r["end"] for r in results)}
     drain_s = None
     while (now := time.time()) < sent["end"] + args.grace_s:
         if stored_fixes(topology.db_url) - stored_before >= sent["sent"]:
@@ -168,8 +173,8 @@ def end_session(topology: Topology, client_id: str) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    figures: dict[str, Any] = {"units": args.units, "rates": args.rates, "step_s": args.step_s,
-                               "grace_s": args.grace_s, "load_average_before": os.getloadavg()}
+    figures: dict[str, Any] = {"units": args.units, "publishers": args.publishers, "rates": args.rates,
+                               "step_s": args.step_s, "grace_s": args.grace_s, "load_average_before": os.getloadavg()}
     root = Path(tempfile.mkdtemp(prefix="psn-scale-"))
     try:
         with postgres_database() as db_url:
@@ -204,13 +209,15 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--rates", default="250,500,1000,1500,2000,3000,4000",
                         help="offered fix rates in msg/s, all units together, one step each (default %(default)s)")
+    parser.add_argument("--publishers", type=int, default=2,
+                        help="load generator processes, the units and the rate split between them (%(default)s)")
     parser.add_argument("--step-s", type=float, default=10.0, help="seconds of publishing a step")
     parser.add_argument("--grace-s", type=float, default=3.0,
                         help="a step holds when every fix is stored within this after its last publish")
     parser.add_argument("--quick", action="store_true", help="smoke test: 20 units, one 1 s step of 50 msg/s")
     args = parser.parse_args(argv)
     if args.quick:
-        args.units, args.rates, args.step_s, args.grace_s = 20, "50", 1.0, 5.0
+        args.units, args.publishers, args.rates, args.step_s, args.grace_s = 20, 1, "50", 1.0, 5.0
     args.rates = [float(r) for r in str(args.rates).split(",")]
     return args
 

@@ -38,7 +38,7 @@ def publish(args: argparse.Namespace) -> dict[str, float]:
     while (now := time.time()) - start < args.duration:
         due += per_slice
         while len(infos) < int(due):
-            unit = len(infos) % args.units
+            unit = args.first_unit + len(infos) % args.units
             fix = {"ts": time.time(), "lat": 17.2 + unit % 100 * 0.003, "lon": -88.8 + unit // 100 * 0.006}
             infos.append(client.publish(f"psn/v1/{AGENCY}/S-{unit}/telemetry", json.dumps(fix), qos=1))
         time.sleep(max(0.0, slice_s - (time.time() - now)))
@@ -83,6 +83,7 @@ def main() -> None:
     for name in ("ca", "cert", "key", "client_id"):
         pub.add_argument(f"--{name.replace('_', '-')}", required=True)
     pub.add_argument("--port", type=int, required=True)
+    pub.add_argument("--first-unit", type=int, default=0)
     pub.add_argument("--units", type=int, required=True)
     pub.add_argument("--rate", type=float, required=True)
     pub.add_argument("--duration", type=float, required=True)
