@@ -6,10 +6,11 @@ For each phase (two instances first, then b stopped and its broker session ended
 the same run) the offered QoS 1 fix rate steps up, `--step-s` seconds a step, until a step fails. A step holds when
 every fix published in it is in PostgreSQL (counted there) within `--grace-s` of the last publish: the sustained
 rate is the last step that held. Each step also gives the delay from publish to a live WebSocket on each instance
-(p50/p99), the CPU each psn process and the broker used (cores, from /proc), and how many fixes each instance took
-from the broker (with shared subscriptions they add up to what was sent; without, each instance took them all).
+(p50/p99), the CPU each psn process, the broker and the database's backends used (cores, from /proc), and how
+many fixes each instance took from the broker (with shared subscriptions they add up to what was sent; without,
+each instance took them all).
 
-    .venv/bin/python -m bench.scale --units 1000 --rates 250,500,1000,1500,2000,3000 --step-s 10
+    .venv/bin/python -m bench.scale --units 1000 --publishers 2 --rates 500,1000,2000,3000,4000,5000 --step-s 10
     .venv/bin/python -m bench.scale --quick     # a smoke test: one small step a phase (tests/bench/test_scale.py)
 
 Run it as a module from the repository root. Prints the figures as JSON and writes them to bench/results/.
@@ -18,6 +19,7 @@ Run it as a module from the repository root. Prints the figures as JSON and writ
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -79,6 +81,23 @@ def stored_fixes(db_url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def database_pids(db_url: str) -> list[int]:
+    """The PostgreSQL backends serving the bench's database (psn's connection pools): the database's share of the
+    work (PostgreSQL's shared background processes, the WAL writer and checkpointer, are not counted)."""
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND pid <> pg_backend_pid()").fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def backend_cpu(pids: Sequence[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a backend that ended meanwhile
+            total += cpu_seconds(pid)
+    return total
+
+
 def load_process(*argv: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "bench.scale_load", *argv], cwd=REPO, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
@@ -106,6 +125,8 @@ def run_step(topology: Topology, instances: list[Instance], token: str, rate: fl
     broker_pid = topology.processes[0].pid
     pids = {i.name: i.process.pid for i in instances if i.process is not None}
     cpu_before = {name: cpu_seconds(pid) for name, pid in {**pids, "broker": broker_pid}.items()}
+    backends = database_pids(topology.db_url)
+    database_before = backend_cpu(backends)
     taken_before = {i.name: accepted(i, token) for i in instances}
     stored_before = stored_fixes(topology.db_url)
     began = time.time()
@@ -129,6 +150,7 @@ def run_step(topology: Topology, instances: list[Instance], token: str, rate: fl
     time.sleep(LIVE_SETTLE_S)
     cpu = {name: round((cpu_seconds(pid) - cpu_before[name]) / wall, 3)
            for name, pid in {**pids, "broker": broker_pid}.items()}
+    cpu["database"] = round((backend_cpu(backends) - database_before) / wall, 3)
     step = Step(rate, sent["sent"], sent["end"] - sent["start"], stored_fixes(topology.db_url) - stored_before,
                 drain_s)
     detail: dict[str, Any] = {"cores": cpu, "taken": {i.name: accepted(i, token) - taken_before[i.name]

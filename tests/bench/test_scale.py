@@ -35,7 +35,7 @@ def test_quick_run_on_two_instances_then_one() -> None:
     for name, instances in (("two_instances", ("a", "b")), ("one_instance", ("a",))):
         (step,) = figures[name]["steps"]
         assert step["held"] and step["stored"] == step["sent"] > 0, step
-        assert set(step["cores"]) == {*instances, "broker"}
+        assert set(step["cores"]) == {*instances, "broker", "database"}
         for instance in instances:
             assert step[f"live_{instance}_ms"]["samples"] > 0
             assert step["taken"][instance] > 0
