@@ -81,6 +81,21 @@ def stored_fixes(db_url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def quiet(db_url: str, timeout: float = 120.0) -> None:
+    """Waits until the stored count stops moving (two reads 0.5 s apart agree): what a step that did not hold left
+    in psn's writer or at the broker is stored before the next step counts (measured: the first step after a
+    failed one found 242 more rows than it had sent)."""
+    deadline = time.time() + timeout
+    last = stored_fixes(db_url)
+    while time.time() < deadline:
+        time.sleep(0.5)
+        now = stored_fixes(db_url)
+        if now == last:
+            return
+        last = now
+    raise RuntimeError(f"fixes still being stored after {timeout:.0f} s")
+
+
 def database_pids(db_url: str) -> list[int]:
     """The PostgreSQL backends serving the bench's database (psn's connection pools): the database's share of the
     work (PostgreSQL's shared background processes, the WAL writer and checkpointer, are not counted)."""
@@ -118,6 +133,7 @@ def accepted(instance: Instance, token: str) -> int:
 
 def run_step(topology: Topology, instances: list[Instance], token: str, rate: float,
              args: argparse.Namespace) -> tuple[Step, dict[str, Any]]:
+    quiet(topology.db_url)
     watchers = {i.name: load_process("watch", "--url", i.ws_url, "--token", token, "--duration",
                                      str(args.step_s + args.grace_s + 10)) for i in instances}
     for watcher in watchers.values():
