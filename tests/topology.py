@@ -213,7 +213,8 @@ class Topology:
         (self.root / "nginx.conf").write_text(
             f"worker_processes 1;\npid {self.root}/nginx.pid;\nerror_log {self.root}/nginx-error.log warn;\n"
             "events { worker_connections 1024; }\nhttp {\n"
-            f"  access_log {self.root}/nginx-access.log;\n"
+            "  log_format routed '$request_method $uri $upstream_addr';\n"
+            f"  access_log {self.access_log} routed;\n"
             + "".join(f"  {kind}_temp_path {temp}/{kind};\n"
                       for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
             + f"  include {self.root}/psn.conf;\n}}\n")
@@ -221,6 +222,16 @@ class Topology:
             [NGINX, "-p", str(self.root), "-c", str(self.root / "nginx.conf"), "-g", "daemon off;"],
             stderr=(self.root / "nginx-error.log").open("ab")))
         wait_for(lambda: _listening(self.proxy_port), timeout=10)
+
+    @property
+    def access_log(self) -> Path:
+        return self.root / "nginx-access.log"
+
+    def routes(self) -> list[tuple[str, str, str]]:
+        """(method, path, the instance's name) of every request nginx passed on, in order."""
+        names = {f"127.0.0.1:{i.port}": name for name, i in self.instances.items()}
+        lines = self.access_log.read_text().splitlines() if self.access_log.exists() else []
+        return [(method, path, names.get(upstream, upstream)) for method, path, upstream in map(str.split, lines)]
 
     def tls_context(self) -> ssl.SSLContext:
         """Trusts the network CA, which signed the proxy's certificate."""

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
+from tests.support import wait_for
 from tests.topology import ADMIN, PASSWORD, UNITS, Topology, running
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
@@ -57,6 +58,36 @@ def test_sign_in_rest_and_a_token_good_on_every_instance(topology: Topology) -> 
     for name in topology.instances:
         assert httpx.get(f"{topology.proxy_url}/instance/{name}/readyz",
                          verify=topology.tls_context()).status_code == 200
+
+
+def test_video_of_one_stream_goes_to_one_instance_and_the_rest_round_robin(topology: Topology) -> None:
+    """Where the proxy sends what (its access log names the upstream): every WHIP/WHEP request of a stream, the
+    sessions' DELETEs too, to one instance; the streams spread over both; REST alternates; /instance/{name}/ is
+    that instance. psn's answers do not matter here (no tokens: 401s), only where they came from."""
+    client = httpx.Client(base_url=topology.proxy_url, verify=topology.tls_context(), timeout=30)
+    start = len(topology.routes())
+    streams = [f"police:P-{n}" for n in range(20)]
+    for stream in streams:
+        for door in ("whip", "whep", "whep"):
+            client.post(f"/{door}/{stream}", content=b"v=0", headers={"Content-Type": "application/sdp"})
+        client.delete(f"/whep/{stream}/0123456789abcdef")
+    for _ in range(4):
+        client.get("/api/v1/units")
+    for name in topology.instances:
+        client.get(f"/instance/{name}/healthz")
+    sent = len(streams) * 4 + 4 + len(topology.instances)
+    # nginx logs a request after its answer went out: the last lines may follow the answers by a moment.
+    routes = wait_for(lambda: len(topology.routes()) - start >= sent and topology.routes()[start:])
+    where: dict[str, set[str]] = {}
+    for _method, path, instance in routes:
+        if path.startswith(("/whip/", "/whep/")):
+            where.setdefault(path.split("/")[2], set()).add(instance)
+    assert set(where) == set(streams) and all(len(found) == 1 for found in where.values()), where
+    assert {found for (found,) in where.values()} == set(topology.instances)
+    rest = [instance for _m, path, instance in routes if path == "/api/v1/units"]
+    assert rest in (["a", "b", "a", "b"], ["b", "a", "b", "a"])
+    assert [(path, instance) for _m, path, instance in routes if path.startswith("/instance/")] == \
+        [(f"/instance/{name}/healthz", name) for name in topology.instances]
 
 
 def test_units_appear_on_every_instance_and_through_the_proxy(topology: Topology) -> None:
