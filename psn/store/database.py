@@ -66,13 +66,8 @@ class Database:
     def _insert_many(self, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """Inserts the rows a unique key (unit, ts) does not already hold: a message the broker delivers again
         after a crash (its acknowledgement waits for this commit) is stored once."""
-        # Driver-level executemany with tuples: several times cheaper per row than Core with dicts. SQLite and
-        # PostgreSQL spell the conflict clause alike (the dialects' on_conflict_do_nothing renders the same).
-        marker = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))}) "
-               "ON CONFLICT DO NOTHING")
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(sql, rows)
+            insert_new(conn, table, columns, rows)
 
     def insert_fixes(self, batch: Sequence[tuple[Fix, float]]) -> None:
         if self.sealer is None:
@@ -194,3 +189,15 @@ def _newest_per_unit(table: sa.Table) -> sa.Select[Any]:
 
 def _position(f: Fix) -> tuple[float | None, ...]:
     return (f.lat, f.lon, f.alt, f.speed, f.heading, f.accuracy, f.battery)
+
+
+def insert_new(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Inserts the rows no unique key of `table` already holds (a table without one takes them all)."""
+    if not rows:
+        return
+    # Driver-level executemany with tuples: several times cheaper per row than Core with dicts. SQLite and
+    # PostgreSQL spell the conflict clause alike (the dialects' on_conflict_do_nothing renders the same).
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    values = ", ".join([marker] * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({values}) ON CONFLICT DO NOTHING",
+                         rows)
