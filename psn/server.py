@@ -94,7 +94,10 @@ class Server:
         self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
                               settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s,
                               settings.qos_max_uplifts)
-        self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
+        # The KPI store commits as often as the fix store: acknowledgements leave in arrival order, so a KPI waiting
+        # for its commit holds back the acknowledgements of the fixes behind it (psn/mqtt/client.py).
+        kpi_store = KpiStore(self.db, self.stats.registry, self.clock, flush_s=settings.store_flush_s)
+        self.net_kpis = KpiService(kpi_store, self.clock, self.hub,
                                    self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s,
                                    self.stats.registry)
         self.inventory = Inventory(self.db, self.audit, self.clock, settings.data_dir)
