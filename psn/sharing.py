@@ -6,6 +6,7 @@ thousands of units per tick without touching the database.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from psn.access import Agreement, IncidentShare, Resource, Sharing
 from psn.clock import Clock
 from psn.store import Database
+from psn.store.changes import INCIDENT, SHARING
 from psn.store.schema import agreements, flags, incident_shares
 
 EMERGENCY = "emergency_declared"
@@ -52,6 +54,16 @@ class SharingStore:
             )
             self.version += 1
 
+    def reload_share(self, incident: str) -> None:
+        """One incident's share read back (another instance changed it): one row, not the whole table."""
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(incident_shares).where(incident_shares.c.incident == incident)).all()
+        with self._lock:
+            kept = tuple(s for s in self.snapshot.incidents if s.incident != incident)
+            found = tuple(IncidentShare(r.incident, r.owner, _split(r.partners), _split(r.units), r.open) for r in rows)
+            self.snapshot = dataclasses.replace(self.snapshot, incidents=kept + found)
+            self.version += 1
+
     def add_agreement(self, agreement: Agreement, created_by: str) -> int:
         with self.db.engine.begin() as conn:
             result = conn.execute(agreements.insert().values(
@@ -62,12 +74,14 @@ class SharingStore:
             key = result.inserted_primary_key
             assert key is not None
             new_id = int(key[0])
+            self.db.announce(conn, SHARING, str(new_id))
         self.reload()
         return new_id
 
     def remove_agreement(self, agreement_id: int) -> bool:
         with self.db.engine.begin() as conn:
             removed = conn.execute(agreements.delete().where(agreements.c.id == agreement_id)).rowcount
+            self.db.announce(conn, SHARING, str(agreement_id))
         self.reload()
         return bool(removed)
 
@@ -75,6 +89,7 @@ class SharingStore:
         with self.db.engine.begin() as conn:
             conn.execute(flags.delete().where(flags.c.name == EMERGENCY))
             conn.execute(flags.insert().values(name=EMERGENCY, value="true" if declared else "false"))
+            self.db.announce(conn, SHARING, EMERGENCY)
         self.reload()
 
     def share_incident(self, share: IncidentShare) -> bool:
@@ -90,6 +105,8 @@ class SharingStore:
             conn.execute(incident_shares.insert().values(
                 incident=share.incident, owner=share.owner, partners=",".join(sorted(share.partners)),
                 units=",".join(sorted(share.units)), open=share.open))
+            # The incident's row was committed before its share: on this commit a peer reads both.
+            self.db.announce(conn, INCIDENT, share.incident)
         self.reload()
         return True
 

@@ -60,9 +60,23 @@ class IncidentStore:
             self._append(conn, incident.id, entry)
 
     def load(self) -> list[Incident]:
+        return self._select(None)
+
+    def load_one(self, incident_id: str) -> Incident | None:
+        """One incident as stored (another instance changed it); None for no such incident."""
+        found = self._select(incident_id)
+        return found[0] if found else None
+
+    def _select(self, incident_id: str | None) -> list[Incident]:
+        """Every incident, or the one of `incident_id` (read by its primary key and its timeline's index)."""
+        rows_query = sa.select(incidents).order_by(incidents.c.owner, incidents.c.seq)
+        entries_query = sa.select(incident_timeline).order_by(incident_timeline.c.id)
+        if incident_id is not None:
+            rows_query = rows_query.where(incidents.c.id == incident_id)
+            entries_query = entries_query.where(incident_timeline.c.incident == incident_id)
         with self.db.engine.connect() as conn:
-            rows = conn.execute(sa.select(incidents).order_by(incidents.c.owner, incidents.c.seq)).all()
-            entries = conn.execute(sa.select(incident_timeline).order_by(incident_timeline.c.id)).all()
+            rows = conn.execute(rows_query).all()
+            entries = conn.execute(entries_query).all()
         timelines: dict[str, list[TimelineEntry]] = {}
         for e in entries:
             timelines.setdefault(e.incident, []).append(

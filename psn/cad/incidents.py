@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import dispatch
 from dispatch import DispatchError, Incident, IncidentState, TimelineEntry
-from psn.access import Action, IncidentShare, Principal, Resource, Target, decide
+from psn.access import Action, IncidentShare, Principal, Resource, Sharing, Target, decide
 from psn.bus import Bus
 from psn.cad.incident_json import incident_json
 from psn.cad.incident_store import IncidentStore
@@ -46,6 +46,29 @@ class IncidentBook:
         for incident in self._incidents.values():
             if _share_of(incident) not in stored:  # a crash between the two writes: the incident is the truth
                 self.ctx.sharing.share_incident(_share_of(incident))
+
+    def refresh(self, incident_id: str) -> None:
+        """Another instance changed the incident (and its share): read both back and tell this instance's consoles
+        as that instance told its own."""
+        before = self.ctx.sharing.snapshot
+        self.ctx.sharing.reload_share(incident_id)
+        incident = self.store.load_one(incident_id)
+        if incident is None:
+            return
+        with self._lock:
+            self._incidents[incident.id] = incident
+        self._notify(incident, before)
+
+    def reload_all(self) -> None:
+        """Every incident read back (the change listener was away); each one that differs is told as changed."""
+        before = self.ctx.sharing.snapshot
+        self.ctx.sharing.reload()
+        stored = self.store.load()
+        with self._lock:
+            changed = [i for i in stored if self._incidents.get(i.id) != i]
+            self._incidents = {i.id: i for i in stored}
+        for incident in changed:
+            self._notify(incident, before)
 
     def get(self, incident_id: str) -> Incident | None:
         with self._lock:
@@ -118,9 +141,12 @@ class IncidentBook:
 
     def _published(self, incident: Incident, entry: TimelineEntry) -> None:
         self.ctx.audit.record(entry.actor, f"incident.{entry.what.value}", incident.id, **entry.details)
+        before = self.ctx.sharing.snapshot
+        self.ctx.sharing.share_incident(_share_of(incident))
+        self._notify(incident, before)
+
+    def _notify(self, incident: Incident, before: Sharing) -> None:
         sharing = self.ctx.sharing
-        before = sharing.snapshot
-        sharing.share_incident(_share_of(incident))
         target = _target(incident)
         # Who could see it before the change hears of the change too: a partner learns that the incident closed
         # or that it is no longer a partner (after it, the grant is gone and the console would keep a stale row).

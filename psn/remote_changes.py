@@ -1,0 +1,47 @@
+"""What this instance does with a change another instance made (`psn.store.changes`): it reads that one thing
+back from the database into memory and tells its own consoles as the other instance told its own (same live
+event, same audience rule). A full reload stands for everything the listener may have missed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from psn.cad import Cad
+from psn.net.uplift import QosService
+from psn.sharing import SharingStore
+from psn.store import changes
+from psn.store.changes import Change
+
+log = logging.getLogger(__name__)
+
+
+class RemoteChanges:
+    def __init__(self, sharing: SharingStore, cad: Cad, qos: QosService) -> None:
+        self.sharing, self.cad, self.qos = sharing, cad, qos
+        self._apply: dict[str, Callable[[Change], None]] = {
+            changes.INCIDENT: lambda c: cad.incidents.refresh(c.key),
+            changes.SHARING: lambda _c: sharing.reload(),
+            changes.MESSAGE: lambda c: cad.messages.arrived(c.key),
+            changes.GEOFENCE: lambda c: cad.geofences.refresh(c.key),
+            changes.UPLIFT: lambda c: qos.refresh_uplift(int(c.key)),
+            changes.QOS_PROFILES: lambda _c: qos.refresh_profiles(),
+            changes.BOARD: self._board,
+        }
+
+    def apply(self, change: Change) -> None:
+        self._apply[change.kind](change)
+
+    def reload_all(self) -> None:
+        """Everything the listener may have missed. Messages live in the database only (a console that missed
+        one reads its thread again); the rest is read back."""
+        self.sharing.reload()
+        self.cad.incidents.reload_all()
+        self.cad.board_store.load()
+        self.cad.geofences.load()
+        self.qos.reload()
+
+    def _board(self, change: Change) -> None:
+        if self.cad.board_store.refresh(change.key) is not None:
+            told = dict(change.extra)
+            self.cad.board_live.tell(change.key, told.get("via", ""), told.get("actor", ""))

@@ -1,0 +1,201 @@
+"""Changes made through one instance reach the other's memory, REST answers and consoles (PostgreSQL LISTEN/NOTIFY):
+two psn instances `a` and `b` on one real PostgreSQL database and one private Mosquitto; a change is made by REST
+on `a` and looked for on `b`. And the listener of `b`, its connection killed by PostgreSQL and held off for a
+while, catches up with what changed meanwhile."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from psn.access import Role
+from tests.psn.cad.incidents_http import add_partner, new_incident
+from tests.support import Mosquitto, RunningServer, make_settings, postgres_database, publish_fix, wait_for
+
+# Of the wire: what a console reads on /api/v1/live (docs/protocol.md), not psn's own types.
+INCIDENT_EVENT, MESSAGE_EVENT, UNIT_STATUS_EVENT = "incident", "message", "unit_status"
+
+
+class Feed:
+    """Everything one console receives on /api/v1/live of one instance, collected on its own thread."""
+
+    def __init__(self, server: RunningServer, token: str) -> None:
+        self._ws = connect(f"{server.ws_url}/api/v1/live?access_token={token}")
+        self.received: list[dict[str, Any]] = []
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            for text in self._ws:
+                self.received.append(json.loads(text))
+        except ConnectionClosed:
+            pass
+
+    def events(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.received if m["type"] == kind]
+
+    def units_seen(self) -> set[str]:
+        return {u["id"] for m in self.received if m["type"] in ("snapshot", "update") for u in m["units"]}
+
+    def close(self) -> None:
+        self._ws.close()
+
+
+@contextmanager
+def feeds(server: RunningServer, *tokens: str) -> Iterator[list[Feed]]:
+    opened = [Feed(server, token) for token in tokens]
+    try:
+        wait_for(lambda: all(f.received for f in opened))  # each has its snapshot: registered with the hub
+        yield opened
+    finally:
+        for feed in opened:
+            feed.close()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer]]:
+    """Instances a and b: one database, one broker, each its own data dir holding the same keys (a deployment
+    gives every instance the same key material: what one seals the other opens)."""
+    broker = Mosquitto(tmp_path).start()
+    with postgres_database() as db_url:
+        a = RunningServer(make_settings(tmp_path / "a", broker.url, db_url, instance="a")).start()
+        try:
+            shutil.copytree(tmp_path / "a" / "keys", tmp_path / "b" / "keys")
+            b = RunningServer(make_settings(tmp_path / "b", broker.url, db_url, instance="b")).start()
+            try:
+                assert b.server.changes is not None
+                wait_for(b.server.changes.connected.is_set)
+                yield a, b
+            finally:
+                b.stop()
+        finally:
+            a.stop()
+            broker.stop()
+
+
+def _get(server: RunningServer, token: str, path: str) -> Any:
+    answer = httpx.get(f"{server.base_url}{path}", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _send(server: RunningServer, token: str, method: str, path: str, body: Any = None) -> Any:
+    answer = httpx.request(method, f"{server.base_url}{path}", json=body,
+                           headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()
+
+
+def _incidents(server: RunningServer, token: str) -> dict[str, dict[str, Any]]:
+    return {i["id"]: i for i in _get(server, token, "/api/v1/incidents?state=all")["incidents"]}
+
+
+def test_an_incident_changed_on_a_is_on_b_consoles_and_rest_and_its_thread_too(
+        pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    police, fire = a.token("police"), a.token("fire")  # accounts are in the shared database: valid on both
+    with feeds(b, police, fire) as (police_on_b, fire_on_b):
+        incident = new_incident(a, police)
+        wait_for(lambda: any(e["incident"]["id"] == incident for e in police_on_b.events(INCIDENT_EVENT)))
+        assert wait_for(lambda: incident in _incidents(b, police))
+        assert incident not in _incidents(b, fire)  # not fire's until it is a partner
+
+        add_partner(a, police, incident, "fire")  # the share, through which fire views it
+        wait_for(lambda: any(e["incident"]["partners"] == ["fire"] for e in fire_on_b.events(INCIDENT_EVENT)))
+        assert _incidents(b, fire)[incident]["partners"] == ["fire"]
+        shares = _get(b, fire, "/api/v1/sharing")["incidents"]
+        assert [(s["incident"], s["partners"], s["open"]) for s in shares] == [(incident, ["fire"], True)]
+
+        _send(a, police, "PATCH", f"/api/v1/incidents/{incident}", {"priority": 1})
+        wait_for(lambda: _incidents(b, police)[incident]["priority"] == 1)
+
+        # A message on the incident's thread, sent on a, reaches fire's dispatcher connected to b.
+        sent = _send(a, police, "POST", "/api/v1/messages", {"incident": incident, "text": "road closed at mile 12"})
+        got = wait_for(lambda: fire_on_b.events(MESSAGE_EVENT))
+        assert got[0]["message"] == sent
+
+        _send(a, police, "POST", f"/api/v1/incidents/{incident}/close", {"disposition": "cleared"})
+        wait_for(lambda: _incidents(b, police)[incident]["state"] == "closed")  # a partner views it while open
+        wait_for(lambda: any(e["incident"]["state"] == "closed" for e in fire_on_b.events(INCIDENT_EVENT)))
+
+
+def test_an_agreement_made_on_a_opens_the_owners_units_to_the_grantee_on_b(
+        pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    fire = a.token("fire")
+    publish_fix(a.mqtt_url, "police", "P-7", 17.25, -88.77)
+    wait_for(lambda: b.server.state.get("police/P-7") is not None)
+    with feeds(b, fire) as (fire_on_b,):
+        assert "police/P-7" not in fire_on_b.units_seen()
+        made = _send(a, a.token("police", Role.ADMIN), "POST", "/api/v1/sharing/agreements",
+                     {"grantee": "fire", "resources": ["unit"]})
+        wait_for(lambda: [x["id"] for x in _get(b, fire, "/api/v1/sharing")["agreements"]] == [made["id"]])
+        publish_fix(a.mqtt_url, "police", "P-7", 17.26, -88.76)  # the next position goes to fire's map on b
+        wait_for(lambda: "police/P-7" in fire_on_b.units_seen())
+
+
+def test_a_board_change_geofence_and_agency_message_made_on_a_reach_b(
+        pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    police = a.token("police")
+    publish_fix(a.mqtt_url, "police", "P-3", 17.25, -88.77)
+    wait_for(lambda: a.server.state.get("police/P-3") is not None and b.server.state.get("police/P-3") is not None)
+    with feeds(b, police) as (police_on_b,):
+        _send(a, police, "POST", "/api/v1/units/police/P-3/status", {"state": "out_of_service"})
+        told = wait_for(lambda: police_on_b.events(UNIT_STATUS_EVENT))
+        assert (told[0]["entry"]["unit"], told[0]["entry"]["state"], told[0]["via"], told[0]["actor"]) == (
+            "police/P-3", "out_of_service", "console", "police.test")
+        board = {u["unit"]: u["state"] for u in _get(b, police, "/api/v1/board")["units"]}
+        assert board["police/P-3"] == "out_of_service"
+
+        fence = _send(a, police, "POST", "/api/v1/geofences", {
+            "name": "Belmopan", "units": ["police/P-3"],
+            "polygon": [[-88.8, 17.2], [-88.7, 17.2], [-88.7, 17.3], [-88.8, 17.3]]})
+        wait_for(lambda: [f["id"] for f in _get(b, police, "/api/v1/geofences")["geofences"]] == [fence["id"]])
+        _send(a, police, "DELETE", f"/api/v1/geofences/{fence['id']}")
+        wait_for(lambda: _get(b, police, "/api/v1/geofences")["geofences"] == [])
+
+        sent = _send(a, police, "POST", "/api/v1/messages", {"agency": "police", "text": "shift change at 18:00"})
+        assert wait_for(lambda: police_on_b.events(MESSAGE_EVENT))[0]["message"] == sent
+
+
+def test_a_killed_listener_reconnects_and_catches_up_with_what_changed_meanwhile(
+        pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    listener = b.server.changes
+    assert listener is not None and listener.pid is not None
+    police = a.token("police")
+    # Held off until the change below is committed: its notification is sent while b is not listening, so only
+    # the reload after reconnecting can bring it.
+    may_connect = threading.Event()
+    real_connect = listener.connect
+
+    def held_connect(url: str) -> psycopg.Connection[Any]:
+        may_connect.wait(30)
+        return real_connect(url)
+
+    listener.connect = held_connect
+    with psycopg.connect(b.settings.db_url, autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (listener.pid,)).fetchone() == (True,)
+    wait_for(lambda: not listener.connected.is_set())
+    with feeds(b, police) as (police_on_b,):
+        incident = new_incident(a, police)
+        made = _send(a, a.token("police", Role.ADMIN), "POST", "/api/v1/sharing/agreements",
+                     {"grantee": "ems", "resources": ["unit"]})
+        may_connect.set()
+        wait_for(lambda: incident in _incidents(b, police))
+        wait_for(lambda: any(e["incident"]["id"] == incident for e in police_on_b.events(INCIDENT_EVENT)))
+        assert [x["id"] for x in _get(b, police, "/api/v1/sharing")["agreements"]] == [made["id"]]
+    assert listener.reconnects == 1
