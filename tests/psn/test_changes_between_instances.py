@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,12 +34,14 @@ class Feed:
     def __init__(self, server: RunningServer, token: str) -> None:
         self._ws = connect(f"{server.ws_url}/api/v1/live?access_token={token}")
         self.received: list[dict[str, Any]] = []
+        self.arrived: list[float] = []  # time.monotonic() of each, for bench/changes.py
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
     def _read(self) -> None:
         try:
             for text in self._ws:
+                self.arrived.append(time.monotonic())
                 self.received.append(json.loads(text))
         except ConnectionClosed:
             pass
@@ -64,16 +67,16 @@ def feeds(server: RunningServer, *tokens: str) -> Iterator[list[Feed]]:
             feed.close()
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer]]:
+@contextmanager
+def instances(tmp: Path) -> Iterator[tuple[RunningServer, RunningServer]]:
     """Instances a and b: one database, one broker, each its own data dir holding the same keys (a deployment
     gives every instance the same key material: what one seals the other opens)."""
-    broker = Mosquitto(tmp_path).start()
+    broker = Mosquitto(tmp).start()
     with postgres_database() as db_url:
-        a = RunningServer(make_settings(tmp_path / "a", broker.url, db_url, instance="a")).start()
+        a = RunningServer(make_settings(tmp / "a", broker.url, db_url, instance="a")).start()
         try:
-            shutil.copytree(tmp_path / "a" / "keys", tmp_path / "b" / "keys")
-            b = RunningServer(make_settings(tmp_path / "b", broker.url, db_url, instance="b")).start()
+            shutil.copytree(tmp / "a" / "keys", tmp / "b" / "keys")
+            b = RunningServer(make_settings(tmp / "b", broker.url, db_url, instance="b")).start()
             try:
                 assert b.server.changes is not None
                 wait_for(b.server.changes.connected.is_set)
@@ -83,6 +86,12 @@ def pair(tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer]]:
         finally:
             a.stop()
             broker.stop()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer]]:
+    with instances(tmp_path) as running:
+        yield running
 
 
 def _get(server: RunningServer, token: str, path: str) -> Any:
@@ -146,7 +155,7 @@ def test_an_agreement_made_on_a_opens_the_owners_units_to_the_grantee_on_b(
         wait_for(lambda: "police/P-7" in fire_on_b.units_seen())
 
 
-def test_a_board_change_geofence_and_agency_message_made_on_a_reach_b(
+def test_a_board_change_geofence_message_and_uplift_made_on_one_reach_the_other(
         pair: tuple[RunningServer, RunningServer]) -> None:
     a, b = pair
     police = a.token("police")
@@ -169,6 +178,13 @@ def test_a_board_change_geofence_and_agency_message_made_on_a_reach_b(
 
         sent = _send(a, police, "POST", "/api/v1/messages", {"agency": "police", "text": "shift change at 18:00"})
         assert wait_for(lambda: police_on_b.events(MESSAGE_EVENT))[0]["message"] == sent
+
+        # An uplift started on a is in force on b (its REST view); cancelled on b, it is gone from a's.
+        up = _send(a, police, "POST", "/api/v1/net/uplifts", {"units": ["police/P-3"], "duration_s": 600,
+                                                              "reason": "armed robbery in progress"})
+        wait_for(lambda: [u["id"] for u in _get(b, police, "/api/v1/net/uplifts")["uplifts"]] == [up["id"]])
+        _send(b, police, "DELETE", f"/api/v1/net/uplifts/{up['id']}")
+        wait_for(lambda: _get(a, police, "/api/v1/net/uplifts")["uplifts"] == [])
 
 
 def test_a_killed_listener_reconnects_and_catches_up_with_what_changed_meanwhile(
