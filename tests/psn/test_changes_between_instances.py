@@ -203,7 +203,7 @@ def test_a_killed_listener_reconnects_and_catches_up_with_what_changed_meanwhile
         return real_connect(url)
 
     listener.connect = held_connect
-    with psycopg.connect(b.settings.db_url, autocommit=True) as admin:
+    with psycopg.connect(listener.url, autocommit=True) as admin:
         assert admin.execute("SELECT pg_terminate_backend(%s)", (listener.pid,)).fetchone() == (True,)
     wait_for(lambda: not listener.connected.is_set())
     with feeds(b, police) as (police_on_b,):
