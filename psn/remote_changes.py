@@ -27,6 +27,7 @@ class RemoteChanges:
             changes.UPLIFT: lambda c: qos.refresh_uplift(int(c.key)),
             changes.QOS_PROFILES: lambda _c: qos.refresh_profiles(),
             changes.BOARD: self._board,
+            changes.COMMAND: lambda c: cad.commands.refresh(c.key, dict(c.extra).get("told", "")),
         }
 
     def apply(self, change: Change) -> None:

@@ -25,7 +25,7 @@ from tests.psn.cad.incidents_http import add_partner, new_incident
 from tests.support import Mosquitto, RunningServer, make_settings, postgres_database, publish_fix, wait_for
 
 # Of the wire: what a console reads on /api/v1/live (docs/protocol.md), not psn's own types.
-INCIDENT_EVENT, MESSAGE_EVENT, UNIT_STATUS_EVENT = "incident", "message", "unit_status"
+INCIDENT_EVENT, MESSAGE_EVENT, UNIT_STATUS_EVENT, COMMAND_EVENT = "incident", "message", "unit_status", "command"
 
 
 class Feed:
@@ -178,6 +178,15 @@ def test_a_board_change_geofence_message_and_uplift_made_on_one_reach_the_other(
 
         sent = _send(a, police, "POST", "/api/v1/messages", {"agency": "police", "text": "shift change at 18:00"})
         assert wait_for(lambda: police_on_b.events(MESSAGE_EVENT))[0]["message"] == sent
+
+        # A message to the unit goes out as a command: the officer crewing it from a phone on b sees it.
+        officer = a.token("police", Role.FIELD_OFFICER)
+        _send(b, officer, "PUT", "/api/v1/me/unit", {"unit": "P-3"})
+        with feeds(b, officer) as (phone_on_b,):
+            sent = _send(a, police, "POST", "/api/v1/messages", {"unit": "police/P-3", "text": "call the station"})
+            got = wait_for(lambda: phone_on_b.events(COMMAND_EVENT))
+            assert (got[0]["unit"], got[0]["command"]["id"], got[0]["command"]["text"]) == (
+                "police/P-3", sent["command"], "call the station")
 
         # An uplift started on a is in force on b (its REST view); cancelled on b, it is gone from a's.
         up = _send(a, police, "POST", "/api/v1/net/uplifts", {"units": ["police/P-3"], "duration_s": 600,
