@@ -109,6 +109,7 @@ class Server:
         if self.db.shared:
             remote = RemoteChanges(self.sharing, self.cad, self.qos)
             self.changes = ChangeListener(self.db.listen_url(), settings.instance, remote.apply, remote.reload_all)
+            self.changes.export(self.stats.registry)
         self.health = Health(settings, self.db, self.writer, self.broker_connected, self.traffic.state,
                              self.stats.registry, self.clock)
         self._subscribe()

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 import psycopg
+from prometheus_client import CollectorRegistry, Gauge
 
 log = logging.getLogger(__name__)
 CHANNEL = "psn_changes"
@@ -101,6 +102,18 @@ class ChangeListener:
         self.pid: int | None = None  # the listening backend's process id (pg_stat_activity.pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="psn-changes", daemon=True)
+
+    def export(self, registry: CollectorRegistry) -> None:
+        """Its figures in Prometheus, read at each scrape."""
+        Gauge("psn_changes_listening", "1 while the change listener listens to the other instances' changes",
+              registry=registry).set_function(lambda: float(self.connected.is_set()))
+        counts = Gauge("psn_changes", "Other instances' changes: applied, failed (logged), bad (not psn's "
+                       "payload), and the listener's reconnections", ["what"], registry=registry)
+        for what in ("received", "failed", "bad", "reconnects"):
+            counts.labels(what).set_function(self._count(what))
+
+    def _count(self, what: str) -> Callable[[], float]:
+        return lambda: float(getattr(self, what))
 
     def start(self) -> None:
         self._thread.start()

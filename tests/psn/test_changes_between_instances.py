@@ -146,6 +146,14 @@ def test_an_agreement_made_on_a_opens_the_owners_units_to_the_grantee_on_b(
     fire = a.token("fire")
     publish_fix(a.mqtt_url, "police", "P-7", 17.25, -88.77)
     wait_for(lambda: b.server.state.get("police/P-7") is not None)
+    listener = b.server.changes
+    assert listener is not None
+    # What is not psn's on the channel (another program, a newer psn) is counted and skipped; a change naming
+    # what cannot be read back is counted as failed; neither stops the listener.
+    with psycopg.connect(listener.url, autocommit=True) as other:
+        other.execute("SELECT pg_notify('psn_changes', 'agreement added')")
+        other.execute("""SELECT pg_notify('psn_changes', '{"v":1,"from":"c","kind":"uplift","id":"UP-x"}')""")
+    wait_for(lambda: (listener.bad, listener.failed) == (1, 1))
     with feeds(b, fire) as (fire_on_b,):
         assert "police/P-7" not in fire_on_b.units_seen()
         made = _send(a, a.token("police", Role.ADMIN), "POST", "/api/v1/sharing/agreements",
