@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 class RemoteChanges:
     def __init__(self, sharing: SharingStore, cad: Cad, qos: QosService) -> None:
-        self.sharing, self.cad, self.qos = sharing, cad, qos
+        self.cad, self.qos = cad, qos
         self._apply: dict[str, Callable[[Change], None]] = {
             changes.INCIDENT: lambda c: cad.incidents.refresh(c.key),
             changes.SHARING: lambda _c: sharing.reload(),
@@ -34,10 +34,9 @@ class RemoteChanges:
         self._apply[change.kind](change)
 
     def reload_all(self) -> None:
-        """Everything the listener may have missed. Messages live in the database only (a console that missed
-        one reads its thread again); the rest is read back."""
-        self.sharing.reload()
-        self.cad.incidents.reload_all()
+        """Everything the listener may have missed, read back. Messages and commands are not held in memory: a
+        console that missed one reads them again (`GET /api/v1/messages`, `/api/v1/commands`)."""
+        self.cad.incidents.reload_all()  # the sharing grants too: after noting who could view each incident before
         self.cad.board_store.load()
         self.cad.geofences.load()
         self.qos.reload()
