@@ -12,13 +12,14 @@ from psn.net.uplift import QosService
 from psn.sharing import SharingStore
 from psn.store import changes
 from psn.store.changes import Change
+from psn.traffic.cameras import CameraService
 
 log = logging.getLogger(__name__)
 
 
 class RemoteChanges:
-    def __init__(self, sharing: SharingStore, cad: Cad, qos: QosService) -> None:
-        self.cad, self.qos = cad, qos
+    def __init__(self, sharing: SharingStore, cad: Cad, qos: QosService, cameras: CameraService) -> None:
+        self.cad, self.qos, self.cameras = cad, qos, cameras
         self._apply: dict[str, Callable[[Change], None]] = {
             changes.INCIDENT: lambda c: cad.incidents.refresh(c.key),
             changes.SHARING: lambda _c: sharing.reload(),
@@ -28,6 +29,7 @@ class RemoteChanges:
             changes.QOS_PROFILES: lambda _c: qos.refresh_profiles(),
             changes.BOARD: self._board,
             changes.COMMAND: lambda c: cad.commands.refresh(c.key, dict(c.extra).get("told", "")),
+            changes.CAMERA: lambda c: cameras.refresh(c.key),
         }
 
     def apply(self, change: Change) -> None:
@@ -40,6 +42,7 @@ class RemoteChanges:
         self.cad.board_store.load()
         self.cad.geofences.load()
         self.qos.reload()
+        self.cameras.reload()
 
     def _board(self, change: Change) -> None:
         if self.cad.board_store.refresh(change.key) is not None:

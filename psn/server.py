@@ -107,7 +107,7 @@ class Server:
         self.faults = FaultSender(self.inventory, self._publish, self.audit, self.clock)
         self.changes: ChangeListener | None = None  # other instances' changes, when they share the database
         if self.db.shared:
-            remote = RemoteChanges(self.sharing, self.cad, self.qos)
+            remote = RemoteChanges(self.sharing, self.cad, self.qos, self.cameras)
             self.changes = ChangeListener(self.db.listen_url(), settings.instance, remote.apply, remote.reload_all)
             self.changes.export(self.stats.registry)
         self.health = Health(settings, self.db, self.writer, self.broker_connected, self.traffic.state,

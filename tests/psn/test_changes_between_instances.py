@@ -163,7 +163,7 @@ def test_an_agreement_made_on_a_opens_the_owners_units_to_the_grantee_on_b(
         wait_for(lambda: "police/P-7" in fire_on_b.units_seen())
 
 
-def test_a_board_change_geofence_message_and_uplift_made_on_one_reach_the_other(
+def test_board_geofences_messages_commands_cameras_and_uplifts_made_on_one_reach_the_other(
         pair: tuple[RunningServer, RunningServer]) -> None:
     a, b = pair
     police = a.token("police")
@@ -195,6 +195,15 @@ def test_a_board_change_geofence_message_and_uplift_made_on_one_reach_the_other(
             got = wait_for(lambda: phone_on_b.events(COMMAND_EVENT))
             assert (got[0]["unit"], got[0]["command"]["id"], got[0]["command"]["text"]) == (
                 "police/P-3", sent["command"], "call the station")
+
+        # A traffic camera registered on a is registered on b (its stream may be live there); removed, gone.
+        traffic = a.token("police", Role.TRAFFIC_MANAGER)
+        _send(a, traffic, "POST", "/api/v1/traffic/cameras", {
+            "id": "cam-7", "name": "Northern Hwy at Ladyville", "lat": 17.55, "lon": -88.3, "bearing_deg": 200.0,
+            "stream": "police:CAM-7:north", "line": [[0.1, 0.6], [0.9, 0.55]]})
+        wait_for(lambda: [c["id"] for c in _get(b, traffic, "/api/v1/traffic/cameras")["cameras"]] == ["cam-7"])
+        _send(a, traffic, "DELETE", "/api/v1/traffic/cameras/cam-7")
+        wait_for(lambda: _get(b, traffic, "/api/v1/traffic/cameras")["cameras"] == [])
 
         # An uplift started on a is in force on b (its REST view); cancelled on b, it is gone from a's.
         up = _send(a, police, "POST", "/api/v1/net/uplifts", {"units": ["police/P-3"], "duration_s": 600,
