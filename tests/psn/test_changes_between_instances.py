@@ -154,6 +154,9 @@ def test_an_agreement_made_on_a_opens_the_owners_units_to_the_grantee_on_b(
         other.execute("SELECT pg_notify('psn_changes', 'agreement added')")
         other.execute("""SELECT pg_notify('psn_changes', '{"v":1,"from":"c","kind":"uplift","id":"UP-x"}')""")
     wait_for(lambda: (listener.bad, listener.failed) == (1, 1))
+    metrics = httpx.get(f"{b.base_url}/metrics", headers=b.headers("police", Role.NETWORK_ADMIN)).text
+    for line in ('psn_changes{what="bad"} 1.0', 'psn_changes{what="failed"} 1.0', "psn_changes_listening 1.0"):
+        assert line in metrics.splitlines()
     with feeds(b, fire) as (fire_on_b,):
         assert "police/P-7" not in fire_on_b.units_seen()
         made = _send(a, a.token("police", Role.ADMIN), "POST", "/api/v1/sharing/agreements",
