@@ -53,11 +53,21 @@ class IncidentStore:
                 time.sleep(random.uniform(0.001, 0.01))  # the winner commits; both must not retry in lockstep
         raise AssertionError("unreachable")
 
-    def save(self, incident: Incident, entry: TimelineEntry) -> None:
+    def save(self, incident: Incident, entry: TimelineEntry, version: int) -> bool:
+        """Stores the change made to the incident as it stood with `version` timeline entries; False (nothing
+        written) when the stored one has moved on since: another psn instance changed it meanwhile."""
         with self.db.engine.begin() as conn:
+            # The row locked first (PostgreSQL; SQLite has one writer at a time): two instances changing the
+            # incident at once take turns, and the second sees the first's entry.
+            conn.execute(sa.select(incidents.c.id).where(incidents.c.id == incident.id).with_for_update())
+            stored = conn.execute(sa.select(sa.func.count()).select_from(incident_timeline)
+                                  .where(incident_timeline.c.incident == incident.id)).scalar_one()
+            if stored != version:
+                return False
             conn.execute(incidents.update().where(incidents.c.id == incident.id)
                          .values(**self._columns(incident, entry)))
             self._append(conn, incident.id, entry)
+        return True
 
     def load(self) -> list[Incident]:
         return self._select(None)

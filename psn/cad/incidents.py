@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 REDACTED = {"address": "changed"}
 
 Apply = Callable[[Incident], tuple[Incident, TimelineEntry]]
+# Each failed attempt means another instance wrote the incident in between (read back, the change made again on
+# it): the limit only bounds a storm of them.
+SAVE_ATTEMPTS = 20
 
 
 class IncidentBook:
@@ -131,10 +134,21 @@ class IncidentBook:
                         event.incident, exc)
 
     def _change(self, incident_id: str, apply: Apply) -> Incident:
-        """KeyError for an unknown id; DispatchError (nothing stored) for a change the core refuses."""
+        """KeyError for an unknown id; DispatchError (nothing stored) for a change the core refuses. Made on the
+        incident as stored: one another instance changed since this one heard of it is read back and the change
+        made again on it (never over it)."""
         with self._lock:
-            incident, entry = _redacted(*apply(self._incidents[incident_id]))
-            self.store.save(incident, entry)
+            for _attempt in range(SAVE_ATTEMPTS):
+                current = self._incidents[incident_id]
+                incident, entry = _redacted(*apply(current))
+                if self.store.save(incident, entry, len(current.timeline)):
+                    break
+                fresh = self.store.load_one(incident_id)
+                if fresh is None:
+                    raise KeyError(incident_id)
+                self._incidents[incident_id] = fresh
+            else:
+                raise RuntimeError(f"incident {incident_id} changed under each of {SAVE_ATTEMPTS} attempts")
             self._incidents[incident.id] = incident
             self._published(incident, entry)
         return incident

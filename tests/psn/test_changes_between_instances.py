@@ -216,14 +216,12 @@ def test_board_geofences_messages_commands_cameras_and_uplifts_made_on_one_reach
         wait_for(lambda: _get(a, police, "/api/v1/net/uplifts")["uplifts"] == [])
 
 
-def test_a_killed_listener_reconnects_and_catches_up_with_what_changed_meanwhile(
-        pair: tuple[RunningServer, RunningServer]) -> None:
-    a, b = pair
+@contextmanager
+def deaf(b: RunningServer) -> Iterator[None]:
+    """b's listener cut off by PostgreSQL (`pg_terminate_backend`) and kept from reconnecting until the block
+    ends: what is announced meanwhile, b never hears (only its reload after reconnecting reads it)."""
     listener = b.server.changes
     assert listener is not None and listener.pid is not None
-    police = a.token("police")
-    # Held off until the change below is committed: its notification is sent while b is not listening, so only
-    # the reload after reconnecting can bring it.
     may_connect = threading.Event()
     real_connect = listener.connect
 
@@ -235,12 +233,43 @@ def test_a_killed_listener_reconnects_and_catches_up_with_what_changed_meanwhile
     with psycopg.connect(listener.url, autocommit=True) as admin:
         assert admin.execute("SELECT pg_terminate_backend(%s)", (listener.pid,)).fetchone() == (True,)
     wait_for(lambda: not listener.connected.is_set())
-    with feeds(b, police) as (police_on_b,):
-        incident = new_incident(a, police)
-        made = _send(a, a.token("police", Role.ADMIN), "POST", "/api/v1/sharing/agreements",
-                     {"grantee": "ems", "resources": ["unit"]})
+    try:
+        yield
+    finally:
         may_connect.set()
+    wait_for(listener.connected.is_set)
+
+
+def test_a_killed_listener_reconnects_and_catches_up_with_what_changed_meanwhile(
+        pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    police = a.token("police")
+    with feeds(b, police) as (police_on_b,):
+        with deaf(b):
+            incident = new_incident(a, police)
+            made = _send(a, a.token("police", Role.ADMIN), "POST", "/api/v1/sharing/agreements",
+                         {"grantee": "ems", "resources": ["unit"]})
         wait_for(lambda: incident in _incidents(b, police))
         wait_for(lambda: any(e["incident"]["id"] == incident for e in police_on_b.events(INCIDENT_EVENT)))
         assert [x["id"] for x in _get(b, police, "/api/v1/sharing")["agreements"]] == [made["id"]]
-    assert listener.reconnects == 1
+    assert b.server.changes is not None and b.server.changes.reconnects == 1
+
+
+def test_a_change_made_on_an_instance_that_missed_another_change_does_not_undo_it(
+        pair: tuple[RunningServer, RunningServer]) -> None:
+    a, b = pair
+    police = a.token("police")
+    incident = new_incident(a, police)  # priority 2
+    wait_for(lambda: incident in _incidents(b, police))
+    with deaf(b):
+        _send(a, police, "PATCH", f"/api/v1/incidents/{incident}", {"priority": 1})
+        # b still holds priority 2: its change is made on the stored version, not on what it held.
+        changed = _send(b, police, "PATCH", f"/api/v1/incidents/{incident}", {"notes": "two vehicles, one on fire"})
+        assert (changed["priority"], changed["notes"]) == (1, "two vehicles, one on fire")
+    def both_kept(server: RunningServer) -> bool:
+        now = _incidents(server, police)[incident]
+        return (now["priority"], now["notes"]) == (1, "two vehicles, one on fire")
+
+    wait_for(lambda: both_kept(a) and both_kept(b))
+    timeline = _get(a, police, f"/api/v1/incidents/{incident}")["timeline"]
+    assert [e["what"] for e in timeline] == ["created", "updated", "updated"]
