@@ -22,7 +22,7 @@ class RemoteChanges:
         self.cad, self.qos, self.cameras = cad, qos, cameras
         self._apply: dict[str, Callable[[Change], None]] = {
             changes.INCIDENT: lambda c: cad.incidents.refresh(c.key),
-            changes.SHARING: lambda _c: sharing.reload(),
+            changes.SHARING: lambda _c: sharing.reload_grants(),
             changes.MESSAGE: lambda c: cad.messages.arrived(c.key),
             changes.GEOFENCE: lambda c: cad.geofences.refresh(c.key),
             changes.UPLIFT: lambda c: qos.refresh_uplift(int(c.key)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -39,19 +40,20 @@ class SharingStore:
 
     def reload(self) -> None:
         with self.db.engine.connect() as conn:
+            shares = tuple(map(_share, conn.execute(sa.select(incident_shares)).all()))
+        self.reload_grants(shares)
+
+    def reload_grants(self, shares: tuple[IncidentShare, ...] | None = None) -> None:
+        """The agreements and the emergency flag read back, and the incident shares replaced by `shares` when
+        given (one row per incident ever: another instance's change of the grants keeps those held)."""
+        with self.db.engine.connect() as conn:
             agreement_rows = conn.execute(sa.select(agreements).order_by(agreements.c.id)).all()
-            incident_rows = conn.execute(sa.select(incident_shares)).all()
             flag = conn.execute(sa.select(flags.c.value).where(flags.c.name == EMERGENCY)).scalar()
         with self._lock:
             self.agreements = [StoredAgreement(r.id, _agreement(r), r.created_by) for r in agreement_rows]
-            self.snapshot = Sharing(
-                agreements=tuple(a.agreement for a in self.agreements),
-                incidents=tuple(
-                    IncidentShare(r.incident, r.owner, _split(r.partners), _split(r.units), r.open)
-                    for r in incident_rows
-                ),
-                emergency=flag == "true",
-            )
+            self.snapshot = Sharing(agreements=tuple(a.agreement for a in self.agreements),
+                                    incidents=self.snapshot.incidents if shares is None else shares,
+                                    emergency=flag == "true")
             self.version += 1
 
     def reload_share(self, incident: str) -> None:
@@ -60,8 +62,7 @@ class SharingStore:
             rows = conn.execute(sa.select(incident_shares).where(incident_shares.c.incident == incident)).all()
         with self._lock:
             kept = tuple(s for s in self.snapshot.incidents if s.incident != incident)
-            found = tuple(IncidentShare(r.incident, r.owner, _split(r.partners), _split(r.units), r.open) for r in rows)
-            self.snapshot = dataclasses.replace(self.snapshot, incidents=kept + found)
+            self.snapshot = dataclasses.replace(self.snapshot, incidents=kept + tuple(map(_share, rows)))
             self.version += 1
 
     def add_agreement(self, agreement: Agreement, created_by: str) -> int:
@@ -113,6 +114,10 @@ class SharingStore:
 
 def _split(text: str) -> frozenset[str]:
     return frozenset(item for item in text.split(",") if item)
+
+
+def _share(row: sa.Row[Any]) -> IncidentShare:
+    return IncidentShare(row.incident, row.owner, _split(row.partners), _split(row.units), row.open)
 
 
 def _agreement(row: sa.Row) -> Agreement:
