@@ -140,7 +140,7 @@ def test_an_incident_changed_on_a_is_on_b_consoles_and_rest_and_its_thread_too(
         wait_for(lambda: any(e["incident"]["state"] == "closed" for e in fire_on_b.events(INCIDENT_EVENT)))
 
 
-def test_an_agreement_made_on_a_opens_the_owners_units_to_the_grantee_on_b(
+def test_an_agreement_made_on_a_opens_the_owners_units_to_the_grantee_on_b_and_an_emergency_is_declared_there(
         pair: tuple[RunningServer, RunningServer]) -> None:
     a, b = pair
     fire = a.token("fire")
@@ -164,6 +164,9 @@ def test_an_agreement_made_on_a_opens_the_owners_units_to_the_grantee_on_b(
         wait_for(lambda: [x["id"] for x in _get(b, fire, "/api/v1/sharing")["agreements"]] == [made["id"]])
         publish_fix(a.mqtt_url, "police", "P-7", 17.26, -88.76)  # the next position goes to fire's map on b
         wait_for(lambda: "police/P-7" in fire_on_b.units_seen())
+
+    _send(a, a.token("nemo", Role.ADMIN), "PUT", "/api/v1/sharing/emergency", {"declared": True})
+    wait_for(lambda: _get(b, fire, "/api/v1/sharing")["emergency"] is True)
 
 
 def test_board_geofences_messages_commands_cameras_and_uplifts_made_on_one_reach_the_other(
