@@ -42,8 +42,9 @@ Publish = Callable[[str, bytes, int], None]
 
 
 def subscribe_ingest(bus: Bus, state: LiveState, writer: BatchWriter, stats: IngestStats) -> None:
+    # `peers=True`: every instance's map shows every unit, whichever instance took its messages.
     bus.subscribe("live-state", _live_state(state), (FixAccepted, StatusAccepted, StreamStarted, StreamEnded),
-                  inline=True)
+                  inline=True, peers=True)
     # Inline and durable: the writer's bounded backlog is the store's queue, and it never drops (back-pressure).
     bus.subscribe("store", _store(writer), (FixAccepted, StatusAccepted), inline=True, durable=True)
     bus.subscribe("stats", _stats(stats), (FixAccepted, StatusAccepted, AlertAccepted, AckAccepted, KpiAccepted,

@@ -21,7 +21,7 @@ from psn.cad.recommendation import Recommender
 from psn.cad.status_words import StatusWords
 from psn.clock import Clock
 from psn.config import Settings
-from psn.events import AckAccepted, AlertAccepted, FixAccepted, StatusAccepted, UnitStatusChanged
+from psn.events import AckAccepted, AlertAccepted, AlertChanged, FixAccepted, StatusAccepted, UnitStatusChanged
 from psn.keys import LiveKeyring
 from psn.live import LiveHub
 from psn.roads import RoadModel
@@ -91,6 +91,7 @@ class Cad:
         # Queued, each on its own thread: an alert never waits behind fixes, and the geofence test of 5,000
         # fixes a second never holds up the MQTT thread.
         bus.subscribe("cad-alerts", self.alerts.on_alert, (AlertAccepted,))
+        bus.subscribe("cad-alerts-peers", self.alerts.on_peer, (AlertChanged,), peers=True)
         bus.subscribe("cad-geofences", self.geofences.on_fix, (FixAccepted,))
 
     async def start(self) -> None:

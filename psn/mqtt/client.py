@@ -18,7 +18,7 @@ import collections
 import logging
 import ssl
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +28,12 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from psn.events import Receipt
-from psn.gateways import Sink
 from psn.mqtt.url import BrokerURL
 
 log = logging.getLogger(__name__)
+# Where messages go: (topic, payload, receipt, redelivered). The server's sink, in front of `Ingest.handle` and,
+# for several instances, the peer entry.
+MessageSink = Callable[[str, bytes, Receipt | None, bool], object]
 ACK_POLL_S = 0.05  # the acknowledging thread's longest sleep: how soon `stop` sees it, not how soon acks leave
 _HANDLED = Receipt()
 _HANDLED.expect(0)
@@ -50,7 +52,7 @@ class MqttClient:
         url: BrokerURL,
         client_id: str,
         subscriptions: Iterable[str],
-        on_message: Sink,
+        on_message: MessageSink,
         mqtt5: bool = True,
         tls: TLSFiles | None = None,
         session_expiry_s: int = 3600,

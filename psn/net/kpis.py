@@ -107,8 +107,8 @@ class KpiService:
                                         "reported than it holds, this one longest ago", registry=registry)
 
     def subscribe(self, bus: Bus) -> None:
-        bus.subscribe("net-kpis", self._on_kpi, (KpiAccepted,), inline=True)
-        bus.subscribe("net-links", self._on_link, (LinkAccepted,), inline=True)
+        bus.subscribe("net-kpis", self._on_kpi, (KpiAccepted,), inline=True, peers=True)
+        bus.subscribe("net-links", self._on_link, (LinkAccepted,), inline=True, peers=True)
 
     def load(self) -> None:
         """The latest KPI of each cell that reported within the last hour, so a restart keeps the picture."""
@@ -140,7 +140,8 @@ class KpiService:
                     oldest = next(iter(self._kpis))
                     del self._kpis[oldest], self._received[oldest]
                     self._cells_forgotten.inc()
-        self.store.offer(kpi, event.received)
+        if event.origin is None:  # a peer's KPI is stored by that peer: here only the live view
+            self.store.offer(kpi, event.received)
         self._hub.notify("net_kpi", {"cell": kpi.cell, "kpi": kpi_row(kpi)}, may_view_network)
 
     def _on_link(self, event: LinkAccepted) -> None:

@@ -1,0 +1,176 @@
+"""The peer wire format: what one psn instance tells the others on `psn/v1/_peer/{instance}/{kind}`.
+
+Pure, like every decoder: bytes (+ topic) to a typed `PeerBatch` or a `Rejection` with its reason. One message
+carries a batch of records of one kind, each with the time its instance received it:
+
+    {"v": 1, "items": [[received, {field: value, …}], …]}
+
+The records are the decoders' own types (a `Fix`, a `StatusReport` …, `who` as {"agency", "unit", "bound"}), so a
+peer's record becomes the very event its instance published; `StreamState` and `AlertState` carry what is not a
+device's message (a stream starting or ending on that instance, an alert record as that instance merged it).
+A peer's record was already checked by the decoder that took it from a device; here only its shape is checked
+(every field present with its type, numbers finite), so a malformed or hostile peer message costs one rejection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from telemetry import topics
+from telemetry.fix import CellKpi, Fix, LinkReport, ProbeFix, Reason, Rejection, StatusReport, UnitRef
+
+VERSION = 1
+MAX_ITEMS = 500  # records in one message: 500 fixes ≈ 60 kB of JSON, far below the broker's limits
+MAX_PAYLOAD = 1_048_576
+
+
+@dataclass(frozen=True, slots=True)
+class StreamState:
+    """A video stream started (`live`) or ended on the instance that holds it."""
+
+    stream: str
+    unit: str  # `{agency}/{unit}` the stream is of
+    live: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AlertState:
+    """An alert record as the instance that took (or acknowledged) it left it: psn.cad.alerts' fields."""
+
+    id: str
+    unit: str
+    agency: str
+    type: str
+    ts: float
+    lat: float | None
+    lon: float | None
+    note: str | None
+    raised: float
+    count: int
+    acknowledged_by: str | None = None
+    acknowledged_at: float | None = None
+
+
+Record = Fix | StatusReport | CellKpi | LinkReport | ProbeFix | StreamState | AlertState
+KINDS: dict[str, type[Any]] = {
+    "fix": Fix, "status": StatusReport, "kpi": CellKpi, "link": LinkReport, "probe": ProbeFix,
+    "stream": StreamState, "alert": AlertState,
+}
+KIND_OF: dict[type[Any], str] = {record: kind for kind, record in KINDS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class PeerItem:
+    record: Record
+    received: float  # when its instance received it (epoch seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class PeerBatch:
+    instance: str  # who sent it
+    kind: str
+    items: tuple[PeerItem, ...]
+
+
+class _Bad(Exception):
+    pass
+
+
+def _hints(record: type[Any]) -> tuple[tuple[str, Any, bool], ...]:
+    """(name, type, required) of each field, resolved once."""
+    hints = typing.get_type_hints(record)
+    return tuple((f.name, hints[f.name], f.default is dataclasses.MISSING) for f in dataclasses.fields(record))
+
+
+_FIELDS = {record: _hints(record) for record in (*KINDS.values(), UnitRef)}
+
+
+def encode(items: list[PeerItem]) -> bytes:
+    """One message of records of one kind (the caller groups them and keeps to MAX_ITEMS)."""
+    return json.dumps({"v": VERSION, "items": [[i.received, _plain(i.record)] for i in items]},
+                      separators=(",", ":"), allow_nan=False).encode()
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    return {name: (_plain(value) if isinstance(value, UnitRef) else value)
+            for name, value in ((n, getattr(record, n)) for n, _t, _r in _FIELDS[type(record)])}
+
+
+def decode(topic: str, payload: bytes) -> PeerBatch | Rejection:
+    """Never raises: a batch, or why not."""
+    parts = topics.peer_parts(topic)
+    if parts is None:
+        return Rejection(Reason.BAD_TOPIC, f"expected psn/v1/_peer/{{instance}}/{{kind}}, got {topic[:80]!r}")
+    instance, kind = parts
+    record = KINDS.get(kind)
+    if record is None:
+        return Rejection(Reason.UNSUPPORTED_TYPE, f"no peer record kind {kind!r} (known: {', '.join(KINDS)})")
+    if len(payload) > MAX_PAYLOAD:
+        return Rejection(Reason.OVERSIZED, f"{len(payload)} bytes > {MAX_PAYLOAD}")
+    try:
+        body = json.loads(payload)
+    except (ValueError, RecursionError) as exc:
+        return Rejection(Reason.MALFORMED_JSON, f"peer message: {type(exc).__name__}")
+    if not isinstance(body, dict):
+        return Rejection(Reason.NOT_AN_OBJECT, "peer message must be a JSON object")
+    if body.get("v") != VERSION:
+        return Rejection(Reason.UNSUPPORTED_TYPE, f"peer format version {body.get('v')!r}, this psn reads {VERSION}")
+    raw = body.get("items")
+    if not isinstance(raw, list) or len(raw) > MAX_ITEMS:
+        return Rejection(Reason.BAD_FIELD, f"items must be a list of at most {MAX_ITEMS}")
+    try:
+        items = tuple(_item(record, entry) for entry in raw)
+    except _Bad as exc:
+        return Rejection(Reason.BAD_FIELD, f"peer {kind}: {exc}")
+    return PeerBatch(instance, kind, items)
+
+
+def _item(record: type[Any], entry: Any) -> PeerItem:
+    if not isinstance(entry, list) or len(entry) != 2:
+        raise _Bad("each item must be [received, record]")
+    return PeerItem(_record(record, entry[1]), _value(float, entry[0], "received"))
+
+
+def _record(record: type[Any], data: Any) -> Any:
+    if not isinstance(data, dict):
+        raise _Bad(f"{record.__name__} must be an object")
+    fields = _FIELDS[record]
+    unknown = data.keys() - {name for name, _t, _r in fields}
+    if unknown:
+        raise _Bad(f"unknown field {sorted(unknown)[0]!r}")
+    values = {}
+    for name, kind, required in fields:
+        if name in data:
+            values[name] = _value(kind, data[name], name)
+        elif required:
+            raise _Bad(f"missing field {name!r}")
+    return record(**values)
+
+
+def _value(kind: Any, value: Any, name: str) -> Any:
+    if isinstance(kind, types.UnionType):  # `X | None`, the only unions the records use
+        if value is None:
+            return None
+        (kind,) = (k for k in typing.get_args(kind) if k is not type(None))
+    if kind is UnitRef:
+        return _record(UnitRef, value)
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+    elif kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value) if isinstance(value, float) or abs(value) < 2**1023 else math.inf
+            if math.isfinite(number):
+                return number
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind is str and isinstance(value, str):
+        return value
+    raise _Bad(f"{name} must be {getattr(kind, '__name__', kind)}")
