@@ -51,13 +51,13 @@ _RECORD: dict[type, Callable[[Any], wire.PeerItem]] = {
     AlertChanged: lambda e: wire.PeerItem(e.alert, 0.0),
 }
 _EVENT: dict[str, Callable[[Any, float, str], object]] = {
-    "fix": lambda r, t, o: FixAccepted(r, t, None, o),
-    "status": lambda r, t, o: StatusAccepted(r, t, None, o),
-    "kpi": lambda r, t, o: KpiAccepted(r, t, None, o),
-    "link": lambda r, t, o: LinkAccepted(r, t, None, o),
-    "probe": lambda r, t, o: ProbeAccepted(r, t, None, o),
-    "stream": lambda r, _t, o: (StreamStarted if r.live else StreamEnded)(r.stream, r.unit, o),
-    "alert": lambda r, _t, o: AlertChanged(r, o),
+    "fixes": lambda r, t, o: FixAccepted(r, t, None, o),
+    "statuses": lambda r, t, o: StatusAccepted(r, t, None, o),
+    "kpis": lambda r, t, o: KpiAccepted(r, t, None, o),
+    "links": lambda r, t, o: LinkAccepted(r, t, None, o),
+    "probes": lambda r, t, o: ProbeAccepted(r, t, None, o),
+    "streams": lambda r, _t, o: (StreamStarted if r.live else StreamEnded)(r.stream, r.unit, o),
+    "alerts": lambda r, _t, o: AlertChanged(r, o),
 }
 
 

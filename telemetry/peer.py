@@ -58,9 +58,11 @@ class AlertState:
 
 
 Record = Fix | StatusReport | CellKpi | LinkReport | ProbeFix | StreamState | AlertState
+# Plural on purpose: `psn/v1/_peer/{instance}/alert` or `…/status` would also match the device filters
+# `psn/v1/+/+/alert|status` every instance holds (shared), and reach an instance twice (seen in the alert test).
 KINDS: dict[str, type[Any]] = {
-    "fix": Fix, "status": StatusReport, "kpi": CellKpi, "link": LinkReport, "probe": ProbeFix,
-    "stream": StreamState, "alert": AlertState,
+    "fixes": Fix, "statuses": StatusReport, "kpis": CellKpi, "links": LinkReport, "probes": ProbeFix,
+    "streams": StreamState, "alerts": AlertState,
 }
 KIND_OF: dict[type[Any], str] = {record: kind for kind, record in KINDS.items()}
 
