@@ -92,7 +92,9 @@ class Cad:
         # fixes a second never holds up the MQTT thread.
         bus.subscribe("cad-alerts", self.alerts.on_alert, (AlertAccepted,))
         bus.subscribe("cad-alerts-peers", self.alerts.on_peer, (AlertChanged,), peers=True)
-        bus.subscribe("cad-geofences", self.geofences.on_fix, (FixAccepted,))
+        # `peers=True`: with several instances each must see every fix of a unit to find its crossings (with half
+        # of them it would miss some and raise others twice); the instance that took the crossing fix stores it.
+        bus.subscribe("cad-geofences", self.geofences.on_fix, (FixAccepted,), peers=True)
 
     async def start(self) -> None:
         """Starts timers (command resends …) once the live hub and the MQTT client run."""

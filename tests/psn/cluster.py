@@ -7,7 +7,7 @@ import contextlib
 import json
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,14 @@ from tests.support import RunningServer, make_settings
 
 
 @contextlib.contextmanager
-def two_instances(tmp: Path, mqtt_url: str, db_url: str, **extra: Any) -> Iterator[tuple[RunningServer, RunningServer]]:
+def two_instances(tmp: Path, mqtt_url: str, db_url: str, before_b: Callable[[RunningServer], object] = lambda _a: None,
+                  **extra: Any) -> Iterator[tuple[RunningServer, RunningServer]]:
     """`a` starts first (it migrates the database and creates the keys); `b` gets a copy of `a`'s keys, as every
     instance of one deployment shares them (docs/deploy.md, "Several instances"), so each reads what the other
-    sealed and accepts the other's tokens."""
+    sealed and accepts the other's tokens. `before_b(a)` runs in between: what `b` loads at its start."""
     a = RunningServer(make_settings(tmp / "a", mqtt_url, db_url, instance="a", **extra)).start()
     try:
+        before_b(a)
         shutil.copytree(tmp / "a" / "keys", tmp / "b" / "keys")
         b = RunningServer(make_settings(tmp / "b", mqtt_url, db_url, instance="b", **extra)).start()
         try:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
+import sqlalchemy as sa
 
+from psn.store.schema import geofence_events
 from tests.psn.cluster import LiveUnits, stored_fixes, two_instances
-from tests.support import Mosquitto, postgres_database, publish, publisher, wait_for
+from tests.support import Mosquitto, RunningServer, postgres_database, publish, publish_fix, publisher, wait_for
 
 UNITS = [f"P-{n}" for n in range(1, 31)]
 FIXES_EACH = 4
 T0 = time.time() - 60
+_NONE = SimpleNamespace(ts=None)
 
 
 def test_fixes_are_processed_once_and_every_instance_shows_every_unit(tmp_path: Path) -> None:
@@ -73,6 +77,42 @@ def test_an_alert_reaches_the_consoles_of_both_and_an_acknowledgement_on_b_reach
             assert listed.json()["alerts"] == []
             again = httpx.post(f"{a.base_url}/api/v1/alerts/{alert['id']}/ack", headers=a.headers("police"))
             assert again.status_code == 409, again.text
+            on_a.close()
+            on_b.close()
+    finally:
+        broker.stop()
+
+
+def test_each_instance_finds_every_geofence_crossing_and_one_stores_it(tmp_path: Path) -> None:
+    square = [[-88.19, 17.49], [-88.17, 17.49], [-88.17, 17.51], [-88.19, 17.51], [-88.19, 17.49]]
+    fence: dict[str, str] = {}
+
+    def draw(a: RunningServer) -> None:  # before b starts: b loads it from the database
+        made = httpx.post(f"{a.base_url}/api/v1/geofences", headers=a.headers("police"),
+                          json={"name": "Station", "polygon": square, "units": ["police/P-1"]})
+        assert made.status_code == 201, made.text
+        fence.update(made.json())
+
+    broker = Mosquitto(tmp_path).start()
+    try:
+        with postgres_database() as db_url, two_instances(tmp_path, broker.url, db_url, draw) as (a, b):
+            on_a, on_b = LiveUnits(a, a.token("police")), LiveUnits(b, b.token("police"))
+            t = time.time() - 60
+            # Outside, in, out, in: each fix waited for on both instances, so each sees them in order.
+            for k, lon in enumerate((-88.20, -88.18, -88.16, -88.18)):
+                publish_fix(broker.url, "police", "P-1", 17.50, lon, ts=t + k)
+                wait_for(lambda k=k: all((s.server.state.get("police/P-1") or _NONE).ts == t + k for s in (a, b)))
+            expected = [("enter", t + 1), ("exit", t + 2), ("enter", t + 3)]
+            for console in (on_a, on_b):
+                wait_for(lambda c=console: len(c.of("geofence")) == 3)
+                assert [(e["event"]["crossing"], e["event"]["ts"]) for e in console.of("geofence")] == expected
+            a.server.bus.flush()
+            b.server.bus.flush()
+            with a.server.db.engine.connect() as conn:
+                rows = conn.execute(sa.select(geofence_events.c.crossing, geofence_events.c.ts)
+                                    .order_by(geofence_events.c.ts)).all()
+            assert [tuple(r) for r in rows] == expected  # stored once, by whichever instance took the fix
+            assert fence["name"] == "Station"
             on_a.close()
             on_b.close()
     finally:
