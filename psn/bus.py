@@ -17,7 +17,9 @@ one bad event never costs the good ones around it (the traffic feed does).
 
 Ordering: each subscriber receives the events published by one thread in the order they were published.
 Every message of one unit is ingested by the one thread of the adapter that reads its topic, so each
-subscriber sees each unit's events in order.
+subscriber sees each unit's events in order. With several instances a unit's messages are shared out between them, so a
+`peers=True` subscriber may see a unit's events out of order (its own and a peer's): they judge by the records'
+own timestamps, as live state does.
 
 Peers (several instances, docs/deploy.md "Several instances"): an event whose `origin` is set came from another
 psn instance over the peer channel (psn/peers.py); it is delivered only to subscribers registered with

@@ -3,6 +3,8 @@ peer channel turns what one instance took into the same events on another, skips
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from psn.bus import Bus
@@ -17,7 +19,8 @@ from psn.events import (
     StreamStarted,
 )
 from psn.peers import PeerIngest, PeerSender
-from telemetry import CellKpi, Fix, Reason, StatusReport, UnitRef
+from psn.subscribers import rejected_republisher
+from telemetry import CellKpi, Fix, Reason, Rejection, StatusReport, UnitRef
 from telemetry.peer import AlertState
 
 P7 = UnitRef("police", "P-7")
@@ -87,3 +90,14 @@ def test_what_one_instance_takes_becomes_the_same_events_on_another() -> None:
     b.handle("psn/v1/_peer/a/fixes", b'{"v":1,"items":[[1,{"who":"police/P-7"}]]}')
     (rejected,) = got
     assert isinstance(rejected, MessageRejected) and rejected.rejection.reason == Reason.BAD_FIELD
+
+
+def test_a_rejected_peer_message_is_republished_without_its_payload() -> None:
+    published: list[tuple[str, bytes, int]] = []
+    republish = rejected_republisher(lambda topic, payload, qos: published.append((topic, payload, qos)))
+    payload = b'{"v":1,"items":[[1,{"who":{"agency":"police","unit":"P-7"},"ts":1,"lat":17.25,"lon":"x"}]]}'
+    republish(MessageRejected("psn/v1/_peer/a/fixes", payload, Rejection(Reason.BAD_FIELD, "peer fixes: lon")))
+    ((topic, body, qos),) = published
+    assert (topic, qos) == ("psn/v1/_rejected/bad_field/psn/v1/_peer/a/fixes", 0)
+    assert json.loads(body) == {"reason": "bad_field", "detail": "peer fixes: lon", "topic": "psn/v1/_peer/a/fixes",
+                                "payload": "", "payload_bytes": len(payload)}
