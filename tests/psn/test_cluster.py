@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import httpx
 import sqlalchemy as sa
 
+from psn.store.net_kpi_schema import net_kpi_raw
 from psn.store.schema import geofence_events
 from tests.psn.cluster import LiveUnits, stored_fixes, two_instances
 from tests.support import Mosquitto, RunningServer, postgres_database, publish, publish_fix, publisher, wait_for
@@ -18,6 +19,9 @@ UNITS = [f"P-{n}" for n in range(1, 31)]
 FIXES_EACH = 4
 T0 = time.time() - 60
 _NONE = SimpleNamespace(ts=None)
+KPI = {"cell": "BZE-CTR-1", "ts": time.time() - 30, "connected_ues": 21, "prb_util_dl": 1.0, "prb_util_ul": 0.883,
+       "thr_dl_mbps": 7.173, "thr_ul_mbps": 10.77, "mean_dl_sinr_db": 24.5, "bearers_rejected": 12,
+       "bearers_preempted": 2}
 
 
 def test_fixes_are_processed_once_and_every_instance_shows_every_unit(tmp_path: Path) -> None:
@@ -45,6 +49,15 @@ def test_fixes_are_processed_once_and_every_instance_shows_every_unit(tmp_path: 
             for server in (a, b):
                 assert {u["ts"] for u in server.units().values()} == {T0 + FIXES_EACH - 1}
             assert stored_fixes(a) == len(UNITS) * FIXES_EACH
+
+            # A cell's KPI report: on the live view of both, stored once (by the instance that took it).
+            publish(broker.url, "psn/v1/net/cell/BZE-CTR-1/kpi", KPI)
+            wait_for(lambda: all(s.server.net_kpis.latest_kpi("BZE-CTR-1") is not None for s in (a, b)), timeout=20)
+            for server in (a, b):
+                server.server.bus.flush()
+                assert server.server.net_kpis.store.flush()
+            with a.server.db.engine.connect() as conn:
+                assert conn.execute(sa.select(sa.func.count()).select_from(net_kpi_raw)).scalar_one() == 1
             on_a.close()
             on_b.close()
     finally:
