@@ -93,6 +93,7 @@ class PeerIngest:
         self.instance = instance
         self.bus = bus
         self.received = 0  # peers' records turned into events
+        self.own = 0  # this instance's own messages heard back (none while the broker honours "no local")
 
     def handle(self, topic: str, payload: bytes, receipt: Receipt | None = None, redelivered: bool = False) -> None:
         """Never raises to the adapter; nothing here is stored, so the message's receipt is done at once."""
@@ -108,6 +109,7 @@ class PeerIngest:
     def _handle(self, topic: str, payload: bytes) -> None:
         parts = topics.peer_parts(topic)
         if parts is not None and parts[0] == self.instance:
+            self.own += 1
             return  # its own: already handled here when it came from the device
         batch = wire.decode(topic, payload)
         if isinstance(batch, Rejection):

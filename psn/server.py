@@ -39,7 +39,7 @@ from psn.store import BatchWriter, Database
 from psn.traffic import Traffic
 from psn.traffic.cameras import CameraService
 from psn.users import Users
-from telemetry.topics import PEER_PREFIX, SUBSCRIPTIONS, cluster_subscriptions
+from telemetry.topics import PEER_PREFIX, PEER_SUBSCRIPTION, SUBSCRIPTIONS, cluster_subscriptions
 from traffic.graph import FloatArray
 from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
 from video.aiortc_compat import offer_host_addresses
@@ -193,7 +193,7 @@ class Server:
         subscriptions = (cluster_subscriptions(self.settings.cluster_group) if self.peer_ingest is not None
                          else SUBSCRIPTIONS)
         self.mqtt = MqttClient(self.broker_url, self.settings.client_id, subscriptions, self._on_message,
-                               mqtt5=mqtt5, tls=tls)
+                               mqtt5=mqtt5, tls=tls, no_local=(PEER_SUBSCRIPTION,))
         self.mqtt.start()
         await self.cad.start()  # the command resend timer publishes: only once there is a client to publish with
         await self.qos.start()

@@ -26,6 +26,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from psn.events import Receipt
 from psn.mqtt.url import BrokerURL
@@ -56,9 +57,12 @@ class MqttClient:
         mqtt5: bool = True,
         tls: TLSFiles | None = None,
         session_expiry_s: int = 3600,
+        no_local: Iterable[str] = (),
     ) -> None:
         self.url = url
         self.subscriptions = tuple(subscriptions)
+        # MQTT 5 "no local": filters of these never deliver psn's own publications back to it (its peer messages).
+        self.no_local = frozenset(no_local)
         self._handle = on_message
         self.mqtt5 = mqtt5
         self.session_expiry_s = session_expiry_s
@@ -145,7 +149,11 @@ class MqttClient:
                             "not be redelivered if psn stops now", self.url, len(self._unacked))
         self.connects += 1
         log.info("connected to MQTT broker %s (connection %d)", self.url, self.connects)
-        client.subscribe([(topic, 1) for topic in self.subscriptions])
+        if self.mqtt5:
+            client.subscribe([(topic, SubscribeOptions(qos=1, noLocal=topic in self.no_local))
+                              for topic in self.subscriptions])
+        else:
+            client.subscribe([(topic, 1) for topic in self.subscriptions])
         self.connected.set()
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:

@@ -45,6 +45,10 @@ def test_fixes_are_processed_once_and_every_instance_shows_every_unit(tmp_path: 
             taken = (a.server.stats.accepted["psn/v1"], b.server.stats.accepted["psn/v1"])
             assert sum(taken) == len(UNITS) * FIXES_EACH and min(taken) > 0, taken
             assert not a.server.stats.rejected and not b.server.stats.rejected
+            # Each heard the other's peer messages, never its own (MQTT 5 "no local" on the peers' subscription).
+            for server in (a, b):
+                assert server.server.peer_ingest is not None
+                assert server.server.peer_ingest.received > 0 and server.server.peer_ingest.own == 0
             # Each shows every unit at its newest fix, whichever instance took it.
             for server in (a, b):
                 assert {u["ts"] for u in server.units().values()} == {T0 + FIXES_EACH - 1}
