@@ -17,7 +17,14 @@ one bad event never costs the good ones around it (the traffic feed does).
 
 Ordering: each subscriber receives the events published by one thread in the order they were published.
 Every message of one unit is ingested by the one thread of the adapter that reads its topic, so each
-subscriber sees each unit's events in order.
+subscriber sees each unit's events in order. With several instances a unit's messages are shared out between them, so a
+`peers=True` subscriber may see a unit's events out of order (its own and a peer's): they judge by the records'
+own timestamps, as live state does.
+
+Peers (several instances, docs/deploy.md "Several instances"): an event whose `origin` is set came from another
+psn instance over the peer channel (psn/peers.py); it is delivered only to subscribers registered with
+`peers=True` (live state and the analytics every instance computes alike), never to those that must act once
+(the store, counters, republishers, command-ack matching): that instance did it already.
 
 Receipts: a *durable* subscriber (inline, like the store) resolves an event's `Receipt` once it has
 committed it; the bus tells the receipt how many durable subscribers took the event before delivering it,
@@ -203,6 +210,7 @@ class Bus:
         self._subscribers: list[_Subscriber] = []
         # Copy-on-write routes: publish reads them without a lock.
         self._routes: dict[type, tuple[tuple[_Subscriber, ...], int]] = {}
+        self._peer_routes: dict[type, tuple[_Subscriber, ...]] = {}  # the `peers=True` subset of each route
         self._lock = threading.Lock()
         self._started = False
 
@@ -217,10 +225,14 @@ class Bus:
         capacity: int = DEFAULT_CAPACITY,
         batch: bool = False,
         max_batch: int = DEFAULT_MAX_BATCH,
+        peers: bool = False,
     ) -> None:
         """`handler` receives every event of the given types (a queued `batch` subscriber: lists of them, in
         order, at most `max_batch` long). `durable` subscribers resolve receipts and must be inline: a queue
-        that may drop could leave a receipt pending for ever."""
+        that may drop could leave a receipt pending for ever. `peers`: also the events other instances took
+        (`origin` set); a durable one may not, since it would store what the other instance stored."""
+        if durable and peers:
+            raise ValueError(f"durable subscriber {name!r} cannot take peers' events: their instance stored them")
         if durable and not inline:
             raise ValueError(f"durable subscriber {name!r} must be inline (with its own back-pressure)")
         if any(s.name == name for s in self._subscribers):
@@ -243,10 +255,19 @@ class Bus:
                 subs, durables = routes.get(kind, ((), 0))
                 routes[kind] = ((*subs, subscriber), durables + durable)
             self._routes = routes
+            if peers:
+                peer_routes = dict(self._peer_routes)
+                for kind in events:
+                    peer_routes[kind] = (*peer_routes.get(kind, ()), subscriber)
+                self._peer_routes = peer_routes
             if self._started:
                 subscriber.start()
 
     def publish(self, event: Any) -> None:
+        if getattr(event, "origin", None) is not None:  # another instance's: no receipt, no durable taker
+            for subscriber in self._peer_routes.get(type(event), ()):
+                subscriber.offer(event)
+            return
         subscribers, durables = self._routes.get(type(event), ((), 0))
         receipt = getattr(event, "receipt", None)
         if receipt is not None:

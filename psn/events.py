@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from dispatch import StatusChange
 from psn.security_events import SecurityEvent
 from telemetry import Ack, Alert, CellKpi, Fix, Ignored, LinkReport, ProbeFix, Rejection, StatusReport
+from telemetry.peer import AlertState
 
 
 class Receipt:
@@ -54,6 +55,7 @@ class FixAccepted:
     fix: Fix
     received: float  # server time the message arrived (epoch seconds)
     receipt: Receipt | None = None
+    origin: str | None = None  # the psn instance that took it from the broker; None: this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class StatusAccepted:
     report: StatusReport
     received: float
     receipt: Receipt | None = None
+    origin: str | None = None  # the psn instance that took it from the broker; None: this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,15 @@ class AlertAccepted:
     alert: Alert
     received: float
     receipt: Receipt | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChanged:
+    """An alert record after psn.cad.alerts merged, or acknowledged, it on one instance: the peer channel sends it,
+    and the other instances put it in their open-alert map and on their consoles (never in the store)."""
+
+    alert: AlertState
+    origin: str | None = None  # the psn instance that changed it; None: this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +103,7 @@ class KpiAccepted:
     kpi: CellKpi
     received: float
     receipt: Receipt | None = None
+    origin: str | None = None  # the psn instance that took it from the broker; None: this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +114,7 @@ class LinkAccepted:
     link: LinkReport
     received: float
     receipt: Receipt | None = None
+    origin: str | None = None  # the psn instance that took it from the broker; None: this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +125,7 @@ class ProbeAccepted:
     probe: ProbeFix
     received: float
     receipt: Receipt | None = None
+    origin: str | None = None  # the psn instance that took it from the broker; None: this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +162,14 @@ class SecurityRaised:
 class StreamStarted:
     stream: str
     unit: str  # `{agency}/{unit}` of the publisher
+    origin: str | None = None  # the psn instance that holds the stream; None: this one
 
 
 @dataclass(frozen=True, slots=True)
 class StreamEnded:
     stream: str
     unit: str
+    origin: str | None = None  # the psn instance that holds the stream; None: this one
 
 
 

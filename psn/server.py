@@ -15,7 +15,7 @@ from psn.bus import Bus
 from psn.cad import Cad, CadContext
 from psn.clock import Clock, SystemClock
 from psn.config import Settings
-from psn.events import FixReplayed, MessageRejected, SecurityRaised, StreamEnded, StreamStarted
+from psn.events import FixReplayed, MessageRejected, Receipt, SecurityRaised, StreamEnded, StreamStarted
 from psn.health import Health
 from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
@@ -29,6 +29,7 @@ from psn.net.kpis import SILENT_AFTER_PERIODS, KpiService
 from psn.net.programme import Programme, providers_of
 from psn.net.radio import RadioService
 from psn.net.uplift import QosService
+from psn.peers import PeerIngest, PeerSender
 from psn.remote_changes import RemoteChanges
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
@@ -40,7 +41,7 @@ from psn.store.changes import ChangeListener
 from psn.traffic import Traffic
 from psn.traffic.cameras import CameraService
 from psn.users import Users
-from telemetry.topics import SUBSCRIPTIONS
+from telemetry.topics import PEER_PREFIX, PEER_SUBSCRIPTION, SUBSCRIPTIONS, cluster_subscriptions
 from traffic.graph import FloatArray
 from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
 from video.aiortc_compat import offer_host_addresses
@@ -79,6 +80,9 @@ class Server:
         self.retention = RetentionPolicy(settings.retention_days_by_agency(), settings.video_retention_days)
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
         self.ingest = Ingest(self.settings, self.clock, self.bus)
+        # Several instances (settings.instance): what this one takes from the broker goes to the others, and theirs
+        # comes back as bus events with `origin` set (psn/peers.py).
+        self.peer_ingest = PeerIngest(settings.instance, self.bus) if settings.instance else None
         self.hub = LiveHub(self.state, self.settings.live_interval_s)
         self.roads = RoadModel(settings.roads_file)  # dispatch ETAs and traffic analytics share one graph
         self.cad = Cad(CadContext(settings, self.clock, self.db, self.keys, self.bus, self.audit, self.sharing,
@@ -136,6 +140,8 @@ class Server:
         self.alarms.subscribe(bus)
         self.qos.subscribe(bus)
         self.net_kpis.subscribe(bus)
+        if self.settings.instance:
+            PeerSender(self.settings.instance, self._publish).subscribe(bus)
 
     def prepare_store(self) -> None:
         """Schema migrated, a data key for every agency, sharing grants loaded: what the server and the
@@ -196,9 +202,10 @@ class Server:
             self.embedded = EmbeddedBroker(port=self.settings.embedded_mqtt_port, protection=protection)
             self.broker_url = await self.embedded.start()
             mqtt5 = False  # amqtt speaks MQTT 3.1.1 only
-        self.mqtt = MqttClient(
-            self.broker_url, self.settings.client_id, SUBSCRIPTIONS, self.ingest.handle, mqtt5=mqtt5, tls=tls
-        )
+        subscriptions = (cluster_subscriptions(self.settings.cluster_group) if self.peer_ingest is not None
+                         else SUBSCRIPTIONS)
+        self.mqtt = MqttClient(self.broker_url, self.settings.client_id, subscriptions, self._on_message,
+                               mqtt5=mqtt5, tls=tls, no_local=(PEER_SUBSCRIPTION,))
         self.mqtt.start()
         await self.cad.start()  # the command resend timer publishes: only once there is a client to publish with
         await self.qos.start()
@@ -241,6 +248,13 @@ class Server:
     def _publish(self, topic: str, payload: bytes, qos: int, retain: bool = False) -> None:
         if self.mqtt is not None:
             self.mqtt.publish(topic, payload, qos, retain)
+
+    def _on_message(self, topic: str, payload: bytes, receipt: Receipt | None, redelivered: bool) -> None:
+        """The MQTT adapter's sink: a peer's message to the peer entry, everything else to the ingest."""
+        if self.peer_ingest is not None and topic.startswith(PEER_PREFIX):
+            self.peer_ingest.handle(topic, payload, receipt, redelivered)
+        else:
+            self.ingest.handle(topic, payload, receipt, redelivered)
 
     def broker_connected(self) -> bool:
         return self.mqtt is not None and self.mqtt.connected.is_set()

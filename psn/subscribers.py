@@ -42,8 +42,9 @@ Publish = Callable[[str, bytes, int], None]
 
 
 def subscribe_ingest(bus: Bus, state: LiveState, writer: BatchWriter, stats: IngestStats) -> None:
+    # `peers=True`: every instance's map shows every unit, whichever instance took its messages.
     bus.subscribe("live-state", _live_state(state), (FixAccepted, StatusAccepted, StreamStarted, StreamEnded),
-                  inline=True)
+                  inline=True, peers=True)
     # Inline and durable: the writer's bounded backlog is the store's queue, and it never drops (back-pressure).
     bus.subscribe("store", _store(writer), (FixAccepted, StatusAccepted), inline=True, durable=True)
     bus.subscribe("stats", _stats(stats), (FixAccepted, StatusAccepted, AlertAccepted, AckAccepted, KpiAccepted,
@@ -124,12 +125,14 @@ def rejected_republisher(publish: Publish) -> Callable[[MessageRejected], None]:
 
     def handle(event: MessageRejected) -> None:
         r = event.rejection
-        probe = isinstance(topics.parse(event.topic), topics.ProbeTopic)
+        # A peer's batch is not repeated either: it carries many units' positions (and probes').
+        withheld = isinstance(topics.parse(event.topic), topics.ProbeTopic) or event.topic.startswith(
+            topics.PEER_PREFIX)
         body = {
             "reason": r.reason.value,
             "detail": r.detail,
             "topic": event.topic,
-            "payload": "" if probe else event.payload[:1024].decode("utf-8", errors="replace"),
+            "payload": "" if withheld else event.payload[:1024].decode("utf-8", errors="replace"),
             "payload_bytes": len(event.payload),
         }
         publish(topics.rejected_topic(r.reason.value, event.topic), json.dumps(body).encode(), 0)

@@ -162,6 +162,17 @@ def peer_topic(instance: str, kind: str) -> str:
 
 
 PEER_SUBSCRIPTION = peer_topic("+", "+")  # every instance hears every other (and itself: it skips its own)
+PEER_PREFIX = f"{ROOT}/{PEER}/"
+
+
+def peer_parts(topic: str) -> tuple[str, str] | None:
+    """(instance, kind) of a peer topic, or None when `topic` is not one."""
+    if not topic.startswith(PEER_PREFIX):
+        return None
+    parts = topic[len(PEER_PREFIX):].split("/")
+    if len(parts) != 2 or not NAME.fullmatch(parts[0]) or not NAME.fullmatch(parts[1]):
+        return None
+    return parts[0], parts[1]
 
 
 def shared_subscription(group: str, topic: str) -> str:
@@ -180,6 +191,12 @@ SUBSCRIPTIONS = (
     probe_topic("+"),
     owntracks_prefix("+", "+"),
 )
+
+
+def cluster_subscriptions(group: str) -> tuple[str, ...]:
+    """An instance of a cluster: every device topic shared within `group` (each message to one instance), and
+    every peer's topic (not shared: each instance hears them all)."""
+    return (*(shared_subscription(group, topic) for topic in SUBSCRIPTIONS), PEER_SUBSCRIPTION)
 
 # Mosquitto ACL patterns: a unit's certificate CN is `{agency}/{unit}`, which `%u` expands to.
 UNIT_WRITE_PATTERNS = tuple(f"{ROOT}/%u/{kind}" for kind in UnitKind)  # its own telemetry|status|alert|ack only

@@ -6,13 +6,18 @@ The path from the bus to the consoles is the latency that counts (p99 ≤ 250 ms
 units report at 1 Hz): the handler runs on its own queued subscriber thread (fixes never go through it), builds
 the record in memory, notifies the hub, and only then writes the row. A repeated sticky alert of one unit and
 type while one is open is that alert again (newer time and position, count + 1), not a new one.
+
+Several instances: the instance that took the alert (or its acknowledgement) merges, notifies and stores it, then
+publishes the resulting record (`AlertChanged`); the peer channel carries it to the others, which put it in their
+open-alert map and on their consoles, never in the store. A later press or an acknowledgement on any instance
+merges with that record.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -20,9 +25,10 @@ import sqlalchemy as sa
 from psn.access import Action, Principal, Resource, Sharing, Target, decide
 from psn.cad.scope import visible_units
 from psn.cad.sealed import open_columns, seal_columns
-from psn.events import AlertAccepted
+from psn.events import AlertAccepted, AlertChanged
 from psn.live import Audience
 from psn.store.schema import alerts
+from telemetry.peer import AlertState
 
 if TYPE_CHECKING:
     from psn.cad.service import CadContext
@@ -105,6 +111,22 @@ class Alerts:
             self._unsaved[record.id] = record
         self.ctx.hub.notify("alert", {"alert": record.to_json()}, self.audience(record))
         self._save(record.id)
+        self.ctx.bus.publish(AlertChanged(AlertState(*astuple(record))))
+
+    def on_peer(self, event: AlertChanged) -> None:
+        """Bus handler for another instance's alert record: upserted into the open map and announced, never
+        stored (that instance stored it)."""
+        if event.origin is None:
+            return  # this instance's own: done in `on_alert` / `acknowledge`
+        record = AlertRecord(*astuple(event.alert))
+        key = (record.unit, record.type)
+        with self._lock:
+            if record.open:
+                self._open[key] = record
+            elif key in self._open and self._open[key].id == record.id:
+                del self._open[key]
+        kind = "alert" if record.acknowledged_by is None else "alert_acknowledged"
+        self.ctx.hub.notify(kind, {"alert": record.to_json()}, self.audience(record))
 
     def audience(self, record: AlertRecord) -> Audience:
         return lambda who: may_view(who, record, self.ctx.sharing.snapshot)
@@ -143,6 +165,7 @@ class Alerts:
         self.ctx.audit.record(actor, "alert.acknowledge", alert_id, unit=record.unit, type=record.type)
         self.ctx.hub.notify("alert_acknowledged", {"alert": record.to_json()}, self.audience(record))
         self._save(alert_id)
+        self.ctx.bus.publish(AlertChanged(AlertState(*astuple(record))))
         return record
 
     def _save(self, alert_id: str) -> None:

@@ -6,6 +6,12 @@ agency key) and pushes live `geofence` to the owner agency's principals who may 
 A unit's first fix (after creation or a restart: the inside/outside states live in memory) sets its state
 without an event; a fix older than the unit's newest one seen here is ignored (a late redelivery must not
 invent a crossing). Only units the owner agency may view ever trigger a geofence, checked on every crossing.
+
+Several instances: each takes its peers' fixes too, so each finds every crossing and tells its own consoles; only
+the instance that took the crossing fix from the broker stores it. A peer's fix arriving after a newer one of the
+same unit is ignored there like any late fix, so a crossing between two fixes of one unit taken by two instances
+within the peer channel's delay can be missed on one instance's consoles (the geofences are read at start: one
+drawn on another instance is known here after a restart).
 """
 
 from __future__ import annotations
@@ -145,15 +151,18 @@ class Geofences:
                 before = self._inside.get((fence.id, unit))
                 self._inside[(fence.id, unit)] = now_inside
             if before is not None and before != now_inside:
-                self._crossed(fence, unit, agency, "enter" if now_inside else "exit", fix.ts, fix.lat, fix.lon)
+                self._crossed(fence, unit, agency, "enter" if now_inside else "exit", fix.ts, fix.lat, fix.lon,
+                              stored=event.origin is None)
 
     def _crossed(self, fence: Geofence, unit: str, agency: str, crossing: str, ts: float, lat: float,
-                 lon: float) -> None:
+                 lon: float, stored: bool) -> None:
+        """`stored`: the crossing fix was taken here; another instance's (several instances) is stored by it."""
         event_id = uuid.uuid4().hex
-        with self.ctx.db.engine.begin() as conn:
-            conn.execute(geofence_events.insert().values(
-                id=event_id, geofence=fence.id, unit_id=unit, crossing=crossing, ts=ts,
-                **seal_columns(self.ctx.keys, agency, "geofence_events", event_id, {"lat": lat, "lon": lon})))
+        if stored:
+            with self.ctx.db.engine.begin() as conn:
+                conn.execute(geofence_events.insert().values(
+                    id=event_id, geofence=fence.id, unit_id=unit, crossing=crossing, ts=ts,
+                    **seal_columns(self.ctx.keys, agency, "geofence_events", event_id, {"lat": lat, "lon": lon})))
         data = {"geofence": fence.id, "name": fence.name, "unit": unit, "crossing": crossing, "ts": ts,
                 "lat": lat, "lon": lon}
         target = Target(Resource.UNIT, agency, unit)

@@ -21,7 +21,7 @@ from psn.cad.recommendation import Recommender
 from psn.cad.status_words import StatusWords
 from psn.clock import Clock
 from psn.config import Settings
-from psn.events import AckAccepted, AlertAccepted, FixAccepted, StatusAccepted, UnitStatusChanged
+from psn.events import AckAccepted, AlertAccepted, AlertChanged, FixAccepted, StatusAccepted, UnitStatusChanged
 from psn.keys import LiveKeyring
 from psn.live import LiveHub
 from psn.roads import RoadModel
@@ -91,7 +91,10 @@ class Cad:
         # Queued, each on its own thread: an alert never waits behind fixes, and the geofence test of 5,000
         # fixes a second never holds up the MQTT thread.
         bus.subscribe("cad-alerts", self.alerts.on_alert, (AlertAccepted,))
-        bus.subscribe("cad-geofences", self.geofences.on_fix, (FixAccepted,))
+        bus.subscribe("cad-alerts-peers", self.alerts.on_peer, (AlertChanged,), peers=True)
+        # `peers=True`: with several instances each must see every fix of a unit to find its crossings (with half
+        # of them it would miss some and raise others twice); the instance that took the crossing fix stores it.
+        bus.subscribe("cad-geofences", self.geofences.on_fix, (FixAccepted,), peers=True)
 
     async def start(self) -> None:
         """Starts timers (command resends …) once the live hub and the MQTT client run."""

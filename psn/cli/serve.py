@@ -52,6 +52,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve.add_argument("--tls-key", help="HTTPS: its private key")
     serve.add_argument("--insecure-http", action="store_true", default=None,
                        help="allow plain HTTP on a non-loopback address (passwords and tokens in clear)")
+    serve.add_argument("--instance", metavar="NAME",
+                       help="this instance's name when several share one Mosquitto (--mqtt) and one PostgreSQL "
+                            "(docs/deploy.md, 'Several instances'); default: a single instance")
+    serve.add_argument("--cluster-group", metavar="NAME",
+                       help="the MQTT 5 shared subscription group of the instances (default psn)")
+    serve.add_argument("--public-url", metavar="URL",
+                       help="how browsers reach this instance itself, behind the proxy (default http(s)://host:port)")
     serve.set_defaults(func=run_serve)
     demo = sub.add_parser("demo", help="run the server with an embedded broker and a live Belize scenario")
     _common(demo)
@@ -65,7 +72,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _settings(args: argparse.Namespace, **defaults: object) -> config.Settings:
     overrides = {k: getattr(args, k, None) for k in ("host", "port", "mqtt_url", "db_url", "data_dir", "mqtt_ca",
-                                                     "mqtt_cert", "mqtt_key", "tls_cert", "tls_key", "insecure_http")}
+                                                     "mqtt_cert", "mqtt_key", "tls_cert", "tls_key", "insecure_http",
+                                                     "instance", "cluster_group", "public_url")}
     for key, value in defaults.items():
         if overrides.get(key) is None and f"PSN_{key.upper()}" not in os.environ:
             overrides[key] = value

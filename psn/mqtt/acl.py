@@ -93,7 +93,13 @@ def render_acl(units: Iterable[UnitIdentity], services: Iterable[str] = (SERVER_
     """Mosquitto's ACL with the same rules: services may do anything; a unit writes under its own prefix (and
     its OwnTracks topic) and reads its commands and its agency's broadcasts. Mosquitto has no "%agency", so
     broadcast rights are listed per unit: re-render and SIGHUP the broker when units are issued (revocation
-    needs no ACL change: the CRL does it)."""
+    needs no ACL change: the CRL does it).
+
+    Several instances: the service's `readwrite #` covers its peers' topics (`psn/v1/_peer/…`) and its shared
+    subscriptions: Mosquitto 2.0.11 grants every `$share/…` SUBSCRIBE and checks read rights per delivered message
+    against the message's own topic, so no `$share` rule is needed (or would grant anything). No unit pattern names
+    `_peer` (a unit's agency never starts with "_"): units neither read nor write it
+    (tests/crypto/test_mosquitto_cluster_acl.py)."""
     lines = ["# psn broker ACL: rendered by psn.mqtt.acl from telemetry.topics. Username = certificate CN.", ""]
     for service in services:
         lines += [f"user {service}", "topic readwrite #", ""]

@@ -18,7 +18,7 @@ import collections
 import logging
 import ssl
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +26,15 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from psn.events import Receipt
-from psn.gateways import Sink
 from psn.mqtt.url import BrokerURL
 
 log = logging.getLogger(__name__)
+# Where messages go: (topic, payload, receipt, redelivered). The server's sink, in front of `Ingest.handle` and,
+# for several instances, the peer entry.
+MessageSink = Callable[[str, bytes, Receipt | None, bool], object]
 ACK_POLL_S = 0.05  # the acknowledging thread's longest sleep: how soon `stop` sees it, not how soon acks leave
 _HANDLED = Receipt()
 _HANDLED.expect(0)
@@ -50,13 +53,16 @@ class MqttClient:
         url: BrokerURL,
         client_id: str,
         subscriptions: Iterable[str],
-        on_message: Sink,
+        on_message: MessageSink,
         mqtt5: bool = True,
         tls: TLSFiles | None = None,
         session_expiry_s: int = 3600,
+        no_local: Iterable[str] = (),
     ) -> None:
         self.url = url
         self.subscriptions = tuple(subscriptions)
+        # MQTT 5 "no local": filters of these never deliver psn's own publications back to it (its peer messages).
+        self.no_local = frozenset(no_local)
         self._handle = on_message
         self.mqtt5 = mqtt5
         self.session_expiry_s = session_expiry_s
@@ -143,7 +149,11 @@ class MqttClient:
                             "not be redelivered if psn stops now", self.url, len(self._unacked))
         self.connects += 1
         log.info("connected to MQTT broker %s (connection %d)", self.url, self.connects)
-        client.subscribe([(topic, 1) for topic in self.subscriptions])
+        if self.mqtt5:
+            client.subscribe([(topic, SubscribeOptions(qos=1, noLocal=topic in self.no_local))
+                              for topic in self.subscriptions])
+        else:
+            client.subscribe([(topic, 1) for topic in self.subscriptions])
         self.connected.set()
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:

@@ -104,8 +104,8 @@ class AlarmService:
     def subscribe(self, bus: Bus) -> None:
         # Queued: a slow database never holds up ingest. One queue each: units' link reports (up to 50,000 every
         # period) could fill a shared one and drop a cell's KPI, and a dropped KPI can read as a false cell_silent.
-        bus.subscribe("net-alarms-kpi", self._on_event, (KpiAccepted,))
-        bus.subscribe("net-alarms-link", self._on_event, (LinkAccepted,))
+        bus.subscribe("net-alarms-kpi", self._on_event, (KpiAccepted,), peers=True)
+        bus.subscribe("net-alarms-link", self._on_event, (LinkAccepted,), peers=True)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._ticker(), name="psn-net-alarms")

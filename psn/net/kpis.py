@@ -107,10 +107,11 @@ class KpiService:
                                         "reported than it holds, this one longest ago", registry=registry)
 
     def subscribe(self, bus: Bus) -> None:
-        bus.subscribe("net-kpis", self._on_kpi, (KpiAccepted,), inline=True)
+        bus.subscribe("net-kpis", self._on_kpi, (KpiAccepted,), inline=True, peers=True)
         # Inline and durable: the KPI is acknowledged to the broker once stored; the store's bounded queue waits.
+        # Not for peers: a peer's KPI is stored by that peer.
         bus.subscribe("net-kpi-store", self._store_kpi, (KpiAccepted,), inline=True, durable=True)
-        bus.subscribe("net-links", self._on_link, (LinkAccepted,), inline=True)
+        bus.subscribe("net-links", self._on_link, (LinkAccepted,), inline=True, peers=True)
 
     def load(self) -> None:
         """The latest KPI of each cell that reported within the last hour, so a restart keeps the picture."""

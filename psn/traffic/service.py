@@ -74,7 +74,9 @@ class Traffic:
 
     def subscribe(self, bus: Bus) -> None:
         if self.settings.traffic_enabled:
-            bus.subscribe("traffic", self.on_positions, (FixAccepted, ProbeAccepted), batch=True, capacity=QUEUE)
+            # `peers=True`: every instance sees every fix, so each computes the same picture.
+            bus.subscribe("traffic", self.on_positions, (FixAccepted, ProbeAccepted), batch=True, capacity=QUEUE,
+                          peers=True)
 
     def start(self) -> None:
         if self.settings.traffic_enabled:

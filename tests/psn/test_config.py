@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from psn.cli import build_parser
+from psn.cli.serve import _settings
 from psn.config import ConfigError, Settings, load
 
 
@@ -113,3 +115,16 @@ def test_traffic_settings() -> None:
     for bad in ({"PSN_TRAFFIC_TICK_S": "0"}, {"PSN_PROBE_KEEP_S": "-1"}):
         with pytest.raises(ConfigError, match="must be > 0"):
             load(env=bad)
+
+
+def test_serve_flags_name_the_instance(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["serve", "--data-dir", str(tmp_path), "--mqtt", "mqtt://127.0.0.1:1883",
+                                      "--instance", "b", "--cluster-group", "psn-bz", "--public-url",
+                                      "https://b.psn.example:8443"])
+    settings = _settings(args)
+    assert (settings.instance, settings.cluster_group, settings.public_url) == ("b", "psn-bz",
+                                                                                 "https://b.psn.example:8443")
+    assert settings.client_id == "psn-server-b" and settings.own_url == "https://b.psn.example:8443"
+    alone = build_parser().parse_args(["serve", "--data-dir", str(tmp_path), "--instance", "b"])
+    with pytest.raises(SystemExit, match="several instances need Mosquitto"):
+        _settings(alone)
