@@ -12,7 +12,7 @@ from psn import subscribers
 from psn.audit import AuditLog
 from psn.auth import Auth
 from psn.bus import Bus
-from psn.cad import Cad, CadContext
+from psn.cad import Cad, CadContext, commands
 from psn.clock import Clock, SystemClock
 from psn.config import Settings
 from psn.events import FixReplayed, MessageRejected, SecurityRaised, StreamEnded, StreamStarted
@@ -21,6 +21,8 @@ from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
+from psn.net import alarms as net_alarms
+from psn.net import uplift
 from psn.net.alarms import AlarmService
 from psn.net.faults import FaultSender
 from psn.net.inventory import Inventory
@@ -35,6 +37,7 @@ from psn.sharing import SharingStore
 from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
+from psn.store.lease import Leases
 from psn.traffic import Traffic
 from psn.traffic.cameras import CameraService
 from psn.users import Users
@@ -44,6 +47,10 @@ from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
 from video.aiortc_compat import offer_host_addresses
 
 log = logging.getLogger(__name__)
+# Once-only jobs (docs/deploy.md): cell KPI retention deletes from shared tables. Recordings' retention is not one:
+# recordings are files on the instance that recorded them, so each instance applies it to its own.
+KPI_RETENTION = "kpi-retention"
+LEASES = (KPI_RETENTION, net_alarms.LEASE, uplift.LEASE, commands.LEASE)
 
 
 @dataclass
@@ -60,6 +67,7 @@ class Server:
         self.state = LiveState()
         self.stats = IngestStats()
         self.db = Database(settings.database_url, sealer=self.keys)
+        self.leases = Leases(self.db, LEASES, settings.lease_retry_s, self.stats.registry)
         self.users = Users(self.db, self.clock)
         self.auth = Auth(keys_dir / "tokens", self.users, self.clock, settings.token_ttl_s,
                          settings.session_outage_grace_s, settings.db_timeout_s)
@@ -90,21 +98,24 @@ class Server:
         # One KPI period for both: the alarm engine's cell_silent and the cells view's `silent` state.
         self.alarms = AlarmService(self.db, self.clock, self.hub, self._publish, self.audit,
                                    lambda: self.sharing.snapshot, self.stats.registry,
-                                   AlarmConfig(period_s=settings.net_kpi_period_s))
+                                   AlarmConfig(period_s=settings.net_kpi_period_s),
+                                   held=self._lease(net_alarms.LEASE))
         self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
                               settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s,
-                              settings.qos_max_uplifts)
+                              settings.qos_max_uplifts, held=self._lease(uplift.LEASE))
+        self.cad.commands.held = self._lease(commands.LEASE)
         self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
                                    self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s,
                                    self.stats.registry)
         self.inventory = Inventory(self.db, self.audit, self.clock, settings.data_dir)
         self.net_kpis.directory = self.inventory  # sites, positions and azimuths of the cells that report
         self.net_kpis.alarms = self.alarms  # the active alarm count on each cell of /api/v1/net/cells
+        self.alarms.expected = self.net_kpis.cell_loads  # a holder taking over expects the cells that report
         self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads, self.net_kpis.state,
                                   SILENT_AFTER_PERIODS)
         self.faults = FaultSender(self.inventory, self._publish, self.audit, self.clock)
         self.health = Health(settings, self.db, self.writer, self.broker_connected, self.traffic.state,
-                             self.stats.registry, self.clock)
+                             self.stats.registry, self.clock, self.leases.holding)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -163,6 +174,7 @@ class Server:
         for device, who in self.db.device_bindings().items():
             self.ingest.bind_device(device, who)
         self.writer.start()
+        self.leases.start()
         self.net_kpis.start()
         self.bus.start()
         await self.hub.start()
@@ -221,6 +233,7 @@ class Server:
         self.bus.stop()
         self.writer.stop()
         self.net_kpis.stop()
+        self.leases.stop()
         self.audit.checkpoint()
         self.db.close()
 
@@ -234,6 +247,9 @@ class Server:
     def _live_speeds(self) -> FloatArray | None:
         return self.traffic.live_speeds()
 
+    def _lease(self, name: str) -> Callable[[], bool]:
+        return lambda: self.leases.held(name)
+
     def _raise(self, event: SecurityEvent) -> None:
         self.bus.publish(SecurityRaised(event))
 
@@ -244,11 +260,15 @@ class Server:
         self.bus.publish(event(stream, f"{agency}/{unit}"))
 
     async def _housekeeping(self) -> None:
-        # Cell KPIs past their keeping times go too (not audited: measurements, not evidence); each job apart, so
-        # one failing never keeps the other from running.
-        jobs: tuple[Callable[[], object], ...] = (self.apply_retention, self.net_kpis.apply_retention)
+        # Cell KPIs past their keeping times go too (not audited: measurements, not evidence), on the holder of
+        # their lease only (at its next round: hourly); each job apart, so one failing never keeps the other from
+        # running.
+        jobs: tuple[tuple[Callable[[], object], str | None], ...] = (
+            (self.apply_retention, None), (self.net_kpis.apply_retention, KPI_RETENTION))
         while True:
-            for job in jobs:
+            for job, lease in jobs:
+                if lease is not None and not self.leases.held(lease):
+                    continue
                 try:
                     await asyncio.to_thread(job)
                 except Exception:  # housekeeping must never take the server down; it tries again next time

@@ -70,6 +70,14 @@ class CommandStore:
         with self.db.engine.begin() as conn:
             conn.execute(table.update().where(table.c.id == command.id).values(**_progress(command)))
 
+    def progress(self, command: Command) -> bool:
+        """Writes a resend or the giving up, only if the stored command is still pending: False when an ack was
+        stored meanwhile (by another psn instance), which then wins."""
+        with self.db.engine.begin() as conn:
+            changed = conn.execute(table.update().where((table.c.id == command.id) & (table.c.state == PENDING))
+                                   .values(**_progress(command))).rowcount
+        return bool(changed)
+
     def find(self, command_id: str) -> Command | None:
         with self.db.engine.connect() as conn:
             row = conn.execute(sa.select(table).where(table.c.id == command_id)).first()
