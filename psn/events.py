@@ -147,12 +147,14 @@ class SecurityRaised:
 class StreamStarted:
     stream: str
     unit: str  # `{agency}/{unit}` of the publisher
+    origin: str | None = None  # the psn instance that holds the stream; None: this one
 
 
 @dataclass(frozen=True, slots=True)
 class StreamEnded:
     stream: str
     unit: str
+    origin: str | None = None  # the psn instance that holds the stream; None: this one
 
 
 

@@ -37,7 +37,9 @@ from psn.sharing import SharingStore
 from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
+from psn.store.instances import InstanceDirectory
 from psn.store.lease import Leases
+from psn.stream_locations import StreamLocations
 from psn.traffic import Traffic
 from psn.traffic.cameras import CameraService
 from psn.users import Users
@@ -67,7 +69,7 @@ class Server:
         self.state = LiveState()
         self.stats = IngestStats()
         self.db = Database(settings.database_url, sealer=self.keys)
-        self.leases = Leases(self.db, LEASES, settings.lease_retry_s, self.stats.registry)
+        self.leases = Leases(self.db, LEASES, settings.lease_retry_s, self.stats.registry, settings.instance)
         self.users = Users(self.db, self.clock)
         self.auth = Auth(keys_dir / "tokens", self.users, self.clock, settings.token_ttl_s,
                          settings.session_outage_grace_s, settings.db_timeout_s)
@@ -82,6 +84,8 @@ class Server:
             if self.keys is not None else None
         )
         self.video = StreamHub(recordings=service, on_stream=self._on_stream)
+        self.instances = InstanceDirectory(self.db)
+        self.locations = StreamLocations(self.instances)  # the streams other instances hold
         self.retention = RetentionPolicy(settings.retention_days_by_agency(), settings.video_retention_days)
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
         self.ingest = Ingest(self.settings, self.clock, self.bus)
@@ -134,6 +138,7 @@ class Server:
         self.cad.subscribe(bus)
         self.traffic.subscribe(bus)
         self.cameras.subscribe(bus)
+        bus.subscribe("stream-locations", self.locations.on_stream, (StreamStarted, StreamEnded), inline=True)
         self.alarms.subscribe(bus)
         self.qos.subscribe(bus)
         self.net_kpis.subscribe(bus)
@@ -168,6 +173,8 @@ class Server:
             self.roads.router()
         self.radio.load()
         self.prepare_store()
+        if self.settings.instance:  # where viewers are sent for the streams this instance holds
+            self.instances.register(self.settings.instance, self.settings.own_url, self.clock.time())
         for unit in self.db.latest_units():
             self.state.restore(unit)
         self.state.drain()

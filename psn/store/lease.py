@@ -43,8 +43,10 @@ def lease_key(name: str) -> int:
 
 class Leases:
     def __init__(self, db: Database, names: Iterable[str], retry_s: float, registry: CollectorRegistry,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 instance: str = "", monotonic: Callable[[], float] = time.monotonic) -> None:
         self.names = tuple(names)
+        # Its session in pg_stat_activity: which instance's connection holds the locks (pg_locks.pid).
+        self.application_name = f"psn-leases-{instance}"[:63] if instance else "psn-leases"
         self.retry_s = retry_s
         self.shared = db.dialect == "postgresql"  # False: SQLite, every lease held
         self._url = db.url
@@ -54,6 +56,7 @@ class Leases:
         self._confirmed = -float("inf")  # the start of the last round that found the connection alive
         self._engine: sa.Engine | None = None
         self._conn: sa.Connection | None = None
+        self.rounds = 0  # rounds that reached the database
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         gauge = Gauge("psn_lease_held", "1 while this instance holds the lease (its once-only job runs here)",
@@ -84,8 +87,8 @@ class Leases:
     def start(self) -> None:
         if not self.shared:
             return
-        self._engine = sa.create_engine(self._url, poolclass=sa.pool.NullPool,
-                                        isolation_level="AUTOCOMMIT")
+        self._engine = sa.create_engine(self._url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT",
+                                        connect_args={"application_name": self.application_name})
         self._thread = threading.Thread(target=self._run, name="psn-leases", daemon=True)
         self._thread.start()
 
@@ -124,6 +127,7 @@ class Leases:
             self._drop(exc)
             return
         with self._lock:
+            self.rounds += 1
             self._confirmed = started
             for name in got:
                 self._taken[name] = started

@@ -1,0 +1,87 @@
+"""Leases on a real PostgreSQL database (tests.support.postgres_database): two `Leases` stand for two instances.
+Exactly one holds each lease; closing the holder's connection (a stop, or the backend terminated as a kill -9 or
+a network cut would) hands every lease to the other; the one cut off says so and holds nothing. On SQLite every
+lease is held."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from prometheus_client import CollectorRegistry
+
+from psn.store import Database
+from psn.store.lease import Leases
+from tests.support import postgres_database, wait_for
+
+NAMES = ("kpi-retention", "net-alarms")
+RETRY_S = 0.2  # the test's; psn's default is 2 s
+
+
+@pytest.fixture
+def pg() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+def leases(url: str, instance: str) -> Leases:
+    db = Database(url.replace("postgresql://", "postgresql+psycopg://"))
+    found = Leases(db, NAMES, RETRY_S, CollectorRegistry(), instance)
+    found.start()
+    return found
+
+
+def settled(*all_leases: Leases) -> bool:
+    """Every lease held by exactly one of them."""
+    return all(sum(one.held(name) for one in all_leases) == 1 for name in NAMES)
+
+
+def terminate(url: str, application_name: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                            (application_name,)).fetchall()
+    return len(rows)
+
+
+def test_one_holder_and_the_other_takes_over_when_it_stops(pg: str) -> None:
+    a, b = leases(pg, "a"), leases(pg, "b")
+    try:
+        wait_for(lambda: settled(a, b))
+        holder, other = (a, b) if a.held("net-alarms") else (b, a)
+        holder.stop()
+        assert holder.holding() == []
+        wait_for(lambda: other.holding() == list(NAMES))
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_a_terminated_connection_drops_every_lease_and_the_other_takes_them(
+        pg: str, caplog: pytest.LogCaptureFixture) -> None:
+    a = leases(pg, "a")
+    wait_for(lambda: a.holding() == list(NAMES))
+    b = leases(pg, "b")
+    try:
+        wait_for(lambda: b.rounds >= 2)  # b asked, and was refused
+        assert b.holding() == []
+        with caplog.at_level(logging.WARNING, logger="psn.store.lease"):
+            assert terminate(pg, "psn-leases-a") == 1
+            wait_for(lambda: b.holding() == list(NAMES))
+            wait_for(lambda: "lease connection lost" in caplog.text)
+        assert not any(a.held(name) for name in NAMES)
+        assert "kpi-retention, net-alarms" in caplog.text
+        wait_for(lambda: settled(a, b))  # a connects again, and waits: b holds them
+        assert b.holding() == list(NAMES)
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_on_sqlite_every_lease_is_held(tmp_path: Path) -> None:
+    one = Leases(Database(f"sqlite:///{tmp_path / 'psn.db'}"), NAMES, RETRY_S, CollectorRegistry())
+    one.start()
+    assert one.holding() == list(NAMES)
+    one.stop()
