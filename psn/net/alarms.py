@@ -141,17 +141,22 @@ class AlarmService:
                 log.exception("network alarm tick failed")
 
     def tick(self) -> None:
-        holding = self._held()
         with self._lock:
-            if holding and not self._holding:  # taken over: resume from what the last holder stored
-                self.load()
-                self.expect(self.expected())
-            self._holding = holding
-            if holding:
+            if self._holds():
                 self._take_acknowledgements()
                 self._apply(self._engine.tick(self._clock.time()))
             else:
                 self._follow()
+
+    def _holds(self) -> bool:
+        """Under the lock: whether this instance evaluates now. Taking the lease over, it resumes from what the
+        last holder stored, as at a restart."""
+        holding = self._held()
+        if holding and not self._holding:
+            self.load()
+            self.expect(self.expected())
+        self._holding = holding
+        return holding
 
     def _take_acknowledgements(self) -> None:
         """The holder takes in acknowledgements made through the other instances."""
@@ -174,7 +179,7 @@ class AlarmService:
 
     def _on_event(self, event: KpiAccepted | LinkAccepted) -> None:
         with self._lock:
-            if not self._holding:  # the holder evaluates (it hears every KPI: the peers' too)
+            if not self._holds():  # the holder evaluates (it hears every KPI: the peers' too)
                 return
             if isinstance(event, KpiAccepted):
                 k = event.kpi

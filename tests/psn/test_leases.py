@@ -41,7 +41,8 @@ def settled(*all_leases: Leases) -> bool:
 
 def terminate(url: str, application_name: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE application_name = %s AND datname = current_database()",
                             (application_name,)).fetchall()
     return len(rows)
 
