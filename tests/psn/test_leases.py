@@ -86,3 +86,46 @@ def test_on_sqlite_every_lease_is_held(tmp_path: Path) -> None:
     one.start()
     assert one.holding() == list(NAMES)
     one.stop()
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_no_moment_has_two_holders_when_the_holder_is_cut_off_unaware(pg: str) -> None:
+    """A's connection is terminated while A runs no round (it does not know yet); B takes the locks at once. B
+    may count the lease only once A's last confirmation has run out: at no moment do both count it. Time is
+    driven by hand (rounds called here; the threads' own rounds wait `retry_s` = 1,000 s)."""
+    time = FakeTime()
+    db = Database(pg.replace("postgresql://", "postgresql+psycopg://"))
+    a = Leases(db, NAMES, 1000.0, CollectorRegistry(), "a", time)
+    b = Leases(db, NAMES, 1000.0, CollectorRegistry(), "b", time)
+    seen: list[tuple[float, bool, bool]] = []
+
+    def at(moment: float, *rounds: Leases) -> None:
+        time.now = moment
+        for one in rounds:
+            one.round()
+        seen.append((moment, a.held("net-alarms"), b.held("net-alarms")))
+
+    try:
+        a.start()
+        wait_for(lambda: a.rounds == 1)  # its thread's first round, at 0: the locks taken
+        at(1000, a)
+        at(2000, a)  # taken 2,000 s (2 × retry_s) ago, confirmed now: held
+        b.start()
+        wait_for(lambda: b.rounds == 1)  # refused
+        assert terminate(pg, "psn-leases-a") == 1
+        at(2500, b)  # B has the locks; A, unaware, still counts its confirmation of 2,000
+        at(3500, b)
+        at(4000)  # A's confirmation ran out
+        at(4500, b)  # B's taking is 2,000 s old, and confirmed: B holds
+        assert seen == [(1000, False, False), (2000, True, False), (2500, True, False), (3500, True, False),
+                        (4000, False, False), (4500, False, True)]
+    finally:
+        a.stop()
+        b.stop()
