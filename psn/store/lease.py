@@ -33,6 +33,7 @@ from psn.store.database import Database
 
 log = logging.getLogger(__name__)
 KEY_PREFIX = b"psn-lease:"
+LEASE_SESSION = "psn-leases-"  # + the instance name: the lease connection's application_name
 
 
 def lease_key(name: str) -> int:
@@ -46,7 +47,7 @@ class Leases:
                  instance: str = "", monotonic: Callable[[], float] = time.monotonic) -> None:
         self.names = tuple(names)
         # Its session in pg_stat_activity: which instance's connection holds the locks (pg_locks.pid).
-        self.application_name = f"psn-leases-{instance}"[:63] if instance else "psn-leases"
+        self.application_name = f"{LEASE_SESSION}{instance}"[:63] if instance else "psn-leases"
         self.retry_s = retry_s
         self.shared = db.dialect == "postgresql"  # False: SQLite, every lease held
         self._url = db.url

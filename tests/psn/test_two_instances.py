@@ -188,6 +188,13 @@ def test_a_viewer_offering_to_the_wrong_instance_is_sent_to_the_holder(
                       headers={**b.headers("fire"), "Content-Type": "application/sdp"})
     assert fire.status_code == 403  # where a stream lives is told only to who may watch it
     b.server.bus.publish(StreamEnded(stream, "police/P-7", origin="a"))
-    wait_for(lambda: httpx.post(f"{b.base_url}/whep/{stream}", content=b"v=0\r\n",
-                                headers={**b.headers("police"), "Content-Type": "application/sdp"}).status_code
-             == 404)
+    wait_for(lambda: offered(b, stream) == 404)
+    b.server.bus.publish(StreamStarted(stream, "police/P-7", origin="a"))
+    wait_for(lambda: offered(b, stream) == 409)
+    a.stop()  # its lease connection closes: gone, with the streams it held (no StreamEnded comes)
+    wait_for(lambda: offered(b, stream) == 404)
+
+
+def offered(server: RunningServer, stream: str) -> int:
+    return httpx.post(f"{server.base_url}/whep/{stream}", content=b"v=0\r\n",
+                      headers={**server.headers("police"), "Content-Type": "application/sdp"}).status_code
