@@ -272,6 +272,8 @@ class Server:
         # running.
         jobs: tuple[tuple[Callable[[], object], str | None], ...] = (
             (self.apply_retention, None), (self.net_kpis.apply_retention, KPI_RETENTION))
+        if self.leases.shared:  # the first round once a lease this instance may get counts, not an hour later
+            await asyncio.sleep(self.leases.validity_s + self.leases.retry_s)
         while True:
             for job, lease in jobs:
                 if lease is not None and not self.leases.held(lease):
