@@ -55,7 +55,7 @@ def one(url: str, retry_s: float, how: str) -> dict[str, float]:
         else:
             a.stop()
             old_lapsed = 0.0
-        taken = until(lambda: len(b._taken) == len(NAMES), started, 10 * retry_s)
+        taken = until(lambda: b.locked() == list(NAMES), started, 10 * retry_s)
         held = until(lambda: b.holding() == list(NAMES), started, 10 * retry_s)
         return {"taken_s": round(taken, 3), "held_s": round(held, 3), "old_lapsed_s": round(old_lapsed, 3)}
     finally:

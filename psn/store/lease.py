@@ -81,6 +81,11 @@ class Leases:
             return (taken is not None and now - self._confirmed < self.validity_s
                     and now - taken >= self.validity_s)
 
+    def locked(self) -> list[str]:
+        """The locks this instance's connection has, counted as held or still in their waiting time."""
+        with self._lock:
+            return [name for name in self.names if name in self._taken]
+
     def holding(self) -> list[str]:
         """The leases held now, in the order they were named."""
         return [name for name in self.names if self.held(name)]
