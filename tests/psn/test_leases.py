@@ -40,10 +40,12 @@ def settled(*all_leases: Leases) -> bool:
 
 
 def terminate(url: str, application_name: str) -> int:
+    """Terminates the sessions so named and waits until they are gone (a backend exits, and its locks go, a
+    moment after `pg_terminate_backend` returns)."""
+    sessions = "FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()"
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE application_name = %s AND datname = current_database()",
-                            (application_name,)).fetchall()
+        rows = conn.execute(f"SELECT pg_terminate_backend(pid) {sessions}", (application_name,)).fetchall()
+        wait_for(lambda: conn.execute(f"SELECT count(*) {sessions}", (application_name,)).fetchone() == (0,))
     return len(rows)
 
 
