@@ -6,8 +6,9 @@ positions sealed at rest) and every load generator in processes of their own. Ar
 same with `--cells` cells publishing their KPIs every `--period` s (QoS 1, as the equipment does). One dispatcher
 who is also a network admin watches `/api/v1/live`: a fix's latency is its arrival there minus its `ts`, a KPI's
 latency its `net_kpi` event's arrival minus its `ts` (both set when published; one machine, one clock). The first
-`--settle` s of each arm are left out. After each arm: the KPIs psn stored (`psn_net_kpi_written_total`) and
-dropped. Reports every arm, the medians of the p99s per arm kind and their spread.
+`--settle` s of each arm are left out. After each arm: the KPIs psn stored (`psn_net_kpi_written_total`) and the
+times ingest waited for the KPI store (`psn_net_kpi_waits_total`). Reports every arm, the medians of the p99s per arm
+kind and their spread.
 
 `store` — for each of `--dbs`, a fresh database (SQLite under a scratch psn data dir, or a scratch PostgreSQL
 database made and dropped through `--pg-admin`) filled in time order with `--days` of 1-min and 15-min aggregates
@@ -113,13 +114,13 @@ def arm(ctx: Any, work: Path, mqtt_port: int, args: argparse.Namespace, label: s
         watcher.join()
         written = stored_kpis(psn, kpis_sent) if kpis else 0
         stats = psn.stats()
-        dropped = metric(psn, "psn_net_kpi_dropped_total")
+        waits = metric(psn, "psn_net_kpi_waits_total")
     steady = start + args.settle
     return {"arm": "on" if kpis else "off", "label": label,
             "fix_latency": percentiles([lat for ts, lat in fixes if ts >= steady]),
             "kpi_latency": percentiles([lat for ts, lat in kpi_seen if ts >= steady]),
             "fixes_offered_per_s": round(fixes_sent / (end - start)), "kpis_sent": kpis_sent,
-            "kpi_events_seen": len(kpi_seen), "kpis_stored": written, "kpis_dropped": int(dropped),
+            "kpi_events_seen": len(kpi_seen), "kpis_stored": written, "kpi_store_waits": int(waits),
             "accepted": stats["accepted"], "rejected": stats["rejected_total"],
             "load_avg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
 

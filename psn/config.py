@@ -95,6 +95,9 @@ class Settings:
     db_timeout_s: float = 2.0
     health_min_free_mb: float = 1024.0
     session_outage_grace_s: float = 1800.0
+    # An API request's answer starts within request_timeout_s of its body's arrival, or it is a 503 (a database
+    # that accepts connections and never answers would otherwise hang it: psn/api/answer_deadline.py).
+    request_timeout_s: float = 30.0
     # Several instances on one Mosquitto and one PostgreSQL (docs/deploy.md, "Several instances"): each has its own
     # `instance` name (its MQTT client id is `{mqtt_client_id}-{instance}`); "" is the single-instance default.
     # Instances of one `cluster_group` share the device topics (MQTT 5 `$share/{cluster_group}/…`: each message is
@@ -139,6 +142,8 @@ class Settings:
         if not 0 < self.qos_uplift_min_s <= 60:
             raise ConfigError(f"qos_uplift_min_s must be in (0, 60], not {self.qos_uplift_min_s}")
         health = (self.health_cache_s, self.db_timeout_s, self.health_min_free_mb, self.session_outage_grace_s)
+        if not self.request_timeout_s > 0:
+            raise ConfigError(f"request_timeout_s must be > 0, not {self.request_timeout_s}")
         if not all(value >= 0 for value in health) or self.db_timeout_s == 0:
             raise ConfigError(f"health_cache_s, health_min_free_mb and session_outage_grace_s must be >= 0 and "
                               f"db_timeout_s > 0, not {health}")

@@ -31,12 +31,14 @@ from psn.net.kpis import SILENT_AFTER_PERIODS, KpiService
 from psn.net.programme import Programme, providers_of
 from psn.net.radio import RadioService
 from psn.net.uplift import QosService
+from psn.remote_changes import RemoteChanges
 from psn.roads import RoadModel
 from psn.security_events import SecurityEvent, SecurityFeed
 from psn.sharing import SharingStore
 from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
+from psn.store.changes import ChangeListener
 from psn.store.instances import InstanceDirectory
 from psn.store.lease import Leases
 from psn.stream_locations import StreamLocations
@@ -68,7 +70,7 @@ class Server:
         self.bus = Bus()
         self.state = LiveState()
         self.stats = IngestStats()
-        self.db = Database(settings.database_url, sealer=self.keys)
+        self.db = Database(settings.database_url, sealer=self.keys, instance=settings.instance)
         self.leases = Leases(self.db, LEASES, settings.lease_retry_s, self.stats.registry, settings.instance)
         self.users = Users(self.db, self.clock)
         self.auth = Auth(keys_dir / "tokens", self.users, self.clock, settings.token_ttl_s,
@@ -108,7 +110,10 @@ class Server:
                               settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s,
                               settings.qos_max_uplifts, held=self._lease(uplift.LEASE))
         self.cad.commands.held = self._lease(commands.LEASE)
-        self.net_kpis = KpiService(KpiStore(self.db, self.stats.registry, self.clock), self.clock, self.hub,
+        # The KPI store commits as often as the fix store: acknowledgements leave in arrival order, so a KPI waiting
+        # for its commit holds back the acknowledgements of the fixes behind it (psn/mqtt/client.py).
+        kpi_store = KpiStore(self.db, self.stats.registry, self.clock, flush_s=settings.store_flush_s)
+        self.net_kpis = KpiService(kpi_store, self.clock, self.hub,
                                    self.sharing, settings.net_kpi_retention(), settings.net_kpi_period_s,
                                    self.stats.registry)
         self.inventory = Inventory(self.db, self.audit, self.clock, settings.data_dir)
@@ -118,6 +123,11 @@ class Server:
         self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads, self.net_kpis.state,
                                   SILENT_AFTER_PERIODS)
         self.faults = FaultSender(self.inventory, self._publish, self.audit, self.clock)
+        self.changes: ChangeListener | None = None  # other instances' changes, when they share the database
+        if self.db.shared:
+            remote = RemoteChanges(self.sharing, self.cad, self.qos, self.cameras)
+            self.changes = ChangeListener(self.db.listen_url(), settings.instance, remote.apply, remote.reload_all)
+            self.changes.export(self.stats.registry)
         self.health = Health(settings, self.db, self.writer, self.broker_connected, self.traffic.state,
                              self.stats.registry, self.clock, self.leases.holding)
         self._subscribe()
@@ -185,6 +195,8 @@ class Server:
         self.net_kpis.start()
         self.bus.start()
         await self.hub.start()
+        if self.changes is not None:  # after the hub: a change it reads back is told to the consoles
+            self.changes.start()
         self.traffic.start()
         await self.cameras.start()
         await self.alarms.start()
@@ -226,6 +238,8 @@ class Server:
         drain, then storage."""
         await self.cad.stop()
         await self.qos.stop()
+        if self.changes is not None:
+            await asyncio.to_thread(self.changes.stop)
         if self.mqtt is not None:
             self.mqtt.stop()
         if self.embedded is not None:

@@ -6,14 +6,17 @@ thousands of units per tick without touching the database.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
 from psn.access import Agreement, IncidentShare, Resource, Sharing
 from psn.clock import Clock
 from psn.store import Database
+from psn.store.changes import INCIDENT, SHARING
 from psn.store.schema import agreements, flags, incident_shares
 
 EMERGENCY = "emergency_declared"
@@ -37,19 +40,29 @@ class SharingStore:
 
     def reload(self) -> None:
         with self.db.engine.connect() as conn:
+            shares = tuple(map(_share, conn.execute(sa.select(incident_shares)).all()))
+        self.reload_grants(shares)
+
+    def reload_grants(self, shares: tuple[IncidentShare, ...] | None = None) -> None:
+        """The agreements and the emergency flag read back, and the incident shares replaced by `shares` when
+        given (one row per incident ever: another instance's change of the grants keeps those held)."""
+        with self.db.engine.connect() as conn:
             agreement_rows = conn.execute(sa.select(agreements).order_by(agreements.c.id)).all()
-            incident_rows = conn.execute(sa.select(incident_shares)).all()
             flag = conn.execute(sa.select(flags.c.value).where(flags.c.name == EMERGENCY)).scalar()
         with self._lock:
             self.agreements = [StoredAgreement(r.id, _agreement(r), r.created_by) for r in agreement_rows]
-            self.snapshot = Sharing(
-                agreements=tuple(a.agreement for a in self.agreements),
-                incidents=tuple(
-                    IncidentShare(r.incident, r.owner, _split(r.partners), _split(r.units), r.open)
-                    for r in incident_rows
-                ),
-                emergency=flag == "true",
-            )
+            self.snapshot = Sharing(agreements=tuple(a.agreement for a in self.agreements),
+                                    incidents=self.snapshot.incidents if shares is None else shares,
+                                    emergency=flag == "true")
+            self.version += 1
+
+    def reload_share(self, incident: str) -> None:
+        """One incident's share read back (another instance changed it): one row, not the whole table."""
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(incident_shares).where(incident_shares.c.incident == incident)).all()
+        with self._lock:
+            kept = tuple(s for s in self.snapshot.incidents if s.incident != incident)
+            self.snapshot = dataclasses.replace(self.snapshot, incidents=kept + tuple(map(_share, rows)))
             self.version += 1
 
     def add_agreement(self, agreement: Agreement, created_by: str) -> int:
@@ -62,12 +75,14 @@ class SharingStore:
             key = result.inserted_primary_key
             assert key is not None
             new_id = int(key[0])
+            self.db.announce(conn, SHARING, str(new_id))
         self.reload()
         return new_id
 
     def remove_agreement(self, agreement_id: int) -> bool:
         with self.db.engine.begin() as conn:
             removed = conn.execute(agreements.delete().where(agreements.c.id == agreement_id)).rowcount
+            self.db.announce(conn, SHARING, str(agreement_id))
         self.reload()
         return bool(removed)
 
@@ -75,6 +90,7 @@ class SharingStore:
         with self.db.engine.begin() as conn:
             conn.execute(flags.delete().where(flags.c.name == EMERGENCY))
             conn.execute(flags.insert().values(name=EMERGENCY, value="true" if declared else "false"))
+            self.db.announce(conn, SHARING, EMERGENCY)
         self.reload()
 
     def share_incident(self, share: IncidentShare) -> bool:
@@ -90,12 +106,18 @@ class SharingStore:
             conn.execute(incident_shares.insert().values(
                 incident=share.incident, owner=share.owner, partners=",".join(sorted(share.partners)),
                 units=",".join(sorted(share.units)), open=share.open))
+            # The incident's row was committed before its share: on this commit a peer reads both.
+            self.db.announce(conn, INCIDENT, share.incident)
         self.reload()
         return True
 
 
 def _split(text: str) -> frozenset[str]:
     return frozenset(item for item in text.split(",") if item)
+
+
+def _share(row: sa.Row[Any]) -> IncidentShare:
+    return IncidentShare(row.incident, row.owner, _split(row.partners), _split(row.units), row.open)
 
 
 def _agreement(row: sa.Row) -> Agreement:

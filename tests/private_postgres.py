@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import psutil
+
 from psn.mqtt import free_port
 
 
@@ -50,6 +52,12 @@ class PrivatePostgres:
 
     def stop(self, mode: str = "immediate") -> None:
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def signal_all(self, signum: int) -> None:
+        """`signum` to the postmaster and every backend (SIGSTOP: a server that accepts and never answers)."""
+        postmaster = psutil.Process(int((self.data / "postmaster.pid").read_text().split()[0]))
+        for process in (postmaster, *postmaster.children(recursive=True)):
+            process.send_signal(signum)
 
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from psn.access import Action, Principal, Resource, Target, decide
 from psn.api import auth, live, sharing, system, traffic_page, units
+from psn.api.answer_deadline import AnswerDeadline
 from psn.api.cad import router as cad_router
 from psn.api.deps import authenticate
 from psn.api.net import router as net_router
@@ -65,6 +66,7 @@ def create_app(server: Server) -> FastAPI:
     app.state.refusals = Refusals(server.stats.registry)
     count_refusals(app, app.state.refusals)
     live.quiet_client_faults()
+    app.add_middleware(AnswerDeadline, timeout_s=server.settings.request_timeout_s, registry=server.stats.registry)
     # Officers on a congested radio link: the map's layers and JSON shrink several-fold compressed.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(StrictTransportSecurity)

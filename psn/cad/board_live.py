@@ -29,5 +29,10 @@ class BoardLive:
 
     def on_change(self, event: UnitStatusChanged) -> None:
         """Inline on the bus: one `notify` (a hand-over to the hub's loop) per change."""
-        data = {"entry": entry_json(self.board, event.unit), "via": event.via, "actor": event.actor}
-        self.hub.notify("unit_status", data, viewers_of(event.unit, self.sharing))
+        self.tell(event.unit, event.via, event.actor)
+
+    def tell(self, unit: str, via: str, actor: str) -> None:
+        """The unit's entry as the board holds it now, to those who may view the unit (also for a change made on
+        another instance)."""
+        data = {"entry": entry_json(self.board, unit), "via": via, "actor": actor}
+        self.hub.notify("unit_status", data, viewers_of(unit, self.sharing))

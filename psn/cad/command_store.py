@@ -15,6 +15,7 @@ from psn.access import Principal, Sharing
 from psn.cad.scope import visible_units
 from psn.keys import LiveKeyring
 from psn.store import Database
+from psn.store.changes import COMMAND
 from psn.store.schema import commands as table
 
 PENDING = "pending"  # sent, no answer yet: resent on time-out
@@ -65,23 +66,34 @@ class CommandStore:
             conn.execute(table.insert().values(
                 id=command.id, unit_id=command.unit, agency=command.unit.split("/", 1)[0], type=command.type,
                 incident=command.incident, actor=command.actor, **_progress(command), **stored))
+            self.db.announce(conn, COMMAND, command.id, told="command")
 
-    def update(self, command: Command) -> None:
+    def update(self, command: Command, told: str = "") -> None:
+        """`told`: the live event the consoles were sent of this change (the other instances send it too)."""
         with self.db.engine.begin() as conn:
             conn.execute(table.update().where(table.c.id == command.id).values(**_progress(command)))
+            self.db.announce(conn, COMMAND, command.id, **({"told": told} if told else {}))
 
-    def progress(self, command: Command) -> bool:
-        """Writes a resend or the giving up, only if the stored command is still pending: False when an ack was
-        stored meanwhile (by another psn instance), which then wins."""
+    def progress(self, command: Command, told: str = "") -> bool:
+        """Writes a resend or the giving up (announced as `update` does), only if the stored command is still
+        pending: False when an ack was stored meanwhile (by another psn instance), which then wins."""
         with self.db.engine.begin() as conn:
             changed = conn.execute(table.update().where((table.c.id == command.id) & (table.c.state == PENDING))
                                    .values(**_progress(command))).rowcount
+            if changed:
+                self.db.announce(conn, COMMAND, command.id, **({"told": told} if told else {}))
         return bool(changed)
 
     def find(self, command_id: str) -> Command | None:
         with self.db.engine.connect() as conn:
             row = conn.execute(sa.select(table).where(table.c.id == command_id)).first()
         return _command(row) if row is not None else None
+
+    def get(self, command_id: str) -> tuple[Command, bytes] | None:
+        """The command with its payload."""
+        with self.db.engine.connect() as conn:
+            row = conn.execute(sa.select(table).where(table.c.id == command_id)).first()
+        return (_command(row), self._payload(row)) if row is not None else None
 
     def pending(self) -> list[tuple[Command, bytes]]:
         """Commands still waiting for an answer, with their payloads (to resend the same bytes)."""

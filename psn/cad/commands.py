@@ -54,6 +54,7 @@ ENVELOPE = frozenset({"id", "ts", "type"})
 STATE_OF_RESULT = {"accepted": ACKNOWLEDGED, "rejected": REJECTED, "done": DONE}
 # How far along a command is: an ack moves it only forward (so a redelivered ack changes nothing).
 PROGRESS = {PENDING: 0, UNACKNOWLEDGED: 0, ACKNOWLEDGED: 1, REJECTED: 2, DONE: 2}
+TOLD = frozenset({"command", "command_ack", "command_unacknowledged"})  # a command's live events
 MAX_TICK_S = 1.0  # how often the resend timer looks at the clock (at most; tighter for short time-outs)
 LEASE = "command-resends"
 
@@ -111,8 +112,32 @@ class Commands:
             self._pending[command_id] = (command, payload)
         self.ctx.publish(topic, payload, 1)
         self.ctx.audit.record(actor, "command.send", unit, id=command_id, type=type, incident=incident)
-        self.ctx.hub.notify("command", {"unit": unit, "command": orjson.loads(payload)}, crew_of(unit, self.crew))
+        self._tell("command", command, payload)
         return command_id
+
+    def refresh(self, command_id: str, told: str) -> None:
+        """Another instance sent, resent or settled the command: no longer waited for here once it is answered
+        (nor resent), and this instance's consoles are told what that one's were. A command sent elsewhere is not
+        taken into this instance's resends: whoever resends (`load`) reads the pending ones from the database."""
+        found = self.store.get(command_id)
+        if found is None:
+            return
+        command, payload = found
+        with self._lock:
+            if command.state != PENDING:
+                self._pending.pop(command.id, None)
+            elif command.id in self._pending:
+                self._pending[command.id] = (command, payload)
+        if told in TOLD:
+            self._tell(told, command, payload)
+
+    def _tell(self, told: str, command: Command, payload: bytes) -> None:
+        """The live event of a command: its crew's phones see it sent, the unit's dispatchers see it settled."""
+        if told == "command":
+            self.ctx.hub.notify("command", {"unit": command.unit, "command": orjson.loads(payload)},
+                                crew_of(command.unit, self.crew))
+        else:
+            self.ctx.hub.notify(told, {"command": command.to_json()}, dispatchers_of(command.unit, self.ctx.sharing))
 
     def on_ack(self, event: AckAccepted) -> None:
         ack = event.ack
@@ -131,7 +156,7 @@ class Commands:
                     self.acks.labels("duplicate").inc()
                     return
                 command = replace(command, state=state, ack_ts=ack.ts, result=ack.result, note=ack.note)
-                self.store.update(command)
+                self.store.update(command, told="command_ack")
                 self._pending.pop(command.id, None)
         if forged:
             self.forged.inc()
@@ -139,8 +164,7 @@ class Commands:
                                      result=ack.result)
             return
         self.acks.labels("matched").inc()
-        self.ctx.hub.notify("command_ack", {"command": command.to_json()},
-                            dispatchers_of(command.unit, self.ctx.sharing))
+        self._tell("command_ack", command, b"")
 
     def tick(self, now: float) -> None:
         """Resends what waited `timeout_s` without an answer; gives up on what was resent `resends` times. Only
@@ -161,7 +185,7 @@ class Commands:
                 if command.attempts > self.resends:
                     command = replace(command, state=UNACKNOWLEDGED)
                     del self._pending[command.id]
-                    if self.store.progress(command):
+                    if self.store.progress(command, told="command_unacknowledged"):
                         expired.append(command)
                 else:
                     command = replace(command, attempts=command.attempts + 1, last_sent=now)
@@ -176,8 +200,7 @@ class Commands:
             self.resent.inc()
         for command in expired:
             self.unanswered.inc()
-            self.ctx.hub.notify("command_unacknowledged", {"command": command.to_json()},
-                                dispatchers_of(command.unit, self.ctx.sharing))
+            self._tell("command_unacknowledged", command, b"")
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="psn-cad-commands")

@@ -22,6 +22,7 @@ from dispatch.geofence import Fences, Polygon
 from psn.access import Action, Principal, Resource, Role, Sharing, Target, decide
 from psn.cad.sealed import seal_columns
 from psn.events import FixAccepted
+from psn.store.changes import GEOFENCE
 from psn.store.schema import geofence_events, geofences
 
 if TYPE_CHECKING:
@@ -65,10 +66,21 @@ class Geofences:
         self._newest: dict[str, float] = {}  # unit → ts of its newest fix seen
 
     def load(self) -> None:
+        """Every stored geofence (at start, and when the change listener was away: what others drew meanwhile)."""
         with self.ctx.db.engine.connect() as conn:
             rows = conn.execute(sa.select(geofences).order_by(geofences.c.created)).all()
-        self._reindex([Geofence(r.id, r.name, r.owner, tuple((lon, lat) for lon, lat in orjson.loads(r.polygon)),
-                                _split(r.units), _split(r.agencies), r.created_by, r.created) for r in rows])
+        with self._lock:
+            self._reindex([_fence(r) for r in rows])
+            self._forget_gone()
+
+    def refresh(self, fence_id: str) -> None:
+        """Another instance drew or deleted the geofence: this one watches it, or no longer, from now."""
+        with self.ctx.db.engine.connect() as conn:
+            row = conn.execute(sa.select(geofences).where(geofences.c.id == fence_id)).first()
+        with self._lock:
+            kept = [f for f in self._index[0] if f.id != fence_id]
+            self._reindex(sorted([*kept, _fence(row)], key=lambda f: f.created) if row is not None else kept)
+            self._forget_gone()
 
     def all(self) -> tuple[Geofence, ...]:
         return self._index[0]
@@ -85,6 +97,7 @@ class Geofences:
                 id=fence.id, name=name, owner=fence.owner, polygon=orjson.dumps(polygon).decode(),
                 units=",".join(sorted(units)), agencies=",".join(sorted(agencies)), created_by=who.name,
                 created=fence.created))
+            self.ctx.db.announce(conn, GEOFENCE, fence.id)
         with self._lock:
             self._reindex([*self._index[0], fence])
         self.ctx.audit.record(who.name, "geofence.create", fence.id, units=sorted(units), agencies=sorted(agencies))
@@ -93,13 +106,19 @@ class Geofences:
     def delete(self, fence: Geofence, who: Principal) -> None:
         with self.ctx.db.engine.begin() as conn:
             conn.execute(geofences.delete().where(geofences.c.id == fence.id))
+            self.ctx.db.announce(conn, GEOFENCE, fence.id)
         with self._lock:
             self._reindex([f for f in self._index[0] if f.id != fence.id])
-            self._inside = {k: v for k, v in self._inside.items() if k[0] != fence.id}
+            self._forget_gone()
         self.ctx.audit.record(who.name, "geofence.delete", fence.id)
 
     def _reindex(self, fences: list[Geofence]) -> None:
         self._index = (tuple(fences), Fences([f.polygon for f in fences]))
+
+    def _forget_gone(self) -> None:
+        """Under the lock: the inside/outside states of geofences no longer there."""
+        ids = {f.id for f in self._index[0]}
+        self._inside = {k: v for k, v in self._inside.items() if k[0] in ids}
 
     def on_fix(self, event: FixAccepted) -> None:
         """Bus handler (queued): the crossings of this fix, each stored and announced."""
@@ -140,6 +159,11 @@ class Geofences:
         target = Target(Resource.UNIT, agency, unit)
         self.ctx.hub.notify("geofence", {"event": data}, lambda who: who.agency == fence.owner and bool(
             decide(who, Action.VIEW, target, self.ctx.sharing.snapshot)))
+
+
+def _fence(r: sa.Row[Any]) -> Geofence:
+    return Geofence(r.id, r.name, r.owner, tuple((lon, lat) for lon, lat in orjson.loads(r.polygon)),
+                    _split(r.units), _split(r.agencies), r.created_by, r.created)
 
 
 def _split(text: str) -> frozenset[str]:

@@ -53,16 +53,40 @@ class IncidentStore:
                 time.sleep(random.uniform(0.001, 0.01))  # the winner commits; both must not retry in lockstep
         raise AssertionError("unreachable")
 
-    def save(self, incident: Incident, entry: TimelineEntry) -> None:
+    def save(self, incident: Incident, entry: TimelineEntry, version: int) -> bool:
+        """Stores the change made to the incident as it stood with `version` timeline entries; False (nothing
+        written) when the stored one has moved on since: another psn instance changed it meanwhile."""
         with self.db.engine.begin() as conn:
+            # The row locked first (PostgreSQL; SQLite has one writer at a time): two instances changing the
+            # incident at once take turns, and the second sees the first's entry.
+            conn.execute(sa.select(incidents.c.id).where(incidents.c.id == incident.id).with_for_update())
+            stored = conn.execute(sa.select(sa.func.count()).select_from(incident_timeline)
+                                  .where(incident_timeline.c.incident == incident.id)).scalar_one()
+            if stored != version:
+                return False
             conn.execute(incidents.update().where(incidents.c.id == incident.id)
                          .values(**self._columns(incident, entry)))
             self._append(conn, incident.id, entry)
+        return True
 
     def load(self) -> list[Incident]:
+        return self._select(None)
+
+    def load_one(self, incident_id: str) -> Incident | None:
+        """One incident as stored (another instance changed it); None for no such incident."""
+        found = self._select(incident_id)
+        return found[0] if found else None
+
+    def _select(self, incident_id: str | None) -> list[Incident]:
+        """Every incident, or the one of `incident_id` (read by its primary key and its timeline's index)."""
+        rows_query = sa.select(incidents).order_by(incidents.c.owner, incidents.c.seq)
+        entries_query = sa.select(incident_timeline).order_by(incident_timeline.c.id)
+        if incident_id is not None:
+            rows_query = rows_query.where(incidents.c.id == incident_id)
+            entries_query = entries_query.where(incident_timeline.c.incident == incident_id)
         with self.db.engine.connect() as conn:
-            rows = conn.execute(sa.select(incidents).order_by(incidents.c.owner, incidents.c.seq)).all()
-            entries = conn.execute(sa.select(incident_timeline).order_by(incident_timeline.c.id)).all()
+            rows = conn.execute(rows_query).all()
+            entries = conn.execute(entries_query).all()
         timelines: dict[str, list[TimelineEntry]] = {}
         for e in entries:
             timelines.setdefault(e.incident, []).append(

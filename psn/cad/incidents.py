@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import dispatch
 from dispatch import DispatchError, Incident, IncidentState, TimelineEntry
-from psn.access import Action, IncidentShare, Principal, Resource, Target, decide
+from psn.access import Action, IncidentShare, Principal, Resource, Sharing, Target, decide
 from psn.bus import Bus
 from psn.cad.incident_json import incident_json
 from psn.cad.incident_store import IncidentStore
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 REDACTED = {"address": "changed"}
 
 Apply = Callable[[Incident], tuple[Incident, TimelineEntry]]
+# Each failed attempt means another instance wrote the incident in between (read back, the change made again on
+# it): the limit only bounds a storm of them.
+SAVE_ATTEMPTS = 20
 
 
 class IncidentBook:
@@ -46,6 +49,29 @@ class IncidentBook:
         for incident in self._incidents.values():
             if _share_of(incident) not in stored:  # a crash between the two writes: the incident is the truth
                 self.ctx.sharing.share_incident(_share_of(incident))
+
+    def refresh(self, incident_id: str) -> None:
+        """Another instance changed the incident (and its share): read both back and tell this instance's consoles
+        as that instance told its own."""
+        before = self.ctx.sharing.snapshot
+        self.ctx.sharing.reload_share(incident_id)
+        incident = self.store.load_one(incident_id)
+        if incident is None:
+            return
+        with self._lock:
+            self._incidents[incident.id] = incident
+        self._notify(incident, before)
+
+    def reload_all(self) -> None:
+        """Every incident read back (the change listener was away); each one that differs is told as changed."""
+        before = self.ctx.sharing.snapshot
+        self.ctx.sharing.reload()
+        stored = self.store.load()
+        with self._lock:
+            changed = [i for i in stored if self._incidents.get(i.id) != i]
+            self._incidents = {i.id: i for i in stored}
+        for incident in changed:
+            self._notify(incident, before)
 
     def get(self, incident_id: str) -> Incident | None:
         with self._lock:
@@ -108,19 +134,33 @@ class IncidentBook:
                         event.incident, exc)
 
     def _change(self, incident_id: str, apply: Apply) -> Incident:
-        """KeyError for an unknown id; DispatchError (nothing stored) for a change the core refuses."""
+        """KeyError for an unknown id; DispatchError (nothing stored) for a change the core refuses. Made on the
+        incident as stored: one another instance changed since this one heard of it is read back and the change
+        made again on it (never over it)."""
         with self._lock:
-            incident, entry = _redacted(*apply(self._incidents[incident_id]))
-            self.store.save(incident, entry)
+            for _attempt in range(SAVE_ATTEMPTS):
+                current = self._incidents[incident_id]
+                incident, entry = _redacted(*apply(current))
+                if self.store.save(incident, entry, len(current.timeline)):
+                    break
+                fresh = self.store.load_one(incident_id)
+                if fresh is None:
+                    raise KeyError(incident_id)
+                self._incidents[incident_id] = fresh
+            else:
+                raise RuntimeError(f"incident {incident_id} changed under each of {SAVE_ATTEMPTS} attempts")
             self._incidents[incident.id] = incident
             self._published(incident, entry)
         return incident
 
     def _published(self, incident: Incident, entry: TimelineEntry) -> None:
         self.ctx.audit.record(entry.actor, f"incident.{entry.what.value}", incident.id, **entry.details)
+        before = self.ctx.sharing.snapshot
+        self.ctx.sharing.share_incident(_share_of(incident))
+        self._notify(incident, before)
+
+    def _notify(self, incident: Incident, before: Sharing) -> None:
         sharing = self.ctx.sharing
-        before = sharing.snapshot
-        sharing.share_incident(_share_of(incident))
         target = _target(incident)
         # Who could see it before the change hears of the change too: a partner learns that the incident closed
         # or that it is no longer a partner (after it, the grant is gone and the console would keep a stale row).

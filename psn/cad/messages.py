@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from psn.access import Action, Decision, Principal, Resource, Role, Sharing, Target, decide
 from psn.cad.sealed import open_columns, seal_columns
+from psn.store.changes import MESSAGE
 from psn.store.schema import messages
 
 if TYPE_CHECKING:
@@ -111,10 +112,25 @@ class Messages:
                 id=message.id, ts=message.ts, sender=who.name, sender_agency=who.agency, to_kind=kind, to_id=to,
                 owner=owner, command=command, **seal_columns(self.ctx.keys, owner, "messages", message.id,
                                                              {"text": text})))
+            self.ctx.db.announce(conn, MESSAGE, message.id)
         self.ctx.audit.record(who.name, "message.send", message.id, to_kind=kind, to=to, command=command)
-        self.ctx.hub.notify("message", {"message": message.to_json()}, lambda reader: bool(
-            may_read(reader, kind, to, owner, who.agency, self.ctx.sharing.snapshot)))
+        self._notify(message)
         return message
+
+    def arrived(self, message_id: str) -> None:
+        """Another instance stored the message: read it back and tell this instance's readers as it told its own."""
+        with self.ctx.db.engine.connect() as conn:
+            row = conn.execute(sa.select(messages).where(messages.c.id == message_id)).first()
+        if row is not None:
+            self._notify(self._from_row(row))
+
+    def _notify(self, m: Message) -> None:
+        self.ctx.hub.notify("message", {"message": m.to_json()}, lambda reader: bool(
+            may_read(reader, m.kind, m.to, m.owner, m.sender_agency, self.ctx.sharing.snapshot)))
+
+    def _from_row(self, r: sa.Row[Any]) -> Message:
+        return Message(r.id, r.ts, r.sender, r.sender_agency, r.to_kind, r.to_id, r.owner,
+                       open_columns(self.ctx.keys, "messages", r, ("text",))["text"], r.command)
 
     def thread(self, who: Principal, kind: str, to: str) -> list[Message]:
         """The newest messages to `to` the caller may read, oldest first."""
@@ -123,8 +139,6 @@ class Messages:
             query = query.where(messages.c.sender_agency == who.agency)
         with self.ctx.db.engine.connect() as conn:
             rows = conn.execute(query.order_by(messages.c.ts.desc()).limit(HISTORY)).all()
-        found = [Message(r.id, r.ts, r.sender, r.sender_agency, r.to_kind, r.to_id, r.owner,
-                         open_columns(self.ctx.keys, "messages", r, ("text",))["text"], r.command)
-                 for r in reversed(rows)]
+        found = [self._from_row(r) for r in reversed(rows)]
         sharing = self.ctx.sharing.snapshot
         return [m for m in found if may_read(who, m.kind, m.to, m.owner, m.sender_agency, sharing)]

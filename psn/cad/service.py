@@ -65,6 +65,7 @@ class Cad:
         self.incidents = IncidentBook(ctx)
         self.recommender = Recommender(ctx.state, self.board, ctx.roads, ctx.live_speeds)
         self.board_store = BoardStore(ctx.db, self.board)
+        self.board_live = BoardLive(self.board, ctx.hub, ctx.sharing)
         self.commands = Commands(ctx, self.crew, CommandStore(ctx.db, ctx.keys))
         self.status_words = StatusWords(self.board, ctx.clock, ctx.hub, ctx.sharing, ctx.stats)
         self.alerts = Alerts(ctx)
@@ -85,8 +86,7 @@ class Cad:
         self.incidents.subscribe(bus)
         bus.subscribe("cad-status-words", self.status_words.on_status, (StatusAccepted,))
         bus.subscribe("cad-board-store", self.board_store.on_change, (UnitStatusChanged,))
-        live = BoardLive(self.board, self.ctx.hub, self.ctx.sharing)
-        bus.subscribe("cad-board-live", live.on_change, (UnitStatusChanged,), inline=True)
+        bus.subscribe("cad-board-live", self.board_live.on_change, (UnitStatusChanged,), inline=True)
         bus.subscribe("cad-acks", self.commands.on_ack, (AckAccepted,))
         # Queued, each on its own thread: an alert never waits behind fixes, and the geofence test of 5,000
         # fixes a second never holds up the MQTT thread.

@@ -1,34 +1,40 @@
 """The cells' KPI time series in the database: batched writes on their own thread, aggregates rolled up as their
 buckets close, reads of one cell's window, and retention.
 
-Ingest only appends to a bounded deque (`offer`, one append); the writer thread takes what accumulated every
-`flush_s`, stores the raw samples and the 1-min and 15-min aggregates `netmgmt.series.Rollup` closed, in one
-transaction. KPIs are periodic measurements, not evidence: when the database falls so far behind that the deque is
-full, new samples are dropped and counted (`psn_net_kpi_dropped_total`) instead of holding up ingest, so the store
-is not a durable subscriber (KPI receipts are done at once).
+Ingest only appends to a bounded deque (`offer`); the writer thread takes what accumulated every `flush_s`, stores
+the raw samples and the 1-min and 15-min aggregates `netmgmt.series.Rollup` closed, in one transaction, then
+resolves the samples' receipts: a KPI is acknowledged to the broker only once stored, like a fix
+(docs/protocol.md, "Delivery guarantee"). Raw samples are unique per (cell, ts), so a redelivery after a crash is
+stored once; the latest sample of each cell offered again (a redelivery, or the broker's retained copy after a
+restart) is neither stored nor aggregated a second time. When the database falls far behind and the deque is full,
+`offer` waits (back-pressure to the broker, as for fixes) and counts the wait.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import math
 import threading
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from netmgmt.series import MEANS, MINUTE, QUARTER, Point, Retention, Rollup
+from psn.events import Receipt
 from psn.store import Database
+from psn.store.database import insert_new
 from psn.store.net_kpi_schema import net_kpi_agg, net_kpi_raw
-from psn.store.writer import wait_idle
+from psn.store.writer import resolve_receipts, wait_idle
 from telemetry import CellKpi
 
 log = logging.getLogger(__name__)
 RAW_COLUMNS = ("cell", "ts", "connected_ues", *MEANS, "mean_dl_sinr_db", "bearers_rejected", "bearers_preempted",
                "received")
+Item = tuple[CellKpi, float, Receipt | None]
+MAX_CELLS_REMEMBERED = 20_000  # cells whose latest ts `offer` remembers: bounded whatever cells equipment names
 AGG_COLUMNS = ("cell", "resolution", "bucket", "n", "connected_ues", *MEANS, "bearers_rejected",
                "bearers_preempted")
 
@@ -42,14 +48,18 @@ class KpiStore:
     def __init__(self, db: Database, registry: CollectorRegistry, clock: Any, flush_s: float = 1.0,
                  capacity: int = 50_000) -> None:
         self._db, self._clock, self.flush_s, self.capacity = db, clock, flush_s, capacity
-        self._pending: collections.deque[tuple[CellKpi, float]] = collections.deque()
+        self._pending: collections.deque[Item] = collections.deque()
+        self._drained = threading.Condition()
+        self._latest: dict[str, float] = {}  # cell -> ts of its newest sample offered, in the order offered
         self._rollup = Rollup()
         self._rollup_lock = threading.Lock()  # the writer closes buckets, queries read the open ones
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="psn-net-kpi-writer", daemon=True)
         self._busy = False
-        self.dropped = Counter("psn_net_kpi_dropped_total", "Cell KPI samples dropped: the KPI store's queue was "
-                               "full (the database far behind)", registry=registry)
+        self.waits = Counter("psn_net_kpi_waits_total", "Times ingest waited for the KPI store: its queue was "
+                             "full (the database far behind)", registry=registry)
+        self.repeated = Counter("psn_net_kpi_repeated_total", "Cell KPI samples offered again (a redelivery or "
+                                "the broker's retained copy): not stored twice", registry=registry)
         self.written = Counter("psn_net_kpi_written_total", "Cell KPI samples stored", registry=registry)
         self.failed = Counter("psn_net_kpi_failed_batches_total", "KPI store writes that failed (retried)",
                               registry=registry)
@@ -61,12 +71,27 @@ class KpiStore:
 
     # Writing
 
-    def offer(self, kpi: CellKpi, received: float) -> None:
-        """From ingest's thread: never waits."""
-        if len(self._pending) >= self.capacity:
-            self.dropped.inc()
+    def remember(self, latest: list[CellKpi]) -> None:
+        """The newest stored sample of each cell (at start), so their retained copies are not stored again."""
+        for kpi in latest:
+            self._latest[kpi.cell] = kpi.ts
+
+    def offer(self, kpi: CellKpi, received: float, receipt: Receipt | None = None) -> None:
+        """From ingest's thread (one caller): waits only while the queue is full."""
+        if self._latest.get(kpi.cell) == kpi.ts:
+            self.repeated.inc()
+            if receipt is not None:
+                receipt.resolve()
             return
-        self._pending.append((kpi, received))
+        if len(self._pending) >= self.capacity:
+            self.waits.inc()
+            with self._drained:
+                self._drained.wait_for(lambda: len(self._pending) < self.capacity or self._stopping.is_set())
+        newest = self._latest.pop(kpi.cell, -math.inf)  # put back last: the dict stays in the order offered
+        self._latest[kpi.cell] = max(newest, kpi.ts)
+        if len(self._latest) > MAX_CELLS_REMEMBERED:
+            del self._latest[next(iter(self._latest))]
+        self._pending.append((kpi, received, receipt))
 
     def start(self) -> None:
         self._thread.start()
@@ -85,8 +110,10 @@ class KpiStore:
             stopping = self._stopping.wait(self.flush_s)
             self._busy = True
             items = [self._pending.popleft() for _ in range(len(self._pending))]
+            with self._drained:
+                self._drained.notify_all()
             with self._rollup_lock:
-                for kpi, _ in items:
+                for kpi, _, _ in items:
                     self._rollup.add(kpi.cell, sample_point(kpi))
                 closed = self._rollup.close(None if stopping else self._clock.time())
             self._write(items, closed, stopping)
@@ -94,26 +121,28 @@ class KpiStore:
             if stopping:
                 return
 
-    def _write(self, items: list[tuple[CellKpi, float]], closed: list[tuple[str, int, Point]],
-               stopping: bool) -> None:
+    def _write(self, items: list[Item], closed: list[tuple[str, int, Point]], stopping: bool) -> None:
         raw = [(k.cell, k.ts, k.connected_ues, k.prb_util_dl, k.prb_util_ul, k.thr_dl_mbps, k.thr_ul_mbps,
-                k.mean_dl_sinr_db, k.bearers_rejected, k.bearers_preempted, received) for k, received in items]
+                k.mean_dl_sinr_db, k.bearers_rejected, k.bearers_preempted, received) for k, received, _ in items]
         aggs = [(cell, resolution, p.ts, p.n, p.connected_ues, p.prb_util_dl, p.prb_util_ul, p.thr_dl_mbps,
                  p.thr_ul_mbps, p.bearers_rejected, p.bearers_preempted) for cell, resolution, p in closed]
         attempt = 0
         while raw or aggs:
             try:
                 with self._db.engine.begin() as conn:
-                    _insert(conn, net_kpi_raw, RAW_COLUMNS, raw)
-                    _insert(conn, net_kpi_agg, AGG_COLUMNS, aggs)
+                    insert_new(conn, net_kpi_raw, RAW_COLUMNS, raw)
+                    insert_new(conn, net_kpi_agg, AGG_COLUMNS, aggs)
                 self.written.inc(len(raw))
+                resolve_receipts(items, ok=True)
                 return
             except Exception:
-                # Retried until it succeeds (the deque meanwhile fills, then drops); shutdown gives up after 3.
+                # Retried until it succeeds (the deque meanwhile fills, then ingest waits); shutdown gives up after
+                # 3, leaving those samples unacknowledged for the broker to deliver again.
                 self.failed.inc()
                 attempt += 1
                 log.exception("KPI store write of %d samples failed (attempt %d)", len(raw), attempt)
                 if (stopping or self._stopping.is_set()) and attempt >= 3:
+                    resolve_receipts(items, ok=False)
                     return
                 time.sleep(min(0.2 * 2**attempt, 5.0))
 
@@ -168,10 +197,3 @@ class KpiStore:
                 deleted += conn.execute(a.delete().where(a.c.resolution == resolution,
                                                          a.c.bucket < now - keep_s)).rowcount
         return int(deleted)
-
-
-def _insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    if rows:
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                             f"VALUES ({', '.join([marker] * len(columns))})", rows)

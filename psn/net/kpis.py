@@ -108,6 +108,8 @@ class KpiService:
 
     def subscribe(self, bus: Bus) -> None:
         bus.subscribe("net-kpis", self._on_kpi, (KpiAccepted,), inline=True)
+        # Inline and durable: the KPI is acknowledged to the broker once stored; the store's bounded queue waits.
+        bus.subscribe("net-kpi-store", self._store_kpi, (KpiAccepted,), inline=True, durable=True)
         bus.subscribe("net-links", self._on_link, (LinkAccepted,), inline=True)
 
     def load(self) -> None:
@@ -115,6 +117,7 @@ class KpiService:
         with self._lock:
             self._loaded_at = self._clock.time()
             restored = sorted(self.store.latest(self._clock.time() - RESTORE_S), key=lambda row: row[1])
+            self.store.remember([kpi for kpi, _ in restored])
             for kpi, received in restored[-self.max_cells:]:  # in the order they arrived, the latest kept
                 self._kpis[kpi.cell] = kpi
                 self._received[kpi.cell] = received
@@ -130,7 +133,7 @@ class KpiService:
         with self._lock:
             older = self._kpis.get(kpi.cell)
             if older is not None and older.ts == kpi.ts:
-                return  # a redelivery, or the broker's retained copy after a restart: stored already
+                return  # a redelivery, or the broker's retained copy after a restart: shown already
             if older is None or older.ts < kpi.ts:  # a late report is stored but never replaces a newer one
                 self._kpis.pop(kpi.cell, None)
                 self._received.pop(kpi.cell, None)
@@ -140,8 +143,10 @@ class KpiService:
                     oldest = next(iter(self._kpis))
                     del self._kpis[oldest], self._received[oldest]
                     self._cells_forgotten.inc()
-        self.store.offer(kpi, event.received)
         self._hub.notify("net_kpi", {"cell": kpi.cell, "kpi": kpi_row(kpi)}, may_view_network)
+
+    def _store_kpi(self, event: KpiAccepted) -> None:
+        self.store.offer(event.kpi, event.received, event.receipt)
 
     def _on_link(self, event: LinkAccepted) -> None:
         link = event.link

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from netmgmt.qos import Profile, Profiles, Uplift
 from psn.store import Database
+from psn.store.changes import QOS_PROFILES, UPLIFT
 from psn.store.net_qos_schema import DEFAULT_PROFILE, qos_profiles, qos_uplifts
 
 HISTORY_ROWS = 1000  # the most recent uplifts a history read returns: months of a busy national network
@@ -33,6 +34,7 @@ class QosStore:
             conn.execute(qos_profiles.insert(), [
                 {"name": name, "qci": p.qci, "video_qci": p.video_qci, "voice_qci": p.voice_qci, "arp": p.arp,
                  "pci": p.pci, "pvi": p.pvi, "updated_by": who, "updated": now} for name, p in rows])
+            self.db.announce(conn, QOS_PROFILES)
 
     def insert(self, units: Iterable[str], incident: str | None, reason: str, requested_by: str, started: float,
                until: float) -> Uplift:
@@ -41,7 +43,8 @@ class QosStore:
             key = conn.execute(qos_uplifts.insert().values(
                 units=",".join(units), incident=incident, reason=reason, requested_by=requested_by,
                 started=started, until=until)).inserted_primary_key
-        assert key is not None
+            assert key is not None
+            self.db.announce(conn, UPLIFT, str(key[0]))
         return Uplift(int(key[0]), units, incident, reason, requested_by, started, until)
 
     def end(self, uplift: Uplift) -> bool:
@@ -50,6 +53,8 @@ class QosStore:
             changed = conn.execute(qos_uplifts.update()
                                    .where((qos_uplifts.c.number == uplift.number) & qos_uplifts.c.ended.is_(None))
                                    .values(ended=uplift.ended, end_reason=uplift.end_reason)).rowcount
+            if changed:
+                self.db.announce(conn, UPLIFT, str(uplift.number))
         return bool(changed)
 
     def running(self) -> list[Uplift]:

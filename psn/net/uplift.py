@@ -91,6 +91,33 @@ class QosService:
             self._running = {u.number: u for u in self.store.running()}
         self._expire(self.clock.time())
 
+    def refresh_uplift(self, number: int) -> None:
+        """Another instance started or ended the uplift: in force here too, or no longer, and told to this
+        instance's viewers as there (the policy is published by whoever holds that job)."""
+        uplift = self.store.get(number)
+        if uplift is None:
+            return
+        with self._lock:
+            if uplift.ended is None:
+                self._running[number] = uplift
+            else:
+                self._running.pop(number, None)
+        self._tell([uplift], self.clock.time())
+
+    def refresh_profiles(self) -> None:
+        """Another instance changed the profiles."""
+        stored = self.store.profiles()
+        if stored is not None:
+            with self._lock:
+                self.profiles = stored
+
+    def reload(self) -> None:
+        """The profiles and the uplifts in force, read back whole (the change listener was away)."""
+        self.refresh_profiles()
+        running = {u.number: u for u in self.store.running()}
+        with self._lock:
+            self._running = running
+
     def subscribe(self, bus: Bus) -> None:
         bus.subscribe("net-qos-streams", self.on_stream, (StreamStarted, StreamEnded))
 
@@ -281,6 +308,9 @@ class QosService:
 
     def _changed(self, uplifts: list[Uplift], now: float) -> None:
         self.publish()
+        self._tell(uplifts, now)
+
+    def _tell(self, uplifts: list[Uplift], now: float) -> None:
         for uplift in uplifts:
             agencies = sorted(agencies_of(uplift.units))
             # One row per set of agencies a viewer may see (a few: only registered agencies are uplifted).

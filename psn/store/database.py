@@ -12,7 +12,7 @@ from alembic.config import Config
 
 from crypto.envelope import key_id_of
 from psn.state import UnitState
-from psn.store import incident_rows, sealed_rows
+from psn.store import changes, incident_rows, sealed_rows
 from psn.store.schema import device_bindings, fixes, statuses
 from psn.store.sealing import SEALED_FIELDS, Sealer, aad, open_position, seal_position
 from telemetry import Fix, StatusReport, UnitRef
@@ -35,9 +35,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 class Database:
-    def __init__(self, url: str, sealer: Sealer | None = None) -> None:
+    def __init__(self, url: str, sealer: Sealer | None = None, instance: str = "") -> None:
         self.url = url
         self.sealer = sealer  # None: positions in clear (tests of the plain path, migrations)
+        self.instance = instance  # this psn instance's name: "" for a single instance (nobody to tell of changes)
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(url, pool_pre_ping=True)
@@ -47,6 +48,22 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def shared(self) -> bool:
+        """Other psn instances share this database and hear of its changes (`psn.store.changes`)."""
+        return bool(self.instance) and self.dialect == "postgresql"
+
+    def listen_url(self) -> str:
+        """The database as libpq names it (the change listener's own psycopg connection)."""
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def announce(self, conn: sa.Connection, kind: str, key: str = "", **extra: str) -> None:
+        """Tells the other instances, on commit of `conn`'s transaction, that `kind` `key` changed; nothing on
+        SQLite or for a single instance."""
+        if self.shared:
+            payload = changes.encode(changes.Change(kind, key, self.instance, tuple(sorted(extra.items()))))
+            conn.execute(sa.select(sa.func.pg_notify(changes.CHANNEL, payload)))
 
     def migrate(self) -> None:
         config = Config()
@@ -66,13 +83,8 @@ class Database:
     def _insert_many(self, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """Inserts the rows a unique key (unit, ts) does not already hold: a message the broker delivers again
         after a crash (its acknowledgement waits for this commit) is stored once."""
-        # Driver-level executemany with tuples: several times cheaper per row than Core with dicts. SQLite and
-        # PostgreSQL spell the conflict clause alike (the dialects' on_conflict_do_nothing renders the same).
-        marker = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))}) "
-               "ON CONFLICT DO NOTHING")
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(sql, rows)
+            insert_new(conn, table, columns, rows)
 
     def insert_fixes(self, batch: Sequence[tuple[Fix, float]]) -> None:
         if self.sealer is None:
@@ -194,3 +206,15 @@ def _newest_per_unit(table: sa.Table) -> sa.Select[Any]:
 
 def _position(f: Fix) -> tuple[float | None, ...]:
     return (f.lat, f.lon, f.alt, f.speed, f.heading, f.accuracy, f.battery)
+
+
+def insert_new(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Inserts the rows no unique key of `table` already holds (a table without one takes them all)."""
+    if not rows:
+        return
+    # Driver-level executemany with tuples: several times cheaper per row than Core with dicts. SQLite and
+    # PostgreSQL spell the conflict clause alike (the dialects' on_conflict_do_nothing renders the same).
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    values = ", ".join([marker] * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({values}) ON CONFLICT DO NOTHING",
+                         rows)

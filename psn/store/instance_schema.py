@@ -1,5 +1,5 @@
 """The psn instances that share this database, by name, with the URL browsers reach each at: where a viewer is
-sent for a video stream another instance holds. Defined on `schema.metadata`; migration 0014."""
+sent for a video stream another instance holds. Defined on `schema.metadata`; migration 0015."""
 
 from __future__ import annotations
 

@@ -23,7 +23,8 @@ net_kpi_raw = sa.Table(
     sa.Column("bearers_rejected", sa.Integer, nullable=False),
     sa.Column("bearers_preempted", sa.Integer, nullable=False),
     sa.Column("received", sa.Float(53), nullable=False),
-    sa.Index("ix_net_kpi_raw_cell_ts", "cell", "ts"),  # a cell's window
+    # A cell's window; unique: a sample redelivered after a crash is stored once (ON CONFLICT DO NOTHING; 0014).
+    sa.Index("uq_net_kpi_raw_cell_ts", "cell", "ts", unique=True),
     sa.Index("ix_net_kpi_raw_ts", "ts"),  # retention
 )
 

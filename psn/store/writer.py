@@ -15,7 +15,8 @@ import collections
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from psn.events import Receipt
 from psn.store.database import Database
@@ -97,7 +98,7 @@ class BatchWriter:
                     self.db.insert_statuses(reports)
                 self.written += len(items)
                 self.retrying = False
-                _resolve(items, ok=True)
+                resolve_receipts(items, ok=True)
                 return
             except Exception:
                 # A database outage must neither kill the writer nor drop accepted data: retry while the
@@ -108,7 +109,7 @@ class BatchWriter:
                 log.exception("store write of %d records failed (attempt %d)", len(items), attempt)
                 if self._stopping.is_set() and attempt >= 3:
                     log.error("shutting down with %d records unwritten", len(items) + len(self._pending))
-                    _resolve(items, ok=False)
+                    resolve_receipts(items, ok=False)
                     return
                 time.sleep(min(0.2 * 2**attempt, 5.0))
 
@@ -123,7 +124,8 @@ def wait_idle(idle: Callable[[], bool], timeout: float) -> bool:
     return False
 
 
-def _resolve(items: list[Item], ok: bool) -> None:
+def resolve_receipts(items: Sequence[tuple[Any, float, Receipt | None]], ok: bool) -> None:
+    """Resolves the receipts of records (record, received, receipt) one commit stored, or gave up on."""
     for _, _, receipt in items:
         if receipt is not None:
             receipt.resolve(ok)

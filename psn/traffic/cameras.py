@@ -29,6 +29,7 @@ from psn.clock import Clock
 from psn.events import StreamEnded, StreamStarted
 from psn.live import LiveHub
 from psn.store import Database
+from psn.store.changes import CAMERA
 from psn.store.schema import traffic_cameras
 from psn.traffic.camera_feed import CameraFeed, tally_into
 from traffic.camera import Crossing, FractionLine, MinuteCounts
@@ -85,11 +86,33 @@ class CameraService:
             rows = conn.execute(sa.select(traffic_cameras).order_by(traffic_cameras.c.created)).all()
         with self._lock:
             for r in rows:
-                (x0, y0), (x1, y1) = orjson.loads(r.line)
-                self._cameras[r.id] = Camera(r.id, r.name, r.lat, r.lon, r.bearing_deg, r.stream,
-                                             ((x0, y0), (x1, y1)), orjson.loads(r.directions), r.created_by,
-                                             r.created)
+                self._cameras[r.id] = _camera(r)
                 self._counts.setdefault(r.id, MinuteCounts(self._keep_s))
+
+    def refresh(self, camera_id: str) -> None:
+        """Another instance registered or removed the camera: its stream is counted here if it is live here, or
+        no longer (and the consoles told, as there)."""
+        with self._db.engine.connect() as conn:
+            row = conn.execute(sa.select(traffic_cameras).where(traffic_cameras.c.id == camera_id)).first()
+        if row is not None:
+            camera = _camera(row)
+            with self._lock:
+                if camera.id in self._cameras:
+                    return
+                self._cameras[camera.id] = camera
+                self._counts[camera.id] = MinuteCounts(self._keep_s)
+            self._on_loop(self._attach, camera.stream)
+            return
+        gone = self._cameras.get(camera_id)
+        if gone is not None:
+            self._forget(gone)
+
+    def reload(self) -> None:
+        """Every camera as stored (the change listener was away): new ones added, removed ones forgotten."""
+        with self._db.engine.connect() as conn:
+            stored = set(conn.execute(sa.select(traffic_cameras.c.id)).scalars())
+        for camera_id in stored | set(self._cameras):
+            self.refresh(camera_id)
 
     def get(self, camera_id: str) -> Camera | None:
         return self._cameras.get(camera_id)
@@ -111,6 +134,7 @@ class CameraService:
                     stream=camera.stream, line=orjson.dumps(camera.line).decode(),
                     directions=orjson.dumps(camera.directions).decode(), created_by=camera.created_by,
                     created=camera.created))
+                self._db.announce(conn, CAMERA, camera.id)
         except Exception:  # not stored: not registered either (a kept one would make every retry a 409)
             with self._lock:
                 self._cameras.pop(camera.id, None)
@@ -121,13 +145,17 @@ class CameraService:
         return self.row(camera)
 
     def remove(self, camera: Camera, who: Principal) -> None:
-        self._on_loop(self._detach, camera.stream)
         with self._db.engine.begin() as conn:
             conn.execute(traffic_cameras.delete().where(traffic_cameras.c.id == camera.id))
+            self._db.announce(conn, CAMERA, camera.id)
+        self._audit.record(who.name, "traffic_camera.delete", camera.id)
+        self._forget(camera)
+
+    def _forget(self, camera: Camera) -> None:
+        self._on_loop(self._detach, camera.stream)
         with self._lock:
             self._cameras.pop(camera.id, None)
             self._counts.pop(camera.id, None)
-        self._audit.record(who.name, "traffic_camera.delete", camera.id)
         self._hub.notify("traffic_camera", {"camera": {**self.row(camera), "removed": True}}, may_view_traffic)
 
     def rows(self) -> list[dict[str, Any]]:
@@ -225,3 +253,8 @@ class CameraService:
             frames = dict(self.frames)
         return {"cameras": len(self._cameras), "live": len(self._feeds), "frames": frames}
 
+
+def _camera(r: Any) -> Camera:
+    (x0, y0), (x1, y1) = orjson.loads(r.line)
+    return Camera(r.id, r.name, r.lat, r.lon, r.bearing_deg, r.stream, ((x0, y0), (x1, y1)),
+                  orjson.loads(r.directions), r.created_by, r.created)

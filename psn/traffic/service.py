@@ -114,6 +114,10 @@ class Traffic:
 
     def on_positions(self, events: Sequence[FixAccepted | ProbeAccepted]) -> None:
         with self._lock:
+            if self._stop.is_set():
+                # Stopping: the bus may still hand over what its queue held after `stop` closed the matcher's
+                # process ("cannot schedule new futures after shutdown" in the log of a demo stopped under load).
+                return
             engines = self._engines()
             self._fed = True
             fed = feed(engines.matcher, events)

@@ -9,8 +9,10 @@ once the database is back (counted in PostgreSQL directly against what the test 
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +170,39 @@ def test_psn_rides_out_a_database_outage(drill: tuple[RunningServer, PrivatePost
     wait_for(lambda: readiness(running)[0] == 200, timeout=20)
     wait_for(lambda: stored_fixes(pg) == 2 * len(UNITS) * FIXES_EACH, timeout=30)
     assert get(running, "/api/v1/units/police/P-1/track", token).status_code == 200
+
+
+def test_a_database_that_never_answers_gets_503s_not_hangs(tmp_path: Path) -> None:
+    """The cluster frozen (SIGSTOP: it accepts connections and never answers; a hang, not a refusal): every GET
+    route answers within the request deadline — from memory, or 503 with a reason — and none hangs or says 500;
+    thawed, the track reads from the database again."""
+    pg = PrivatePostgres().init().start()
+    broker = Mosquitto(tmp_path).start()
+    running = RunningServer(make_settings(tmp_path, broker.url, db_url=pg.url, request_timeout_s=2.0,
+                                          db_timeout_s=1.0)).start()
+    token = running.token("police")
+    try:
+        publish_fixes(running.mqtt_url, time.time() - 60)
+        wait_for(lambda: stored_fixes(pg) == FIXES_EACH * len(UNITS))
+        assert get(running, "/api/v1/units/police/P-1/track", token).status_code == 200
+        routes = get_routes(running)
+        pg.signal_all(signal.SIGSTOP)
+        try:
+            with ThreadPoolExecutor(8) as pool:  # httpx's 30 s timeout would raise on a hang
+                answers = list(pool.map(lambda route: (route[0], get(running, route[0], token, **route[1])), routes))
+            late = get(running, "/api/v1/units/police/P-1/track", token)
+            assert late.status_code == 503
+            assert late.json()["detail"] == ("no answer within 2 s: the database is not answering (see /readyz); "
+                                             "try again")
+            assert get(running, "/api/v1/units", token).status_code == 200  # the live picture, from memory
+            assert readiness(running)[0] == 503
+        finally:
+            pg.signal_all(signal.SIGCONT)
+        assert [(path, answer.status_code) for path, answer in answers if answer.status_code >= 500
+                and answer.status_code != 503] == []
+        assert any(answer.status_code == 503 for _, answer in answers)
+        wait_for(lambda: get(running, "/api/v1/units/police/P-1/track", token).status_code == 200, timeout=30)
+    finally:
+        running.stop()
+        broker.stop()
+        pg.remove()

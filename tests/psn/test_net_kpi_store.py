@@ -1,18 +1,24 @@
 """The KPI time series store on SQLite and PostgreSQL: raw samples and closed aggregates as worked out by hand, a
-bucket closed twice (a restart) read as one, retention, and the drop counter of a full queue."""
+bucket closed twice (a restart) read as one, retention, back-pressure of a full queue, acknowledgement once
+stored and a sample stored once however often it comes (migration 0014)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from prometheus_client import CollectorRegistry
 
 from netmgmt.series import Point, Retention
 from psn.clock import ManualClock
+from psn.events import Receipt
 from psn.net.kpi_store import KpiStore
 from psn.store import Database
+from psn.store.database import MIGRATIONS
 from psn.store.net_kpi_schema import net_kpi_agg, net_kpi_raw
 from telemetry import CellKpi
 from tests.support import wait_for
@@ -101,15 +107,86 @@ def test_retention_keeps_each_series_its_own_time(db: Database) -> None:
     assert [(r[1], r[2]) for r in aggregates(db)] == [(60, now - 29 * 86400), (900, now - 31 * 86400)]
 
 
-def test_a_full_queue_drops_and_counts(tmp_path: Path) -> None:
+def test_a_full_queue_makes_ingest_wait_and_counts_the_wait(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'psn.db'}")
     db.migrate()
     registry = CollectorRegistry()
-    store = KpiStore(db, registry, ManualClock(Q), capacity=2)  # not started: nothing drains it
-    for n in range(5):
-        store.offer(kpi(Q + n, 0.5, 1), Q)
-    assert registry.get_sample_value("psn_net_kpi_dropped_total") == 3
+    store = KpiStore(db, registry, ManualClock(Q), flush_s=0.02, capacity=2)
+    store.offer(kpi(Q, 0.5, 1), Q)
+    store.offer(kpi(Q + 5, 0.5, 1), Q)
+    third = threading.Thread(target=store.offer, args=(kpi(Q + 10, 0.5, 1), Q))
+    third.start()
+    third.join(0.3)
+    assert third.is_alive()  # nothing drains the queue yet: the third waits (back-pressure), it is not dropped
     assert registry.get_sample_value("psn_net_kpi_backlog") == 2
+    store.start()
+    try:
+        third.join(10)
+        assert not third.is_alive() and store.flush()
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.select(net_kpi_raw.c.ts).order_by(net_kpi_raw.c.ts)).scalars().all() == [
+                Q, Q + 5, Q + 10]
+        assert registry.get_sample_value("psn_net_kpi_waits_total") == 1
+    finally:
+        store.stop()
+        db.close()
+
+
+def test_a_kpi_is_acknowledged_once_stored_and_stored_once_however_often_it_comes(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'psn.db'}")
+    db.migrate()
+    registry = CollectorRegistry()
+    store = KpiStore(db, registry, ManualClock(Q + 200), flush_s=0.02)
+    first, second = Receipt(), Receipt()
+    for receipt in (first, second):
+        receipt.expect(1)  # as the bus does for its one durable subscriber
+    store.offer(kpi(Q + 5, 0.2, 4), Q + 5, first)
+    store.offer(kpi(Q + 5, 0.2, 4), Q + 6, second)  # the broker's redelivery while the first waits
+    assert not first.done  # not stored yet: not acknowledged
+    assert second.done and not second.failed  # the latest sample again: nothing to store
+    store.start()
+    try:
+        assert store.flush() and first.done and not first.failed
+    finally:
+        store.stop()
+    # After a restart: the latest sample remembered from the database (its retained copy comes again) and an
+    # older one redelivered (stored before the crash, its acknowledgement lost): neither is a second row.
+    again = KpiStore(db, CollectorRegistry(), ManualClock(Q + 200), flush_s=0.02)
+    again.remember([kpi(Q + 5, 0.2, 4)])
+    again.offer(kpi(Q + 5, 0.2, 4), Q + 100)
+    again.offer(kpi(Q + 5, 0.2, 4, cell="BZE-PMD-2"), Q + 100)  # another cell, same ts: a sample of its own
+    again.start()
+    try:
+        assert again.flush()
+    finally:
+        again.stop()
+    with db.engine.connect() as conn:
+        stored = conn.execute(sa.select(net_kpi_raw.c.cell, net_kpi_raw.c.ts, net_kpi_raw.c.received)
+                              .order_by(net_kpi_raw.c.id)).all()
+    assert [tuple(r) for r in stored] == [("BZE-PMD-1", Q + 5, Q + 5), ("BZE-PMD-2", Q + 5, Q + 100)]
+    # One sample in the 1-min and 15-min aggregates of its buckets, not two.
+    assert [(cell, resolution, bucket, n) for cell, resolution, bucket, n, _, _ in aggregates(db)] == [
+        ("BZE-PMD-1", 60, Q, 1), ("BZE-PMD-2", 60, Q, 1), ("BZE-PMD-1", 900, Q, 1), ("BZE-PMD-2", 900, Q, 1)]
+    assert registry.get_sample_value("psn_net_kpi_repeated_total") == 1
+    db.close()
+
+
+def test_migration_0014_keeps_the_first_of_samples_already_duplicated(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'psn.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0013")
+    with db.engine.begin() as conn:
+        for cell, ts, received in (("A-1", 1.0, 10.0), ("A-1", 1.0, 11.0), ("A-1", 2.0, 12.0), ("B-1", 1.0, 13.0)):
+            conn.execute(sa.text("INSERT INTO net_kpi_raw (cell, ts, connected_ues, prb_util_dl, prb_util_ul, "
+                                 "thr_dl_mbps, thr_ul_mbps, bearers_rejected, bearers_preempted, received) "
+                                 "VALUES (:c, :t, 1, 0.1, 0.1, 1, 1, 0, 0, :r)"), {"c": cell, "t": ts, "r": received})
+    db.migrate()
+    with db.engine.connect() as conn:
+        kept = conn.exec_driver_sql("SELECT cell, ts, received FROM net_kpi_raw ORDER BY id").all()
+    assert [tuple(r) for r in kept] == [("A-1", 1.0, 10.0), ("A-1", 2.0, 12.0), ("B-1", 1.0, 13.0)]
     db.close()
 
 

@@ -180,3 +180,12 @@ def test_a_service_stopped_as_it_starts_builds_nothing(shell: Shell) -> None:
     shell.traffic._lock.release()
     shell.traffic.stop()
     assert shell.built == [] and shell.traffic.picture is None
+
+
+def test_positions_the_bus_hands_over_after_stop_are_dropped(shell: Shell) -> None:
+    """The bus may deliver what its queue held after `stop` closed the matcher's process: dropped, not sent to a
+    matcher that is gone (it raised "cannot schedule new futures after shutdown" in a demo stopped under load)."""
+    shell.traffic.on_positions([fix("police/P-1", T0, -88.19, 17.5, 12.0)])
+    shell.traffic.stop()
+    shell.traffic.on_positions([fix("police/P-1", T0 + 1, -88.189, 17.5, 12.0)])
+    assert len(shell.matcher.pushes) == 1
