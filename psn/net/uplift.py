@@ -74,6 +74,7 @@ class QosService:
         self._streams: defaultdict[str, set[str]] = defaultdict(set)  # unit -> its live streams
         self.seq = 0
         self._published_at: float | None = None
+        self._published_inputs: tuple[Profiles, dict[int, Uplift]] | None = None  # what the last policy was made of
         self._held = held  # the lease LEASE: whether this instance publishes the policy and expires uplifts
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -145,24 +146,23 @@ class QosService:
 
     def tick(self, now: float) -> None:
         """Reads the uplifts and profiles again from the database; on the lease's holder, ends the uplifts whose
-        time has come (then publishes), else publishes when the database showed a change (made through another
-        instance) or once `every_s` has passed."""
-        changed = self._refresh()
+        time has come (then publishes), else publishes when they differ from those of its last policy (changed
+        through another instance) or once `every_s` has passed."""
+        self._refresh()
         if not self._held():
             self._published_at = None  # on taking the lease over, publish at once
             return
+        with self._lock:
+            changed = (self.profiles, self._running) != self._published_inputs
         if not self._expire(now) and (changed or self._published_at is None
                                       or now - self._published_at >= self.every_s):
             self.publish()
 
-    def _refresh(self) -> bool:
-        """True when the stored profiles or running uplifts differ from those held here."""
+    def _refresh(self) -> None:
         with self._lock:  # read under it too: an uplift started here meanwhile is never dropped from a policy
             profiles, running = self.store.profiles(), {u.number: u for u in self.store.running()}
-            changed = running != self._running or (profiles is not None and profiles != self.profiles)
             self._running = running
             self.profiles = profiles or self.profiles
-        return changed
 
     # The policy
 
@@ -181,6 +181,8 @@ class QosService:
             self.seq += 1
             document = self.policy()
             self._published_at = document["ts"]
+            # Compared, not whatever last updated them (this timer, or the change listener): see `tick`.
+            self._published_inputs = (self.profiles, dict(self._running))
             self._publish(NET_POLICY_TOPIC, orjson.dumps(document), 1, True)
 
     def on_stream(self, event: StreamStarted | StreamEnded) -> None:
