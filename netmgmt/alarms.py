@@ -181,6 +181,10 @@ class AlarmEngine:
     def active(self) -> list[Alarm]:
         return sorted((a for a in self._alarms.values() if a.active), key=lambda a: a.changed)
 
+    def alarms(self) -> list[Alarm]:
+        """Every alarm held: the active ones and those cleared within the hold-down window."""
+        return list(self._alarms.values())
+
     def get(self, alarm_id: str) -> Alarm | None:
         return next((a for a in self._alarms.values() if a.id == alarm_id), None)
 
@@ -248,6 +252,14 @@ class AlarmEngine:
                 del self._alarms[key]
                 self._conditions.pop(key, None)
         return changes
+
+    def put(self, alarm: Alarm) -> None:
+        """Takes `alarm` as it stands elsewhere (another psn instance acknowledged it) for the one it holds with the
+        same id; an id it does not hold is ignored."""
+        key = (alarm.kind, alarm.target)
+        held = self._alarms.get(key)
+        if held is not None and held.id == alarm.id:
+            self._alarms[key] = alarm
 
     def acknowledge(self, alarm_id: str, by: str, at: float) -> Change:
         """KeyError for an alarm the engine does not hold; AlarmError when it is not raised."""

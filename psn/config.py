@@ -106,6 +106,11 @@ class Settings:
     instance: str = ""
     cluster_group: str = "psn"
     public_url: str = ""
+    # Once-only jobs (docs/deploy.md, "Once-only jobs"): each runs on the instance holding its PostgreSQL advisory
+    # lock; an instance tries the leases it lacks, and confirms those it holds, every lease_retry_s. A lease
+    # taken counts, and one unconfirmed lapses, after 2 × lease_retry_s, so a holder that died is replaced within
+    # about 3 × lease_retry_s.
+    lease_retry_s: float = 2.0
     # Demo only (refused off loopback): seeds sign-in accounts and a NEMO/police emergency agreement.
     demo: bool = False
 
@@ -150,6 +155,8 @@ class Settings:
         if self.instance and not self.mqtt_url:
             raise ConfigError("several instances need Mosquitto (mqtt_url): the embedded broker speaks MQTT 3.1.1, "
                               "which has no shared subscriptions")
+        if not self.lease_retry_s > 0:
+            raise ConfigError(f"lease_retry_s must be > 0, not {self.lease_retry_s}")
         if not (self.cmd_ack_timeout_s > 0 and self.cmd_resends >= 0):
             raise ConfigError(f"cmd_ack_timeout_s must be > 0 and cmd_resends >= 0, not {self.cmd_ack_timeout_s}, "
                               f"{self.cmd_resends}")

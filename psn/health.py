@@ -6,7 +6,10 @@ Informational ones (traffic analytics being built) are shown but never take psn 
 
 The database is asked `SELECT 1` on a worker thread, never on the event loop, at most every `health_cache_s`
 whoever asks; one probe at a time, so a database that hangs holds one thread, not one per request. No answer
-within `db_timeout_s` is red."""
+within `db_timeout_s` is red.
+
+The report also names the instance (`instance`, "" for the single-instance default) and the leases of once-only
+jobs it holds (`leases`): information, never a check (an instance holding none is as ready as one holding all)."""
 
 from __future__ import annotations
 
@@ -39,9 +42,12 @@ class Check:
 class Report:
     ready: bool
     checks: dict[str, tuple[Check, float]]  # each check and since when (wall time) it is in its state
+    instance: str = ""
+    leases: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": "ready" if self.ready else "not ready",
+        return {"status": "ready" if self.ready else "not ready", "instance": self.instance,
+                "leases": list(self.leases),
                 "checks": {name: {"ok": check.ok, "state": check.state, "since": since, "required": check.required,
                                   **check.detail}
                            for name, (check, since) in self.checks.items()}}
@@ -49,26 +55,31 @@ class Report:
 
 class Health:
     def __init__(self, settings: Settings, db: Database, writer: BatchWriter, broker_connected: Callable[[], bool],
-                 traffic_state: Callable[[], str], registry: CollectorRegistry, clock: Clock) -> None:
+                 traffic_state: Callable[[], str], registry: CollectorRegistry, clock: Clock,
+                 leases: Callable[[], list[str]] = list) -> None:
         self.settings = settings
         self.db = db
         self.writer = writer
         self.broker_connected = broker_connected
         self.traffic_state = traffic_state
         self.clock = clock
+        self.leases = leases
         self._since: dict[str, tuple[str, float]] = {}  # check → (state, since)
         self._probe: asyncio.Future[Check] | None = None
         self._database: tuple[Check, float] | None = None  # the last answer and when (monotonic) it came
         self._ok = Gauge("psn_health_check_ok", "1 if the health check passes, else 0", ["check"], registry=registry)
         self._since_gauge = Gauge("psn_health_check_since_seconds", "Unix time the check entered its state",
                                   ["check"], registry=registry)
+        Gauge("psn_instance", "1, labelled with this instance's name (\"\" for a single instance)", ["instance"],
+              registry=registry).labels(settings.instance).set(1)
         self._ready = Gauge("psn_ready", "1 if /readyz answers 200 (every required check passes)", registry=registry)
 
     async def report(self) -> Report:
         checks = {"broker": self._broker(), "database": await self._database_check(), "disk": self._disk(),
                   "store": self._store(), "traffic": self._traffic()}
         report = Report(all(c.ok for c in checks.values() if c.required),
-                        {name: (check, self._entered(name, check.state)) for name, check in checks.items()})
+                        {name: (check, self._entered(name, check.state)) for name, check in checks.items()},
+                        self.settings.instance, tuple(self.leases()))
         for name, (check, since) in report.checks.items():
             self._ok.labels(name).set(1 if check.ok else 0)
             self._since_gauge.labels(name).set(since)

@@ -12,7 +12,7 @@ from psn import subscribers
 from psn.audit import AuditLog
 from psn.auth import Auth
 from psn.bus import Bus
-from psn.cad import Cad, CadContext
+from psn.cad import Cad, CadContext, commands
 from psn.clock import Clock, SystemClock
 from psn.config import Settings
 from psn.events import FixReplayed, MessageRejected, Receipt, SecurityRaised, StreamEnded, StreamStarted
@@ -21,6 +21,8 @@ from psn.ingest import Ingest
 from psn.keys import key_dir, keyring, signing_key
 from psn.live import LiveHub
 from psn.mqtt import BrokerURL, EmbeddedBroker, MqttClient, TLSFiles, protect
+from psn.net import alarms as net_alarms
+from psn.net import uplift
 from psn.net.alarms import AlarmService
 from psn.net.faults import FaultSender
 from psn.net.inventory import Inventory
@@ -38,6 +40,9 @@ from psn.state import LiveState
 from psn.stats import IngestStats
 from psn.store import BatchWriter, Database
 from psn.store.changes import ChangeListener
+from psn.store.instances import InstanceDirectory
+from psn.store.lease import Leases
+from psn.stream_locations import StreamLocations
 from psn.traffic import Traffic
 from psn.traffic.cameras import CameraService
 from psn.users import Users
@@ -47,6 +52,10 @@ from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
 from video.aiortc_compat import offer_host_addresses
 
 log = logging.getLogger(__name__)
+# Once-only jobs (docs/deploy.md): cell KPI retention deletes from shared tables. Recordings' retention is not one:
+# recordings are files on the instance that recorded them, so each instance applies it to its own.
+KPI_RETENTION = "kpi-retention"
+LEASES = (KPI_RETENTION, net_alarms.LEASE, uplift.LEASE, commands.LEASE)
 
 
 @dataclass
@@ -63,6 +72,7 @@ class Server:
         self.state = LiveState()
         self.stats = IngestStats()
         self.db = Database(settings.database_url, sealer=self.keys, instance=settings.instance)
+        self.leases = Leases(self.db, LEASES, settings.lease_retry_s, self.stats.registry, settings.instance)
         self.users = Users(self.db, self.clock)
         self.auth = Auth(keys_dir / "tokens", self.users, self.clock, settings.token_ttl_s,
                          settings.session_outage_grace_s, settings.db_timeout_s)
@@ -77,6 +87,8 @@ class Server:
             if self.keys is not None else None
         )
         self.video = StreamHub(recordings=service, on_stream=self._on_stream)
+        self.instances = InstanceDirectory(self.db)
+        self.locations = StreamLocations(self.instances)  # the streams other instances hold
         self.retention = RetentionPolicy(settings.retention_days_by_agency(), settings.video_retention_days)
         self.writer = BatchWriter(self.db, self.settings.store_batch, self.settings.store_flush_s)
         self.ingest = Ingest(self.settings, self.clock, self.bus)
@@ -96,10 +108,12 @@ class Server:
         # One KPI period for both: the alarm engine's cell_silent and the cells view's `silent` state.
         self.alarms = AlarmService(self.db, self.clock, self.hub, self._publish, self.audit,
                                    lambda: self.sharing.snapshot, self.stats.registry,
-                                   AlarmConfig(period_s=settings.net_kpi_period_s))
+                                   AlarmConfig(period_s=settings.net_kpi_period_s),
+                                   held=self._lease(net_alarms.LEASE))
         self.qos = QosService(self.db, self.clock, self.audit, self.hub, self.sharing, self._publish,
                               settings.agencies, settings.qos_video_ul_mbps, settings.qos_policy_every_s,
-                              settings.qos_max_uplifts)
+                              settings.qos_max_uplifts, held=self._lease(uplift.LEASE))
+        self.cad.commands.held = self._lease(commands.LEASE)
         # The KPI store commits as often as the fix store: acknowledgements leave in arrival order, so a KPI waiting
         # for its commit holds back the acknowledgements of the fixes behind it (psn/mqtt/client.py).
         kpi_store = KpiStore(self.db, self.stats.registry, self.clock, flush_s=settings.store_flush_s)
@@ -109,6 +123,7 @@ class Server:
         self.inventory = Inventory(self.db, self.audit, self.clock, settings.data_dir)
         self.net_kpis.directory = self.inventory  # sites, positions and azimuths of the cells that report
         self.net_kpis.alarms = self.alarms  # the active alarm count on each cell of /api/v1/net/cells
+        self.alarms.expected = self.net_kpis.cell_loads  # a holder taking over expects the cells that report
         self.radio = RadioService(settings.coverage_file, self.net_kpis.cell_loads, self.net_kpis.state,
                                   SILENT_AFTER_PERIODS)
         self.faults = FaultSender(self.inventory, self._publish, self.audit, self.clock)
@@ -118,7 +133,7 @@ class Server:
             self.changes = ChangeListener(self.db.listen_url(), settings.instance, remote.apply, remote.reload_all)
             self.changes.export(self.stats.registry)
         self.health = Health(settings, self.db, self.writer, self.broker_connected, self.traffic.state,
-                             self.stats.registry, self.clock)
+                             self.stats.registry, self.clock, self.leases.holding)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
@@ -137,6 +152,7 @@ class Server:
         self.cad.subscribe(bus)
         self.traffic.subscribe(bus)
         self.cameras.subscribe(bus)
+        bus.subscribe("stream-locations", self.locations.on_stream, (StreamStarted, StreamEnded), inline=True)
         self.alarms.subscribe(bus)
         self.qos.subscribe(bus)
         self.net_kpis.subscribe(bus)
@@ -173,12 +189,15 @@ class Server:
             self.roads.router()
         self.radio.load()
         self.prepare_store()
+        if self.settings.instance:  # where viewers are sent for the streams this instance holds
+            self.instances.register(self.settings.instance, self.settings.own_url, self.clock.time())
         for unit in self.db.latest_units():
             self.state.restore(unit)
         self.state.drain()
         for device, who in self.db.device_bindings().items():
             self.ingest.bind_device(device, who)
         self.writer.start()
+        self.leases.start()
         self.net_kpis.start()
         self.bus.start()
         await self.hub.start()
@@ -242,6 +261,7 @@ class Server:
         self.bus.stop()
         self.writer.stop()
         self.net_kpis.stop()
+        self.leases.stop()
         self.audit.checkpoint()
         self.db.close()
 
@@ -262,6 +282,9 @@ class Server:
     def _live_speeds(self) -> FloatArray | None:
         return self.traffic.live_speeds()
 
+    def _lease(self, name: str) -> Callable[[], bool]:
+        return lambda: self.leases.held(name)
+
     def _raise(self, event: SecurityEvent) -> None:
         self.bus.publish(SecurityRaised(event))
 
@@ -272,11 +295,17 @@ class Server:
         self.bus.publish(event(stream, f"{agency}/{unit}"))
 
     async def _housekeeping(self) -> None:
-        # Cell KPIs past their keeping times go too (not audited: measurements, not evidence); each job apart, so
-        # one failing never keeps the other from running.
-        jobs: tuple[Callable[[], object], ...] = (self.apply_retention, self.net_kpis.apply_retention)
+        # Cell KPIs past their keeping times go too (not audited: measurements, not evidence), on the holder of
+        # their lease only (at its next round: hourly); each job apart, so one failing never keeps the other from
+        # running.
+        jobs: tuple[tuple[Callable[[], object], str | None], ...] = (
+            (self.apply_retention, None), (self.net_kpis.apply_retention, KPI_RETENTION))
+        if self.leases.shared:  # the first round once a lease this instance may get counts, not an hour later
+            await asyncio.sleep(self.leases.validity_s + self.leases.retry_s)
         while True:
-            for job in jobs:
+            for job, lease in jobs:
+                if lease is not None and not self.leases.held(lease):
+                    continue
                 try:
                     await asyncio.to_thread(job)
                 except Exception:  # housekeeping must never take the server down; it tries again next time

@@ -15,7 +15,7 @@ from pathlib import Path
 from video.errors import BadOffer, SessionNotFound, StreamBusy, StreamNotFound, VideoError
 from video.evidence import ExportSummary, export, verify_bundle
 from video.forwarding import EncodedSource, ForwardingTrack, is_keyframe
-from video.http import Action, Authorize, HttpConfig, build_router
+from video.http import Action, Authorize, HttpConfig, Placement, build_router
 from video.hub import HubConfig, StreamHealth, StreamHub, StreamInfo
 from video.manifest import Manifest, Report, SegmentEntry, SignedManifest, sign, verify_manifest, verify_segments
 from video.recorder import Opener, RecordingService, RecordingStore, RetentionPolicy, Sealer, StreamRecorder
@@ -37,6 +37,7 @@ __all__ = [
     "HubConfig",
     "Manifest",
     "Opener",
+    "Placement",
     "Principal",
     "RecordingService",
     "RecordingStore",

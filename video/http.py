@@ -6,14 +6,20 @@ Trickle ICE and ICE restarts are not supported (aiortc gathers every candidate
 before answering and cannot restart ICE), so PATCH on a session answers 405
 as RFC 9725 section 4.3.1 prescribes for such servers; the answer carries all
 candidates, so clients do not need to trickle.
+
+Several servers sharing the load (`Placement`): a stream lives on the server that took its publisher's offer.
+The stream list names that server (`instance`, `url`) for every stream, the others' too; a WHEP offer for a
+stream another server holds is answered 409 with that server's URL in the JSON body and a `Location` header
+(the offer, sent again there, is answered as usual). 409 rather than 421 Misdirected Request: user agents may
+retry a 421 by themselves on another connection to the same origin, which would come back here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
@@ -40,6 +46,19 @@ class HttpConfig:
     snapshot_max_age: float = 2.0
 
 
+@dataclass(frozen=True)
+class Placement:
+    """This server's name and URL, and the live streams the other servers hold: stream id -> their list entry
+    (at least `instance` and `url`; `unit` and `agency` when known)."""
+
+    instance: str
+    url: str
+    elsewhere: Callable[[], Mapping[str, Mapping[str, Any]]] = field(default=lambda: {})
+
+    def here(self) -> dict[str, str]:
+        return {"instance": self.instance, "url": self.url}
+
+
 def bearer_token(request: Request) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -52,10 +71,13 @@ def build_router(
     recordings: RecordingStore | None = None,
     opener: Opener | None = None,
     token_of: Callable[[Request], str | None] = bearer_token,
+    placement: Placement | None = None,
 ) -> APIRouter:
     """WHIP/WHEP, stream API and, given a store and an opener (the agency keyring), recordings and playback.
-    `token_of` finds the credential in a request (a host may add its session cookie)."""
+    `token_of` finds the credential in a request (a host may add its session cookie); `placement` says where
+    streams live when several servers share the load."""
     config = config or HttpConfig()
+    placement = placement or Placement("", "")
     router = APIRouter()
 
     def principal(request: Request, stream_id: str | None, action: Action, hidden: str | None = None) -> Principal:
@@ -94,6 +116,12 @@ def build_router(
             headers={"Location": f"{request.url.path.rstrip('/')}/{session.id}", "ETag": session.etag},
         )
 
+    def elsewhere(stream_id: str, holder: Mapping[str, Any]) -> JSONResponse:
+        url = f"{holder['url']}/whep/{stream_id}"
+        return JSONResponse({"detail": f"stream {stream_id!r} lives on instance {holder['instance']!r}: offer there",
+                             "instance": holder["instance"], "url": holder["url"], "location": url},
+                            status_code=409, headers={"Location": url})
+
     def session_of(stream_id: str, session_id: str) -> PeerSession:
         try:
             session = hub.session(session_id)
@@ -120,6 +148,10 @@ def build_router(
                 count_refusal(stream_id, exc.status_code, exc.detail)
                 raise
             except VideoError as exc:
+                holder = placement.elsewhere().get(stream_id) if action == "view" and exc.status == 404 else None
+                if holder is not None:
+                    count_refusal(stream_id, 409, f"held by {holder['instance']}")
+                    return elsewhere(stream_id, holder)
                 count_refusal(stream_id, exc.status, exc)
                 raise HTTPException(exc.status, str(exc)) from exc
             return created(request, session, answer)
@@ -151,17 +183,28 @@ def build_router(
             except HTTPException:
                 continue
             try:
-                visible.append((await hub.info(stream_id)).to_json())
+                visible.append({**(await hub.info(stream_id)).to_json(), **placement.here()})
             except VideoError:  # ended while we were looking
                 continue
+        local = set(hub.streams())
+        for stream_id, entry in sorted(placement.elsewhere().items()):
+            try:
+                principal(request, stream_id, "view")
+            except HTTPException:
+                continue
+            if stream_id not in local:
+                visible.append({"id": stream_id, **entry})
         return JSONResponse({"streams": visible})
 
     @router.get("/api/v1/streams/{stream_id}")
     async def stream(request: Request, stream_id: str) -> JSONResponse:
         principal(request, stream_id, "view")
         try:
-            return JSONResponse((await hub.info(stream_id)).to_json())
+            return JSONResponse({**(await hub.info(stream_id)).to_json(), **placement.here()})
         except VideoError as exc:
+            held = placement.elsewhere().get(stream_id) if exc.status == 404 else None
+            if held is not None:
+                return JSONResponse({"id": stream_id, **held})
             raise HTTPException(exc.status, str(exc)) from exc
 
     @router.get("/api/v1/streams/{stream_id}/snapshot.jpg")

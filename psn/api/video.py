@@ -16,7 +16,7 @@ from psn.api.deps import bearer_token
 from psn.security_events import Kind
 from psn.server import Server
 from telemetry.topics import NAME_PART
-from video import build_router
+from video import Placement, build_router
 
 STREAM_ID = re.compile(rf"^(?P<agency>{NAME_PART}):(?P<unit>{NAME_PART})(?::{NAME_PART})?$")
 
@@ -51,5 +51,7 @@ def video_router(server: Server) -> APIRouter:
         server.audit.record(who.name, f"video.{action}", stream_id, grant=decision.reason)
         return who
 
+    settings = server.settings
     return build_router(server.video, authorize, recordings=server.recordings, opener=server.keys,
-                        token_of=bearer_token)
+                        token_of=bearer_token,
+                        placement=Placement(settings.instance, settings.own_url, server.locations.elsewhere))

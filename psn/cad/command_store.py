@@ -74,6 +74,16 @@ class CommandStore:
             conn.execute(table.update().where(table.c.id == command.id).values(**_progress(command)))
             self.db.announce(conn, COMMAND, command.id, **({"told": told} if told else {}))
 
+    def progress(self, command: Command, told: str = "") -> bool:
+        """Writes a resend or the giving up (announced as `update` does), only if the stored command is still
+        pending: False when an ack was stored meanwhile (by another psn instance), which then wins."""
+        with self.db.engine.begin() as conn:
+            changed = conn.execute(table.update().where((table.c.id == command.id) & (table.c.state == PENDING))
+                                   .values(**_progress(command))).rowcount
+            if changed:
+                self.db.announce(conn, COMMAND, command.id, **({"told": told} if told else {}))
+        return bool(changed)
+
     def find(self, command_id: str) -> Command | None:
         with self.db.engine.connect() as conn:
             row = conn.execute(sa.select(table).where(table.c.id == command_id)).first()

@@ -9,8 +9,10 @@ changed. An ack that moves nothing (a QoS 1 redelivery, `accepted` after `done`)
 
 No answer within `cmd_ack_timeout_s`: the same bytes (same id) are published again, at most `cmd_resends`
 times; then the command is `unacknowledged` and the dispatchers get a sticky live `command_unacknowledged`.
-A unit may therefore receive a command more than once and must act on each id once. Pending commands are
-reloaded at start, so their resends survive a restart.
+A unit may therefore receive a command more than once and must act on each id once. Resends are a once-only
+job (lease `command-resends`, docs/deploy.md): only the instance holding it resends, and each round it reads the
+pending commands from the database, so a command sent through any instance, and an ack taken by any instance,
+count there; a resend is written only while the command is still pending (an ack stored meanwhile wins).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -54,6 +56,7 @@ STATE_OF_RESULT = {"accepted": ACKNOWLEDGED, "rejected": REJECTED, "done": DONE}
 PROGRESS = {PENDING: 0, UNACKNOWLEDGED: 0, ACKNOWLEDGED: 1, REJECTED: 2, DONE: 2}
 TOLD = frozenset({"command", "command_ack", "command_unacknowledged"})  # a command's live events
 MAX_TICK_S = 1.0  # how often the resend timer looks at the clock (at most; tighter for short time-outs)
+LEASE = "command-resends"
 
 
 class Commands:
@@ -63,6 +66,7 @@ class Commands:
         self.store = store
         self.timeout_s = ctx.settings.cmd_ack_timeout_s
         self.resends = ctx.settings.cmd_resends
+        self.held: Callable[[], bool] = lambda: True  # the server's lease LEASE: whether this instance resends
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[Command, bytes]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -163,23 +167,33 @@ class Commands:
         self._tell("command_ack", command, b"")
 
     def tick(self, now: float) -> None:
-        """Resends what waited `timeout_s` without an answer; gives up on what was resent `resends` times."""
+        """Resends what waited `timeout_s` without an answer; gives up on what was resent `resends` times. Only
+        while holding the lease; the pending commands are read again from the database first (sent or acked
+        through another instance)."""
         again: list[tuple[Command, bytes]] = []
         expired: list[Command] = []
+        if not self.held():
+            with self._lock:
+                self._pending.clear()  # acks look commands up in the database; the holder resends
+            return
+        pending = self.store.pending()
         with self._lock:
-            for command, payload in list(self._pending.values()):
+            self._pending = {command.id: (command, payload) for command, payload in pending}
+            for command, payload in pending:
                 if now - command.last_sent < self.timeout_s:
                     continue
                 if command.attempts > self.resends:
                     command = replace(command, state=UNACKNOWLEDGED)
                     del self._pending[command.id]
-                    expired.append(command)
-                    self.store.update(command, told="command_unacknowledged")
+                    if self.store.progress(command, told="command_unacknowledged"):
+                        expired.append(command)
                 else:
                     command = replace(command, attempts=command.attempts + 1, last_sent=now)
                     self._pending[command.id] = (command, payload)
-                    again.append((command, payload))
-                    self.store.update(command)
+                    if self.store.progress(command):
+                        again.append((command, payload))
+                    else:  # acknowledged through another instance since it was read
+                        del self._pending[command.id]
         for command, payload in again:
             agency, _, name = command.unit.partition("/")
             self.ctx.publish(cmd_topic(agency, name), payload, 1)

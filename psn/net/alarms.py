@@ -6,6 +6,12 @@ a history entry), published on `psn/v1/_alarms/{kind}` (QoS 1, not retained) and
 event to those who may view the network, and counted in Prometheus. Active alarms (and those cleared within the
 hold-down window, which may re-open) are resumed from the store at start.
 
+Several instances (docs/deploy.md, "Once-only jobs"): only the instance holding lease `net-alarms` evaluates. It
+takes the engine over from the database when it gets the lease (as at a restart: the alarms to resume, the cells
+that report expected), and each tick takes in acknowledgements made through other instances. The others drop the
+engine's inputs and, each tick, read the alarms from the database: their list, counts and live `net_alarm` events
+follow the holder's within a tick. Any instance acknowledges: onto the stored row, only while it is still raised.
+
 Who sees what: alarms are NETWORK data (unowned; the role decides). A unit_no_coverage alarm names a unit: its
 target shows as `{agency}/…` to a viewer who may not view that unit (UNIT view of its agency, or a grant). The
 MQTT feed is the network operations centre's (the broker lets no unit read `psn/v1/_alarms/#`) and is whole.
@@ -19,12 +25,13 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from netmgmt.alarms import Alarm, AlarmConfig, AlarmEngine, AlarmError, Change, Kind, KpiSample
+from netmgmt.alarms import Alarm, AlarmConfig, AlarmEngine, AlarmError, Change, Kind, KpiSample, State
 from psn.access import Action, Principal, Resource, Sharing, Target, decide
 from psn.audit import AuditLog
 from psn.bus import Bus
@@ -38,6 +45,7 @@ from telemetry.topics import alarm_topic
 log = logging.getLogger(__name__)
 Publish = Callable[[str, bytes, int], None]
 HIDDEN = "…"
+LEASE = "net-alarms"
 
 
 def may_view_network(who: Principal) -> bool:
@@ -68,13 +76,18 @@ def visible_json(alarm: Alarm, who: Principal, sharing: Sharing) -> dict[str, An
 class AlarmService:
     def __init__(self, db: Database, clock: Clock, hub: LiveHub, publish: Publish, audit: AuditLog,
                  sharing: Callable[[], Sharing], registry: CollectorRegistry,
-                 config: AlarmConfig | None = None, tick_s: float = 1.0) -> None:
+                 config: AlarmConfig | None = None, tick_s: float = 1.0,
+                 held: Callable[[], bool] = lambda: True) -> None:
         self._store = AlarmStore(db)
         self._clock, self._hub, self._publish, self._audit, self._sharing = clock, hub, publish, audit, sharing
         self.config = config or AlarmConfig()
         self.tick_s = tick_s
         self._engine = AlarmEngine(self.config)
-        self._lock = threading.Lock()  # the engine and the order of its changes: bus thread and ticker
+        self._held = held  # the lease LEASE: whether this instance evaluates
+        self._holding = held()
+        self.expected: Callable[[], Iterable[str]] = lambda: ()  # cells that report: silent unless a KPI comes
+        # The engine and the order of its changes: bus thread and ticker (re-entrant: a take-over loads under it).
+        self._lock = threading.RLock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._transitions = Counter("psn_net_alarm_transitions", "Network alarm changes by kind and event (raised, "
@@ -129,10 +142,45 @@ class AlarmService:
 
     def tick(self) -> None:
         with self._lock:
-            self._apply(self._engine.tick(self._clock.time()))
+            if self._holds():
+                self._take_acknowledgements()
+                self._apply(self._engine.tick(self._clock.time()))
+            else:
+                self._follow()
+
+    def _holds(self) -> bool:
+        """Under the lock: whether this instance evaluates now. Taking the lease over, it resumes from what the
+        last holder stored, as at a restart."""
+        holding = self._held()
+        if holding and not self._holding:
+            self.load()
+            self.expect(self.expected())
+        self._holding = holding
+        return holding
+
+    def _take_acknowledgements(self) -> None:
+        """The holder takes in acknowledgements made through the other instances."""
+        for alarm in self._store.acknowledged():
+            held = self._engine.get(alarm.id)
+            if held is not None and held.state is State.RAISED:
+                self._engine.put(replace(held, state=alarm.state, acknowledged_by=alarm.acknowledged_by,
+                                         acknowledged=alarm.acknowledged, changed=alarm.changed))
+                self._notify(alarm)
+
+    def _follow(self) -> None:
+        """Not the holder: the alarms as stored, and a live event for each that changed since the last tick."""
+        before = {alarm.id: alarm for alarm in self._engine.alarms()}
+        alarms, next_id = self._store.resumable(self._clock.time() - self.config.hold_down_s)
+        self._engine = AlarmEngine(self.config, alarms, next_id)
+        for alarm in alarms:
+            if before.get(alarm.id) != alarm:
+                self._notify(alarm)
+        self._export()
 
     def _on_event(self, event: KpiAccepted | LinkAccepted) -> None:
         with self._lock:
+            if not self._holds():  # the holder evaluates (it hears every KPI: the peers' too)
+                return
             if isinstance(event, KpiAccepted):
                 k = event.kpi
                 sample = KpiSample(k.cell, k.prb_util_dl, k.prb_util_ul, k.bearers_rejected, k.bearers_preempted)
@@ -143,13 +191,21 @@ class AlarmService:
     def acknowledge(self, alarm_id: str, who: Principal) -> Alarm:
         """KeyError for an unknown alarm; AlarmError (with the reason) for one cleared or acknowledged already."""
         with self._lock:
+            before = self._engine.get(alarm_id)
             try:
                 change = self._engine.acknowledge(alarm_id, who.name, self._clock.time())
             except KeyError:
                 if self._store.alarm(alarm_id) is not None:  # cleared, and past its hold-down window
                     raise AlarmError(f"alarm {alarm_id} is cleared already") from None
                 raise
-            self._apply([change])
+            if not self._store.acknowledge(change):  # acknowledged or cleared through another instance
+                assert before is not None
+                self._engine.put(before)
+                found = self._store.alarm(alarm_id)
+                now = found[0] if found is not None else before
+                who_did = f" by {now.acknowledged_by}" if now.acknowledged_by else ""
+                raise AlarmError(f"alarm {alarm_id} is {now.state}{who_did} already")
+            self._announce([change])
         self._audit.record(who.name, "net_alarm.ack", alarm_id, kind=change.alarm.kind.value,
                            target=change.alarm.target)
         return change.alarm
@@ -159,10 +215,15 @@ class AlarmService:
         if not changes:
             return
         try:
-            self._store.write(changes)
+            changes = self._store.write(changes)
         except Exception:  # the feed and the live view still get the change; the next change rewrites the row
             self.store_failures.inc(len(changes))
             log.exception("storing %d network alarm changes failed", len(changes))
+        for change in changes:
+            self._engine.put(change.alarm)  # with an acknowledgement made elsewhere, if the row had one
+        self._announce(changes)
+
+    def _announce(self, changes: list[Change]) -> None:
         for change in changes:
             alarm = change.alarm
             self._publish(alarm_topic(alarm.kind.value), orjson.dumps(alarm_json(alarm)), 1)

@@ -6,6 +6,12 @@ and at least every `every_s`. A timer reads the injected clock every second: an 
 ends as expired (stored, audited, republished); at start, one that expired while psn was down ends the same way.
 Every step (request, refusal, start, cancel, expiry, a profile change) goes in the audit log, and each uplift
 change goes out as live event `net_uplift` to whoever may view it.
+
+Several instances (docs/deploy.md, "Once-only jobs"): the policy is published, and uplifts expire, only on the
+instance holding lease `qos-policy`. Every instance reads the running uplifts and the profiles from the database
+each round of the timer, so an uplift started or cancelled through another instance is in the holder's next
+policy within a round (a second); `seq` then counts the documents of the holder, and `ts` orders them across
+holders as it does across restarts.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ PublishRetained = Callable[[str, bytes, int, bool], None]  # (topic, payload, qo
 TICK_S = 1.0  # how often the timer reads the clock: an uplift ends within a second of its `until`
 SYSTEM = "psn"  # the audit actor of what psn does by itself (expiry)
 HIDDEN = "…"  # in place of the unit of an agency the viewer may not see
+LEASE = "qos-policy"
 
 
 class UpliftsFull(Exception):
@@ -56,7 +63,7 @@ class UpliftsFull(Exception):
 class QosService:
     def __init__(self, db: Database, clock: Clock, audit: AuditLog, hub: LiveHub, sharing: SharingStore,
                  publish: PublishRetained, agencies: Iterable[str], video_ul_mbps: float = 1.08,
-                 every_s: float = 60.0, max_uplifts: int = 200) -> None:
+                 every_s: float = 60.0, max_uplifts: int = 200, held: Callable[[], bool] = lambda: True) -> None:
         self.store = QosStore(db)
         self.clock, self.audit, self.hub, self.sharing, self._publish = clock, audit, hub, sharing, publish
         self.agencies = tuple(agencies)
@@ -67,6 +74,8 @@ class QosService:
         self._streams: defaultdict[str, set[str]] = defaultdict(set)  # unit -> its live streams
         self.seq = 0
         self._published_at: float | None = None
+        self._published_inputs: tuple[Profiles, dict[int, Uplift]] | None = None  # what the last policy was made of
+        self._held = held  # the lease LEASE: whether this instance publishes the policy and expires uplifts
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -136,9 +145,24 @@ class QosService:
                 log.exception("QoS timer round failed")
 
     def tick(self, now: float) -> None:
-        """Ends the uplifts whose time has come (then publishes), else republishes once `every_s` has passed."""
-        if not self._expire(now) and (self._published_at is None or now - self._published_at >= self.every_s):
+        """Reads the uplifts and profiles again from the database; on the lease's holder, ends the uplifts whose
+        time has come (then publishes), else publishes when they differ from those of its last policy (changed
+        through another instance) or once `every_s` has passed."""
+        self._refresh()
+        if not self._held():
+            self._published_at = None  # on taking the lease over, publish at once
+            return
+        with self._lock:
+            changed = (self.profiles, self._running) != self._published_inputs
+        if not self._expire(now) and (changed or self._published_at is None
+                                      or now - self._published_at >= self.every_s):
             self.publish()
+
+    def _refresh(self) -> None:
+        with self._lock:  # read under it too: an uplift started here meanwhile is never dropped from a policy
+            profiles, running = self.store.profiles(), {u.number: u for u in self.store.running()}
+            self._running = running
+            self.profiles = profiles or self.profiles
 
     # The policy
 
@@ -150,10 +174,15 @@ class QosService:
             return policy_document(self.clock.time(), self.seq, self.profiles, rates, self._running.values())
 
     def publish(self) -> None:
+        """Numbers and sends the policy, on the lease's holder only."""
+        if not self._held():
+            return
         with self._lock:  # numbered and sent in one go: equipment never sees seq go backwards
             self.seq += 1
             document = self.policy()
             self._published_at = document["ts"]
+            # Compared, not whatever last updated them (this timer, or the change listener): see `tick`.
+            self._published_inputs = (self.profiles, dict(self._running))
             self._publish(NET_POLICY_TOPIC, orjson.dumps(document), 1, True)
 
     def on_stream(self, event: StreamStarted | StreamEnded) -> None:

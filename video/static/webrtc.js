@@ -3,6 +3,8 @@
 // so the offer is sent once ICE gathering is complete.
 "use strict";
 
+// A WHEP offer to a psn instance that does not hold the stream is answered 409 with the holder's URL in
+// `Location` (docs/video.md, "Where a stream lives"): the same offer goes there, once.
 async function psnNegotiate(pc, url, token) {
   await pc.setLocalDescription(await pc.createOffer());
   if (pc.iceGatheringState !== "complete") {
@@ -13,11 +15,13 @@ async function psnNegotiate(pc, url, token) {
     });
   }
   const auth = token ? { Authorization: `Bearer ${token}` } : {};
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/sdp", ...auth },
-    body: pc.localDescription.sdp,
-  });
+  const offer = (target) =>
+    fetch(target, { method: "POST", headers: { "Content-Type": "application/sdp", ...auth }, body: pc.localDescription.sdp });
+  let response = await offer(url);
+  if (response.status === 409 && response.headers.get("Location")) {
+    url = new URL(response.headers.get("Location"), new URL(url, location.href)).href;
+    response = await offer(url);
+  }
   if (response.status !== 201) {
     const text = await response.text();
     pc.close();

@@ -40,13 +40,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 class Instance:
     """One psn's QoS service; its retained publishes in `sent` as (document, qos, retain)."""
 
-    def __init__(self, db_url: str, tmp: Path, clock: ManualClock) -> None:
+    def __init__(self, db_url: str, tmp: Path, clock: ManualClock, holds: bool = True) -> None:
         self.db = Database(db_url)
         self.db.migrate()
         self.audit = AuditLog(tmp / "audit.jsonl", key_dir(tmp), clock)
         self.sent: list[tuple[dict[str, Any], int, bool]] = []
         self.qos = QosService(self.db, clock, self.audit, LiveHub(LiveState(), 3600), SharingStore(self.db, clock),
-                              self._publish, AGENCIES)
+                              self._publish, AGENCIES, held=lambda: holds)
         self.qos.load()
 
     def _publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
@@ -91,6 +91,24 @@ def test_two_instances_end_an_uplift_once(db_url: str, tmp_path: Path) -> None:
     assert two.qos.cancel(uplift, DISPATCHER) is None  # ended already: nothing to cancel
     one.db.close()
     two.db.close()
+
+
+def test_the_holder_publishes_an_uplift_made_on_the_other_instance_at_its_next_tick(
+        db_url: str, tmp_path: Path) -> None:
+    """However it learnt of it first: from the table at its tick, or from the change listener just before."""
+    clock = ManualClock(T0)
+    holder, other = Instance(db_url, tmp_path / "a", clock), Instance(db_url, tmp_path / "b", clock, holds=False)
+    holder.qos.publish()
+    for unit, listener_first in (("police/P-1", False), ("police/P-2", True)):
+        uplift = other.qos.start_uplift(DISPATCHER, [unit], None, "pursuit", 600.0)
+        if listener_first:
+            holder.qos.refresh_uplift(uplift.number)  # what psn/remote_changes.py does on the NOTIFY
+        clock.advance(1)
+        holder.qos.tick(clock.time())
+        assert unit in holder.sent[-1][0]["units"], listener_first
+    assert other.sent == []  # not the holder: publishes nothing
+    holder.db.close()
+    other.db.close()
 
 
 def test_profiles_and_cancellations_survive_a_restart(db_url: str, tmp_path: Path) -> None:
