@@ -120,7 +120,8 @@ class QosService:
             self._running = running
 
     def subscribe(self, bus: Bus) -> None:
-        bus.subscribe("net-qos-streams", self.on_stream, (StreamStarted, StreamEnded))
+        # Every instance's streams (peers' too): the holder's policy gives each streaming unit its video rate.
+        bus.subscribe("net-qos-streams", self.on_stream, (StreamStarted, StreamEnded), peers=True)
 
     async def start(self) -> None:
         """Publishes the policy (the MQTT client queues it until connected) and starts the timer."""
