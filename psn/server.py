@@ -152,7 +152,8 @@ class Server:
         self.cad.subscribe(bus)
         self.traffic.subscribe(bus)
         self.cameras.subscribe(bus)
-        bus.subscribe("stream-locations", self.locations.on_stream, (StreamStarted, StreamEnded), inline=True)
+        bus.subscribe("stream-locations", self.locations.on_stream, (StreamStarted, StreamEnded), inline=True,
+                      peers=True)
         self.alarms.subscribe(bus)
         self.qos.subscribe(bus)
         self.net_kpis.subscribe(bus)
