@@ -120,7 +120,9 @@ class QosService:
             self._running = running
 
     def subscribe(self, bus: Bus) -> None:
-        bus.subscribe("net-qos-streams", self.on_stream, (StreamStarted, StreamEnded))
+        # `peers=True`: a unit's video gets its rate in the policy whichever instance holds its stream (only the
+        # lease holder publishes it).
+        bus.subscribe("net-qos-streams", self.on_stream, (StreamStarted, StreamEnded), peers=True)
 
     async def start(self) -> None:
         """Publishes the policy (the MQTT client queues it until connected) and starts the timer."""
