@@ -155,6 +155,9 @@ class Settings:
         if self.instance and not self.mqtt_url:
             raise ConfigError("several instances need Mosquitto (mqtt_url): the embedded broker speaks MQTT 3.1.1, "
                               "which has no shared subscriptions")
+        if self.instance and not self.database_url.startswith("postgresql"):
+            raise ConfigError("several instances need one PostgreSQL (db_url) they share: each on its own SQLite file "
+                              "would hold every once-only job and store only the messages it took")
         if not self.lease_retry_s > 0:
             raise ConfigError(f"lease_retry_s must be > 0, not {self.lease_retry_s}")
         if not (self.cmd_ack_timeout_s > 0 and self.cmd_resends >= 0):

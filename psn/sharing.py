@@ -38,29 +38,38 @@ class SharingStore:
         self.snapshot = Sharing()
         self.agreements: list[StoredAgreement] = []  # filled by reload() once the schema is migrated
 
-    def reload(self) -> None:
-        with self.db.engine.connect() as conn:
-            shares = tuple(map(_share, conn.execute(sa.select(incident_shares)).all()))
-        self.reload_grants(shares)
+    # Each reload reads and swaps under `_lock`, so the swaps land in the order of the reads: a reload that read
+    # before a change committed (the change listener's, for another instance) can never replace the snapshot of
+    # one that read after it (this instance's own, after its change). Access checks read `snapshot` unlocked;
+    # only reloads wait on one another (tests/psn/test_sharing_store.py).
 
-    def reload_grants(self, shares: tuple[IncidentShare, ...] | None = None) -> None:
-        """The agreements and the emergency flag read back, and the incident shares replaced by `shares` when
-        given (one row per incident ever: another instance's change of the grants keeps those held)."""
+    def reload(self) -> None:
+        with self._lock:
+            with self.db.engine.connect() as conn:
+                shares = tuple(map(_share, conn.execute(sa.select(incident_shares)).all()))
+            self._reload_grants(shares)
+
+    def reload_grants(self) -> None:
+        """The agreements and the emergency flag read back; the incident shares held are kept (one row per
+        incident ever: another instance's change of the grants does not need them read again)."""
+        with self._lock:
+            self._reload_grants(None)
+
+    def _reload_grants(self, shares: tuple[IncidentShare, ...] | None) -> None:
         with self.db.engine.connect() as conn:
             agreement_rows = conn.execute(sa.select(agreements).order_by(agreements.c.id)).all()
             flag = conn.execute(sa.select(flags.c.value).where(flags.c.name == EMERGENCY)).scalar()
-        with self._lock:
-            self.agreements = [StoredAgreement(r.id, _agreement(r), r.created_by) for r in agreement_rows]
-            self.snapshot = Sharing(agreements=tuple(a.agreement for a in self.agreements),
-                                    incidents=self.snapshot.incidents if shares is None else shares,
-                                    emergency=flag == "true")
-            self.version += 1
+        self.agreements = [StoredAgreement(r.id, _agreement(r), r.created_by) for r in agreement_rows]
+        self.snapshot = Sharing(agreements=tuple(a.agreement for a in self.agreements),
+                                incidents=self.snapshot.incidents if shares is None else shares,
+                                emergency=flag == "true")
+        self.version += 1
 
     def reload_share(self, incident: str) -> None:
         """One incident's share read back (another instance changed it): one row, not the whole table."""
-        with self.db.engine.connect() as conn:
-            rows = conn.execute(sa.select(incident_shares).where(incident_shares.c.incident == incident)).all()
         with self._lock:
+            with self.db.engine.connect() as conn:
+                rows = conn.execute(sa.select(incident_shares).where(incident_shares.c.incident == incident)).all()
             kept = tuple(s for s in self.snapshot.incidents if s.incident != incident)
             self.snapshot = dataclasses.replace(self.snapshot, incidents=kept + tuple(map(_share, rows)))
             self.version += 1

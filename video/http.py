@@ -16,6 +16,7 @@ retry a 421 by themselves on another connection to the same origin, which would 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -79,6 +80,12 @@ def build_router(
     config = config or HttpConfig()
     placement = placement or Placement("", "")
     router = APIRouter()
+
+    async def _elsewhere() -> Mapping[str, Mapping[str, Any]]:
+        # On a worker thread: the look-up reads the database (psn's instance directory), and a database that does
+        # not answer would otherwise stop the event loop, every request and the answer deadline with it
+        # (tests/psn/test_streams_elsewhere_loop.py).
+        return await asyncio.to_thread(placement.elsewhere)
 
     def principal(request: Request, stream_id: str | None, action: Action, hidden: str | None = None) -> Principal:
         """The caller, allowed `action` on the stream; a refusal is 403, or 404 with `hidden` as its reason."""
@@ -148,7 +155,7 @@ def build_router(
                 count_refusal(stream_id, exc.status_code, exc.detail)
                 raise
             except VideoError as exc:
-                holder = placement.elsewhere().get(stream_id) if action == "view" and exc.status == 404 else None
+                holder = (await _elsewhere()).get(stream_id) if action == "view" and exc.status == 404 else None
                 if holder is not None:
                     count_refusal(stream_id, 409, f"held by {holder['instance']}")
                     return elsewhere(stream_id, holder)
@@ -187,7 +194,7 @@ def build_router(
             except VideoError:  # ended while we were looking
                 continue
         local = set(hub.streams())
-        for stream_id, entry in sorted(placement.elsewhere().items()):
+        for stream_id, entry in sorted((await _elsewhere()).items()):
             try:
                 principal(request, stream_id, "view")
             except HTTPException:
@@ -202,7 +209,7 @@ def build_router(
         try:
             return JSONResponse({**(await hub.info(stream_id)).to_json(), **placement.here()})
         except VideoError as exc:
-            held = placement.elsewhere().get(stream_id) if exc.status == 404 else None
+            held = (await _elsewhere()).get(stream_id) if exc.status == 404 else None
             if held is not None:
                 return JSONResponse({"id": stream_id, **held})
             raise HTTPException(exc.status, str(exc)) from exc

@@ -59,6 +59,8 @@ class IncidentBook:
         if incident is None:
             return
         with self._lock:
+            if _older(incident, self._incidents.get(incident.id)):
+                return  # changed here since it was read (and told then)
             self._incidents[incident.id] = incident
         self._notify(incident, before)
 
@@ -68,7 +70,9 @@ class IncidentBook:
         self.ctx.sharing.reload()
         stored = self.store.load()
         with self._lock:
-            changed = [i for i in stored if self._incidents.get(i.id) != i]
+            held = self._incidents
+            stored = [held[i.id] if _older(i, held.get(i.id)) else i for i in stored]
+            changed = [i for i in stored if held.get(i.id) != i]
             self._incidents = {i.id: i for i in stored}
         for incident in changed:
             self._notify(incident, before)
@@ -167,6 +171,12 @@ class IncidentBook:
         self.ctx.hub.notify("incident", {"incident": incident_json(incident)},
                             lambda who: bool(decide(who, Action.VIEW, target, before)
                                              or decide(who, Action.VIEW, target, sharing.snapshot)))
+
+
+def _older(read: Incident, held: Incident | None) -> bool:
+    """Whether an incident read back is older than the one held: read before a change made here committed (the
+    stored timeline only grows, one entry a change: `IncidentStore.save`)."""
+    return held is not None and len(read.timeline) < len(held.timeline)
 
 
 def _share_of(incident: Incident) -> IncidentShare:

@@ -198,8 +198,13 @@ class AlarmService:
                 if self._store.alarm(alarm_id) is not None:  # cleared, and past its hold-down window
                     raise AlarmError(f"alarm {alarm_id} is cleared already") from None
                 raise
-            if not self._store.acknowledge(change):  # acknowledged or cleared through another instance
-                assert before is not None
+            assert before is not None  # the engine held it: it acknowledged it
+            try:
+                stored = self._store.acknowledge(change)
+            except Exception:  # not stored, so not acknowledged: the caller is told and may try again
+                self._engine.put(before)
+                raise
+            if not stored:  # acknowledged or cleared through another instance
                 self._engine.put(before)
                 found = self._store.alarm(alarm_id)
                 now = found[0] if found is not None else before

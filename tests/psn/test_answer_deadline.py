@@ -79,6 +79,13 @@ async def test_an_answer_that_started_in_time_streams_past_the_deadline() -> Non
     assert (status, body) == (200, b"x0x1x2")
 
 
+async def test_an_empty_body_the_route_never_reads_starts_the_clock_at_once() -> None:
+    """A POST without a body (an acknowledgement button: browsers and httpx send `content-length: 0`) to a route
+    that takes no body: the app never calls `receive`, so the body's arrival is never seen; it is in already."""
+    request = {**scope(), "method": "POST", "headers": [(b"content-length", b"0")]}
+    assert (await call(answering(LATE_S), request))[0] == 503
+
+
 async def test_a_slow_upload_is_the_clients_pace_not_lateness() -> None:
     app = answering(0.0, read_body=True)
     status, body, _ = await call(app, scope(body=True), chunks=[b"ab", b"cd"], gap_s=0.4)

@@ -119,6 +119,7 @@ def test_traffic_settings() -> None:
 
 def test_serve_flags_name_the_instance(tmp_path: Path) -> None:
     args = build_parser().parse_args(["serve", "--data-dir", str(tmp_path), "--mqtt", "mqtt://127.0.0.1:1883",
+                                      "--db", "postgresql://psn@127.0.0.1:5432/psn",
                                       "--instance", "b", "--cluster-group", "psn-bz", "--public-url",
                                       "https://b.psn.example:8443"])
     settings = _settings(args)
@@ -128,3 +129,9 @@ def test_serve_flags_name_the_instance(tmp_path: Path) -> None:
     alone = build_parser().parse_args(["serve", "--data-dir", str(tmp_path), "--instance", "b"])
     with pytest.raises(SystemExit, match="several instances need Mosquitto"):
         _settings(alone)
+    # Each on its own SQLite file, two instances would each hold every once-only job (two policy publishers
+    # numbering their own seq, two resenders) and each store half the fixes.
+    own_file = build_parser().parse_args(["serve", "--data-dir", str(tmp_path), "--mqtt", "mqtt://127.0.0.1:1883",
+                                          "--instance", "b"])
+    with pytest.raises(SystemExit, match="several instances need one PostgreSQL"):
+        _settings(own_file)

@@ -88,8 +88,18 @@ def test_what_is_refused_and_why() -> None:
             Reason.BAD_FIELD,
         (TOPIC, b'{"v":1,"items":[[null,{}]]}'): Reason.BAD_FIELD,
         (TOPIC, b"[" * 100_000): Reason.MALFORMED_JSON,
-        (TOPIC, b" " * 1_048_577): Reason.OVERSIZED,
+        (TOPIC, b" " * (8 * 1_048_576 + 1)): Reason.OVERSIZED,
     }
     for (topic, payload), reason in cases.items():
         result = decode(topic, payload)
         assert isinstance(result, Rejection) and result.reason == reason, (topic, payload[:80], result)
+
+
+def test_the_largest_batch_a_peer_sends_is_read() -> None:
+    """MAX_ITEMS alert records, each with the longest note a unit may send (1,000 characters, telemetry/psn_v1.py)
+    in characters JSON escapes as 12 bytes each: one message the sending instance makes (6.2 MB), which every
+    peer must take, not refuse as oversized (the alerts would be missing from their consoles)."""
+    alert = AlertState("a" * 32, "police/" + "u" * 64, "police", "officer_down", 1.7e9, 17.5, -88.2,
+                       "\U0001F600" * 1000, 1.7e9, 1, "d" * 64, 1.7e9)
+    batch = decode("psn/v1/_peer/a/alerts", encode([PeerItem(alert, 1.7e9)] * MAX_ITEMS))
+    assert isinstance(batch, PeerBatch) and len(batch.items) == MAX_ITEMS

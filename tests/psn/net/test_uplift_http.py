@@ -198,6 +198,16 @@ def test_live_video_gets_its_rate_in_the_policy(server: RunningServer, equipment
     equipment.wait(lambda d: "police/P-161" not in d["units"])
 
 
+def test_live_video_held_by_another_instance_gets_its_rate_too(server: RunningServer, equipment: Equipment) -> None:
+    """Several instances: the stream lives on instance "b" (the peer channel delivers its events with `origin`),
+    and this instance, holding the policy job, gives the unit its video rate all the same."""
+    bus = server.server.bus
+    bus.publish(StreamStarted("police:P-162", "police/P-162", origin="b"))
+    equipment.wait(lambda d: d["units"].get("police/P-162") == {"video_ul_mbps": 1.08})
+    bus.publish(StreamEnded("police:P-162", "police/P-162", origin="b"))
+    equipment.wait(lambda d: "police/P-162" not in d["units"])
+
+
 def test_uplift_rows_go_live_to_who_may_view_them(server: RunningServer) -> None:
     dispatcher = token(server, "police", Role.DISPATCHER)
     with consoles(server, police=dispatcher, fire=token(server, "fire", Role.DISPATCHER)) as seen:
