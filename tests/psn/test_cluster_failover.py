@@ -1,12 +1,14 @@
 """Two `psn serve` processes, `a` and `b`, on one Mosquitto (persistence on, shared subscription) and one PostgreSQL
-database: `b` killed with SIGKILL mid-stream, then started again under its name, and every fix the broker
-acknowledged to the publisher is stored exactly once. The expectation is the publisher's record of its PUBACKs
-against a SQL query (tests/psn/test_delivery.py's drill and helpers), never psn's counters.
+database: `b` killed with SIGKILL mid-stream, and every fix the broker acknowledged to the publisher is stored
+exactly once. The expectation is the publisher's record of its PUBACKs against a SQL query (tests/psn/test_delivery.py's
+drill and helpers), never psn's counters.
 
-What Mosquitto 2.0.11 does meanwhile is measured here, not assumed (docs/deploy.md, "Several instances"): the
-messages it had sent `b` unacknowledged, and its round-robin share of the new ones, stay in `b`'s session (none
-handed to `a`) until `b` returns under the same client id. With a session that expires (2 s, tried), they were
-dropped at expiry, not handed to `a` either (670 of 2,400 lost): psn keeps its one-hour session.
+What Mosquitto 2.0.11 does by itself was measured here (docs/deploy.md, "Several instances"): the messages it had
+sent `b` unacknowledged, and its round-robin share of the new ones, stay in `b`'s session (none handed to `a`) until
+a client connects under b's client id. With a session that expires (2 s, tried), they were dropped at expiry, not
+handed to `a` either (670 of 2,400 lost): psn keeps its one-hour session, and `a` adopts it (psn/adoption.py). The
+first test starts `b` again soon after (before or while `a` adopts its session); the second leaves `b` dead until
+`a` has stored everything, then starts it.
 """
 
 from __future__ import annotations
