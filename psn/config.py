@@ -191,7 +191,12 @@ class Settings:
     @property
     def client_id(self) -> str:
         """This instance's MQTT client id: its persistent session on the broker (kept across restarts)."""
-        return f"{self.mqtt_client_id}-{self.instance}" if self.instance else self.mqtt_client_id
+        return self.client_id_of(self.instance)
+
+    def client_id_of(self, instance: str) -> str:
+        """The MQTT client id of `instance` of this cluster ("" = the single instance): a survivor adopts a dead
+        instance's session under it (psn/adoption.py)."""
+        return f"{self.mqtt_client_id}-{instance}" if instance else self.mqtt_client_id
 
     @property
     def own_url(self) -> str:

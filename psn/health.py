@@ -9,7 +9,8 @@ whoever asks; one probe at a time, so a database that hangs holds one thread, no
 within `db_timeout_s` is red.
 
 The report also names the instance (`instance`, "" for the single-instance default) and the leases of once-only
-jobs it holds (`leases`): information, never a check (an instance holding none is as ready as one holding all)."""
+jobs it holds (`leases`), and the dead instances whose MQTT sessions it has adopted (`adopted`, psn/adoption.py):
+information, never a check (an instance holding none is as ready as one holding all)."""
 
 from __future__ import annotations
 
@@ -44,10 +45,11 @@ class Report:
     checks: dict[str, tuple[Check, float]]  # each check and since when (wall time) it is in its state
     instance: str = ""
     leases: tuple[str, ...] = ()
+    adopted: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"status": "ready" if self.ready else "not ready", "instance": self.instance,
-                "leases": list(self.leases),
+                "leases": list(self.leases), "adopted": list(self.adopted),
                 "checks": {name: {"ok": check.ok, "state": check.state, "since": since, "required": check.required,
                                   **check.detail}
                            for name, (check, since) in self.checks.items()}}
@@ -56,7 +58,7 @@ class Report:
 class Health:
     def __init__(self, settings: Settings, db: Database, writer: BatchWriter, broker_connected: Callable[[], bool],
                  traffic_state: Callable[[], str], registry: CollectorRegistry, clock: Clock,
-                 leases: Callable[[], list[str]] = list) -> None:
+                 leases: Callable[[], list[str]] = list, adopted: Callable[[], list[str]] = list) -> None:
         self.settings = settings
         self.db = db
         self.writer = writer
@@ -64,6 +66,7 @@ class Health:
         self.traffic_state = traffic_state
         self.clock = clock
         self.leases = leases
+        self.adopted = adopted
         self._since: dict[str, tuple[str, float]] = {}  # check → (state, since)
         self._probe: asyncio.Future[Check] | None = None
         self._database: tuple[Check, float] | None = None  # the last answer and when (monotonic) it came
@@ -79,7 +82,7 @@ class Health:
                   "store": self._store(), "traffic": self._traffic()}
         report = Report(all(c.ok for c in checks.values() if c.required),
                         {name: (check, self._entered(name, check.state)) for name, check in checks.items()},
-                        self.settings.instance, tuple(self.leases()))
+                        self.settings.instance, tuple(self.leases()), tuple(self.adopted()))
         for name, (check, since) in report.checks.items():
             self._ok.labels(name).set(1 if check.ok else 0)
             self._since_gauge.labels(name).set(since)

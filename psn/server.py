@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from netmgmt.alarms import AlarmConfig
 from psn import subscribers
+from psn.adoption import SessionAdoption
 from psn.audit import AuditLog
 from psn.auth import Auth
 from psn.bus import Bus
@@ -46,7 +47,7 @@ from psn.stream_locations import StreamLocations
 from psn.traffic import Traffic
 from psn.traffic.cameras import CameraService
 from psn.users import Users
-from telemetry.topics import PEER_PREFIX, PEER_SUBSCRIPTION, SUBSCRIPTIONS, cluster_subscriptions
+from telemetry.topics import PEER_PREFIX, PEER_SUBSCRIPTION, SUBSCRIPTIONS, cluster_subscriptions, shared_subscriptions
 from traffic.graph import FloatArray
 from video import RecordingService, RecordingStore, RetentionPolicy, StreamHub
 from video.aiortc_compat import offer_host_addresses
@@ -132,13 +133,18 @@ class Server:
             remote = RemoteChanges(self.sharing, self.cad, self.qos, self.cameras)
             self.changes = ChangeListener(self.db.listen_url(), settings.instance, remote.apply, remote.reload_all)
             self.changes.export(self.stats.registry)
+        # A dead instance's MQTT session is adopted by a survivor (psn/adoption.py): its share of the traffic is
+        # not left waiting in the broker until it returns.
+        self.adoption = (SessionAdoption(settings.instance, self.instances, self.leases, self._adopt,
+                                         self._own_connection, self.stats.registry) if self.db.shared else None)
         self.health = Health(settings, self.db, self.writer, self.broker_connected, self.traffic.state,
-                             self.stats.registry, self.clock, self.leases.holding)
+                             self.stats.registry, self.clock, self.leases.holding, self._adopted)
         self._subscribe()
         self._tasks: list[asyncio.Task[None]] = []
         self.embedded: EmbeddedBroker | None = None
         self.mqtt: MqttClient | None = None
         self.broker_url: BrokerURL | None = None
+        self._tls: TLSFiles | None = None
 
     def _subscribe(self) -> None:
         bus = self.bus
@@ -227,6 +233,9 @@ class Server:
         self.mqtt = MqttClient(self.broker_url, self.settings.client_id, subscriptions, self._on_message,
                                mqtt5=mqtt5, tls=tls, no_local=(PEER_SUBSCRIPTION,))
         self.mqtt.start()
+        self._tls = tls
+        if self.adoption is not None:
+            self.adoption.start()
         await self.cad.start()  # the command resend timer publishes: only once there is a client to publish with
         await self.qos.start()
         log.info("psn ingesting from %s; database %s", self.broker_url, self.db.dialect)
@@ -248,6 +257,8 @@ class Server:
         await self.qos.stop()
         if self.changes is not None:
             await asyncio.to_thread(self.changes.stop)
+        if self.adoption is not None:
+            await asyncio.to_thread(self.adoption.stop)
         if self.mqtt is not None:
             self.mqtt.stop()
         if self.embedded is not None:
@@ -276,6 +287,31 @@ class Server:
             self.peer_ingest.handle(topic, payload, receipt, redelivered)
         else:
             self.ingest.handle(topic, payload, receipt, redelivered)
+
+    def _adopt(self, peer: str) -> MqttClient:
+        """A client under `peer`'s client id, on its persistent session: its device messages only (the peers'
+        subscription this instance has itself)."""
+        assert self.broker_url is not None
+        client = MqttClient(self.broker_url, self.settings.client_id_of(peer),
+                            shared_subscriptions(self.settings.cluster_group), self._on_adopted, tls=self._tls,
+                            reconnect=False, unsubscribe=(PEER_SUBSCRIPTION,))
+        client.start()
+        return client
+
+    def _on_adopted(self, topic: str, payload: bytes, receipt: Receipt | None, redelivered: bool) -> None:
+        """An adopted session's sink: device messages to the ingest, as this instance's own; a peer message queued
+        for the dead instance is acknowledged unread (this instance heard it on its own subscription)."""
+        if topic.startswith(PEER_PREFIX):
+            if receipt is not None:
+                receipt.expect(0)
+        else:
+            self.ingest.handle(topic, payload, receipt, redelivered)
+
+    def _own_connection(self) -> int | None:
+        return self.mqtt.connects if self.mqtt is not None and self.mqtt.connected.is_set() else None
+
+    def _adopted(self) -> list[str]:
+        return list(self.adoption.adopted) if self.adoption is not None else []
 
     def broker_connected(self) -> bool:
         return self.mqtt is not None and self.mqtt.connected.is_set()

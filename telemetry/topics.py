@@ -193,10 +193,16 @@ SUBSCRIPTIONS = (
 )
 
 
+def shared_subscriptions(group: str) -> tuple[str, ...]:
+    """Every device topic shared within `group` (each message to one instance): what a survivor takes from a dead
+    instance's session it adopts (psn/adoption.py)."""
+    return tuple(shared_subscription(group, topic) for topic in SUBSCRIPTIONS)
+
+
 def cluster_subscriptions(group: str) -> tuple[str, ...]:
-    """An instance of a cluster: every device topic shared within `group` (each message to one instance), and
-    every peer's topic (not shared: each instance hears them all)."""
-    return (*(shared_subscription(group, topic) for topic in SUBSCRIPTIONS), PEER_SUBSCRIPTION)
+    """An instance of a cluster: every device topic shared within `group`, and every peer's topic (not shared: each
+    instance hears them all)."""
+    return (*shared_subscriptions(group), PEER_SUBSCRIPTION)
 
 # Mosquitto ACL patterns: a unit's certificate CN is `{agency}/{unit}`, which `%u` expands to.
 UNIT_WRITE_PATTERNS = tuple(f"{ROOT}/%u/{kind}" for kind in UnitKind)  # its own telemetry|status|alert|ack only

@@ -10,6 +10,10 @@ a reconnect. paho acknowledged on `on_message`'s return before: 9–49 of 6,000 
 (../shared/NOTES.md). Acknowledgements leave in the order the messages came (MQTT 3.1.1 and 5, section 4.6), from
 one acknowledging thread; paho's `ack` only appends to its outgoing packet queue and wakes its network thread, as
 `publish` does from any thread.
+
+A client that adopts a dead instance's session (psn/adoption.py) is made with `reconnect=False`: once its connection
+ends it stays down (`lost` is set) and its owner decides whether to connect again, so it never fights the returning
+instance for the client id.
 """
 
 from __future__ import annotations
@@ -58,11 +62,17 @@ class MqttClient:
         tls: TLSFiles | None = None,
         session_expiry_s: int = 3600,
         no_local: Iterable[str] = (),
+        reconnect: bool = True,
+        unsubscribe: Iterable[str] = (),
     ) -> None:
         self.url = url
         self.subscriptions = tuple(subscriptions)
         # MQTT 5 "no local": filters of these never deliver psn's own publications back to it (its peer messages).
         self.no_local = frozenset(no_local)
+        self.unsubscribe = tuple(unsubscribe)  # filters the session may hold that this client must not (adoption)
+        self.reconnect = reconnect
+        self.lost = threading.Event()  # the connection ended other than by `stop`
+        self.lost_reason: int | None = None  # its reason code: 0x8E the session taken over (if the broker says so)
         self._handle = on_message
         self.mqtt5 = mqtt5
         self.session_expiry_s = session_expiry_s
@@ -90,6 +100,7 @@ class MqttClient:
             protocol=mqtt.MQTTv5 if mqtt5 else mqtt.MQTTv311,
             clean_session=None if mqtt5 else False,
             manual_ack=True,
+            reconnect_on_failure=reconnect,  # either way the first connection is retried until the broker answers
         )
         if url.username:
             self.client.username_pw_set(url.username, url.password)
@@ -154,14 +165,19 @@ class MqttClient:
                               for topic in self.subscriptions])
         else:
             client.subscribe([(topic, 1) for topic in self.subscriptions])
+        if self.unsubscribe:
+            client.unsubscribe(list(self.unsubscribe))
         self.connected.set()
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         self.connected.clear()
         if self._stopping:
             log.info("disconnected from MQTT broker %s (stopping)", self.url)
-        else:
-            log.warning("disconnected from MQTT broker %s (%s); reconnecting", self.url, reason)
+            return
+        self.lost_reason = getattr(reason, "value", None)
+        self.lost.set()
+        log.warning("disconnected from MQTT broker %s (%s); %s", self.url, reason,
+                    "reconnecting" if self.reconnect else "not reconnecting")
 
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         qos, mid = message.qos, message.mid

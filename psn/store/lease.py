@@ -15,6 +15,10 @@ backend terminated): another instance takes the lease at its next round.
   connection closed under it) has seen its own confirmation run out.
 A lost connection drops every lease at once, says so in the log, and the next round connects again.
 
+Besides the leases named at construction (the once-only jobs, each with its `psn_lease_held` gauge), a lease can be
+asked for while running (`want`: an adopted MQTT session, psn/adoption.py) and given back (`release`: it stops
+counting at once, and the next round unlocks it).
+
 On SQLite every lease is held: one instance by construction (the file is local)."""
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class Leases:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._taken: dict[str, float] = {}  # lease -> when (monotonic) this connection took it
+        self._wanted: set[str] = set()  # leases asked for while running, besides `names`
+        self._unlock: set[str] = set()  # leases given back, still locked on the connection until the next round
         self._confirmed = -float("inf")  # the start of the last round that found the connection alive
         self._engine: sa.Engine | None = None
         self._conn: sa.Connection | None = None
@@ -90,6 +96,19 @@ class Leases:
         """The leases held now, in the order they were named."""
         return [name for name in self.names if self.held(name)]
 
+    def want(self, name: str) -> None:
+        """Asks for a lease not named at construction from the next round on (`held` says when it counts)."""
+        with self._lock:
+            self._wanted.add(name)
+
+    def release(self, name: str) -> None:
+        """Gives a wanted lease back: no longer held from now, unlocked at the next round (another instance can
+        take it then)."""
+        with self._lock:
+            self._wanted.discard(name)
+            if self._taken.pop(name, None) is not None:
+                self._unlock.add(name)
+
     def start(self) -> None:
         if not self.shared:
             return
@@ -120,7 +139,11 @@ class Leases:
             if self._conn is None:
                 assert self._engine is not None
                 self._conn = self._engine.connect()
-            wanted = [name for name in self.names if name not in self._taken]
+            with self._lock:
+                unlock, self._unlock = sorted(self._unlock), set()
+                wanted = [name for name in (*self.names, *sorted(self._wanted)) if name not in self._taken]
+            for name in unlock:
+                self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": lease_key(name)})
             if wanted:
                 asks = ", ".join(f"pg_try_advisory_lock(:k{i})" for i in range(len(wanted)))
                 row = self._conn.execute(sa.text(f"SELECT {asks}"),
@@ -136,13 +159,17 @@ class Leases:
             self.rounds += 1
             self._confirmed = started
             for name in got:
-                self._taken[name] = started
+                if name in self.names or name in self._wanted:  # not released meanwhile
+                    self._taken[name] = started
+                else:
+                    self._unlock.add(name)
         if got:
             log.info("lease %s taken (its jobs run here from %.0f s on)", ", ".join(got), self.validity_s)
 
     def _drop(self, exc: Exception | None) -> None:
         with self._lock:
             lost, self._taken = sorted(self._taken), {}
+            self._unlock.clear()  # the connection closes: PostgreSQL unlocks them all
             self._confirmed = -float("inf")
         conn, self._conn = self._conn, None
         if conn is not None:

@@ -34,11 +34,13 @@ RATE = 1000.0  # fixes/s: about 250 received but not yet committed at any moment
 
 
 class Publisher(threading.Thread):
-    """Sends FIXES fixes from UNITS units at QoS 1, paced at RATE; `acked()` is what the broker acknowledged."""
+    """Sends FIXES fixes from UNITS units (police/{units}-0, -1 …) at QoS 1, paced at RATE; `acked()` is what the
+    broker acknowledged."""
 
-    def __init__(self, port: int, total: int = FIXES) -> None:
+    def __init__(self, port: int, total: int = FIXES, units: str = "D") -> None:
         super().__init__(daemon=True)
         self.total = total
+        self.units = units
         self.sent: list[tuple[int, tuple[str, float]]] = []  # (packet id, record): fewer than 65,535, none reused
         self._acked: set[int] = set()  # packet ids the broker acknowledged (also those sent again after a reconnect)
         # A persistent session: what is in flight while the broker restarts is sent again, not forgotten.
@@ -58,7 +60,7 @@ class Publisher(threading.Thread):
         start = time.monotonic()
         base = time.time()
         for i in range(self.total):
-            unit = f"police/D-{i % UNITS}"
+            unit = f"police/{self.units}-{i % UNITS}"
             ts = round(base + i / RATE, 3)  # each unit's stamps 20 ms apart: never a replay
             body = json.dumps({"ts": ts, "lat": 17.25 + i % 100 * 1e-4, "lon": -88.77}).encode()
             self.sent.append((self.client.publish(f"psn/v1/{unit}/telemetry", body, qos=1).mid, (unit, ts)))
@@ -88,7 +90,14 @@ class Psn:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Psn:
+        return self.spawn().ready()
+
+    def spawn(self) -> Psn:
         self.process = subprocess.Popen(self.args, env=self.env)
+        return self
+
+    def ready(self) -> Psn:
+        """Waits until it is connected to the broker (several can start meanwhile)."""
         wait_for(self._connected, timeout=60, interval=0.1)
         return self
 

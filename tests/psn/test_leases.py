@@ -131,3 +131,22 @@ def test_no_moment_has_two_holders_when_the_holder_is_cut_off_unaware(pg: str) -
     finally:
         a.stop()
         b.stop()
+
+
+def test_a_lease_asked_for_while_running_is_held_by_one_and_passes_on_when_given_back(pg: str) -> None:
+    a, b = leases(pg, "a"), leases(pg, "b")
+    try:
+        a.want("mqtt-session:c")
+        wait_for(lambda: a.held("mqtt-session:c"))
+        b.want("mqtt-session:c")
+        wait_for(lambda: b.rounds >= 3)  # b asked, and was refused
+        assert not b.held("mqtt-session:c")
+        a.release("mqtt-session:c")
+        assert not a.held("mqtt-session:c")  # at once: the lock itself goes at a's next round
+        wait_for(lambda: b.held("mqtt-session:c"))
+        rounds = a.rounds
+        wait_for(lambda: a.rounds >= rounds + 2)
+        assert not a.held("mqtt-session:c")  # given back: a no longer asks for it
+    finally:
+        a.stop()
+        b.stop()
