@@ -211,3 +211,29 @@ def publish_fix(mqtt_url: str, agency: str, unit: str, lat: float, lon: float,
         payload["speed"] = speed
     # 3.1.1 works with both Mosquitto and the embedded amqtt broker.
     publish(mqtt_url, f"psn/v1/{agency}/{unit}/telemetry", payload, mqtt5=False)
+
+
+class Feed:
+    """Every message published below a topic filter, decoded: (topic, JSON), in arrival order."""
+
+    def __init__(self, url: str, topic: str) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+        self._lock = threading.Lock()
+        subscribed = threading.Event()
+        self.client = publisher(url)
+        self.client.on_message = self._message
+        self.client.on_subscribe = lambda *_a: subscribed.set()
+        self.client.subscribe(topic, qos=1)
+        wait_for(subscribed.is_set)
+
+    def _message(self, _c: Any, _u: Any, m: Any) -> None:
+        with self._lock:
+            self.messages.append((m.topic, json.loads(m.payload)))
+
+    def copy(self) -> list[tuple[str, dict[str, Any]]]:
+        with self._lock:
+            return list(self.messages)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -4,7 +4,6 @@ psn/v1/_alarms/{kind}, on the live WebSocket and over HTTP; acknowledgement righ
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from psn.access import Role
 from psn.clock import ManualClock
 from psn.events import LinkAccepted
 from telemetry import LinkReport, UnitRef
+from tests import support
 from tests.support import Mosquitto, RunningServer, make_settings, publisher, wait_for
 
 CELL = "BZE-PMD-1"
@@ -25,30 +25,10 @@ ALARMS = "/api/v1/net/alarms"
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "net-alarm.json"
 
 
-class Feed:
-    """Everything published below a topic filter, decoded."""
-
-    def __init__(self, url: str, topic: str) -> None:
-        self.messages: list[tuple[str, dict[str, Any]]] = []
-        self._lock = threading.Lock()
-        subscribed = threading.Event()
-        self.client = publisher(url)
-        self.client.on_message = self._message
-        self.client.on_subscribe = lambda *_a: subscribed.set()
-        self.client.subscribe(topic, qos=1)
-        wait_for(subscribed.is_set)
-
-    def _message(self, _c: Any, _u: Any, m: Any) -> None:
-        with self._lock:
-            self.messages.append((m.topic, json.loads(m.payload)))
-
+class Feed(support.Feed):
     def states(self) -> list[tuple[str, str, str, int]]:
         with self._lock:
             return [(topic, m["id"], m["state"], m["count"]) for topic, m in self.messages]
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 @pytest.fixture

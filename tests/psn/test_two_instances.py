@@ -10,7 +10,6 @@ does)."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,35 +22,18 @@ from psn.access import Role
 from psn.events import StreamEnded, StreamStarted
 from psn.server import LEASES
 from telemetry.topics import NET_POLICY_TOPIC
-from tests.support import Mosquitto, RunningServer, make_settings, postgres_database, publish_fix, publisher, wait_for
+from tests.support import (
+    Feed,
+    Mosquitto,
+    RunningServer,
+    make_settings,
+    postgres_database,
+    publish_fix,
+    publisher,
+    wait_for,
+)
 
 CELL = "BZ-CAY-001-1"
-
-
-class Feed:
-    """Every message below a topic filter: (topic, decoded JSON)."""
-
-    def __init__(self, url: str, topic: str) -> None:
-        self.messages: list[tuple[str, dict[str, Any]]] = []
-        self._lock = threading.Lock()
-        subscribed = threading.Event()
-        self.client = publisher(url)
-        self.client.on_message = self._message
-        self.client.on_subscribe = lambda *_a: subscribed.set()
-        self.client.subscribe(topic, qos=1)
-        wait_for(subscribed.is_set)
-
-    def _message(self, _c: Any, _u: Any, m: Any) -> None:
-        with self._lock:
-            self.messages.append((m.topic, json.loads(m.payload)))
-
-    def copy(self) -> list[tuple[str, dict[str, Any]]]:
-        with self._lock:
-            return list(self.messages)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 @pytest.fixture
