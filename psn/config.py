@@ -104,6 +104,10 @@ class Settings:
     # processed once) and hear each other on `psn/v1/_peer/…`. `public_url` is how browsers reach this instance
     # itself, not the proxy (a viewer is sent there for a stream this instance holds); "" = http://host:port.
     instance: str = ""
+    # How long Mosquitto keeps psn's session (its subscriptions and every QoS 1 message queued for it) while psn is
+    # away: longer than the longest restart or outage you plan for; at 2 s a kill -9 lost 670 of 2,400 fixes
+    # (tests/psn/test_cluster_failover.py). The broker's max_queued_messages bounds what it keeps meanwhile.
+    mqtt_session_expiry_s: int = 3600
     cluster_group: str = "psn"
     public_url: str = ""
     # Once-only jobs (docs/deploy.md, "Once-only jobs"): each runs on the instance holding its PostgreSQL advisory
@@ -142,6 +146,9 @@ class Settings:
         if not 0 < self.qos_uplift_min_s <= 60:
             raise ConfigError(f"qos_uplift_min_s must be in (0, 60], not {self.qos_uplift_min_s}")
         health = (self.health_cache_s, self.db_timeout_s, self.health_min_free_mb, self.session_outage_grace_s)
+        if self.mqtt_session_expiry_s < 60:
+            raise ConfigError(f"mqtt_session_expiry_s must be at least 60 (a shorter session loses what the broker "
+                              f"queued for psn across a restart), not {self.mqtt_session_expiry_s}")
         if not self.request_timeout_s > 0:
             raise ConfigError(f"request_timeout_s must be > 0, not {self.request_timeout_s}")
         if not all(value >= 0 for value in health) or self.db_timeout_s == 0:

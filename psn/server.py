@@ -231,7 +231,8 @@ class Server:
         subscriptions = (cluster_subscriptions(self.settings.cluster_group) if self.peer_ingest is not None
                          else SUBSCRIPTIONS)
         self.mqtt = MqttClient(self.broker_url, self.settings.client_id, subscriptions, self._on_message,
-                               mqtt5=mqtt5, tls=tls, no_local=(PEER_SUBSCRIPTION,))
+                               mqtt5=mqtt5, tls=tls, no_local=(PEER_SUBSCRIPTION,),
+                               session_expiry_s=self.settings.mqtt_session_expiry_s)
         self.mqtt.start()
         self._tls = tls
         if self.adoption is not None:
@@ -294,7 +295,8 @@ class Server:
         assert self.broker_url is not None
         client = MqttClient(self.broker_url, self.settings.client_id_of(peer),
                             shared_subscriptions(self.settings.cluster_group), self._on_adopted, tls=self._tls,
-                            reconnect=False, unsubscribe=(PEER_SUBSCRIPTION,))
+                            reconnect=False, unsubscribe=(PEER_SUBSCRIPTION,),
+                            session_expiry_s=self.settings.mqtt_session_expiry_s)  # the session as its owner left it
         client.start()
         return client
 

@@ -10,6 +10,7 @@ import pytest
 from psn.cli import build_parser
 from psn.cli.serve import _settings
 from psn.config import ConfigError, Settings, load
+from tests.support import Mosquitto, RunningServer, make_settings
 
 
 def test_defaults_work_without_anything() -> None:
@@ -135,3 +136,14 @@ def test_serve_flags_name_the_instance(tmp_path: Path) -> None:
                                           "--instance", "b"])
     with pytest.raises(SystemExit, match="several instances need one PostgreSQL"):
         _settings(own_file)
+
+
+def test_a_session_shorter_than_a_minute_is_refused_and_the_setting_reaches_the_client(
+        tmp_path: Path, mosquitto: Mosquitto) -> None:
+    with pytest.raises(ConfigError, match="mqtt_session_expiry_s must be at least 60"):
+        Settings(mqtt_session_expiry_s=59)
+    running = RunningServer(make_settings(tmp_path, mosquitto.url, mqtt_session_expiry_s=600)).start()
+    try:
+        assert running.server.mqtt is not None and running.server.mqtt.session_expiry_s == 600
+    finally:
+        running.stop()
