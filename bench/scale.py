@@ -22,14 +22,11 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -40,8 +37,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.raw_results import save
 from bench.video import cpu_seconds
-from tests.support import postgres_database
-from tests.topology import ADMIN, PASSWORD, REPO, Instance, Topology
+from tests.topology import ADMIN, PASSWORD, REPO, Instance, Topology, running
 
 # After the last fix is stored, how long the watchers go on: the live feed sends coalesced changes every 0.1 s
 # (live_interval_s), and a fix is in the feed before it is committed, so this is margin, not a wait for a backlog.
@@ -213,26 +209,14 @@ def end_session(topology: Topology, client_id: str) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {"units": args.units, "publishers": args.publishers, "rates": args.rates,
                                "step_s": args.step_s, "grace_s": args.grace_s, "load_average_before": os.getloadavg()}
-    root = Path(tempfile.mkdtemp(prefix="psn-scale-"))
-    try:
-        with postgres_database() as db_url:
-            topology = Topology(root, db_url)
-            try:
-                topology.prepare()
-                topology.start_broker()
-                a, b = topology.start_instance("a"), topology.start_instance("b")
-                topology.wait_ready(a)
-                topology.wait_ready(b)
-                token = httpx.post(f"{a.url}/api/v1/auth/login", data={"name": ADMIN[0], "password": PASSWORD},
-                                   timeout=30).json()["token"]
-                figures["two_instances"] = phase(topology, [a, b], token, args)
-                topology.stop_instance(b)
-                end_session(topology, f"psn-server-{b.name}")
-                figures["one_instance"] = phase(topology, [a], token, args)
-            finally:
-                topology.stop()
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    with running(("a", "b"), proxy=False) as topology:
+        a, b = topology.instances["a"], topology.instances["b"]
+        token = httpx.post(f"{a.url}/api/v1/auth/login", data={"name": ADMIN[0], "password": PASSWORD},
+                           timeout=30).json()["token"]
+        figures["two_instances"] = phase(topology, [a, b], token, args)
+        topology.stop_instance(b)
+        end_session(topology, f"psn-server-{b.name}")
+        figures["one_instance"] = phase(topology, [a], token, args)
     figures["load_average_after"] = os.getloadavg()
     last = figures["two_instances"]["steps"][0]
     taken = sum(last["taken"].values())
